@@ -1,0 +1,22 @@
+# Warnings apply to triggerd's own targets only, never to dependencies.
+function(triggerd_apply_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+                                           -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+                                           -Wunused -Woverloaded-virtual -Wformat=2
+                                           -Wimplicit-fallthrough)
+  if(TRIGGERD_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(TRIGGERD_SANITIZE)
+    string(REPLACE ";" "," _san "${TRIGGERD_SANITIZE}")
+    target_compile_options(${target} PRIVATE -fsanitize=${_san} -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=all)
+    target_link_options(${target} PRIVATE -fsanitize=${_san})
+  endif()
+endfunction()
+
+# Sanitizers must also reach the link of every binary that links triggerd_core.
+if(TRIGGERD_SANITIZE)
+  string(REPLACE ";" "," _san "${TRIGGERD_SANITIZE}")
+  add_link_options(-fsanitize=${_san})
+endif()

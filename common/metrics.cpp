@@ -1,0 +1,153 @@
+#include "common/metrics.h"
+
+#include <cstdio>
+
+#include "common/log.h"
+
+namespace triggerd {
+namespace {
+
+struct FamilySpec {
+  const char* name;
+  const char* type;
+  const char* help;
+};
+
+// Every metric triggerd exports, in one table.
+constexpr FamilySpec kFamilies[] = {
+    {"triggerd_http_requests_total", "counter", "HTTP requests answered, by listener, route and status."},
+    {"triggerd_http_rejected_total", "counter", "Requests refused before routing, by reason (too_large, headers_too_large, deadline, connection_limit)."},
+    {"triggerd_http_connections", "gauge", "Open HTTP connections."},
+    {"triggerd_webhook_deliveries_total", "counter", "Webhook deliveries by provider and outcome (enqueued, duplicate, ignored, rejected)."},
+    {"triggerd_webhook_rejections_total", "counter", "Webhook deliveries refused, by provider and reason."},
+    {"triggerd_jobs_enqueued_total", "counter", "Build jobs written to the job stream, by provider."},
+    {"triggerd_webhook_latency_seconds", "histogram", "Time from a delivery's arrival to its answer."},
+    {"triggerd_redis_connected", "gauge", "1 while the Redis connection is up."},
+    {"triggerd_redis_errors_total", "counter", "Redis command failures, by kind (timeout, disconnected, reply)."},
+    {"triggerd_api_requests_total", "counter", "Admin API requests, by route and status."},
+    {"triggerd_api_errors_total", "counter", "Admin API requests refused, by reason."},
+    {"triggerd_outbound_requests_total", "counter", "Outbound provider HTTP requests, by host class and outcome."},
+    {"triggerd_ssrf_refusals_total", "counter", "Outbound connections refused by the address guard."},
+    {"triggerd_sources", "gauge", "Bound sources, by provider and state."},
+    {"triggerd_tokens_expiring", "gauge", "Source tokens that expire within the warning window."},
+    {"triggerd_token_checks_total", "counter", "Token re-validations, by provider and resulting state."},
+    {"triggerd_oauth_callbacks_total", "counter", "GitHub OAuth callbacks, by outcome."},
+    {"triggerd_config_reloads_total", "counter", "Configuration reloads, by outcome."},
+};
+
+constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+std::string escapeLabel(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string baseName(std::string_view key) {
+  auto brace = key.find('{');
+  return std::string(key.substr(0, brace));
+}
+
+}  // namespace
+
+Metrics::Metrics() {
+  for (const auto& f : kFamilies) families_.emplace(f.name, Family{f.type, f.help});
+}
+
+std::string Metrics::seriesKey(std::string_view name, const Labels& labels) {
+  std::string key(name);
+  if (labels.empty()) return key;
+  key += '{';
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (i) key += ',';
+    key += labels[i].first;
+    key += "=\"";
+    key += escapeLabel(labels[i].second);
+    key += '"';
+  }
+  key += '}';
+  return key;
+}
+
+void Metrics::inc(std::string_view name, const Labels& labels, uint64_t by) {
+  if (families_.find(name) == families_.end()) {
+    TLOG_ERROR("metrics", "name=%.*s unregistered counter", static_cast<int>(name.size()),
+               name.data());
+    return;
+  }
+  counters_[seriesKey(name, labels)] += by;
+}
+
+void Metrics::set(std::string_view name, const Labels& labels, double value) {
+  gauges_[seriesKey(name, labels)] = value;
+}
+
+void Metrics::gaugeFn(std::string_view name, std::function<double()> fn) {
+  gauge_fns_[std::string(name)] = std::move(fn);
+}
+
+void Metrics::observe(std::string_view name, double seconds) {
+  auto& h = histograms_[std::string(name)];
+  if (h.buckets.empty()) h.buckets.assign(std::size(kBuckets), 0);
+  for (size_t i = 0; i < std::size(kBuckets); ++i)
+    if (seconds <= kBuckets[i]) ++h.buckets[i];
+  ++h.count;
+  h.sum += seconds;
+}
+
+uint64_t Metrics::counter(std::string_view name, const Labels& labels) const {
+  auto it = counters_.find(seriesKey(name, labels));
+  return it == counters_.end() ? 0 : it->second;
+}
+
+std::string Metrics::render() const {
+  std::string out;
+  char num[64];
+  for (const auto& [name, fam] : families_) {
+    out += "# HELP " + name + " " + fam.help + "\n";
+    out += "# TYPE " + name + " " + fam.type + "\n";
+    if (fam.type == "counter") {
+      bool any = false;
+      for (auto it = counters_.lower_bound(name); it != counters_.end(); ++it) {
+        if (baseName(it->first) != name) break;
+        snprintf(num, sizeof num, "%llu", static_cast<unsigned long long>(it->second));
+        out += it->first + " " + num + "\n";
+        any = true;
+      }
+      if (!any) out += name + " 0\n";
+    } else if (fam.type == "gauge") {
+      if (auto fn = gauge_fns_.find(name); fn != gauge_fns_.end()) {
+        snprintf(num, sizeof num, "%g", fn->second());
+        out += name + " " + num + "\n";
+      }
+      for (auto it = gauges_.lower_bound(name); it != gauges_.end(); ++it) {
+        if (baseName(it->first) != name) break;
+        snprintf(num, sizeof num, "%g", it->second);
+        out += it->first + " " + num + "\n";
+      }
+    } else if (fam.type == "histogram") {
+      auto it = histograms_.find(name);
+      Histogram empty;
+      empty.buckets.assign(std::size(kBuckets), 0);
+      const Histogram& h = it == histograms_.end() ? empty : it->second;
+      for (size_t i = 0; i < std::size(kBuckets); ++i) {
+        snprintf(num, sizeof num, "%g", kBuckets[i]);
+        out += name + "_bucket{le=\"" + num + "\"} " + std::to_string(h.buckets[i]) + "\n";
+      }
+      out += name + "_bucket{le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+      snprintf(num, sizeof num, "%g", h.sum);
+      out += name + "_sum " + num + "\n";
+      out += name + "_count " + std::to_string(h.count) + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace triggerd

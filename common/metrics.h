@@ -1,0 +1,52 @@
+// Process metrics in Prometheus text format. Owned by the loop thread: no locking.
+// Counters are created on first use; a family's help text is registered once, up front, in
+// metrics.cpp's table so /metrics documents every series even before it moves.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace triggerd {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+class Metrics {
+ public:
+  Metrics();
+
+  // Adds `by` to counter `name{labels}`. The name must be in the family table.
+  void inc(std::string_view name, const Labels& labels = {}, uint64_t by = 1);
+  void set(std::string_view name, const Labels& labels, double value);  // gauges
+  // A gauge computed when scraped (connections open, Redis connected, ...).
+  void gaugeFn(std::string_view name, std::function<double()> fn);
+  // Records one observation into histogram `name` (fixed latency buckets, seconds).
+  void observe(std::string_view name, double seconds);
+
+  uint64_t counter(std::string_view name, const Labels& labels = {}) const;
+  std::string render() const;
+
+ private:
+  struct Family {
+    std::string type;  // counter | gauge | histogram
+    std::string help;
+  };
+  struct Histogram {
+    std::vector<uint64_t> buckets;
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  static std::string seriesKey(std::string_view name, const Labels& labels);
+
+  std::map<std::string, Family, std::less<>> families_;
+  std::map<std::string, uint64_t, std::less<>> counters_;  // key: name{labels}
+  std::map<std::string, double, std::less<>> gauges_;
+  std::map<std::string, std::function<double()>, std::less<>> gauge_fns_;
+  std::map<std::string, Histogram, std::less<>> histograms_;
+};
+
+}  // namespace triggerd

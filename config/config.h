@@ -1,0 +1,94 @@
+// The daemon's configuration as the rest of the code sees it: plain values, already validated.
+// Every key, its default, whether SIGHUP may change it and its help text live in one table in
+// config_schema.cpp; docs/configuration.md and config/triggerd.example.toml mirror it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace triggerd {
+
+struct ListenAddress {
+  std::string host;       // IPv4/IPv6 literal, or empty with unix_path
+  uint16_t port = 0;
+  std::string unix_path;  // "unix:/run/triggerd/admin.sock"
+  std::string text;       // as written in the config
+};
+
+struct Config {
+  std::string path;  // the file it was loaded from
+
+  // [server]
+  ListenAddress public_listen;  // "0.0.0.0:8080": webhooks, OAuth callback, health
+  ListenAddress admin_listen;   // "127.0.0.1:8081" or "unix:/path": /api/v1, /metrics
+  std::string public_base_url;  // "https://triggerd.example.com": used in hook URLs (no trailing /)
+  std::string log_level = "info";
+
+  // [limits]
+  size_t max_body_bytes = 10 * 1024 * 1024;
+  size_t max_header_bytes = 64 * 1024;
+  std::chrono::milliseconds request_timeout{10000};  // whole request, first byte to last
+  std::chrono::milliseconds idle_timeout{30000};     // keep-alive between requests
+  int max_connections = 1024;
+
+  // [redis]
+  std::string redis_address = "127.0.0.1:6379";  // host:port (IP literal) or unix:/path
+  std::string redis_password;                     // read from password_file; never logged
+  std::string redis_password_file;
+  std::string key_prefix = "triggerd:";
+  bool allow_volatile_redis = false;
+  std::chrono::milliseconds redis_connect_timeout{2000};
+  std::chrono::milliseconds redis_command_timeout{2000};
+
+  // [queue]
+  std::chrono::seconds visibility_timeout{900};
+  int max_attempts = 3;
+  std::chrono::seconds delivery_ttl{72 * 3600};
+
+  // [security]
+  std::string master_key_file;               // 32 raw bytes or 64 hex chars; mode 0400/0600
+  std::vector<std::string> admin_token_sha256;  // hex SHA-256 of each admin bearer token
+  std::vector<std::string> allowed_networks;    // CIDRs outbound calls may reach despite SSRF guard
+
+  // [github]
+  std::string github_api_url = "https://api.github.com";
+  std::string github_oauth_url = "https://github.com";
+  std::string github_client_id;
+  std::string github_client_secret;  // read from client_secret_file
+  std::string github_client_secret_file;
+  std::vector<std::string> github_scopes{"repo"};
+  std::string github_oauth_success_url;  // where the callback redirects; empty: an HTML page
+
+  // [tokens]
+  std::chrono::seconds token_check_interval{3600};
+  std::chrono::seconds token_expiry_warning{7 * 86400};
+
+  // [outbound]
+  std::chrono::milliseconds outbound_connect_timeout{5000};
+  std::chrono::milliseconds outbound_total_timeout{15000};
+  size_t outbound_max_response_bytes = 8 * 1024 * 1024;
+  std::string user_agent = "triggerd/0.1";
+
+  // [spool]
+  std::string spool_dir;  // reserved for the disk spool (later); empty: disabled
+
+  // [webhooks]
+  std::chrono::seconds secret_rotation_grace{86400};  // old hook secret still verifies this long
+  std::chrono::seconds signature_tolerance{300};      // Standard Webhooks timestamp window
+};
+
+// Loads and validates a TOML file. Errors read "file:line key: why" (line 0 when the key is
+// missing altogether). Secret files are read here, at start-up or reload, never on the loop.
+Result<Config> loadConfig(const std::string& path);
+// Parses TOML text (tests); `path` only labels error messages. Secret files are still read.
+Result<Config> parseConfig(const std::string& toml_text, const std::string& path);
+// Lists the keys whose change needs a restart that differ between two configs.
+std::vector<std::string> nonReloadableChanges(const Config& running, const Config& next);
+// Parses "host:port", "[v6]:port" or "unix:/path".
+Result<ListenAddress> parseListenAddress(const std::string& text, const std::string& key);
+
+}  // namespace triggerd

@@ -1,0 +1,61 @@
+// Every Redis key triggerd reads or writes, in one place. The prefix is configurable
+// (default "triggerd:"); see docs/redis-layout.md for what each key holds.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace triggerd {
+
+class Keys {
+ public:
+  explicit Keys(std::string prefix = "triggerd:") : p_(std::move(prefix)) {}
+  const std::string& prefix() const { return p_; }
+
+  // Streams
+  std::string jobs() const { return p_ + "jobs"; }            // one entry per job, field "job"
+  std::string deadJobs() const { return p_ + "jobs:dead"; }   // jobs past max_attempts
+  std::string status() const { return p_ + "status"; }        // runner -> triggerd state changes
+  static constexpr std::string_view kRunnersGroup = "runners";
+
+  // Deliveries: string, JSON array of the job ids a delivery produced; TTL 72 h.
+  // Scoped by trigger: GitHub reuses one delivery GUID for every hook subscribed to an event.
+  std::string delivery(std::string_view trigger_id, std::string_view delivery_id) const {
+    return cat("delivery:", trigger_id, ":", delivery_id);
+  }
+
+  // Triggers: string, the trigger JSON (hook secret sealed).
+  std::string trigger(std::string_view id) const { return cat("trigger:", id); }
+  // Set of a user's trigger ids.
+  std::string userTriggers(std::string_view user) const { return cat("user:", user, ":triggers"); }
+  // Set of every trigger id (reconciler walks it).
+  std::string allTriggers() const { return p_ + "triggers"; }
+
+  // Jobs: hash with the job's state, trigger, ref, sha, updated_at; list of a user's recent ids.
+  std::string job(std::string_view id) const { return cat("job:", id); }
+  std::string userJobs(std::string_view user) const { return cat("user:", user, ":jobs"); }
+
+  // Sources: string, the source JSON (token sealed), one per (user, provider).
+  std::string source(std::string_view user, std::string_view provider) const {
+    return cat("source:", user, ":", provider);
+  }
+  // Set of "user:provider" for every bound source (token checker walks it).
+  std::string allSources() const { return p_ + "sources"; }
+
+  // OAuth state: string, the user id it was issued to; TTL 10 min, deleted on first use.
+  std::string oauthState(std::string_view state) const { return cat("oauth:state:", state); }
+
+  // User-scoped API tokens: string, JSON {user, role}; key is the token's SHA-256 hex.
+  std::string apiToken(std::string_view sha256_hex) const { return cat("token:", sha256_hex); }
+
+ private:
+  template <typename... Parts>
+  std::string cat(Parts... parts) const {
+    std::string s = p_;
+    (s.append(parts), ...);
+    return s;
+  }
+  std::string p_;
+};
+
+}  // namespace triggerd

@@ -1,0 +1,67 @@
+// Build rules: which refs of a trigger build, and into which image tags. Pure: no I/O.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "common/json.h"
+#include "common/result.h"
+#include "webhook/push_event.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace triggerd {
+
+struct BuildRule {
+  RefType kind = RefType::kBranch;
+  std::string match;              // RE2 pattern, full match against the branch or tag name
+  std::vector<std::string> tags;  // templates: {branch} {tag} {sha} {sha:N} {1}..{9} {timestamp}
+  std::string dockerfile = "Dockerfile";
+  std::string context = ".";
+  std::vector<std::pair<std::string, std::string>> build_args;  // in the order given
+  std::vector<std::string> paths;  // globs; empty = every push builds
+};
+
+// Validates a JSON "rules" array. Errors are 422 and name the field, e.g. "rules[1].match",
+// with what is wrong and how to fix it. Patterns are compiled to prove they are valid RE2.
+Result<std::vector<BuildRule>> parseRules(const rapidjson::Value& rules);
+void writeRules(json::Writer& w, const std::vector<BuildRule>& rules);
+
+// A trigger's rules with their patterns compiled once, reused across deliveries.
+class CompiledRules {
+ public:
+  static Result<CompiledRules> compile(std::vector<BuildRule> rules);
+  const std::vector<BuildRule>& rules() const { return rules_; }
+  const re2::RE2& pattern(size_t i) const { return *patterns_[i]; }
+
+ private:
+  std::vector<BuildRule> rules_;
+  std::vector<std::shared_ptr<re2::RE2>> patterns_;
+};
+
+// One build a push asks for: the rule that matched and its rendered, valid, de-duplicated tags.
+struct PlannedBuild {
+  size_t rule_index = 0;
+  std::vector<std::string> tags;
+};
+
+// Matches a push against the rules. A rule fires when its kind matches the ref type, its
+// pattern fully matches the ref name, and (when it has paths) a pushed commit touches a
+// matching path or the commit list is truncated. The skip markers are not checked here.
+std::vector<PlannedBuild> planBuilds(const CompiledRules& rules, const PushEvent& push,
+                                     std::chrono::system_clock::time_point received_at);
+
+// Replaces characters invalid in an image tag with '-' and clips to 128 characters;
+// empty when nothing valid remains. Valid: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
+std::string sanitizeImageTag(std::string_view raw);
+// Glob match for path filters: '*' within a segment, '**' across segments, '?' one character.
+bool globMatch(std::string_view pattern, std::string_view path);
+
+}  // namespace triggerd

@@ -1,0 +1,100 @@
+#include "tests/support/redis_server.h"
+
+#include <hiredis/hiredis.h>
+#include <signal.h>
+
+#include <stdexcept>
+
+namespace triggerd::testing {
+namespace {
+
+RedisValue copyReply(const redisReply* r) {
+  RedisValue v;
+  if (!r) return v;
+  switch (r->type) {
+    case REDIS_REPLY_INTEGER:
+      v.type = RedisValue::Type::kInteger;
+      v.integer = r->integer;
+      break;
+    case REDIS_REPLY_STRING:
+      v.type = RedisValue::Type::kString;
+      v.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      v.type = RedisValue::Type::kStatus;
+      v.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      v.type = RedisValue::Type::kError;
+      v.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ARRAY:
+      v.type = RedisValue::Type::kArray;
+      for (size_t i = 0; i < r->elements; ++i) v.elements.push_back(copyReply(r->element[i]));
+      break;
+    default:
+      break;
+  }
+  return v;
+}
+
+}  // namespace
+
+RedisServer::RedisServer() : RedisServer(Options{}) {}
+
+RedisServer::RedisServer(Options options) : options_(std::move(options)), port_(freePort()) {
+  start();
+}
+
+RedisServer::~RedisServer() {
+  if (ctx_) redisFree(ctx_);
+}
+
+void RedisServer::start() {
+  std::vector<std::string> argv = {"redis-server",  "--port",     std::to_string(port_),
+                                   "--bind",        "127.0.0.1", "--dir",
+                                   dir_.path(),     "--save",    "",
+                                   "--appendonly",  options_.appendonly ? "yes" : "no",
+                                   "--daemonize",   "no"};
+  if (!options_.password.empty()) {
+    argv.push_back("--requirepass");
+    argv.push_back(options_.password);
+  }
+  proc_ = std::make_unique<Subprocess>(argv, dir_.file("redis.log"));
+  if (!waitUntil([&] { return portOpen(port_); }))
+    throw std::runtime_error("redis-server did not start: " + proc_->log());
+}
+
+void RedisServer::stop() {
+  if (ctx_) {
+    redisFree(ctx_);
+    ctx_ = nullptr;
+  }
+  if (proc_) proc_->stop(SIGTERM);
+  proc_.reset();
+}
+
+RedisValue RedisServer::cmd(const std::vector<std::string>& argv) {
+  if (!ctx_) {
+    ctx_ = redisConnect("127.0.0.1", port_);
+    if (!ctx_ || ctx_->err) throw std::runtime_error("cannot connect to test redis");
+    if (!options_.password.empty()) {
+      auto* r = static_cast<redisReply*>(redisCommand(ctx_, "AUTH %s", options_.password.c_str()));
+      freeReplyObject(r);
+    }
+  }
+  std::vector<const char*> args;
+  std::vector<size_t> lens;
+  for (const auto& a : argv) {
+    args.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto* r = static_cast<redisReply*>(
+      redisCommandArgv(ctx_, static_cast<int>(args.size()), args.data(), lens.data()));
+  if (!r) throw std::runtime_error("test redis command failed");
+  RedisValue v = copyReply(r);
+  freeReplyObject(r);
+  return v;
+}
+
+}  // namespace triggerd::testing

@@ -1,0 +1,42 @@
+// A real redis-server on a free loopback port, private to one test, plus a blocking client.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "queue/redis_client.h"
+#include "tests/support/subprocess.h"
+
+struct redisContext;
+
+namespace triggerd::testing {
+
+class RedisServer {
+ public:
+  struct Options {
+    bool appendonly = true;
+    std::string password;  // requirepass when set
+  };
+  RedisServer();
+  explicit RedisServer(Options options);
+  ~RedisServer();
+
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  // Blocking command on a private connection; Redis errors come back as kError values.
+  RedisValue cmd(const std::vector<std::string>& argv);
+  // Stops the server (for outage tests) and starts it again on the same port and data dir.
+  void stop();
+  void start();
+
+ private:
+  Options options_;
+  TempDir dir_;
+  int port_;
+  std::unique_ptr<Subprocess> proc_;
+  redisContext* ctx_ = nullptr;
+};
+
+}  // namespace triggerd::testing

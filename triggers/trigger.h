@@ -1,0 +1,46 @@
+// A build trigger: one repository of a bound source, its hook, image and rules.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "common/json.h"
+#include "common/result.h"
+#include "rules/build_rule.h"
+
+namespace triggerd {
+
+struct Trigger {
+  std::string id;        // ULID
+  std::string user;
+  std::string provider;  // github | gitlab
+  std::string repository_id;         // GitHub repository id / GitLab project id (may be empty
+                                     // for manual-hook triggers created before the first push)
+  std::string repository_full_name;  // owner/name / path_with_namespace
+  std::string hook_id;               // the provider's hook id, empty in manual-hook mode
+  bool install_hook = false;         // false: the user pastes the URL and secret by hand
+  bool hook_verified = false;        // a GitHub ping (or first delivery) reached us
+  std::string secret;                // in memory only; sealed at rest
+  std::string previous_secret;       // still verifies until previous_secret_until (rotation)
+  int64_t previous_secret_until = 0;
+  std::string signing_key;           // GitLab Standard Webhooks key (raw bytes), optional
+  std::string image;                 // registry.example.com/team/app
+  std::vector<BuildRule> rules;
+  bool enabled = true;
+  int64_t created_at = 0;  // unix seconds
+  int64_t updated_at = 0;
+};
+
+// Validates a create request body ({provider, repository, image, rules, install_hook?,
+// enabled?}). 422 errors name the field. Fills everything but id, user, secrets and times.
+Result<Trigger> parseTriggerCreate(const rapidjson::Value& body);
+// Applies a PATCH body ({image?, rules?, enabled?}) to a copy of `current`.
+Result<Trigger> applyTriggerPatch(const Trigger& current, const rapidjson::Value& body);
+// Valid image reference without tag or digest: [host[:port]/]path, lower-case path components.
+Status validateImageName(std::string_view image, const std::string& field);
+
+}  // namespace triggerd
