@@ -37,6 +37,7 @@ struct Config {
 
   // [redis]
   std::string redis_address = "127.0.0.1:6379";  // host:port (IP literal) or unix:/path
+  ListenAddress redis_endpoint;                  // redis_address, parsed
   std::string redis_password;                     // read from password_file; never logged
   std::string redis_password_file;
   std::string key_prefix = "triggerd:";
@@ -51,7 +52,12 @@ struct Config {
 
   // [security]
   std::string master_key_file;               // 32 raw bytes or 64 hex chars; mode 0400/0600
+  std::string master_key;                    // the 32 raw key bytes read from master_key_file
+  std::vector<std::string> previous_master_key_files;  // older keys, still opened (rotation)
+  std::vector<std::string> previous_master_keys;       // 32 raw bytes each, same order
   std::vector<std::string> admin_token_sha256;  // hex SHA-256 of each admin bearer token
+                                                // (inline ones, then those read from files)
+  std::vector<std::string> admin_token_sha256_files;  // files of hashes, one per line
   std::vector<std::string> allowed_networks;    // CIDRs outbound calls may reach despite SSRF guard
 
   // [github]
@@ -81,8 +87,12 @@ struct Config {
   std::chrono::seconds signature_tolerance{300};      // Standard Webhooks timestamp window
 };
 
-// Loads and validates a TOML file. Errors read "file:line key: why" (line 0 when the key is
-// missing altogether). Secret files are read here, at start-up or reload, never on the loop.
+// Loads and validates a TOML file. Every problem found is reported, one per line of the
+// message, each as "file:line key: why" (for a missing key, the line of its [table], or 0 when
+// the table is missing too); a TOML syntax error reads "file:line:col: ...". Relative file
+// paths resolve against the config file's directory; a leading "$CREDENTIALS_DIRECTORY/" is
+// replaced by that environment variable (systemd LoadCredential=). Secret files are read here,
+// at start-up or reload, never on the loop. Never throws.
 Result<Config> loadConfig(const std::string& path);
 // Parses TOML text (tests); `path` only labels error messages. Secret files are still read.
 Result<Config> parseConfig(const std::string& toml_text, const std::string& path);
@@ -90,5 +100,11 @@ Result<Config> parseConfig(const std::string& toml_text, const std::string& path
 std::vector<std::string> nonReloadableChanges(const Config& running, const Config& next);
 // Parses "host:port", "[v6]:port" or "unix:/path".
 Result<ListenAddress> parseListenAddress(const std::string& text, const std::string& key);
+// The effective configuration as TOML text, every key in schema order (defaults included);
+// secret file contents appear only as "<set>" / "<unset>". For `triggerd --check-config`.
+std::string renderEffectiveConfig(const Config& config);
+// The reference table of every key (type, default, reloadable, meaning) as Markdown; the
+// generated part of docs/configuration.md.
+std::string renderConfigReference();
 
 }  // namespace triggerd

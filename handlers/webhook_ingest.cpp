@@ -1,0 +1,320 @@
+#include "handlers/webhook_ingest.h"
+
+#include "common/digest.h"
+#include "common/encoding.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "webhook/push_event.h"
+#include "webhook/signature.h"
+
+namespace triggerd {
+namespace {
+
+constexpr size_t kMaxCachedTriggers = 10000;
+
+std::string jobsBody(const std::vector<std::string>& ids, bool duplicate) {
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::key(w, "jobs");
+  w.StartArray();
+  for (const auto& id : ids) json::str(w, id);
+  w.EndArray();
+  if (duplicate) {
+    json::key(w, "duplicate");
+    w.Bool(true);
+  }
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string ignoredBody(const std::string& reason) {
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::kv(w, "ignored", reason);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+const char* refTypeName(RefType t) { return t == RefType::kTag ? "tag" : "branch"; }
+
+bool sameRepository(const Trigger& t, const RepositoryInfo& r) {
+  if (!t.repository_id.empty() && !r.id.empty()) return t.repository_id == r.id;
+  return equalsIgnoreCase(t.repository_full_name, r.full_name);
+}
+
+}  // namespace
+
+const char* providerName(Provider p) { return p == Provider::kGithub ? "github" : "gitlab"; }
+
+bool looksLikeTriggerId(std::string_view id) {
+  if (id.size() != 26) return false;
+  for (char c : id) {
+    bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' &&
+                                          c != 'O' && c != 'U');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+WebhookIngest::WebhookIngest(TriggerStore& triggers, JobQueue& queue, Metrics& metrics,
+                             const Clock& clock, Random& rng, WebhookOptions options)
+    : triggers_(triggers),
+      queue_(queue),
+      metrics_(metrics),
+      clock_(clock),
+      rng_(rng),
+      options_(options) {}
+
+void WebhookIngest::reject(const WebhookDelivery& d, const Error& e, const char* reason,
+                           Done& done) {
+  const char* provider = providerName(d.provider);
+  TLOG_WARN("webhook",
+            "provider=%s trigger=%s delivery=%s status=%d reason=%s field=%s refused: %s",
+            provider, log::logValue(d.trigger_id, 40).c_str(),
+            log::logValue(d.delivery_id, 80).c_str(), e.status, reason, e.field.c_str(),
+            log::logValue(e.message, 300).c_str());
+  metrics_.inc("triggerd_webhook_rejections_total", {{"provider", provider}, {"reason", reason}});
+  metrics_.inc("triggerd_webhook_deliveries_total",
+               {{"provider", provider}, {"outcome", "rejected"}});
+  WebhookAnswer a{e.status, json::errorBody(e), {}};
+  if (e.status == 503) a.headers.emplace_back("Retry-After", "5");
+  done(std::move(a));
+}
+
+void WebhookIngest::ignore(const WebhookDelivery& d, const std::string& reason, Done& done) {
+  const char* provider = providerName(d.provider);
+  TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s ignored: %s", provider,
+            d.trigger_id.c_str(), log::logValue(d.delivery_id, 80).c_str(),
+            log::logValue(reason, 200).c_str());
+  metrics_.inc("triggerd_webhook_deliveries_total",
+               {{"provider", provider}, {"outcome", "ignored"}});
+  done(WebhookAnswer{200, ignoredBody(reason), {}});
+}
+
+void WebhookIngest::handle(std::shared_ptr<WebhookDelivery> d, Done done) {
+  if (!looksLikeTriggerId(d->trigger_id)) {
+    return reject(*d, Error{404, "trigger_id", "no trigger with this id; check the webhook URL"},
+                  "unknown_trigger", done);
+  }
+  triggers_.getRaw(d->trigger_id, [this, d, done = std::move(done)](
+                                      Result<std::optional<std::string>> raw) mutable {
+    if (!raw.ok()) {
+      Error e = raw.error();
+      e.message = "trigger store unavailable (" + e.message +
+                  "); the delivery was not accepted, redeliver it later";
+      return reject(*d, e, "redis_unavailable", done);
+    }
+    if (!raw->has_value()) {
+      return reject(*d,
+                    Error{404, "trigger_id", "no trigger with this id; check the webhook URL"},
+                    "unknown_trigger", done);
+    }
+    withTrigger(d, std::move(**raw), std::move(done));
+  });
+}
+
+void WebhookIngest::withTrigger(const std::shared_ptr<WebhookDelivery>& d, std::string raw,
+                                Done done) {
+  auto it = cache_.find(d->trigger_id);
+  if (it == cache_.end() || it->second.raw != raw) {
+    auto decoded = triggers_.decode(raw);
+    if (!decoded.ok()) return reject(*d, decoded.error(), "trigger_unreadable", done);
+    auto compiled = CompiledRules::compile(decoded->rules);
+    if (!compiled.ok()) return reject(*d, Error::internal(compiled.error().message),
+                                      "trigger_unreadable", done);
+    if (cache_.size() >= kMaxCachedTriggers) cache_.clear();
+    CachedTrigger entry{std::move(raw),
+                        std::make_shared<const Trigger>(std::move(decoded).value()),
+                        std::make_shared<const CompiledRules>(std::move(compiled).value())};
+    it = cache_.insert_or_assign(d->trigger_id, std::move(entry)).first;
+  }
+  // Copy the shared pointers: process() may run after the cache entry was replaced.
+  CachedTrigger entry = it->second;
+  process(d, entry, std::move(done));
+}
+
+bool WebhookIngest::verify(const WebhookDelivery& d, const Trigger& t, std::string* why) const {
+  bool previous_valid =
+      !t.previous_secret.empty() && clock_.unixSeconds() < t.previous_secret_until;
+  if (d.provider == Provider::kGithub) {
+    if (d.github_signature.empty()) {
+      *why = "missing X-Hub-Signature-256 header; set the hook's secret to the trigger's secret";
+      return false;
+    }
+    if (verifyGithubSignature(t.secret, d.body, d.github_signature)) return true;
+    if (previous_valid && verifyGithubSignature(t.previous_secret, d.body, d.github_signature))
+      return true;
+    *why = "X-Hub-Signature-256 does not match the body; the hook's secret differs from the "
+           "trigger's secret";
+    return false;
+  }
+  if (!d.has_gitlab_token) {
+    *why = "missing X-Gitlab-Token header; set the hook's secret token to the trigger's secret";
+    return false;
+  }
+  bool token_ok = verifyGitlabToken(t.secret, d.gitlab_token) ||
+                  (previous_valid && verifyGitlabToken(t.previous_secret, d.gitlab_token));
+  if (!token_ok) {
+    *why = "X-Gitlab-Token does not match the trigger's secret";
+    return false;
+  }
+  // GitLab's signing token (Standard Webhooks): verified too when both sides have it.
+  if (!t.signing_key.empty() && !d.webhook_signature.empty()) {
+    switch (verifyStandardWebhook(t.signing_key, d.webhook_id, d.webhook_timestamp,
+                                  d.webhook_signature, d.body, clock_.unixSeconds(),
+                                  options_.signature_tolerance.count())) {
+      case StandardWebhookCheck::kValid:
+        return true;
+      case StandardWebhookCheck::kMalformed:
+        *why = "webhook-signature or webhook-timestamp header is malformed";
+        return false;
+      case StandardWebhookCheck::kStale:
+        *why = "webhook-timestamp is more than 5 minutes away from triggerd's clock";
+        return false;
+      case StandardWebhookCheck::kBadSignature:
+        *why = "webhook-signature does not match the body";
+        return false;
+    }
+  }
+  return true;
+}
+
+void WebhookIngest::markVerified(const Trigger& t) {
+  if (t.hook_verified) return;
+  Trigger updated = t;
+  updated.hook_verified = true;
+  updated.updated_at = clock_.unixSeconds();
+  triggers_.put(updated, [id = t.id](Status st) {
+    if (!st.ok())
+      TLOG_WARN("webhook", "trigger=%s reason=%s could not mark hook verified", id.c_str(),
+                st.error().message.c_str());
+  });
+}
+
+void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d, const CachedTrigger& entry,
+                            Done done) {
+  const Trigger& t = *entry.trigger;
+  const char* provider = providerName(d->provider);
+  if (t.provider != provider) {
+    return reject(*d,
+                  Error{404, "trigger_id",
+                        std::string("trigger belongs to ") + t.provider + ", not " + provider +
+                            "; use /webhooks/" + t.provider + "/" + t.id},
+                  "wrong_provider", done);
+  }
+  std::string why;
+  if (!verify(*d, t, &why)) return reject(*d, Error{401, "signature", why}, "signature", done);
+
+  if (d->event.empty()) {
+    const char* header = d->provider == Provider::kGithub ? "X-GitHub-Event" : "X-Gitlab-Event";
+    return reject(*d, Error{400, header, std::string("missing ") + header + " header"},
+                  "malformed", done);
+  }
+  if (d->delivery_id.empty()) {
+    if (d->provider == Provider::kGithub) {
+      return reject(*d,
+                    Error{400, "X-GitHub-Delivery",
+                          "missing X-GitHub-Delivery header; it identifies the delivery for "
+                          "de-duplication"},
+                    "malformed", done);
+    }
+    // GitLab before 14.8 sends no delivery id: identical bodies are the same delivery.
+    d->delivery_id = "sha256-" + sha256Hex(d->body);
+  }
+
+  auto parsed = d->provider == Provider::kGithub
+                    ? parseGithubDelivery(d->event, d->content_type, d->body)
+                    : parseGitlabDelivery(d->event, d->content_type, d->body);
+  if (!parsed.ok()) {
+    const Error& e = parsed.error();
+    return reject(*d, e, e.status == 415 ? "content_type" : "malformed", done);
+  }
+  Delivery& delivery = *parsed;
+  if (delivery.kind == DeliveryKind::kPing) {
+    markVerified(t);
+    return ignore(*d, "ping: hook verified", done);
+  }
+  if (delivery.kind == DeliveryKind::kIgnored) return ignore(*d, delivery.ignored_reason, done);
+
+  const PushEvent& push = delivery.push;
+  if (!sameRepository(t, push.repository)) {
+    return reject(*d,
+                  Error{400, "repository",
+                        "delivery is for repository " + push.repository.full_name +
+                            " but the trigger builds " + t.repository_full_name +
+                            "; put this webhook URL on the trigger's repository only"},
+                  "wrong_repository", done);
+  }
+  if (!t.enabled) return ignore(*d, "trigger is disabled", done);
+  if (hasSkipMarker(push.head.message))
+    return ignore(*d, "head commit message asks to skip the build", done);
+  if (!t.hook_verified) markVerified(t);
+
+  auto builds = planBuilds(*entry.rules, push, d->received_at);
+  if (builds.empty()) {
+    return ignore(*d,
+                  std::string("no build rule matches ") + refTypeName(push.ref_type) + " '" +
+                      push.ref_name + "'",
+                  done);
+  }
+
+  std::vector<Job> jobs;
+  jobs.reserve(builds.size());
+  std::string received = formatRfc3339(d->received_at);
+  for (const auto& b : builds) {
+    const BuildRule& rule = entry.rules->rules()[b.rule_index];
+    Job job;
+    job.id = newUlid(rng_, clock_.unixMillis());
+    job.trigger_id = t.id;
+    job.user = t.user;
+    job.provider = provider;
+    job.repository = push.repository;
+    job.event = "push";
+    job.ref = push.ref;
+    job.ref_type = push.ref_type;
+    job.ref_name = push.ref_name;
+    job.commit = push.head;
+    job.commit.added.clear();
+    job.commit.modified.clear();
+    job.commit.removed.clear();
+    job.image = t.image;
+    job.tags = b.tags;
+    job.dockerfile = rule.dockerfile;
+    job.context = rule.context;
+    job.build_args = rule.build_args;
+    job.delivery_id = d->delivery_id;
+    job.received_at = received;
+    jobs.push_back(std::move(job));
+  }
+
+  size_t count = jobs.size();
+  queue_.enqueue(t.id, d->delivery_id, jobs,
+                 [this, d, count, done = std::move(done)](Result<EnqueueOutcome> r) mutable {
+                   const char* provider = providerName(d->provider);
+                   if (!r.ok()) {
+                     Error e = r.error();
+                     e.message = "job queue unavailable (" + e.message +
+                                 "); nothing was enqueued, redeliver later";
+                     return reject(*d, e, "redis_unavailable", done);
+                   }
+                   if (r->duplicate) {
+                     TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s duplicate jobs=%zu",
+                               provider, d->trigger_id.c_str(),
+                               log::logValue(d->delivery_id, 80).c_str(), r->job_ids.size());
+                     metrics_.inc("triggerd_webhook_deliveries_total",
+                                  {{"provider", provider}, {"outcome", "duplicate"}});
+                     return done(WebhookAnswer{200, jobsBody(r->job_ids, true), {}});
+                   }
+                   TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s enqueued jobs=%zu",
+                             provider, d->trigger_id.c_str(),
+                             log::logValue(d->delivery_id, 80).c_str(), count);
+                   metrics_.inc("triggerd_webhook_deliveries_total",
+                                {{"provider", provider}, {"outcome", "enqueued"}});
+                   metrics_.inc("triggerd_jobs_enqueued_total", {{"provider", provider}}, count);
+                   done(WebhookAnswer{202, jobsBody(r->job_ids, false), {}});
+                 });
+}
+
+}  // namespace triggerd

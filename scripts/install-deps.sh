@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every build, test and benchmark dependency of triggerd from Debian packages.
+# Idempotent: packages already present are left alone. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git ca-certificates clang-format
+  libevent-dev libssl-dev rapidjson-dev libhiredis-dev libre2-dev libtomlplusplus-dev
+  libcli11-dev libsystemd-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
+  redis-server redis-tools nginx-light wrk procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  echo "installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Debian enables and starts the packaged redis/nginx services where systemd runs; triggerd's
+# scripts start their own instances on their own ports, so the packaged ones are not needed.
+echo "dependencies ready"
