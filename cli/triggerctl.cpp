@@ -1,1 +1,257 @@
-int main() { return 0; }
+// triggerctl: the command-line client of triggerd's admin API (docs/triggerctl.md). This file
+// only declares the command line; cli/commands_*.cpp do the work.
+#include <curl/curl.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/commands_admin.h"
+#include "cli/commands_sources.h"
+#include "cli/commands_tokens.h"
+#include "cli/commands_triggers.h"
+#include "cli/run.h"
+
+#ifndef TRIGGERD_VERSION
+#define TRIGGERD_VERSION "dev"
+#endif
+
+namespace {
+
+using triggerd::cli::Command;
+using triggerd::cli::Context;
+
+constexpr const char* kRuleHelp =
+    "build rule KIND:PATTERN=TAG[,TAG...], repeatable; KIND is branch or tag, PATTERN an RE2 "
+    "pattern without '=', e.g. branch:main=latest,main-{sha:7} or "
+    "'tag:v([0-9]+)\\.([0-9]+)=v{1}.{2},latest'";
+
+// The command chosen on the command line, set by the leaf subcommand's callback.
+struct Selected {
+  Command command;
+  bool needs_token = true;
+};
+
+void onRun(CLI::App* sub, Selected& selected, Command command, bool needs_token = true) {
+  sub->callback([&selected, command = std::move(command), needs_token] {
+    selected.command = command;
+    selected.needs_token = needs_token;
+  });
+}
+
+CLI::Option* addUser(CLI::App* sub, std::string& user) {
+  return sub->add_option("USER", user, "user (tenant) id")->required();
+}
+
+CLI::Option* addProvider(CLI::App* sub, std::string& provider) {
+  return sub->add_option("PROVIDER", provider, "github or gitlab")
+      ->required()
+      ->check(CLI::IsMember({"github", "gitlab"}));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace triggerd::cli;
+
+  CLI::App app{
+      "triggerctl: manage triggerd's build triggers, bound sources and API tokens "
+      "over its admin API."};
+  app.set_version_flag("--version", "triggerctl " TRIGGERD_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the subcommand
+  app.footer(
+      "Exit codes: 0 success, 1 API error, 2 usage error, 3 triggerd unreachable.\n"
+      "Environment: TRIGGERCTL_URL, TRIGGERCTL_TOKEN_FILE, TRIGGERCTL_TOKEN.");
+
+  GlobalArgs globals;
+  app.add_option("--url", globals.url,
+                 "admin API base URL (default: $TRIGGERCTL_URL, else http://127.0.0.1:8081)");
+  app.add_option("--unix-socket", globals.unix_socket,
+                 "connect to the admin listener's unix socket at PATH");
+  app.add_option("--token-file", globals.token_file,
+                 "file holding the API token (default: $TRIGGERCTL_TOKEN_FILE, else "
+                 "$TRIGGERCTL_TOKEN)");
+  // Accepted only to refuse it with an explanation: a token in argv leaks via ps and history.
+  app.add_option("--token", "never accepted: use --token-file")
+      ->expected(0, 1)
+      ->group("")
+      ->each([&globals](const std::string&) { globals.token_argument = true; });
+  app.add_flag("--json", globals.json, "print the API's JSON answer instead of tables");
+  app.add_flag("--pretty", globals.pretty, "with --json, indent the JSON");
+  app.add_option("--timeout", globals.timeout_seconds, "seconds to wait for an answer")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+
+  Selected selected;
+
+  // triggers
+  auto* triggers = app.add_subcommand("triggers", "build triggers of a user");
+  triggers->require_subcommand(1);
+  std::string user, id, provider, repo;
+
+  auto* t_list = triggers->add_subcommand("list", "list a user's triggers");
+  addUser(t_list, user);
+  onRun(t_list, selected, [&](const Context& ctx) { return triggersList(ctx, user); });
+
+  auto* t_show = triggers->add_subcommand("show", "show one trigger and its rules");
+  addUser(t_show, user);
+  t_show->add_option("ID", id, "trigger id")->required();
+  onRun(t_show, selected, [&](const Context& ctx) { return triggersShow(ctx, user, id); });
+
+  TriggerCreateArgs create;
+  auto* t_create = triggers->add_subcommand(
+      "create", "create a trigger; prints the webhook URL and secret to paste into the provider");
+  addUser(t_create, create.user);
+  t_create->add_option("--provider", create.provider, "github or gitlab")
+      ->required()
+      ->check(CLI::IsMember({"github", "gitlab"}));
+  t_create->add_option("--repository", create.repository, "owner/name or GitLab project path")
+      ->required();
+  t_create->add_option("--image", create.image, "image to build, without tag")->required();
+  auto* c_file = t_create->add_option("--rules-file", create.rules_file,
+                                      "JSON file with the rules array (docs/build-rules.md)");
+  auto* c_rule = t_create->add_option("--rule", create.rules, kRuleHelp);
+  c_file->excludes(c_rule);
+  t_create->add_flag("--disabled", create.disabled, "create it disabled");
+  onRun(t_create, selected, [&](const Context& ctx) { return triggersCreate(ctx, create); });
+
+  TriggerUpdateArgs update;
+  auto* t_update = triggers->add_subcommand("update", "change a trigger's image, rules or state");
+  addUser(t_update, update.user);
+  t_update->add_option("ID", update.id, "trigger id")->required();
+  std::string new_image;
+  auto* u_image = t_update->add_option("--image", new_image, "new image, without tag");
+  auto* u_file = t_update->add_option("--rules-file", update.rules_file,
+                                      "JSON file with the new rules array (replaces all rules)");
+  auto* u_rule =
+      t_update->add_option("--rule", update.rules, std::string(kRuleHelp) + "; replaces all rules");
+  u_file->excludes(u_rule);
+  bool enable = false, disable = false;
+  auto* u_enable = t_update->add_flag("--enable", enable, "enable the trigger");
+  t_update->add_flag("--disable", disable, "disable the trigger")->excludes(u_enable);
+  onRun(t_update, selected, [&, u_image](const Context& ctx) {
+    if (u_image->count() > 0) update.image = new_image;
+    if (enable) update.enabled = true;
+    if (disable) update.enabled = false;
+    return triggersUpdate(ctx, update);
+  });
+
+  auto* t_delete = triggers->add_subcommand("delete", "delete a trigger");
+  addUser(t_delete, user);
+  t_delete->add_option("ID", id, "trigger id")->required();
+  onRun(t_delete, selected, [&](const Context& ctx) { return triggersDelete(ctx, user, id); });
+
+  auto* t_rotate = triggers->add_subcommand(
+      "rotate-secret", "new webhook secret; the old one verifies for a grace period");
+  addUser(t_rotate, user);
+  t_rotate->add_option("ID", id, "trigger id")->required();
+  onRun(t_rotate, selected,
+        [&](const Context& ctx) { return triggersRotateSecret(ctx, user, id); });
+
+  // sources
+  auto* sources = app.add_subcommand("sources", "provider accounts bound to a user");
+  sources->require_subcommand(1);
+
+  auto* s_list = sources->add_subcommand("list", "list a user's bound accounts");
+  addUser(s_list, user);
+  onRun(s_list, selected, [&](const Context& ctx) { return sourcesList(ctx, user); });
+
+  BindGitlabArgs gitlab;
+  auto* s_gitlab = sources->add_subcommand("bind-gitlab", "bind a GitLab account by token");
+  addUser(s_gitlab, gitlab.user);
+  s_gitlab->add_option("--address", gitlab.address, "GitLab URL, e.g. https://gitlab.example.com")
+      ->required();
+  s_gitlab
+      ->add_option("--token-file", gitlab.token_file,
+                   "file holding the GitLab private token ('-' = stdin)")
+      ->required();
+  s_gitlab->add_option("--ca-file", gitlab.ca_file, "PEM CA certificate of a private GitLab");
+  onRun(s_gitlab, selected, [&](const Context& ctx) { return sourcesBindGitlab(ctx, gitlab); });
+
+  std::string github_token_file;
+  auto* s_github = sources->add_subcommand("bind-github", "bind a GitHub account by token");
+  addUser(s_github, user);
+  s_github
+      ->add_option("--token-file", github_token_file, "file holding the GitHub token ('-' = stdin)")
+      ->required();
+  onRun(s_github, selected,
+        [&](const Context& ctx) { return sourcesBindGithub(ctx, user, github_token_file); });
+
+  auto* s_authorize = sources->add_subcommand(
+      "authorize-github", "bind a GitHub account through OAuth: prints the URL to open");
+  addUser(s_authorize, user);
+  onRun(s_authorize, selected,
+        [&](const Context& ctx) { return sourcesAuthorizeGithub(ctx, user); });
+
+  auto* s_unbind =
+      sources->add_subcommand("unbind", "forget a bound account (its triggers are disabled)");
+  addUser(s_unbind, user);
+  addProvider(s_unbind, provider);
+  onRun(s_unbind, selected, [&](const Context& ctx) { return sourcesUnbind(ctx, user, provider); });
+
+  ListArgs list;
+  auto addPaging = [&list](CLI::App* sub) {
+    auto* page = sub->add_option("--page", list.page, "page token from the previous page");
+    sub->add_flag("--all", list.all, "follow next_page to the end")->excludes(page);
+  };
+  auto* s_repos = sources->add_subcommand("repos", "repositories the bound account can see");
+  addUser(s_repos, list.user);
+  addProvider(s_repos, list.provider);
+  addPaging(s_repos);
+  onRun(s_repos, selected, [&](const Context& ctx) { return sourcesRepos(ctx, list); });
+
+  auto* s_branches = sources->add_subcommand("branches", "branches of a repository");
+  addUser(s_branches, list.user);
+  addProvider(s_branches, list.provider);
+  s_branches->add_option("REPO", list.repo, "owner/name, GitLab project path or id")->required();
+  addPaging(s_branches);
+  onRun(s_branches, selected, [&](const Context& ctx) { return sourcesBranches(ctx, list); });
+
+  auto* s_tags = sources->add_subcommand("tags", "tags of a repository");
+  addUser(s_tags, list.user);
+  addProvider(s_tags, list.provider);
+  s_tags->add_option("REPO", list.repo, "owner/name, GitLab project path or id")->required();
+  addPaging(s_tags);
+  onRun(s_tags, selected, [&](const Context& ctx) { return sourcesTags(ctx, list); });
+
+  // tokens
+  auto* tokens = app.add_subcommand("tokens", "user API tokens (admin token needed)");
+  tokens->require_subcommand(1);
+  std::string token_name;
+  auto* k_create = tokens->add_subcommand("create", "mint a token acting for USER only");
+  addUser(k_create, user);
+  k_create->add_option("--name", token_name, "what the token is for, e.g. ci")->required();
+  onRun(k_create, selected,
+        [&](const Context& ctx) { return tokensCreate(ctx, user, token_name); });
+
+  auto* k_revoke = tokens->add_subcommand("revoke", "revoke a user token");
+  addUser(k_revoke, user);
+  k_revoke->add_option("ID", id, "token id (16 hex)")->required();
+  onRun(k_revoke, selected, [&](const Context& ctx) { return tokensRevoke(ctx, user, id); });
+
+  // keys, health
+  auto* keys = app.add_subcommand("keys", "master keys (admin token needed)");
+  keys->require_subcommand(1);
+  auto* reseal = keys->add_subcommand("reseal", "re-seal every stored secret with the primary key");
+  onRun(reseal, selected, [](const Context& ctx) { return keysReseal(ctx); });
+
+  auto* health_cmd =
+      app.add_subcommand("health", "GET /readyz: exit 0 when triggerd is ready, 1 when not");
+  onRun(
+      health_cmd, selected, [](const Context& ctx) { return health(ctx); }, false);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);  // prints help, version or the error
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  int rc = runCommand(globals, Environment::fromProcess(), selected.needs_token, selected.command,
+                      std::cout, std::cerr);
+  curl_global_cleanup();
+  return rc;
+}

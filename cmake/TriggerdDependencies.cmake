@@ -4,7 +4,8 @@ find_package(OpenSSL 3 REQUIRED)
 find_package(CURL REQUIRED)
 find_package(RapidJSON QUIET)
 pkg_check_modules(LIBEVENT REQUIRED IMPORTED_TARGET libevent_core>=2.1 libevent_extra>=2.1
-                  libevent_openssl>=2.1)
+                  libevent_openssl>=2.1
+                  libevent_pthreads>=2.1)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis>=0.14)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)

@@ -37,6 +37,7 @@ void Timer::onFire(evutil_socket_t, short, void* arg) noexcept {
 EventLoop::EventLoop() : base_(event_base_new()) {
   if (!base_) std::abort();
   post_event_.reset(event_new(base_.get(), -1, 0, &EventLoop::onPosted, this));
+  foreign_event_.reset(event_new(base_.get(), -1, 0, &EventLoop::onForeign, this));
 }
 
 EventLoop::~EventLoop() {
@@ -46,11 +47,30 @@ EventLoop::~EventLoop() {
     to_delete_.clear();
   }
   post_event_.reset();
+  foreign_event_.reset();
 }
 
 void EventLoop::post(std::function<void()> fn) {
   posted_.push_back(std::move(fn));
   event_active(post_event_.get(), EV_TIMEOUT, 0);
+}
+
+void EventLoop::postFromAnyThread(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(foreign_mutex_);
+    foreign_.push_back(std::move(fn));
+  }
+  event_active(foreign_event_.get(), EV_TIMEOUT, 0);
+}
+
+void EventLoop::onForeign(evutil_socket_t, short, void* arg) noexcept {
+  auto* self = static_cast<EventLoop*>(arg);
+  std::vector<std::function<void()>> fns;
+  {
+    std::lock_guard<std::mutex> lock(self->foreign_mutex_);
+    fns.swap(self->foreign_);
+  }
+  for (auto& fn : fns) self->post(std::move(fn));
 }
 
 void EventLoop::deferredDelete(std::unique_ptr<DeferredDeletable> obj) {

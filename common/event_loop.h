@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "common/c_ptr.h"
@@ -46,6 +47,9 @@ class EventLoop {
 
   // Runs fn on a later loop turn, outside any library callback (curl, hiredis, evhttp).
   void post(std::function<void()> fn);
+  // Like post(), callable from any thread (needs evthread_use_pthreads() before the loop is
+  // created, as main() does): for work finished off the loop, such as reading a reloaded config.
+  void postFromAnyThread(std::function<void()> fn);
   // Frees obj after the current callback stack unwinds.
   void deferredDelete(std::unique_ptr<DeferredDeletable> obj);
   std::unique_ptr<Timer> createTimer(std::function<void()> cb);
@@ -55,10 +59,14 @@ class EventLoop {
 
  private:
   static void onPosted(evutil_socket_t, short, void* arg) noexcept;
+  static void onForeign(evutil_socket_t, short, void* arg) noexcept;
   void drain();
 
   EventBasePtr base_;
   EventPtr post_event_;
+  EventPtr foreign_event_;
+  std::mutex foreign_mutex_;
+  std::vector<std::function<void()>> foreign_;
   std::vector<std::function<void()>> posted_;
   std::vector<std::unique_ptr<DeferredDeletable>> to_delete_;
 };

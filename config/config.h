@@ -13,7 +13,7 @@
 namespace triggerd {
 
 struct ListenAddress {
-  std::string host;       // IPv4/IPv6 literal, or empty with unix_path
+  std::string host;  // IPv4/IPv6 literal, or empty with unix_path
   uint16_t port = 0;
   std::string unix_path;  // "unix:/run/triggerd/admin.sock"
   std::string text;       // as written in the config
@@ -23,8 +23,10 @@ struct Config {
   std::string path;  // the file it was loaded from
 
   // [server]
-  ListenAddress public_listen;  // "0.0.0.0:8080": webhooks, OAuth callback, health
-  ListenAddress admin_listen;   // "127.0.0.1:8081" or "unix:/path": /api/v1, /metrics
+  // webhooks, OAuth callback, health
+  ListenAddress public_listen{"0.0.0.0", 8080, "", "0.0.0.0:8080"};
+  // /api/v1, /metrics; "127.0.0.1:8081" or "unix:/path"
+  ListenAddress admin_listen{"127.0.0.1", 8081, "", "127.0.0.1:8081"};
   std::string public_base_url;  // "https://triggerd.example.com": used in hook URLs (no trailing /)
   std::string log_level = "info";
 
@@ -37,8 +39,8 @@ struct Config {
 
   // [redis]
   std::string redis_address = "127.0.0.1:6379";  // host:port (IP literal) or unix:/path
-  ListenAddress redis_endpoint;                  // redis_address, parsed
-  std::string redis_password;                     // read from password_file; never logged
+  ListenAddress redis_endpoint{"127.0.0.1", 6379, "", "127.0.0.1:6379"};  // redis_address, parsed
+  std::string redis_password;  // read from password_file; never logged
   std::string redis_password_file;
   std::string key_prefix = "triggerd:";
   bool allow_volatile_redis = false;
@@ -51,14 +53,14 @@ struct Config {
   std::chrono::seconds delivery_ttl{72 * 3600};
 
   // [security]
-  std::string master_key_file;               // 32 raw bytes or 64 hex chars; mode 0400/0600
-  std::string master_key;                    // the 32 raw key bytes read from master_key_file
+  std::string master_key_file;  // 32 raw bytes or 64 hex chars; mode 0400/0600
+  std::string master_key;       // the 32 raw key bytes read from master_key_file
   std::vector<std::string> previous_master_key_files;  // older keys, still opened (rotation)
   std::vector<std::string> previous_master_keys;       // 32 raw bytes each, same order
-  std::vector<std::string> admin_token_sha256;  // hex SHA-256 of each admin bearer token
-                                                // (inline ones, then those read from files)
-  std::vector<std::string> admin_token_sha256_files;  // files of hashes, one per line
-  std::vector<std::string> allowed_networks;    // CIDRs outbound calls may reach despite SSRF guard
+  std::vector<std::string> admin_token_sha256;         // hex SHA-256 of each admin bearer token
+                                                       // (inline ones, then those read from files)
+  std::vector<std::string> admin_token_sha256_files;   // files of hashes, one per line
+  std::vector<std::string> allowed_networks;  // CIDRs outbound calls may reach despite SSRF guard
 
   // [github]
   std::string github_api_url = "https://api.github.com";
@@ -94,7 +96,8 @@ struct Config {
 // replaced by that environment variable (systemd LoadCredential=). Secret files are read here,
 // at start-up or reload, never on the loop. Never throws.
 Result<Config> loadConfig(const std::string& path);
-// Parses TOML text (tests); `path` only labels error messages. Secret files are still read.
+// Parses TOML text (tests); `path` labels error messages and its directory anchors relative
+// paths, but is not read. Secret files are still read.
 Result<Config> parseConfig(const std::string& toml_text, const std::string& path);
 // Lists the keys whose change needs a restart that differ between two configs.
 std::vector<std::string> nonReloadableChanges(const Config& running, const Config& next);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -31,6 +32,10 @@ Result<std::string> normaliseHttpUrl(std::string_view text);
 
 // "10.0.0.0/8", "fd00::/8". Host bits must be zero; returns the canonical spelling.
 Result<std::string> parseCidr(std::string_view text);
+
+// Splits "host:port" or "[v6]:port" (port 1..65535); the host is returned without brackets
+// and is not checked further.
+Result<std::pair<std::string, uint16_t>> splitHostPort(std::string_view text);
 
 // True for an IPv4 or IPv6 literal (IPv6 without brackets).
 bool isIpLiteral(std::string_view host);

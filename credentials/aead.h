@@ -13,12 +13,17 @@ namespace triggerd {
 
 class SecretBox {
  public:
-  // `key` is 32 raw bytes; `key_id` a short label stored with every sealed value (rotation).
+  // `key` is 32 raw bytes; `key_id` a short label stored with every sealed value (rotation),
+  // 1-32 characters of [A-Za-z0-9_-]. Throws std::invalid_argument otherwise (start-up only).
   SecretBox(std::string key, std::string key_id);
 
   // Text form: "v1.<key_id>.<base64url nonce>.<base64url ciphertext+tag>".
   std::string seal(std::string_view plaintext, std::string_view associated_data,
                    Random& rng) const;
+  // AES-256-GCM, 12-byte random nonce, 16-byte tag; the authenticated data is
+  // "v1.<key_id>." + associated_data. Errors (status 500, never carrying plaintext or key):
+  // malformed value, a key id other than this key's, authentication failed (modified, sealed for
+  // another record, or sealed with a different key).
   Result<std::string> open(std::string_view sealed, std::string_view associated_data) const;
   const std::string& keyId() const { return key_id_; }
   // The key id a sealed value names, or empty if malformed.

@@ -1,1 +1,54 @@
-int main() { return 0; }
+// triggerd: argv -> config -> Daemon::run(). Nothing else lives here.
+#include <curl/curl.h>
+#include <event2/thread.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "common/log.h"
+#include "config/config.h"
+#include "daemon/daemon.h"
+
+int main(int argc, char** argv) {
+  using namespace triggerd;
+  CLI::App app{"triggerd: turns GitHub and GitLab pushes into container image build jobs"};
+  std::string config_path = "/etc/triggerd/triggerd.toml";
+  bool check_only = false;
+  app.add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  app.add_flag("--check-config", check_only, "validate the configuration, print it and exit");
+  app.set_version_flag("--version", "triggerd 0.1.0");
+  CLI11_PARSE(app, argc, argv);
+
+  auto config = loadConfig(config_path);
+  if (!config.ok()) {
+    fprintf(stderr, "%s\n", config.error().message.c_str());
+    return 1;
+  }
+  if (check_only) {
+    printf("%s", renderEffectiveConfig(*config).c_str());
+    fprintf(stderr, "%s: configuration is valid\n", config_path.c_str());
+    return 0;
+  }
+  log::Level level;
+  if (log::parseLevel(config->log_level, &level)) log::setLevel(level);
+  log::installLibeventLogCallback();
+
+  signal(SIGPIPE, SIG_IGN);  // writes to closed sockets must fail, not kill the daemon
+  evthread_use_pthreads();   // the reload thread hands its result to the loop
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    fprintf(stderr, "curl_global_init failed\n");
+    return 1;
+  }
+  int rc = 0;
+  try {
+    Daemon daemon(std::move(config).value());
+    rc = daemon.run();
+  } catch (const std::exception& e) {
+    TLOG_ERROR("daemon", "start-up failed: %s", e.what());
+    rc = 1;
+  }
+  curl_global_cleanup();
+  return rc;
+}

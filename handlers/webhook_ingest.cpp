@@ -291,8 +291,8 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d, const Cac
 
   size_t count = jobs.size();
   queue_.enqueue(t.id, d->delivery_id, jobs,
-                 [this, d, count, done = std::move(done)](Result<EnqueueOutcome> r) mutable {
-                   const char* provider = providerName(d->provider);
+                 [this, d, count, provider, done = std::move(done)](
+                     Result<EnqueueOutcome> r) mutable {
                    if (!r.ok()) {
                      Error e = r.error();
                      e.message = "job queue unavailable (" + e.message +

@@ -134,8 +134,8 @@ std::optional<std::string> queryParam(std::string_view url, std::string_view nam
 }
 
 std::optional<std::string> pageTokenFromUrl(std::string_view url) {
-  if (auto page = queryParam(url, "page"); page && isDigits(*page) &&
-                                           page->size() <= kMaxPageNumberDigits) {
+  if (auto page = queryParam(url, "page");
+      page && isDigits(*page) && page->size() <= kMaxPageNumberDigits) {
     return page;
   }
   for (auto param : kCursorParams) {

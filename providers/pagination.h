@@ -39,8 +39,9 @@ std::optional<std::string> pageTokenFromUrl(std::string_view url);
 std::optional<std::string> nextPageToken(std::optional<std::string_view> link_header,
                                          std::optional<std::string_view> x_next_page);
 
-// The query parameters ("page=3", "cursor=abc", "id_after=42") that select the page a token names. An empty
-// token means the first page and yields "". Errors are 400s on `field` (the client's ?page=).
+// The query parameters ("page=3", "cursor=abc", "id_after=42") that select the page a token names.
+// An empty token means the first page and yields "". Errors are 400s on `field` (the client's
+// ?page=).
 Result<std::string> pageTokenQuery(std::string_view token, const std::string& field = "page");
 
 }  // namespace triggerd

@@ -40,8 +40,8 @@ constexpr std::pair<std::string_view, std::string_view> kGitlabImplies[] = {
 };
 
 template <size_t N>
-bool implied(const std::pair<std::string_view, std::string_view> (&table)[N],
-             std::string_view have, std::string_view want, int depth = 0) {
+bool implied(const std::pair<std::string_view, std::string_view> (&table)[N], std::string_view have,
+             std::string_view want, int depth = 0) {
   if (have == want) return true;
   if (depth > 4) return false;  // the hierarchy is shallow; this only guards against a cycle
   for (const auto& [parent, child] : table) {
@@ -50,7 +50,9 @@ bool implied(const std::pair<std::string_view, std::string_view> (&table)[N],
   return false;
 }
 
-bool isSeparator(char c) { return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool isSeparator(char c) {
+  return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 }  // namespace
 

@@ -47,6 +47,8 @@ class Keys {
 
   // User-scoped API tokens: string, JSON {user, role}; key is the token's SHA-256 hex.
   std::string apiToken(std::string_view sha256_hex) const { return cat("token:", sha256_hex); }
+  // Hash of a user's tokens: id (first 16 hex of the hash) -> full hash, for revocation.
+  std::string userTokens(std::string_view user) const { return cat("user:", user, ":tokens"); }
 
  private:
   template <typename... Parts>

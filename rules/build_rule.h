@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -28,6 +29,15 @@ struct BuildRule {
   std::vector<std::pair<std::string, std::string>> build_args;  // in the order given
   std::vector<std::string> paths;  // globs; empty = every push builds
 };
+
+// Limits on what one trigger's rules may hold; parseRules rejects anything larger with 422.
+inline constexpr size_t kMaxRules = 32;
+inline constexpr size_t kMaxTagsPerRule = 16;
+inline constexpr size_t kMaxBuildArgs = 64;
+inline constexpr size_t kMaxPathGlobs = 64;
+inline constexpr size_t kMaxPatternLength = 1024;  // bytes of a match pattern
+inline constexpr size_t kMaxGlobLength = 1024;
+inline constexpr int64_t kMaxPatternMemory = 1 << 20;  // RE2 max_mem per compiled pattern
 
 // Validates a JSON "rules" array. Errors are 422 and name the field, e.g. "rules[1].match",
 // with what is wrong and how to fix it. Patterns are compiled to prove they are valid RE2.
@@ -58,10 +68,14 @@ struct PlannedBuild {
 std::vector<PlannedBuild> planBuilds(const CompiledRules& rules, const PushEvent& push,
                                      std::chrono::system_clock::time_point received_at);
 
-// Replaces characters invalid in an image tag with '-' and clips to 128 characters;
-// empty when nothing valid remains. Valid: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
+// Replaces characters invalid in an image tag with '-' (one per UTF-8 character), drops leading
+// '.' and '-' (a tag cannot start with them) and clips to 128 characters; empty when nothing
+// valid remains. Valid: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
 std::string sanitizeImageTag(std::string_view raw);
 // Glob match for path filters: '*' within a segment, '**' across segments, '?' one character.
+// The whole path must match. Runs in O(pattern × path) time whatever the pattern.
 bool globMatch(std::string_view pattern, std::string_view path);
+// Checks a path glob as parseRules does (relative, no "..", closed '[' classes); 422 at `field`.
+Status validateGlob(std::string_view pattern, const std::string& field);
 
 }  // namespace triggerd

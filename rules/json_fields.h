@@ -15,8 +15,9 @@ namespace triggerd {
 // "a string", "an array", ... for messages such as "must be a string, got a number".
 const char* jsonTypeName(const rapidjson::Value& value);
 
-// The allowed name `name` was most likely meant to be (same letters in another case, or at most
-// two edits away), or empty when none is close. Feeds "did you mean ...?" hints.
+// The allowed name `name` was most likely meant to be (same letters in another case, at most
+// two edits away, or a prefix of at least 3 letters), or empty when none is close. Feeds
+// "did you mean ...?" hints.
 std::string_view closestName(std::string_view name, std::span<const std::string_view> allowed);
 
 // Fails with 422 when `object` has a key not in `allowed`, or the same key twice, so a typo

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -37,10 +38,23 @@ struct Trigger {
 
 // Validates a create request body ({provider, repository, image, rules, install_hook?,
 // enabled?}). 422 errors name the field. Fills everything but id, user, secrets and times.
+// A GitLab numeric project id fills repository_id; any other repository fills
+// repository_full_name. install_hook must be false in this version.
 Result<Trigger> parseTriggerCreate(const rapidjson::Value& body);
-// Applies a PATCH body ({image?, rules?, enabled?}) to a copy of `current`.
+// Applies a PATCH body ({image?, rules?, enabled?}) to a copy of `current`. Other keys are 422
+// (provider and repository cannot change: delete and recreate the trigger). Does not touch
+// updated_at: the caller stamps it.
 Result<Trigger> applyTriggerPatch(const Trigger& current, const rapidjson::Value& body);
 // Valid image reference without tag or digest: [host[:port]/]path, lower-case path components.
 Status validateImageName(std::string_view image, const std::string& field);
+// Valid repository reference for `provider`: GitHub "owner/name"; GitLab a project path
+// ("group/subgroup/project") or a numeric project id ("12345"). 422 at `field`.
+Status validateRepository(std::string_view provider, std::string_view repository,
+                          const std::string& field);
+
+// Writes the API view of a trigger: id, user, provider, repository {id, full_name},
+// hook {id, installed, verified}, image, rules, enabled, created_at and updated_at (RFC 3339).
+// Never writes a secret or signing key.
+void writeTriggerPublic(json::Writer& w, const Trigger& t);
 
 }  // namespace triggerd

@@ -10,9 +10,11 @@ namespace triggerd {
 // "sha256=" + hex(HMAC-SHA256(secret, body)), as GitHub sends in X-Hub-Signature-256.
 std::string githubSignature(std::string_view secret, std::string_view body);
 // Checks an X-Hub-Signature-256 value against the body. False for a missing or malformed value.
+// Hex digits of either case are accepted. An empty secret never verifies.
 bool verifyGithubSignature(std::string_view secret, std::string_view body,
                            std::string_view header_value);
-// Checks X-Gitlab-Token (the secret in plain text) in constant time.
+// Checks X-Gitlab-Token (the secret in plain text) in constant time. An empty secret never
+// verifies.
 bool verifyGitlabToken(std::string_view secret, std::string_view header_value);
 
 enum class StandardWebhookCheck {

@@ -1,0 +1,50 @@
+#include "cli/commands_admin.h"
+
+#include "cli/api_error.h"
+#include "cli/api_paths.h"
+#include "cli/json_text.h"
+#include "cli/table.h"
+#include "common/json.h"
+
+namespace triggerd::cli {
+
+int keysReseal(const Context& ctx) {
+  auto answer = callApi(ctx, "POST", paths::keysReseal());
+  if (!answer.ok()) return answer.exit_code;
+  if (printJsonIfAsked(ctx, answer.response.body)) return kExitOk;
+  auto resealed = json::getInt(answer.doc, "resealed");
+  if (!resealed) return unexpectedAnswer(ctx, "no \"resealed\" count");
+  ctx.out << "Re-sealed " << *resealed << (*resealed == 1 ? " secret" : " secrets") << " with key "
+          << cellText(memberText(answer.doc, "key_id")) << "\n";
+  return kExitOk;
+}
+
+int health(const Context& ctx) {
+  // Not callApi: a 503 here is a normal "not ready" result, not an error to decorate.
+  auto result = ctx.client.call("GET", paths::readyz(), {}, /*authenticated=*/false);
+  if (!result) {
+    ctx.err << formatUnreachable(ctx.client.urlFor(paths::readyz()),
+                                 ctx.client.options().unix_socket, result.error().message);
+    return kExitUnreachable;
+  }
+  const ApiResponse& response = result.value();
+  const bool ready = response.status == 200;
+  if (ctx.output.json && (ready || response.status == 503)) {
+    printJsonIfAsked(ctx, response.body);
+  } else if (ready) {
+    ctx.out << "ready\n";
+  } else if (response.status == 503) {
+    auto doc = json::parse(response.body);
+    std::string reason = doc ? memberText(doc.value(), "error") : "";
+    ctx.out << "not ready" << (reason.empty() ? "" : ": " + cellText(reason)) << "\n";
+  } else {
+    ctx.err << formatApiError(response.status, response.body);
+    if (response.status == 404) {
+      ctx.err << "hint: /readyz is served by the public listener (server.public_listen); "
+                 "point --url at it\n";
+    }
+  }
+  return ready ? kExitOk : kExitApiError;
+}
+
+}  // namespace triggerd::cli

@@ -1,0 +1,685 @@
+// The one table of every configuration key (STYLE convention 8). A row names the TOML key,
+// whether SIGHUP may change it, its default, its help text and its binding: the value type,
+// validator and the Config field it lands in. The loader, nonReloadableChanges(),
+// renderEffectiveConfig() and the reference in docs/configuration.md all read this table.
+#include "config/config_schema.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "common/encoding.h"
+#include "config/config_values.h"
+
+namespace triggerd::config {
+namespace {
+
+using std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+constexpr std::optional<std::string_view> kRequired = std::nullopt;
+constexpr Reload kLive = Reload::kLive;
+constexpr Reload kRestart = Reload::kRestart;
+
+// A TOML basic string.
+std::string quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string quoteList(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quote(items[i]);
+  return out + "]";
+}
+
+std::string secretState(const std::string& value) {
+  return value.empty() ? "<unset>" : "<set>";
+}
+
+KeyError why(std::string message, int item = -1) {
+  return KeyError{std::move(message), item};
+}
+
+bool printableNoSpace(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+template <typename T>
+std::function<bool(const Config&, const Config&)> sameField(T Config::*field) {
+  return [field](const Config& a, const Config& b) { return a.*field == b.*field; };
+}
+
+// ---- bindings: one per value shape ----
+
+// A string; `validate` may normalise it in place and returns why it is refused.
+Binding text(std::string Config::*field, std::string type_doc, std::string example,
+             std::function<std::optional<std::string>(std::string&)> validate = {}) {
+  return Binding{ValueType::kString,
+                 std::move(type_doc),
+                 std::move(example),
+                 [field, validate](const Value& v, Config& c, const LoadContext&) -> Check {
+                   std::string s = v.text;
+                   if (validate) {
+                     if (auto e = validate(s)) return why(*e);
+                   }
+                   c.*field = std::move(s);
+                   return std::nullopt;
+                 },
+                 [field](const Config& c) { return quote(c.*field); },
+                 sameField(field)};
+}
+
+Binding integer(int Config::*field, int min, int max) {
+  return Binding{ValueType::kInt,
+                 "integer",
+                 std::to_string(max < 10 ? max : 10),
+                 [=](const Value& v, Config& c, const LoadContext&) -> Check {
+                   if (v.integer < min || v.integer > max) {
+                     return why("must be from " + std::to_string(min) + " to " +
+                                std::to_string(max) + " (got " + std::to_string(v.integer) + ")");
+                   }
+                   c.*field = static_cast<int>(v.integer);
+                   return std::nullopt;
+                 },
+                 [field](const Config& c) { return std::to_string(c.*field); },
+                 sameField(field)};
+}
+
+Binding flag(bool Config::*field) {
+  return Binding{ValueType::kBool,
+                 "boolean",
+                 "true",
+                 [field](const Value& v, Config& c, const LoadContext&) -> Check {
+                   c.*field = v.boolean;
+                   return std::nullopt;
+                 },
+                 [field](const Config& c) { return std::string(c.*field ? "true" : "false"); },
+                 sameField(field)};
+}
+
+// A duration stored as D (seconds or milliseconds); a seconds field refuses "1500ms".
+template <typename D>
+Binding duration(D Config::*field, milliseconds min, milliseconds max) {
+  return Binding{ValueType::kDuration,
+                 "duration",
+                 quote(formatDuration(std::clamp(milliseconds(30s), min, max))),
+                 [=](const Value& v, Config& c, const LoadContext&) -> Check {
+                   if (v.duration < min || v.duration > max) {
+                     return why("must be from " + formatDuration(min) + " to " +
+                                formatDuration(max) + " (got " + formatDuration(v.duration) + ")");
+                   }
+                   auto d = std::chrono::duration_cast<D>(v.duration);
+                   if (d != v.duration) return why("must be a whole number of seconds");
+                   c.*field = d;
+                   return std::nullopt;
+                 },
+                 [field](const Config& c) {
+                   return quote(formatDuration(std::chrono::duration_cast<milliseconds>(c.*field)));
+                 },
+                 sameField(field)};
+}
+
+Binding size(size_t Config::*field, uint64_t min, uint64_t max) {
+  return Binding{ValueType::kSize,
+                 "size",
+                 quote(formatSize(min * 16)),
+                 [=](const Value& v, Config& c, const LoadContext&) -> Check {
+                   if (v.size < min || v.size > max) {
+                     return why("must be from " + formatSize(min) + " to " + formatSize(max) +
+                                " (got " + formatSize(v.size) + ")");
+                   }
+                   c.*field = static_cast<size_t>(v.size);
+                   return std::nullopt;
+                 },
+                 [field](const Config& c) {
+                   std::string s = formatSize(c.*field);
+                   bool digits = std::all_of(s.begin(), s.end(),
+                                             [](char ch) { return ch >= '0' && ch <= '9'; });
+                   return digits ? s : quote(s);
+                 },
+                 sameField(field)};
+}
+
+Binding listen(ListenAddress Config::*field) {
+  return Binding{
+      ValueType::kListenAddress,
+      "listen address",
+      "\"127.0.0.1:8080\"",
+      [field](const Value& v, Config& c, const LoadContext&) -> Check {
+        auto a = parseListenAddress(v.text, "");
+        if (!a.ok()) return why(a.error().message);
+        c.*field = std::move(a.value());
+        return std::nullopt;
+      },
+      [field](const Config& c) { return quote((c.*field).text); },
+      [field](const Config& a, const Config& b) { return (a.*field).text == (b.*field).text; }};
+}
+
+// An array of strings; `validate` checks and may normalise each item.
+Binding list(std::vector<std::string> Config::*field, std::string type_doc, std::string example,
+             std::function<std::optional<std::string>(std::string&)> validate) {
+  return Binding{ValueType::kStringArray,
+                 std::move(type_doc),
+                 std::move(example),
+                 [field, validate](const Value& v, Config& c, const LoadContext&) -> Check {
+                   std::vector<std::string> items = v.strings;
+                   for (size_t i = 0; i < items.size(); ++i) {
+                     if (auto e = validate(items[i])) {
+                       return why("item " + std::to_string(i + 1) + ": " + *e, static_cast<int>(i));
+                     }
+                   }
+                   c.*field = std::move(items);
+                   return std::nullopt;
+                 },
+                 [field](const Config& c) { return quoteList(c.*field); },
+                 sameField(field)};
+}
+
+// ---- validators ----
+
+std::optional<std::string> httpUrl(std::string& s) {
+  auto u = normaliseHttpUrl(s);
+  if (!u.ok()) return u.error().message;
+  s = std::move(u.value());
+  return std::nullopt;
+}
+
+std::optional<std::string> optionalHttpUrl(std::string& s) {
+  return s.empty() ? std::nullopt : httpUrl(s);
+}
+
+std::optional<std::string> logLevel(std::string& s) {
+  if (s == "debug" || s == "info" || s == "warn" || s == "error") return std::nullopt;
+  return "\"" + s + "\" is not a log level; use debug, info, warn or error";
+}
+
+std::optional<std::string> keyPrefix(std::string& s) {
+  if (s.empty() || s.size() > 64 || !printableNoSpace(s)) {
+    return std::string("must be 1 to 64 printable characters without spaces, e.g. \"triggerd:\"");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> userAgent(std::string& s) {
+  bool ok = !s.empty() && s.size() <= 200 &&
+            std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (!ok) return std::string("must be 1 to 200 printable ASCII characters");
+  return std::nullopt;
+}
+
+std::optional<std::string> clientId(std::string& s) {
+  if (s.size() > 100 || !printableNoSpace(s)) {
+    return std::string("must be printable characters without spaces, as GitHub shows it");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> githubScope(std::string& s) {
+  bool ok = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || c == '_' || c == ':';
+  });
+  if (!ok) return "\"" + s + "\" is not a GitHub OAuth scope (e.g. \"repo\", \"admin:repo_hook\")";
+  return std::nullopt;
+}
+
+std::optional<std::string> cidr(std::string& s) {
+  auto n = parseCidr(s);
+  if (!n.ok()) return n.error().message;
+  s = std::move(n.value());
+  return std::nullopt;
+}
+
+// The value may be a bearer token pasted by mistake, so it is never echoed.
+std::optional<std::string> sha256Hex(std::string& s) {
+  if (!isSha256Hex(s)) {
+    return "not a SHA-256 digest (64 hex characters, e.g. the output of "
+           "`printf %s \"$TOKEN\" | sha256sum`)";
+  }
+  s = toLower(s);
+  return std::nullopt;
+}
+
+// ---- bindings that read files or fill more than one field ----
+
+Binding redisAddress() {
+  return Binding{
+      ValueType::kString,
+      "string (host:port or unix:/path)",
+      "\"127.0.0.1:6379\"",
+      [](const Value& v, Config& c, const LoadContext&) -> Check {
+        if (v.text.rfind("unix:", 0) != 0) {
+          auto hp = splitHostPort(v.text);
+          if (hp.ok() && !isIpLiteral(hp->first)) {
+            return why("host \"" + hp->first +
+                       "\" must be an IP address or the address must be unix:/path: hiredis "
+                       "resolves host names with a blocking lookup on the event loop");
+          }
+        }
+        auto a = parseListenAddress(v.text, "");
+        if (!a.ok()) return why(a.error().message);
+        c.redis_address = v.text;
+        c.redis_endpoint = std::move(a.value());
+        return std::nullopt;
+      },
+      [](const Config& c) { return quote(c.redis_address); },
+      sameField(&Config::redis_address)};
+}
+
+// A file holding a password-like secret; "" means none. The secret lands in `value`.
+Binding secretFile(std::string Config::*path, std::string Config::*value, std::string example) {
+  return Binding{
+      ValueType::kString,
+      "string (file path)",
+      std::move(example),
+      [=](const Value& v, Config& c, const LoadContext& ctx) -> Check {
+        if (v.text.empty()) {
+          c.*path = "";
+          c.*value = "";
+          return std::nullopt;
+        }
+        auto p = resolvePath(v.text, ctx);
+        if (!p.ok()) return why(p.error().message);
+        auto s = readSecretFile(p.value());
+        if (!s.ok()) return why(s.error().message);
+        c.*path = std::move(p.value());
+        c.*value = std::move(s.value());
+        return std::nullopt;
+      },
+      [=](const Config& c) { return quote(c.*path) + "  # contents: " + secretState(c.*value); },
+      [=](const Config& a, const Config& b) { return a.*path == b.*path && a.*value == b.*value; }};
+}
+
+Binding masterKeyFile() {
+  return Binding{ValueType::kString,
+                 "string (file path)",
+                 "\"$CREDENTIALS_DIRECTORY/master.key\"",
+                 [](const Value& v, Config& c, const LoadContext& ctx) -> Check {
+                   if (v.text.empty()) return why("must name the file holding the master key");
+                   auto p = resolvePath(v.text, ctx);
+                   if (!p.ok()) return why(p.error().message);
+                   auto k = readMasterKeyFile(p.value(), ctx);
+                   if (!k.ok()) return why(k.error().message);
+                   c.master_key_file = std::move(p.value());
+                   c.master_key = std::move(k.value());
+                   return std::nullopt;
+                 },
+                 [](const Config& c) {
+                   return quote(c.master_key_file) + "  # key: " + secretState(c.master_key);
+                 },
+                 [](const Config& a, const Config& b) {
+                   return a.master_key_file == b.master_key_file && a.master_key == b.master_key;
+                 }};
+}
+
+Binding previousMasterKeyFiles() {
+  return Binding{ValueType::kStringArray,
+                 "array of strings (file paths)",
+                 "[\"/etc/triggerd/master.key.old\"]",
+                 [](const Value& v, Config& c, const LoadContext& ctx) -> Check {
+                   std::vector<std::string> paths, keys;
+                   for (size_t i = 0; i < v.strings.size(); ++i) {
+                     auto item = static_cast<int>(i);
+                     std::string n = "item " + std::to_string(i + 1) + ": ";
+                     auto p = resolvePath(v.strings[i], ctx);
+                     if (!p.ok()) return why(n + p.error().message, item);
+                     auto k = readMasterKeyFile(p.value(), ctx);
+                     if (!k.ok()) return why(n + k.error().message, item);
+                     paths.push_back(std::move(p.value()));
+                     keys.push_back(std::move(k.value()));
+                   }
+                   c.previous_master_key_files = std::move(paths);
+                   c.previous_master_keys = std::move(keys);
+                   return std::nullopt;
+                 },
+                 [](const Config& c) {
+                   return quoteList(c.previous_master_key_files) +
+                          "  # keys: " + (c.previous_master_keys.empty() ? "<unset>" : "<set>");
+                 },
+                 [](const Config& a, const Config& b) {
+                   return a.previous_master_key_files == b.previous_master_key_files &&
+                          a.previous_master_keys == b.previous_master_keys;
+                 }};
+}
+
+// Appends the hashes read from each file to admin_token_sha256 (applied after the inline list).
+Binding adminTokenFiles() {
+  return Binding{ValueType::kStringArray,
+                 "array of strings (file paths)",
+                 "[\"/etc/triggerd/admin-tokens.sha256\"]",
+                 [](const Value& v, Config& c, const LoadContext& ctx) -> Check {
+                   std::vector<std::string> paths;
+                   for (size_t i = 0; i < v.strings.size(); ++i) {
+                     auto item = static_cast<int>(i);
+                     std::string n = "item " + std::to_string(i + 1) + ": ";
+                     auto p = resolvePath(v.strings[i], ctx);
+                     if (!p.ok()) return why(n + p.error().message, item);
+                     auto hashes = readHashFile(p.value());
+                     if (!hashes.ok()) return why(n + hashes.error().message, item);
+                     for (auto& h : hashes.value()) c.admin_token_sha256.push_back(std::move(h));
+                     paths.push_back(std::move(p.value()));
+                   }
+                   c.admin_token_sha256_files = std::move(paths);
+                   return std::nullopt;
+                 },
+                 [](const Config& c) { return quoteList(c.admin_token_sha256_files); },
+                 sameField(&Config::admin_token_sha256_files)};
+}
+
+// A directory; "" disables the feature. Not created or checked here: the daemon owns it.
+Binding directory(std::string Config::*field) {
+  return Binding{ValueType::kString,
+                 "string (directory path)",
+                 "\"/var/lib/triggerd/spool\"",
+                 [field](const Value& v, Config& c, const LoadContext& ctx) -> Check {
+                   if (v.text.empty()) {
+                     c.*field = "";
+                     return std::nullopt;
+                   }
+                   auto p = resolvePath(v.text, ctx);
+                   if (!p.ok()) return why(p.error().message);
+                   c.*field = std::move(p.value());
+                   return std::nullopt;
+                 },
+                 [field](const Config& c) { return quote(c.*field); },
+                 sameField(field)};
+}
+
+constexpr uint64_t kKiB = 1024;
+constexpr uint64_t kMiB = 1024 * 1024;
+
+}  // namespace
+
+const std::vector<ConfigTable>& configTables() {
+  static const std::vector<ConfigTable> tables{
+      {"server", "Listeners, the public URL and logging."},
+      {"limits", "Limits on inbound HTTP requests, enforced on both listeners."},
+      {"redis", "The Redis server holding jobs, triggers, sources and delivery ids."},
+      {"queue", "The job stream runners consume."},
+      {"security", "Encryption keys, admin tokens and the outbound address guard."},
+      {"github", "GitHub API and OAuth app (for the OAuth binding flow)."},
+      {"tokens", "Periodic re-validation of bound provider tokens."},
+      {"outbound", "Calls triggerd makes to GitHub and GitLab APIs."},
+      {"spool", "The local spool that keeps verified deliveries while Redis is unreachable."},
+      {"webhooks", "Webhook verification."},
+  };
+  return tables;
+}
+
+const std::vector<ConfigKey>& configSchema() {
+  // clang-format off
+  static const std::vector<ConfigKey> schema{
+    // ---- [server] ----
+    {"server.public_listen", kRestart, "\"0.0.0.0:8080\"",
+     "Address of the public listener: webhooks, the OAuth callback, /healthz and /readyz. "
+     "Not used when systemd passes a socket named \"public\".",
+     listen(&Config::public_listen)},
+    {"server.admin_listen", kRestart, "\"127.0.0.1:8081\"",
+     "Address of the admin listener: /api/v1 and /metrics. Keep it on loopback or a unix "
+     "socket. Not used when systemd passes a socket named \"admin\".",
+     listen(&Config::admin_listen)},
+    {"server.public_base_url", kRestart, kRequired,
+     "The URL at which GitHub and GitLab reach the public listener; webhook and OAuth callback "
+     "URLs are built from it. http or https, no query; a trailing slash is removed.",
+     text(&Config::public_base_url, "string (http(s) URL)", "\"https://triggerd.example.com\"",
+          httpUrl)},
+    {"server.log_level", kLive, "\"info\"",
+     "Least severe level logged: debug, info, warn or error.",
+     text(&Config::log_level, "string (debug|info|warn|error)", "\"info\"", logLevel)},
+
+    // ---- [limits] ----
+    {"limits.max_body_bytes", kLive, "\"10MiB\"",
+     "Largest request body accepted; a larger one gets 413 and the connection is closed.",
+     size(&Config::max_body_bytes, kKiB, 100 * kMiB)},
+    {"limits.max_header_bytes", kLive, "\"64KiB\"",
+     "Largest request line plus headers accepted.",
+     size(&Config::max_header_bytes, kKiB, kMiB)},
+    {"limits.request_timeout", kLive, "\"10s\"",
+     "Deadline for a whole request, from its first byte to the end of the response "
+     "(guards against slow clients).",
+     duration(&Config::request_timeout, 100ms, 10min)},
+    {"limits.idle_timeout", kLive, "\"30s\"",
+     "How long a keep-alive connection may stay idle between requests.",
+     duration(&Config::idle_timeout, 1s, 1h)},
+    {"limits.max_connections", kLive, "1024",
+     "Most inbound connections open at once; further ones are closed on accept.",
+     integer(&Config::max_connections, 1, 1000000)},
+
+    // ---- [redis] ----
+    {"redis.address", kRestart, "\"127.0.0.1:6379\"",
+     "Redis server as IP:port, [IPv6]:port or unix:/path. Host names are refused: hiredis "
+     "would resolve them with a blocking lookup on the event loop.",
+     redisAddress()},
+    {"redis.password_file", kRestart, "\"\"",
+     "File holding the Redis AUTH password (a trailing newline is ignored). Empty: no AUTH.",
+     secretFile(&Config::redis_password_file, &Config::redis_password,
+                "\"$CREDENTIALS_DIRECTORY/redis.password\"")},
+    {"redis.key_prefix", kRestart, "\"triggerd:\"",
+     "Prefix of every Redis key triggerd and its runners use.",
+     text(&Config::key_prefix, "string", "\"triggerd:\"", keyPrefix)},
+    {"redis.allow_volatile_redis", kRestart, "false",
+     "Start even though Redis runs without AOF persistence (appendonly no), accepting that a "
+     "Redis crash loses acknowledged jobs. For development only.",
+     flag(&Config::allow_volatile_redis)},
+    {"redis.connect_timeout", kRestart, "\"2s\"",
+     "Deadline for connecting to Redis; on expiry triggerd retries with backoff.",
+     duration(&Config::redis_connect_timeout, 100ms, 1min)},
+    {"redis.command_timeout", kRestart, "\"2s\"",
+     "Deadline for one Redis command; on expiry the connection is dropped and re-established.",
+     duration(&Config::redis_command_timeout, 100ms, 1min)},
+
+    // ---- [queue] ----
+    {"queue.visibility_timeout", kRestart, "\"15m\"",
+     "A job claimed by a runner but not acknowledged for this long is reclaimed for another "
+     "runner. Whole seconds.",
+     duration(&Config::visibility_timeout, 10s, 7 * 24h)},
+    {"queue.max_attempts", kRestart, "3",
+     "Deliveries of a job to runners before it moves to the dead-letter stream.",
+     integer(&Config::max_attempts, 1, 100)},
+    {"queue.delivery_ttl", kRestart, "\"72h\"",
+     "How long webhook delivery ids are remembered, so a redelivery enqueues nothing. "
+     "Whole seconds.",
+     duration(&Config::delivery_ttl, 1h, 30 * 24h)},
+
+    // ---- [security] ----
+    {"security.master_key_file", kRestart, kRequired,
+     "File holding the key that encrypts tokens and hook secrets at rest: 32 raw bytes or 64 "
+     "hex characters. Must not be accessible to group or other (chmod 600), unless it lies "
+     "under $CREDENTIALS_DIRECTORY.",
+     masterKeyFile()},
+    {"security.previous_master_key_files", kRestart, "[]",
+     "Older master keys, still used to open values sealed before a key rotation. Same format "
+     "and permission rules as master_key_file.",
+     previousMasterKeyFiles()},
+    {"security.admin_token_sha256", kLive, "[]",
+     "Hex SHA-256 of each admin bearer token (`printf %s \"$TOKEN\" | sha256sum`). At least "
+     "one admin token is required, here or in admin_token_sha256_files.",
+     list(&Config::admin_token_sha256, "array of strings (64 hex characters)",
+          "[\"<64 hex characters>\"]", sha256Hex)},
+    {"security.admin_token_sha256_files", kLive, "[]",
+     "Files of admin token hashes, one per line ('#' starts a comment line); their hashes are "
+     "added to admin_token_sha256 and re-read on reload.",
+     adminTokenFiles()},
+    {"security.allowed_networks", kLive, "[]",
+     "CIDR networks outbound calls may reach although they are loopback, private or "
+     "link-local, e.g. a GitLab server on the internal network.",
+     list(&Config::allowed_networks, "array of strings (CIDR)", "[\"10.0.0.0/8\"]", cidr)},
+
+    // ---- [github] ----
+    {"github.api_url", kRestart, "\"https://api.github.com\"",
+     "GitHub REST API base for new bindings; for GitHub Enterprise \"https://HOST/api/v3\".",
+     text(&Config::github_api_url, "string (http(s) URL)", "\"https://api.github.com\"",
+          httpUrl)},
+    {"github.oauth_url", kRestart, "\"https://github.com\"",
+     "GitHub web base for the OAuth flow (/login/oauth/authorize, /login/oauth/access_token).",
+     text(&Config::github_oauth_url, "string (http(s) URL)", "\"https://github.com\"", httpUrl)},
+    {"github.client_id", kRestart, "\"\"",
+     "OAuth app client id. Empty: the OAuth flow is off and GitHub sources are bound with "
+     "personal tokens only.",
+     text(&Config::github_client_id, "string", "\"Iv1.0123456789abcdef\"", clientId)},
+    {"github.client_secret_file", kRestart, "\"\"",
+     "File holding the OAuth app client secret (a trailing newline is ignored). Required "
+     "when client_id is set.",
+     secretFile(&Config::github_client_secret_file, &Config::github_client_secret,
+                "\"$CREDENTIALS_DIRECTORY/github-client-secret\"")},
+    {"github.scopes", kRestart, "[\"repo\"]",
+     "OAuth scopes requested; \"repo\" covers hooks and commit statuses on private repositories.",
+     list(&Config::github_scopes, "array of strings", "[\"repo\"]", githubScope)},
+    {"github.oauth_success_url", kRestart, "\"\"",
+     "Where the OAuth callback redirects after a successful binding. Empty: a small HTML page.",
+     text(&Config::github_oauth_success_url, "string (http(s) URL or empty)",
+          "\"https://console.example.com/sources\"", optionalHttpUrl)},
+
+    // ---- [tokens] ----
+    {"tokens.check_interval", kLive, "\"1h\"",
+     "How often every bound token is re-validated (revoked, expired, scopes lost). "
+     "Whole seconds.",
+     duration(&Config::token_check_interval, 1min, 7 * 24h)},
+    {"tokens.expiry_warning", kLive, "\"7d\"",
+     "A token expiring within this window shows as \"expiring\" in the API, log and metrics. "
+     "Whole seconds.",
+     duration(&Config::token_expiry_warning, 1h, 365 * 24h)},
+
+    // ---- [outbound] ----
+    {"outbound.connect_timeout", kRestart, "\"5s\"",
+     "Deadline for connecting to a provider API.",
+     duration(&Config::outbound_connect_timeout, 100ms, 1min)},
+    {"outbound.total_timeout", kRestart, "\"15s\"",
+     "Deadline for a whole provider API call; at least connect_timeout.",
+     duration(&Config::outbound_total_timeout, 1s, 10min)},
+    {"outbound.max_response_bytes", kRestart, "\"8MiB\"",
+     "Largest provider API response read; a larger one fails the call.",
+     size(&Config::outbound_max_response_bytes, 64 * kKiB, 256 * kMiB)},
+    {"outbound.user_agent", kRestart, "\"triggerd/0.1\"",
+     "User-Agent header of provider API calls (GitHub requires one).",
+     text(&Config::user_agent, "string", "\"triggerd/0.1\"", userAgent)},
+
+    // ---- [spool] ----
+    {"spool.dir", kRestart, "\"\"",
+     "Directory where verified deliveries wait while Redis is unreachable (replayed when it "
+     "returns). Empty: no spool, such deliveries get 503. Under systemd: a directory in "
+     "/var/lib/triggerd (StateDirectory=).",
+     directory(&Config::spool_dir)},
+
+    // ---- [webhooks] ----
+    {"webhooks.secret_rotation_grace", kLive, "\"24h\"",
+     "After a hook secret rotation, the old secret still verifies deliveries this long. "
+     "Whole seconds.",
+     duration(&Config::secret_rotation_grace, 0s, 30 * 24h)},
+    {"webhooks.signature_tolerance", kLive, "\"5m\"",
+     "Largest clock difference accepted on a signed webhook-timestamp (GitLab Standard "
+     "Webhooks). Whole seconds.",
+     duration(&Config::signature_tolerance, 10s, 1h)},
+  };
+  // clang-format on
+  return schema;
+}
+
+std::vector<CrossProblem> crossCheck(const Config& c) {
+  std::vector<CrossProblem> out;
+  const ListenAddress& pub = c.public_listen;
+  const ListenAddress& adm = c.admin_listen;
+  auto wildcard = [](const std::string& host) { return host == "0.0.0.0" || host == "::"; };
+  bool clash = pub.unix_path.empty() && adm.unix_path.empty()
+                   ? pub.port == adm.port &&
+                         (pub.host == adm.host || wildcard(pub.host) || wildcard(adm.host))
+                   : !pub.unix_path.empty() && pub.unix_path == adm.unix_path;
+  if (clash) {
+    out.push_back({"server.admin_listen", "\"" + adm.text + "\" overlaps server.public_listen \"" +
+                                              pub.text +
+                                              "\"; the two listeners need different addresses"});
+  }
+  if (c.admin_token_sha256.empty()) {
+    out.push_back({"security.admin_token_sha256",
+                   "required: at least one admin token hash, here or in "
+                   "security.admin_token_sha256_files; e.g. admin_token_sha256 = [\"<64 hex "
+                   "characters>\"]",
+                   "security.admin_token_sha256_files"});
+  }
+  if (!c.github_client_id.empty() && c.github_client_secret_file.empty()) {
+    out.push_back({"github.client_secret_file",
+                   "required when github.client_id is set; e.g. client_secret_file = "
+                   "\"$CREDENTIALS_DIRECTORY/github-client-secret\""});
+  }
+  if (c.github_client_id.empty() && !c.github_client_secret_file.empty()) {
+    out.push_back({"github.client_id", "required when github.client_secret_file is set",
+                   "github.client_secret_file"});
+  }
+  if (c.outbound_connect_timeout > c.outbound_total_timeout) {
+    out.push_back({"outbound.total_timeout", "must be at least outbound.connect_timeout (" +
+                                                 formatDuration(c.outbound_connect_timeout) + ")"});
+  }
+  return out;
+}
+
+}  // namespace triggerd::config
+
+namespace triggerd {
+
+std::vector<std::string> nonReloadableChanges(const Config& running, const Config& next) {
+  std::vector<std::string> changed;
+  for (const config::ConfigKey& k : config::configSchema()) {
+    if (k.reload == config::Reload::kRestart && !k.bind.same(running, next)) {
+      changed.emplace_back(k.key);
+    }
+  }
+  return changed;
+}
+
+std::string renderEffectiveConfig(const Config& c) {
+  std::string out = "# triggerd effective configuration";
+  if (!c.path.empty()) out += ", loaded from " + c.path;
+  out += "\n# Keys marked \"restart\" take effect only on a restart; SIGHUP applies the rest.\n";
+  std::string_view table;
+  for (const config::ConfigKey& k : config::configSchema()) {
+    size_t dot = k.key.find('.');
+    std::string_view t = k.key.substr(0, dot);
+    if (t != table) {
+      out += "\n[" + std::string(t) + "]\n";
+      table = t;
+    }
+    std::string line = std::string(k.key.substr(dot + 1)) + " = " + k.bind.show(c);
+    if (k.reload == config::Reload::kRestart) {
+      line += line.find("  # ") == std::string::npos ? "  # restart" : ", restart";
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string renderConfigReference() {
+  auto cell = [](std::string_view s) {
+    std::string out;
+    for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
+    return out;
+  };
+  std::string out;
+  for (const config::ConfigTable& t : config::configTables()) {
+    out += "### [" + std::string(t.name) + "]\n\n" + std::string(t.help) + "\n\n";
+    out += "| key | type | default | reload | meaning |\n|---|---|---|---|---|\n";
+    for (const config::ConfigKey& k : config::configSchema()) {
+      if (k.key.substr(0, k.key.find('.')) != t.name) continue;
+      std::string def = k.default_toml ? "`" + cell(*k.default_toml) + "`" : "**required**";
+      out += "| `" + std::string(k.key) + "` | " + cell(k.bind.type_doc) + " | " + def + " | " +
+             (k.reload == config::Reload::kLive ? "yes" : "restart") + " | " + cell(k.help) +
+             " |\n";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace triggerd

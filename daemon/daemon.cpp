@@ -1,0 +1,327 @@
+#include "daemon/daemon.h"
+
+#include <signal.h>
+
+#include <thread>
+
+#include "common/log.h"
+
+namespace triggerd {
+namespace {
+
+HttpServer::Options serverOptions(const Config& c, const char* name) {
+  HttpServer::Options o;
+  o.name = name;
+  o.max_body_bytes = c.max_body_bytes;
+  o.max_header_bytes = c.max_header_bytes;
+  o.request_timeout = c.request_timeout;
+  o.idle_timeout = c.idle_timeout;
+  o.max_connections = c.max_connections;
+  return o;
+}
+
+SourcesOptions sourcesOptions(const Config& c) {
+  SourcesOptions o;
+  o.public_base_url = c.public_base_url;
+  o.github_api_url = c.github_api_url;
+  o.github_oauth_url = c.github_oauth_url;
+  o.github_client_id = c.github_client_id;
+  o.github_client_secret = c.github_client_secret;
+  o.github_scopes = c.github_scopes;
+  o.github_oauth_success_url = c.github_oauth_success_url;
+  o.expiry_warning = c.token_expiry_warning;
+  o.user_agent = c.user_agent;
+  o.connect_timeout = c.outbound_connect_timeout;
+  o.total_timeout = c.outbound_total_timeout;
+  return o;
+}
+
+TokenCheckOptions tokenCheckOptions(const Config& c) {
+  TokenCheckOptions o;
+  o.interval = c.token_check_interval;
+  o.expiry_warning = c.token_expiry_warning;
+  o.github_scopes = c.github_scopes;
+  o.user_agent = c.user_agent;
+  o.connect_timeout = c.outbound_connect_timeout;
+  o.total_timeout = c.outbound_total_timeout;
+  return o;
+}
+
+WebhookOptions webhookOptions(const Config& c) {
+  WebhookOptions o;
+  o.signature_tolerance = c.signature_tolerance;
+  return o;
+}
+
+std::unique_ptr<Keyring> makeKeyring(const Config& c) {
+  std::vector<SecretBox> previous;
+  for (const auto& k : c.previous_master_keys) previous.emplace_back(k, deriveKeyId(k));
+  return std::make_unique<Keyring>(SecretBox(c.master_key, deriveKeyId(c.master_key)),
+                                   std::move(previous));
+}
+
+}  // namespace
+
+Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_prefix) {
+  keyring_ = makeKeyring(config_);
+
+  HiredisClient::Options ro;
+  ro.address = config_.redis_address;
+  ro.password = config_.redis_password;
+  ro.connect_timeout = config_.redis_connect_timeout;
+  ro.command_timeout = config_.redis_command_timeout;
+  redis_ = std::make_unique<HiredisClient>(loop_, ro);
+  queue_ = std::make_unique<JobQueue>(*redis_, keys_, config_.delivery_ttl.count());
+  triggers_ = std::make_unique<TriggerStore>(*redis_, keys_, *keyring_, rng_);
+  sources_ = std::make_unique<SourceStore>(*redis_, keys_, *keyring_, rng_);
+
+  CurlMultiClient::Options co;
+  co.user_agent = config_.user_agent;
+  co.connect_timeout = config_.outbound_connect_timeout;
+  co.total_timeout = config_.outbound_total_timeout;
+  co.max_response_bytes = config_.outbound_max_response_bytes;
+  auto guard = AddressGuard::fromStrings(config_.allowed_networks);
+  if (guard.ok()) co.address_guard = std::move(guard).value();
+  co.metrics = &metrics_;
+  http_client_ = std::make_unique<CurlMultiClient>(loop_, std::move(co));
+
+  ingest_ = std::make_unique<WebhookIngest>(*triggers_, *queue_, metrics_, clock_, rng_,
+                                            webhookOptions(config_));
+  auth_ = std::make_unique<ApiAuth>(*redis_, keys_, config_.admin_token_sha256);
+  triggers_api_ = std::make_unique<TriggersApi>(*triggers_, clock_, rng_, config_.public_base_url,
+                                                config_.secret_rotation_grace);
+  sources_api_ = std::make_unique<SourcesApi>(*sources_, *triggers_, *redis_, keys_,
+                                              *http_client_, clock_, rng_,
+                                              sourcesOptions(config_));
+  token_checker_ = std::make_unique<TokenChecker>(loop_, *sources_, *http_client_, clock_,
+                                                  metrics_, tokenCheckOptions(config_));
+  resealer_ = std::make_unique<Resealer>(*redis_, keys_, *keyring_, *sources_, *triggers_);
+
+  services_.ingest = ingest_.get();
+  services_.triggers = triggers_api_.get();
+  services_.sources = sources_api_.get();
+  services_.auth = auth_.get();
+  services_.metrics = &metrics_;
+  services_.rng = &rng_;
+  services_.ready = [this] { return ready(); };
+  services_.not_ready_reason = [this] { return notReadyReason(); };
+  services_.reseal = [this](std::function<void(Result<std::pair<int, std::string>>)> done) {
+    resealer_->run(std::move(done));
+  };
+  registerPublicRoutes(public_router_, services_);
+  registerAdminRoutes(admin_router_, services_);
+
+  metrics_.gaugeFn("triggerd_redis_connected", [this] { return redis_->connected() ? 1.0 : 0.0; });
+}
+
+Daemon::~Daemon() {
+  // Listeners first (their contexts may reference the services), then the clients.
+  public_server_.reset();
+  admin_server_.reset();
+}
+
+bool Daemon::ready() const { return redis_->connected() && persistence_checked_; }
+
+std::string Daemon::notReadyReason() const {
+  if (!redis_->connected()) return "redis at " + redis_->address() + ": " + redis_->lastError();
+  if (!persistence_checked_) return "checking redis persistence";
+  return "";
+}
+
+Status Daemon::openListeners() {
+  auto adopted = adoptListenFds();
+  public_server_ = std::make_unique<HttpServer>(loop_, metrics_, serverOptions(config_, "public"));
+  admin_server_ = std::make_unique<HttpServer>(loop_, metrics_, serverOptions(config_, "admin"));
+  public_server_->setRouter(public_router_);
+  admin_server_->setRouter(admin_router_);
+  auto open = [](HttpServer& server, const ListenAddress& addr, int fd) -> Status {
+    if (fd >= 0) return server.adoptFd(fd);
+    if (!addr.unix_path.empty()) return server.bindUnix(addr.unix_path);
+    return server.bindTcp(addr.host, addr.port);
+  };
+  auto fd = [&](const char* name) {
+    auto it = adopted.find(name);
+    return it == adopted.end() ? -1 : it->second;
+  };
+  if (auto st = open(*public_server_, config_.public_listen, fd("public")); !st.ok())
+    return Error::internal("public listener " + config_.public_listen.text + ": " +
+                           st.error().message);
+  if (auto st = open(*admin_server_, config_.admin_listen, fd("admin")); !st.ok())
+    return Error::internal("admin listener " + config_.admin_listen.text + ": " +
+                           st.error().message);
+  TLOG_INFO("daemon", "public=%s admin=%s listening", config_.public_listen.text.c_str(),
+            config_.admin_listen.text.c_str());
+  return okStatus();
+}
+
+void Daemon::onRedisUp() {
+  persistence_checked_ = false;
+  // Checked on every (re)connect: the server behind the address may have been replaced.
+  queue_->checkPersistence([this](Status st) {
+    if (!st.ok()) {
+      if (!config_.allow_volatile_redis) return fatal(st.error().message);
+      TLOG_WARN("daemon",
+                "redis runs without appendonly; continuing because redis.allow_volatile_redis "
+                "is true: acknowledged jobs are lost if Redis crashes");
+    }
+    queue_->ensureConsumerGroup([this](Status group) {
+      if (!group.ok()) {
+        TLOG_ERROR("daemon", "reason=%s cannot create the runners consumer group",
+                   group.error().message.c_str());
+        return;  // retried on the next connect
+      }
+      persistence_checked_ = true;
+      becomeReady();
+    });
+  });
+}
+
+void Daemon::onRedisDown(const std::string& reason) {
+  persistence_checked_ = false;
+  TLOG_WARN("daemon", "reason=%s redis connection lost; webhooks answer 503 until it returns",
+            reason.c_str());
+  notifier_.status("waiting for redis: " + reason);
+}
+
+void Daemon::becomeReady() {
+  TLOG_INFO("daemon", "redis=%s ready", config_.redis_address.c_str());
+  if (ready_notified_) {
+    notifier_.status("ready");
+    return;
+  }
+  ready_notified_ = true;
+  notifier_.ready("ready");
+  auto first = std::min<std::chrono::milliseconds>(
+      std::chrono::seconds(60),
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.token_check_interval));
+  token_checker_->start(first);
+}
+
+void Daemon::fatal(const std::string& message) {
+  TLOG_ERROR("daemon", "%s", message.c_str());
+  exit_code_ = 1;
+  stopping_ = true;
+  loop_.stop();
+}
+
+void Daemon::onSignal(evutil_socket_t sig, short, void* arg) noexcept {
+  auto* self = static_cast<Daemon*>(arg);
+  try {
+    if (sig == SIGHUP)
+      self->reload();
+    else
+      self->shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  } catch (...) {
+    TLOG_ERROR("daemon", "signal handler failed");
+  }
+}
+
+void Daemon::reload() {
+  if (reloading_) return;
+  reloading_ = true;
+  notifier_.reloading();
+  TLOG_INFO("daemon", "config=%s reload requested", config_.path.c_str());
+  // Reading the files is disk I/O: done on a short-lived thread, applied on the loop.
+  std::string path = config_.path;
+  std::thread([this, path] {
+    auto next = std::make_shared<Result<Config>>(loadConfig(path));
+    loop_.postFromAnyThread([this, next] { applyReload(std::move(*next)); });
+  }).detach();
+}
+
+void Daemon::applyReload(Result<Config> next) {
+  reloading_ = false;
+  if (!next.ok()) {
+    TLOG_ERROR("daemon", "reload refused, keeping the running config:\n%s",
+               next.error().message.c_str());
+    metrics_.inc("triggerd_config_reloads_total", {{"outcome", "refused"}});
+    notifier_.reloaded("reload refused: config errors");
+    return;
+  }
+  Config& c = *next;
+  for (const auto& key : nonReloadableChanges(config_, c))
+    TLOG_WARN("daemon", "key=%s changed but needs a restart; the running value stays",
+              key.c_str());
+  log::Level level;
+  if (log::parseLevel(c.log_level, &level)) log::setLevel(level);
+  public_server_->updateLimits(serverOptions(c, "public"));
+  admin_server_->updateLimits(serverOptions(c, "admin"));
+  auth_->setAdminHashes(c.admin_token_sha256);
+  token_checker_->setOptions(tokenCheckOptions(c));
+  triggers_api_->setRotationGrace(c.secret_rotation_grace);
+  ingest_->setOptions(webhookOptions(c));
+  if (auto guard = AddressGuard::fromStrings(c.allowed_networks); guard.ok())
+    http_client_->setAddressGuard(std::move(guard).value());
+  // Only the reloadable keys are taken over; the rest keep their running values.
+  config_.log_level = c.log_level;
+  config_.max_body_bytes = c.max_body_bytes;
+  config_.max_header_bytes = c.max_header_bytes;
+  config_.request_timeout = c.request_timeout;
+  config_.idle_timeout = c.idle_timeout;
+  config_.max_connections = c.max_connections;
+  config_.admin_token_sha256 = c.admin_token_sha256;
+  config_.token_check_interval = c.token_check_interval;
+  config_.token_expiry_warning = c.token_expiry_warning;
+  config_.allowed_networks = c.allowed_networks;
+  config_.secret_rotation_grace = c.secret_rotation_grace;
+  config_.signature_tolerance = c.signature_tolerance;
+  auto so = sourcesOptions(config_);
+  sources_api_->setOptions(so);
+  metrics_.inc("triggerd_config_reloads_total", {{"outcome", "applied"}});
+  TLOG_INFO("daemon", "config=%s reload applied", config_.path.c_str());
+  notifier_.reloaded(ready() ? "ready" : "waiting for redis");
+}
+
+void Daemon::shutdown(const char* signal_name) {
+  if (stopping_) {
+    TLOG_WARN("daemon", "signal=%s second stop signal: exiting now", signal_name);
+    loop_.stop();
+    return;
+  }
+  stopping_ = true;
+  notifier_.stopping();
+  TLOG_INFO("daemon", "signal=%s draining in-flight requests", signal_name);
+  auto pending = std::make_shared<int>(2);
+  auto one_done = [this, pending] {
+    if (--*pending == 0) {
+      TLOG_INFO("daemon", "drained; exiting");
+      loop_.stop();
+    }
+  };
+  public_server_->drain(one_done);
+  admin_server_->drain(one_done);
+  // Requests waiting on a dead Redis end at its command timeout; this bounds the rest.
+  shutdown_deadline_ = loop_.createTimer([this] {
+    TLOG_WARN("daemon", "drain deadline reached; exiting with requests still open");
+    loop_.stop();
+  });
+  shutdown_deadline_->arm(config_.request_timeout + std::chrono::seconds(5));
+}
+
+int Daemon::run() {
+  if (auto st = openListeners(); !st.ok()) {
+    TLOG_ERROR("daemon", "%s", st.error().message.c_str());
+    return 1;
+  }
+  redis_->setStateCallbacks([this] { onRedisUp(); },
+                            [this](const std::string& reason) { onRedisDown(reason); });
+  redis_->start();
+
+  sigterm_.reset(evsignal_new(loop_.base(), SIGTERM, &Daemon::onSignal, this));
+  sigint_.reset(evsignal_new(loop_.base(), SIGINT, &Daemon::onSignal, this));
+  sighup_.reset(evsignal_new(loop_.base(), SIGHUP, &Daemon::onSignal, this));
+  for (auto* ev : {sigterm_.get(), sigint_.get(), sighup_.get()}) evsignal_add(ev, nullptr);
+
+  if (auto interval = notifier_.watchdogInterval(); interval.count() > 0) {
+    watchdog_ = loop_.createTimer([this, interval] {
+      notifier_.watchdogPing();  // from the loop: a stuck loop stops pinging
+      watchdog_->arm(interval);
+    });
+    watchdog_->arm(interval);
+  }
+  notifier_.status("waiting for redis at " + config_.redis_address);
+  loop_.run();
+  return exit_code_;
+}
+
+}  // namespace triggerd

@@ -1,0 +1,85 @@
+// The Daemon owns the loop and every long-lived component, and orders their start and stop:
+// Redis first (its persistence is checked before anything is acknowledged), then the listeners,
+// then readiness; on SIGTERM the listeners drain before the loop ends.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "common/event_loop.h"
+#include "common/metrics.h"
+#include "common/random.h"
+#include "config/config.h"
+#include "credentials/keyring.h"
+#include "credentials/resealer.h"
+#include "credentials/source_store.h"
+#include "credentials/token_checker.h"
+#include "daemon/systemd_notify.h"
+#include "handlers/routes.h"
+#include "http/curl_multi_client.h"
+#include "http/server.h"
+#include "queue/hiredis_client.h"
+#include "queue/job_queue.h"
+
+namespace triggerd {
+
+class Daemon {
+ public:
+  explicit Daemon(Config config);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Runs until SIGTERM/SIGINT (exit code 0) or a fatal start-up problem (non-zero).
+  int run();
+
+ private:
+  Status openListeners();
+  void onRedisUp();
+  void onRedisDown(const std::string& reason);
+  void becomeReady();
+  void reload();
+  void applyReload(Result<Config> next);
+  void shutdown(const char* signal_name);
+  void fatal(const std::string& message);
+  bool ready() const;
+  std::string notReadyReason() const;
+  static void onSignal(evutil_socket_t sig, short, void* arg) noexcept;
+
+  Config config_;
+  EventLoop loop_;
+  Metrics metrics_;
+  SystemClock clock_;
+  SecureRandom rng_;
+  Keys keys_;
+  std::unique_ptr<Keyring> keyring_;
+  std::unique_ptr<HiredisClient> redis_;
+  std::unique_ptr<JobQueue> queue_;
+  std::unique_ptr<TriggerStore> triggers_;
+  std::unique_ptr<SourceStore> sources_;
+  std::unique_ptr<CurlMultiClient> http_client_;
+  std::unique_ptr<WebhookIngest> ingest_;
+  std::unique_ptr<ApiAuth> auth_;
+  std::unique_ptr<TriggersApi> triggers_api_;
+  std::unique_ptr<SourcesApi> sources_api_;
+  std::unique_ptr<TokenChecker> token_checker_;
+  std::unique_ptr<Resealer> resealer_;
+  Services services_;
+  Router public_router_;
+  Router admin_router_;
+  std::unique_ptr<HttpServer> public_server_;
+  std::unique_ptr<HttpServer> admin_server_;
+  SystemdNotifier notifier_;
+  EventPtr sigterm_, sigint_, sighup_;
+  std::unique_ptr<Timer> watchdog_;
+  std::unique_ptr<Timer> shutdown_deadline_;
+
+  bool persistence_checked_ = false;
+  bool ready_notified_ = false;
+  bool stopping_ = false;
+  bool reloading_ = false;
+  int exit_code_ = 0;
+};
+
+}  // namespace triggerd

@@ -1,0 +1,106 @@
+// GitLab REST (API v4) client over the HttpClient seam, authenticated with a personal access
+// token in the PRIVATE-TOKEN header. The server root comes from normalizeGitlabAddress and may
+// carry a relative URL root (https://host/gitlab).
+//
+// Calling contract as for GitHubApi: an Error return means nothing was sent and the callback
+// never runs; otherwise the callback runs exactly once on a later loop turn unless cancel(id).
+// Callbacks do not reference the GitLabApi object.
+//
+// Errors: 422 "service_address" when the address is unreachable or not a GitLab root (probe),
+// 422 "private_token" when GitLab rejects the token or its scope, 503 when rate limited, 502
+// when GitLab fails, 404 "repository" for an unknown project.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "http/client.h"
+#include "providers/provider_http.h"
+#include "providers/provider_types.h"
+
+namespace triggerd {
+
+// What GET /api/v4/version tells about the server.
+struct GitLabServerInfo {
+  std::string version;          // "17.6.1-ee"; empty when the token was not accepted for this call
+  std::string revision;         // git revision of the GitLab build
+  bool token_accepted = false;  // false on a JSON 401/403: GitLab answered, the token did not pass
+};
+
+class GitLabApi {
+ public:
+  struct Options {
+    std::string server_root;            // normalised, e.g. https://gitlab.example.com
+    std::optional<std::string> ca_pem;  // private CA for this server; nullopt: system store
+    std::string user_agent = "triggerd";
+    std::chrono::milliseconds connect_timeout{5000};
+    std::chrono::milliseconds total_timeout{15000};
+    const Clock* clock = nullptr;  // for rate limit reset times; nullptr: the system clock
+  };
+
+  using ProbeCallback = std::function<void(Result<GitLabServerInfo>)>;
+  using TokenCallback = std::function<void(Result<TokenInfo>)>;
+  using UserCallback = std::function<void(Result<AccountIdentity>)>;
+  using ProjectsCallback = std::function<void(Result<Page<RepoSummary>>)>;
+  using RefsCallback = std::function<void(Result<Page<RefSummary>>)>;
+
+  GitLabApi(HttpClient& http, Options options);
+
+  // GET /api/v4/version: tells "cannot reach" (transport or TLS failure, with the cause) from
+  // "reachable but not a GitLab server root" (HTML or non-JSON answers, a JSON 404) from a
+  // GitLab that answered. Both failures are 422 "service_address".
+  ApiCall probe(std::string_view token, ProbeCallback cb);
+
+  // GET /api/v4/personal_access_tokens/self (GitLab 15.5+): scopes, active, revoked, expiry
+  // (GitLab's expires_at date means 00:00 UTC of that day). GitLab answers 401 for expired and
+  // revoked tokens; those map to 422 "private_token" naming which. An HTML answer means the
+  // address is not a GitLab root; a JSON 404 means a GitLab older than 15.5.
+  ApiCall tokenSelf(std::string_view token, TokenCallback cb);
+
+  // GET /api/v4/user.
+  ApiCall getUser(std::string_view token, UserCallback cb);
+
+  // GET /api/v4/projects where the user is at least Maintainer (may manage hooks), 100 per
+  // page, ordered by path. is_private is true unless GitLab says the project is public (the
+  // simple representation omits visibility).
+  ApiCall listProjects(std::string_view token, std::string_view page_token, ProjectsCallback cb);
+
+  // GET /api/v4/projects/:id/repository/branches and /tags, 100 per page. `project` is a
+  // numeric id or a path "group/subgroup/project" (sent URL-encoded, / as %2F).
+  ApiCall listBranches(std::string_view token, std::string_view project,
+                       std::string_view page_token, RefsCallback cb);
+  ApiCall listTags(std::string_view token, std::string_view project, std::string_view page_token,
+                   RefsCallback cb);
+
+  void cancel(HttpRequestId id) { http_.cancel(id); }
+
+  const std::string& serverRoot() const { return options_.server_root; }
+
+ private:
+  HttpRequest apiRequest(std::string path_and_query, std::string_view token) const;
+  ApiCall listRefs(std::string_view token, std::string_view project, std::string_view page_token,
+                   const char* kind, RefsCallback cb);
+
+  HttpClient& http_;
+  Options options_;
+};
+
+// The :id path segment for a project: a numeric id as is, or a validated path
+// "group/sub/project" URL-encoded with / as %2F. 422 on `field` for anything else (empty
+// segments, "." or "..", characters GitLab paths cannot hold).
+Result<std::string> gitlabProjectSegment(std::string_view id_or_path,
+                                         const std::string& field = "repository");
+
+// Checks a token described by tokenSelf before binding it: not revoked, active, not expired at
+// `now_unix`, and holding every scope in `required` ("api"). 422 "private_token" otherwise.
+Status checkGitlabTokenForBinding(const TokenInfo& token, const std::vector<std::string>& required,
+                                  int64_t now_unix);
+
+}  // namespace triggerd

@@ -1,0 +1,159 @@
+#include "rules/json_fields.h"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include "common/encoding.h"
+#include "common/log.h"
+
+namespace triggerd {
+
+namespace {
+
+// Edit distance, or limit + 1 as soon as it is certain to exceed `limit`.
+size_t boundedEditDistance(std::string_view a, std::string_view b, size_t limit) {
+  if (a.size() > b.size() + limit || b.size() > a.size() + limit) return limit + 1;
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    size_t row_min = cur[0];
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
+      row_min = std::min(row_min, cur[j]);
+    }
+    if (row_min > limit) return limit + 1;
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+}  // namespace
+
+const char* jsonTypeName(const rapidjson::Value& value) {
+  switch (value.GetType()) {
+    case rapidjson::kNullType:
+      return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType:
+      return "a boolean";
+    case rapidjson::kObjectType:
+      return "an object";
+    case rapidjson::kArrayType:
+      return "an array";
+    case rapidjson::kStringType:
+      return "a string";
+    case rapidjson::kNumberType:
+      return "a number";
+  }
+  return "an unknown type";
+}
+
+std::string_view closestName(std::string_view name, std::span<const std::string_view> allowed) {
+  // Names are short identifiers; anything long is not a typo of one of them.
+  if (name.empty() || name.size() > 64) return {};
+  std::string lowered = toLower(name);
+  std::string_view best;
+  size_t best_distance = 3;
+  std::string_view prefix_of;
+  for (std::string_view candidate : allowed) {
+    if (lowered == candidate) return candidate;
+    // A shortened key ("repo", "docker") is a clear intent too, though weaker than a typo.
+    if (prefix_of.empty() && lowered.size() >= 3 && candidate.starts_with(lowered)) {
+      prefix_of = candidate;
+    }
+    // Short names are too easy to hit by accident ("id" is one edit from "i"): demand closeness.
+    size_t limit = candidate.size() <= 4 ? 1 : 2;
+    size_t d = boundedEditDistance(lowered, candidate, limit);
+    if (d <= limit && d < best_distance) {
+      best = candidate;
+      best_distance = d;
+    }
+  }
+  return best.empty() ? prefix_of : best;
+}
+
+std::string fieldPath(const std::string& prefix, std::string_view key) {
+  if (prefix.empty()) return std::string(key);
+  std::string out = prefix;
+  out += '.';
+  out += key;
+  return out;
+}
+
+std::string quotedList(std::span<const std::string_view> names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += (i + 1 == names.size()) ? " and " : ", ";
+    out += '"';
+    out += names[i];
+    out += '"';
+  }
+  return out;
+}
+
+Status checkObjectKeys(const rapidjson::Value& object, const std::string& prefix,
+                       std::span<const std::string_view> allowed) {
+  std::vector<std::string_view> seen;
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+    std::string_view key(it->name.GetString(), it->name.GetStringLength());
+    bool known = std::find(allowed.begin(), allowed.end(), key) != allowed.end();
+    if (!known) {
+      std::string message = "unknown key \"" + log::logValue(key, 60) + "\"; ";
+      std::string_view hint = closestName(key, allowed);
+      if (!hint.empty()) {
+        message += "did you mean \"" + std::string(hint) + "\"? Valid keys are ";
+      } else {
+        message += "remove it or use one of the valid keys: ";
+      }
+      message += quotedList(allowed);
+      return Error::unprocessable(fieldPath(prefix, log::logValue(key, 60)), std::move(message));
+    }
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      return Error::unprocessable(
+          fieldPath(prefix, key),
+          "key \"" + std::string(key) + "\" appears more than once; keep only one of them");
+    }
+    seen.push_back(key);
+  }
+  return okStatus();
+}
+
+bool isValidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + len > text.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8.
+    static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace triggerd

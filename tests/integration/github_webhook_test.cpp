@@ -1,0 +1,324 @@
+// GitHub deliveries through the real daemon: every answer in the webhook table, and what the
+// job stream holds afterwards.
+#include <gtest/gtest.h>
+
+#include <rapidjson/document.h>
+
+#include "common/encoding.h"
+#include "common/json.h"
+#include "tests/integration/triggerd_fixture.h"
+#include "webhook/signature.h"
+
+namespace triggerd::testing {
+namespace {
+
+const char* kRules = R"([{"kind": "branch", "match": "master|main", "tags": ["latest", "{branch}-{sha:7}"]},
+                         {"kind": "tag", "match": "simple-(.*)", "tags": ["{1}", "tag-{tag}"]}])";
+
+class GithubWebhookTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { instance_ = new TriggerdInstance(limits()); }
+  static void TearDownTestSuite() {
+    delete instance_;
+    instance_ = nullptr;
+  }
+  static TriggerdOptions limits() {
+    TriggerdOptions o;
+    o.limits_toml = "max_body_bytes = \"64KiB\"\n";
+    return o;
+  }
+
+  void SetUp() override {
+    auto [id, secret] = tri().createTrigger("alice", "github", "Codertocat/Hello-World", kRules);
+    id_ = id;
+    secret_ = secret;
+    tri().redis().cmd({"DEL", "triggerd:jobs"});
+  }
+
+  TriggerdInstance& tri() { return *instance_; }
+
+  HttpCallResult deliver(const std::string& event, const std::string& body,
+                         const std::string& delivery,
+                         const std::string& content_type = "application/json",
+                         const std::string& secret = "") {
+    Headers h{{"Content-Type", content_type},
+              {"X-GitHub-Event", event},
+              {"X-GitHub-Delivery", delivery},
+              {"User-Agent", "GitHub-Hookshot/044aadd"},
+              {"X-Hub-Signature-256", githubSignature(secret.empty() ? secret_ : secret, body)}};
+    return tri().post("/webhooks/github/" + id_, body, h);
+  }
+
+  static rapidjson::Document parse(const std::string& text) {
+    rapidjson::Document d;
+    d.Parse(text.c_str());
+    EXPECT_FALSE(d.HasParseError()) << text;
+    return d;
+  }
+
+  std::string id_;
+  std::string secret_;
+  static TriggerdInstance* instance_;
+};
+
+TriggerdInstance* GithubWebhookTest::instance_ = nullptr;
+
+TEST_F(GithubWebhookTest, PushEnqueuesOneJobPerMatchingRuleWithTheSchema1Fields) {
+  auto r = deliver("push", fixture("github/push.json"), "d-push-1");
+  ASSERT_EQ(r.status, 202) << r.body << tri().log();
+  auto body = parse(r.body);
+  ASSERT_TRUE(body["jobs"].IsArray());
+  ASSERT_EQ(body["jobs"].Size(), 1u);
+  std::string job_id = body["jobs"][0].GetString();
+
+  auto jobs = tri().streamJobs();
+  ASSERT_EQ(jobs.size(), 1u);
+  auto job = parse(jobs[0]);
+  EXPECT_EQ(job["schema"].GetInt(), 1);
+  EXPECT_EQ(std::string(job["id"].GetString()), job_id);
+  EXPECT_EQ(std::string(job["trigger_id"].GetString()), id_);
+  EXPECT_EQ(std::string(job["user"].GetString()), "alice");
+  EXPECT_EQ(std::string(job["provider"].GetString()), "github");
+  EXPECT_EQ(std::string(job["repository"]["full_name"].GetString()), "Codertocat/Hello-World");
+  EXPECT_EQ(std::string(job["repository"]["id"].GetString()), "186853002");
+  EXPECT_EQ(std::string(job["ref"].GetString()), "refs/heads/master");
+  EXPECT_EQ(std::string(job["ref_type"].GetString()), "branch");
+  EXPECT_EQ(std::string(job["ref_name"].GetString()), "master");
+  EXPECT_EQ(std::string(job["commit"]["sha"].GetString()),
+            "6113728f27ae82c7b1a177c8d03f9e96e0adf246");
+  EXPECT_EQ(std::string(job["image"].GetString()), "registry.example.com/team/app");
+  ASSERT_EQ(job["tags"].Size(), 2u);
+  EXPECT_EQ(std::string(job["tags"][0].GetString()), "latest");
+  EXPECT_EQ(std::string(job["tags"][1].GetString()), "master-6113728");
+  EXPECT_EQ(std::string(job["dockerfile"].GetString()), "Dockerfile");
+  EXPECT_EQ(std::string(job["delivery_id"].GetString()), "d-push-1");
+  EXPECT_EQ(job["attempt"].GetInt(), 1);
+}
+
+TEST_F(GithubWebhookTest, RedeliveryAnswersTheOriginalJobsAndEnqueuesNothing) {
+  auto first = deliver("push", fixture("github/push.json"), "d-redeliver");
+  ASSERT_EQ(first.status, 202) << first.body;
+  auto again = deliver("push", fixture("github/push.json"), "d-redeliver");
+  ASSERT_EQ(again.status, 200) << again.body;
+  auto a = parse(first.body), b = parse(again.body);
+  EXPECT_EQ(std::string(a["jobs"][0].GetString()), std::string(b["jobs"][0].GetString()));
+  EXPECT_TRUE(b["duplicate"].GetBool());
+  EXPECT_EQ(tri().streamLength(), 1);
+}
+
+TEST_F(GithubWebhookTest, TagPushRendersCaptureGroups) {
+  auto r = deliver("push", fixture("github/push-tag.json"), "d-tag");
+  ASSERT_EQ(r.status, 202) << r.body;
+  auto jobs = tri().streamJobs();
+  ASSERT_EQ(jobs.size(), 1u);
+  auto job = parse(jobs[0]);
+  EXPECT_EQ(std::string(job["ref_type"].GetString()), "tag");
+  EXPECT_EQ(std::string(job["tags"][0].GetString()), "tag");
+  EXPECT_EQ(std::string(job["tags"][1].GetString()), "tag-simple-tag");
+}
+
+TEST_F(GithubWebhookTest, FormEncodedPushIsAccepted) {
+  auto r = deliver("push", fixture("github/push-form-urlencoded.txt"), "d-form",
+                   "application/x-www-form-urlencoded");
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(tri().streamLength(), 1);
+}
+
+TEST_F(GithubWebhookTest, PingIsAnsweredAndMarksTheHookVerified) {
+  auto r = deliver("ping", fixture("github/ping.json"), "d-ping");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(parse(r.body).HasMember("ignored"));
+  EXPECT_EQ(tri().streamLength(), 0);
+  bool verified = waitUntil([&] {
+    auto t = tri().admin("GET", "/api/v1/users/alice/triggers/" + id_);
+    auto d = parse(t.body);
+    return d.HasMember("trigger") && d["trigger"]["hook"]["verified"].GetBool();
+  });
+  EXPECT_TRUE(verified);
+}
+
+TEST_F(GithubWebhookTest, BadSignatureIs401AndEnqueuesNothing) {
+  auto r = deliver("push", fixture("github/push.json"), "d-badsig", "application/json",
+                   "not-the-secret");
+  EXPECT_EQ(r.status, 401);
+  auto body = parse(r.body);
+  EXPECT_EQ(std::string(body["field"].GetString()), "signature");
+  EXPECT_NE(std::string(body["error"].GetString()).find("secret"), std::string::npos);
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, MissingSignatureIs401) {
+  Headers h{{"Content-Type", "application/json"},
+            {"X-GitHub-Event", "push"},
+            {"X-GitHub-Delivery", "d-nosig"}};
+  auto r = tri().post("/webhooks/github/" + id_, fixture("github/push.json"), h);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("X-Hub-Signature-256"), std::string::npos);
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, UnknownTriggerIs404) {
+  std::string body = fixture("github/push.json");
+  Headers h{{"Content-Type", "application/json"},
+            {"X-GitHub-Event", "push"},
+            {"X-GitHub-Delivery", "d-404"},
+            {"X-Hub-Signature-256", githubSignature(secret_, body)}};
+  auto r = tri().post("/webhooks/github/01ARZ3NDEKTSV4RRFFQ69G5FAV", body, h);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(std::string(parse(r.body)["field"].GetString()), "trigger_id");
+  auto bad_shape = tri().post("/webhooks/github/not-a-trigger", body, h);
+  EXPECT_EQ(bad_shape.status, 404);
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, DeliveryToTheOtherProvidersRouteIs404) {
+  std::string body = fixture("github/push.json");
+  Headers h{{"Content-Type", "application/json"},
+            {"X-Gitlab-Event", "Push Hook"},
+            {"X-Gitlab-Token", secret_}};
+  auto r = tri().post("/webhooks/gitlab/" + id_, body, h);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("/webhooks/github/"), std::string::npos);
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, MalformedJsonIs400) {
+  auto r = deliver("push", "{\"ref\": \"refs/heads/master\", ", "d-malformed");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(parse(r.body).HasMember("error"));
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, MissingRequiredFieldNamesIt) {
+  auto r = deliver("push", R"({"ref": "refs/heads/master", "after": "6113728f27ae82c7b1a177c8d03f9e96e0adf246"})",
+                   "d-missing");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_FALSE(std::string(parse(r.body)["field"].GetString()).empty());
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, UnsupportedContentTypeIs415) {
+  auto r = deliver("push", fixture("github/push.json"), "d-415", "text/plain");
+  EXPECT_EQ(r.status, 415);
+  EXPECT_NE(r.body.find("application/json"), std::string::npos);
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, OversizeBodyIs413AndNothingIsEnqueued) {
+  std::string big = fixture("github/push.json");
+  big.insert(big.size() - 2, ",\"padding\": \"" + std::string(100 * 1024, 'x') + "\"");
+  auto r = deliver("push", big, "d-413");
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, DeletionIsIgnored) {
+  auto r = deliver("push", fixture("github/push-delete.json"), "d-delete");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(std::string(parse(r.body)["ignored"].GetString()).find("deletion"), std::string::npos);
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, SkipMarkerIsIgnored) {
+  std::string body = fixture("github/push.json");
+  auto pos = body.find("\"Initial commit\"");
+  ASSERT_NE(pos, std::string::npos);
+  std::string skipped = body;
+  while ((pos = skipped.find("\"Initial commit\"")) != std::string::npos)
+    skipped.replace(pos, 16, "\"Initial commit [skip ci]\"");
+  auto r = deliver("push", skipped, "d-skip");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(std::string(parse(r.body)["ignored"].GetString()).find("skip"), std::string::npos);
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, OtherEventsAreIgnoredWithAReason) {
+  auto r = deliver("issues", "{\"action\": \"opened\"}", "d-issues");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(std::string(parse(r.body)["ignored"].GetString()).find("issues"), std::string::npos);
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, MissingEventOrDeliveryHeaderIs400) {
+  std::string body = fixture("github/push.json");
+  Headers no_event{{"Content-Type", "application/json"},
+                   {"X-GitHub-Delivery", "d-noevent"},
+                   {"X-Hub-Signature-256", githubSignature(secret_, body)}};
+  auto r = tri().post("/webhooks/github/" + id_, body, no_event);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(std::string(parse(r.body)["field"].GetString()), "X-GitHub-Event");
+  Headers no_delivery{{"Content-Type", "application/json"},
+                      {"X-GitHub-Event", "push"},
+                      {"X-Hub-Signature-256", githubSignature(secret_, body)}};
+  r = tri().post("/webhooks/github/" + id_, body, no_delivery);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(std::string(parse(r.body)["field"].GetString()), "X-GitHub-Delivery");
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, DeliveryForAnotherRepositoryIsRefused) {
+  auto [other_id, other_secret] =
+      tri().createTrigger("alice", "github", "someone/else", kRules);
+  std::string body = fixture("github/push.json");
+  Headers h{{"Content-Type", "application/json"},
+            {"X-GitHub-Event", "push"},
+            {"X-GitHub-Delivery", "d-wrongrepo"},
+            {"X-Hub-Signature-256", githubSignature(other_secret, body)}};
+  auto r = tri().post("/webhooks/github/" + other_id, body, h);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("Codertocat/Hello-World"), std::string::npos);
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, NoMatchingRuleAndDisabledTriggerAreIgnored) {
+  std::string body = fixture("github/push.json");
+  std::string develop = body;
+  size_t pos;
+  while ((pos = develop.find("refs/heads/master")) != std::string::npos)
+    develop.replace(pos, 17, "refs/heads/develop");
+  auto r = deliver("push", develop, "d-nomatch");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(std::string(parse(r.body)["ignored"].GetString()).find("develop"), std::string::npos);
+
+  auto p = tri().admin("PATCH", "/api/v1/users/alice/triggers/" + id_, R"({"enabled": false})");
+  ASSERT_EQ(p.status, 200) << p.body;
+  r = deliver("push", body, "d-disabled");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(std::string(parse(r.body)["ignored"].GetString()).find("disabled"), std::string::npos);
+  EXPECT_EQ(tri().streamLength(), 0);
+}
+
+TEST_F(GithubWebhookTest, RotatedSecretKeepsTheOldOneValidForTheGraceWindow) {
+  auto r = tri().admin("POST", "/api/v1/users/alice/triggers/" + id_ + "/hook/repair",
+                       R"({"rotate_secret": true})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto d = parse(r.body);
+  std::string new_secret = d["webhook"]["secret"].GetString();
+  EXPECT_NE(new_secret, secret_);
+  auto old_ok = deliver("push", fixture("github/push.json"), "d-rot-old");
+  EXPECT_EQ(old_ok.status, 202) << old_ok.body;
+  auto new_ok = deliver("push", fixture("github/push.json"), "d-rot-new", "application/json",
+                        new_secret);
+  EXPECT_EQ(new_ok.status, 202) << new_ok.body;
+  EXPECT_EQ(tri().streamLength(), 2);
+}
+
+TEST_F(GithubWebhookTest, RedisOutageAnswers503AndLosesNothingOnceRedelivered) {
+  tri().redis().stop();
+  auto down = deliver("push", fixture("github/push.json"), "d-outage");
+  EXPECT_EQ(down.status, 503) << down.body;
+  EXPECT_TRUE(parse(down.body).HasMember("error"));
+  EXPECT_EQ(tri().publicPort() > 0, true);
+  auto ready = httpCall("GET", tri().publicUrl("/readyz"));
+  EXPECT_EQ(ready.status, 503);
+  tri().redis().start();
+  ASSERT_TRUE(waitUntil([&] { return httpCall("GET", tri().publicUrl("/readyz")).status == 200; }))
+      << tri().log();
+  EXPECT_EQ(tri().streamLength(), 0);
+  auto again = deliver("push", fixture("github/push.json"), "d-outage");
+  EXPECT_EQ(again.status, 202) << again.body;
+  EXPECT_EQ(tri().streamLength(), 1);
+}
+
+}  // namespace
+}  // namespace triggerd::testing

@@ -1,0 +1,126 @@
+#include "tests/integration/triggerd_fixture.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "common/digest.h"
+#include "common/json.h"
+
+namespace triggerd::testing {
+
+std::string fixture(const std::string& relative) {
+  return readFile(sourcePath("tests/fixtures/" + relative));
+}
+
+TriggerdInstance::TriggerdInstance(TriggerdOptions options) : options_(std::move(options)) {
+  RedisServer::Options ro;
+  ro.appendonly = options_.redis_appendonly;
+  redis_ = std::make_unique<RedisServer>(ro);
+  public_port_ = freePort();
+  admin_port_ = freePort();
+  while (admin_port_ == public_port_) admin_port_ = freePort();
+  admin_token_ = "test-admin-token-0123456789abcdef";
+  writeConfig();
+  start();
+}
+
+TriggerdInstance::~TriggerdInstance() {
+  if (proc_ && proc_->running()) {
+    int rc = proc_->stop(15);
+    if (rc != 0) ADD_FAILURE() << "triggerd exited with " << rc << " on SIGTERM:\n" << log();
+  }
+}
+
+void TriggerdInstance::writeConfig() {
+  dir_.write("master.key", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
+  std::string toml;
+  toml += "[server]\n";
+  toml += "public_listen = \"127.0.0.1:" + std::to_string(public_port_) + "\"\n";
+  toml += "admin_listen = \"127.0.0.1:" + std::to_string(admin_port_) + "\"\n";
+  toml += "public_base_url = \"https://triggerd.test\"\n";
+  toml += "log_level = \"debug\"\n";
+  toml += "\n[redis]\naddress = \"" + redis_->address() + "\"\n";
+  toml += "command_timeout = \"500ms\"\nconnect_timeout = \"500ms\"\n";
+  toml += options_.redis_extra + "\n";
+  toml += "\n[security]\nmaster_key_file = \"master.key\"\n";
+  toml += "admin_token_sha256 = [\"" + sha256Hex(admin_token_) + "\"]\n";
+  toml += options_.security_extra + "\n";
+  if (!options_.limits_toml.empty()) toml += "\n[limits]\n" + options_.limits_toml + "\n";
+  if (!options_.github_extra.empty()) toml += "\n[github]\n" + options_.github_extra + "\n";
+  toml += options_.extra_toml + "\n";
+  dir_.write("triggerd.toml", toml, 0644);
+  config_path_ = dir_.file("triggerd.toml");
+}
+
+void TriggerdInstance::start() {
+  const char* bin = getenv("TRIGGERD_BIN");
+  if (!bin) throw std::runtime_error("TRIGGERD_BIN is not set (run through ctest)");
+  proc_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{bin, "--config", config_path_}, dir_.file("triggerd.log"));
+  if (!options_.wait_ready) return;
+  bool ready = waitUntil([&] {
+    if (!proc_->running()) return true;
+    auto r = httpCall("GET", publicUrl("/readyz"), {}, "", {"", 1000, ""});
+    return r.status == 200;
+  });
+  if (!ready || !proc_->running())
+    throw std::runtime_error("triggerd did not become ready:\n" + log());
+}
+
+int TriggerdInstance::stop(int sig) { return proc_ ? proc_->stop(sig) : -1; }
+
+std::string TriggerdInstance::publicUrl(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(public_port_) + path;
+}
+
+std::string TriggerdInstance::adminUrl(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(admin_port_) + path;
+}
+
+HttpCallResult TriggerdInstance::admin(const std::string& method, const std::string& path,
+                                       const std::string& body, const std::string& token) {
+  Headers h{{"Authorization", "Bearer " + (token.empty() ? admin_token_ : token)}};
+  if (!body.empty()) h.emplace_back("Content-Type", "application/json");
+  return httpCall(method, adminUrl(path), h, body);
+}
+
+HttpCallResult TriggerdInstance::post(const std::string& path, const std::string& body,
+                                      const Headers& headers) {
+  return httpCall("POST", publicUrl(path), headers, body);
+}
+
+std::pair<std::string, std::string> TriggerdInstance::createTrigger(
+    const std::string& user, const std::string& provider, const std::string& repository,
+    const std::string& rules_json) {
+  std::string body = R"({"provider": ")" + provider + R"(", "repository": ")" + repository +
+                     R"(", "image": "registry.example.com/team/app", "install_hook": false, "rules": )" +
+                     rules_json + "}";
+  auto r = admin("POST", "/api/v1/users/" + user + "/triggers", body);
+  if (r.status != 201) throw std::runtime_error("create trigger failed: " + r.body);
+  auto doc = json::parse(r.body);
+  if (!doc.ok()) throw std::runtime_error("create trigger: bad JSON " + r.body);
+  std::string id(json::getString((*doc)["trigger"], "id").value_or(""));
+  std::string secret(json::getString((*doc)["webhook"], "secret").value_or(""));
+  return {id, secret};
+}
+
+long long TriggerdInstance::streamLength() {
+  auto v = redis_->cmd({"XLEN", "triggerd:jobs"});
+  return v.integer;
+}
+
+std::vector<std::string> TriggerdInstance::streamJobs() {
+  std::vector<std::string> out;
+  auto v = redis_->cmd({"XRANGE", "triggerd:jobs", "-", "+"});
+  for (const auto& entry : v.elements) {
+    if (entry.elements.size() < 2) continue;
+    const auto& fields = entry.elements[1].elements;
+    for (size_t i = 0; i + 1 < fields.size(); i += 2)
+      if (fields[i].str == "job") out.push_back(fields[i + 1].str);
+  }
+  return out;
+}
+
+}  // namespace triggerd::testing

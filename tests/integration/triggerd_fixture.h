@@ -1,0 +1,79 @@
+// Integration fixture: a real redis-server and the real triggerd binary on free loopback ports,
+// configured from a temp dir, plus helpers to call its public and admin listeners.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/support/http_call.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/subprocess.h"
+
+namespace triggerd::testing {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct TriggerdOptions {
+  std::string extra_toml;         // appended to the generated config (extra tables)
+  std::string security_extra;     // lines added to [security]
+  std::string github_extra;       // lines added to [github]
+  std::string limits_toml;        // the [limits] table body
+  std::string redis_extra;        // lines added to [redis]
+  bool redis_appendonly = true;
+  bool wait_ready = true;
+};
+
+class TriggerdInstance {
+ public:
+  explicit TriggerdInstance(TriggerdOptions options = {});
+  ~TriggerdInstance();
+
+  // Starts (or restarts) the daemon and, unless told otherwise, waits for /readyz.
+  void start();
+  int stop(int sig = 15);
+  Subprocess& process() { return *proc_; }
+  RedisServer& redis() { return *redis_; }
+  const TempDir& dir() const { return dir_; }
+  std::string log() const { return proc_ ? proc_->log() : ""; }
+
+  std::string publicUrl(const std::string& path) const;
+  std::string adminUrl(const std::string& path) const;
+  const std::string& adminToken() const { return admin_token_; }
+  const std::string& configPath() const { return config_path_; }
+  int publicPort() const { return public_port_; }
+  int adminPort() const { return admin_port_; }
+
+  // Admin API call with the admin bearer token (or `token` when given).
+  HttpCallResult admin(const std::string& method, const std::string& path,
+                       const std::string& body = "", const std::string& token = "");
+  HttpCallResult post(const std::string& path, const std::string& body, const Headers& headers);
+
+  // Creates a manual-hook trigger and returns {id, secret}.
+  std::pair<std::string, std::string> createTrigger(const std::string& user,
+                                                    const std::string& provider,
+                                                    const std::string& repository,
+                                                    const std::string& rules_json);
+  // Number of entries in the job stream.
+  long long streamLength();
+  // Every job JSON in the stream, oldest first.
+  std::vector<std::string> streamJobs();
+
+ private:
+  void writeConfig();
+
+  TriggerdOptions options_;
+  TempDir dir_;
+  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<Subprocess> proc_;
+  int public_port_ = 0;
+  int admin_port_ = 0;
+  std::string admin_token_;
+  std::string config_path_;
+};
+
+// Reads a fixture under tests/fixtures/.
+std::string fixture(const std::string& relative);
+
+}  // namespace triggerd::testing

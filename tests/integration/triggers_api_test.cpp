@@ -1,0 +1,124 @@
+// The triggers admin API through the real daemon: CRUD, authentication, validation, secrecy.
+#include <gtest/gtest.h>
+
+#include <rapidjson/document.h>
+
+#include "tests/integration/triggerd_fixture.h"
+
+namespace triggerd::testing {
+namespace {
+
+const char* kRules = R"([{"kind": "branch", "match": "main", "tags": ["latest"]}])";
+
+rapidjson::Document parse(const std::string& text) {
+  rapidjson::Document d;
+  d.Parse(text.c_str());
+  EXPECT_FALSE(d.HasParseError()) << text;
+  return d;
+}
+
+class TriggersApiTest : public ::testing::Test {
+ protected:
+  TriggerdInstance tri_;
+};
+
+TEST_F(TriggersApiTest, CreateAnswersTheWebhookUrlAndSecretOnce) {
+  std::string body = R"({"provider": "github", "repository": "octo/app", "image": "registry.example.com/team/app", "install_hook": false, "rules": )" +
+                     std::string(kRules) + "}";
+  auto r = tri_.admin("POST", "/api/v1/users/alice/triggers", body);
+  ASSERT_EQ(r.status, 201) << r.body << tri_.log();
+  auto d = parse(r.body);
+  std::string id = d["trigger"]["id"].GetString();
+  std::string secret = d["webhook"]["secret"].GetString();
+  EXPECT_EQ(std::string(d["webhook"]["url"].GetString()),
+            "https://triggerd.test/webhooks/github/" + id);
+  EXPECT_EQ(secret.size(), 64u);
+
+  auto one = tri_.admin("GET", "/api/v1/users/alice/triggers/" + id);
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(one.body.find(secret), std::string::npos);
+  auto list = tri_.admin("GET", "/api/v1/users/alice/triggers");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(parse(list.body)["triggers"].Size(), 1u);
+  EXPECT_EQ(list.body.find(secret), std::string::npos);
+
+  // At rest the secret is sealed: not in Redis in clear.
+  auto stored = tri_.redis().cmd({"GET", "triggerd:trigger:" + id});
+  ASSERT_TRUE(stored.isString());
+  EXPECT_EQ(stored.str.find(secret), std::string::npos);
+  EXPECT_EQ(tri_.log().find(secret), std::string::npos);
+}
+
+TEST_F(TriggersApiTest, UpdateAndDelete) {
+  auto [id, secret] = tri_.createTrigger("alice", "gitlab", "group/project", kRules);
+  auto p = tri_.admin("PATCH", "/api/v1/users/alice/triggers/" + id,
+                      R"({"image": "registry.example.com/other/app", "enabled": false})");
+  ASSERT_EQ(p.status, 200) << p.body;
+  auto d = parse(p.body);
+  EXPECT_EQ(std::string(d["trigger"]["image"].GetString()), "registry.example.com/other/app");
+  EXPECT_FALSE(d["trigger"]["enabled"].GetBool());
+
+  auto del = tri_.admin("DELETE", "/api/v1/users/alice/triggers/" + id);
+  EXPECT_EQ(del.status, 204);
+  EXPECT_EQ(tri_.admin("GET", "/api/v1/users/alice/triggers/" + id).status, 404);
+  EXPECT_EQ(tri_.admin("DELETE", "/api/v1/users/alice/triggers/" + id).status, 404);
+}
+
+TEST_F(TriggersApiTest, InvalidInputIs422NamingTheField) {
+  struct Case {
+    std::string body;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {R"({"repository": "octo/app", "image": "registry.example.com/a", "rules": [{"kind": "branch", "match": "main", "tags": ["x"]}]})",
+       "provider"},
+      {R"({"provider": "svn", "repository": "octo/app", "image": "registry.example.com/a", "rules": [{"kind": "branch", "match": "main", "tags": ["x"]}]})",
+       "provider"},
+      {R"({"provider": "github", "repository": "octo/app", "image": "Registry.Example.com/A:latest", "rules": [{"kind": "branch", "match": "main", "tags": ["x"]}]})",
+       "image"},
+      {R"({"provider": "github", "repository": "octo/app", "image": "registry.example.com/a", "rules": [{"kind": "branch", "match": "(unclosed", "tags": ["x"]}]})",
+       "rules[0].match"},
+      {R"({"provider": "github", "repository": "octo/app", "image": "registry.example.com/a", "rules": [{"kind": "branch", "match": "main", "tags": ["{3}"]}]})",
+       "rules[0].tags[0]"},
+  };
+  for (const auto& c : cases) {
+    auto r = tri_.admin("POST", "/api/v1/users/alice/triggers", c.body);
+    EXPECT_EQ(r.status, 422) << c.body << " -> " << r.body;
+    auto d = parse(r.body);
+    ASSERT_TRUE(d.HasMember("field")) << r.body;
+    EXPECT_EQ(std::string(d["field"].GetString()), c.field) << r.body;
+  }
+  auto bad_json = tri_.admin("POST", "/api/v1/users/alice/triggers", "{not json");
+  EXPECT_EQ(bad_json.status, 400);
+  EXPECT_EQ(parse(tri_.admin("GET", "/api/v1/users/alice/triggers").body)["triggers"].Size(), 0u);
+}
+
+TEST_F(TriggersApiTest, AuthenticationAndUserScope) {
+  auto none = httpCall("GET", tri_.adminUrl("/api/v1/users/alice/triggers"));
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(std::string(parse(none.body)["field"].GetString()), "Authorization");
+  EXPECT_EQ(tri_.admin("GET", "/api/v1/users/alice/triggers", "", "wrong-token").status, 401);
+
+  auto minted = tri_.admin("POST", "/api/v1/users/alice/tokens", R"({"name": "ci"})");
+  ASSERT_EQ(minted.status, 201) << minted.body;
+  std::string user_token = parse(minted.body)["token"].GetString();
+  EXPECT_EQ(tri_.admin("GET", "/api/v1/users/alice/triggers", "", user_token).status, 200);
+  auto other = tri_.admin("GET", "/api/v1/users/bob/triggers", "", user_token);
+  EXPECT_EQ(other.status, 403);
+  // A user token cannot mint tokens.
+  EXPECT_EQ(tri_.admin("POST", "/api/v1/users/alice/tokens", R"({"name": "x"})", user_token).status,
+            403);
+  // The token is stored only as a hash.
+  auto keys = tri_.redis().cmd({"KEYS", "triggerd:token:*"});
+  ASSERT_EQ(keys.elements.size(), 1u);
+  EXPECT_EQ(keys.elements[0].str.find(user_token), std::string::npos);
+}
+
+TEST_F(TriggersApiTest, InvalidUserIdIsRefused) {
+  auto r = tri_.admin("GET", "/api/v1/users/bad%20user/triggers");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(std::string(parse(r.body)["field"].GetString()), "user");
+}
+
+}  // namespace
+}  // namespace triggerd::testing
