@@ -80,7 +80,8 @@ Result<ApiResponse> ApiClient::call(std::string_view method, std::string_view pa
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // the API never redirects; a proxy might
+  // Never follow redirects: the bearer token must not travel to wherever a Location points.
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT, options_.timeout_seconds);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "triggerctl/" TRIGGERD_VERSION);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
@@ -110,7 +111,7 @@ Result<ApiResponse> ApiClient::call(std::string_view method, std::string_view pa
       reason = "no answer within " + std::to_string(options_.timeout_seconds) +
                " s (--timeout): " + reason;
     }
-    return Error{0, "", reason};
+    return Error{0, "", reason};  // status 0: no HTTP answer at all
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
   const char* content_type = nullptr;

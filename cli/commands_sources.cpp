@@ -133,9 +133,9 @@ std::string describeSource(const rapidjson::Value& source) {
       {"api_url", memberText(source, "api_url")},
       {"state", memberText(source, "state")},
       {"scopes", memberText(source, "scopes")},
-      {"expires", memberTextOr(source, "expires_at", "never")},
-      {"bound", memberText(source, "bound_at")},
-      {"checked", memberText(source, "checked_at")},
+      {"expires", memberTimeOr(source, "expires_at", "never")},
+      {"bound", memberTimeOr(source, "bound_at")},
+      {"checked", memberTimeOr(source, "checked_at")},
   });
 }
 
@@ -152,7 +152,7 @@ int sourcesList(const Context& ctx, const std::string& user) {
   Table table({"provider", "login", "state", "expires", "scopes", "api_url"});
   for (const auto& s : sources->GetArray()) {
     table.addRow({memberText(s, "provider"), memberText(s, "login"), memberText(s, "state"),
-                  memberTextOr(s, "expires_at", "never"), valueText(json::member(s, "scopes"), ","),
+                  memberTimeOr(s, "expires_at", "never"), valueText(json::member(s, "scopes"), ","),
                   memberText(s, "api_url")});
   }
   ctx.out << table.render();

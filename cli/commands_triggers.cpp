@@ -132,8 +132,8 @@ std::string describeTrigger(const rapidjson::Value& trigger) {
       {"image", memberText(trigger, "image")},
       {"enabled", memberText(trigger, "enabled")},
       {"hook", hookState(trigger)},
-      {"created", memberText(trigger, "created_at")},
-      {"updated", memberText(trigger, "updated_at")},
+      {"created", memberTimeOr(trigger, "created_at")},
+      {"updated", memberTimeOr(trigger, "updated_at")},
   });
   const auto* rules = json::member(trigger, "rules");
   if (!rules || !rules->IsArray()) return out;
@@ -164,9 +164,6 @@ std::string webhookInstructions(const std::string& provider, const rapidjson::Va
          {"  secret", memberText(webhook, "secret")},
          {"  events", memberTextOr(webhook, "events", "push") + " (\"Just the push event\")"}});
   }
-  out +=
-      "\nThe secret is shown only now. If it is lost, get a new one with "
-      "`triggerctl triggers rotate-secret`.\n";
   return out;
 }
 
@@ -184,7 +181,7 @@ int triggersList(const Context& ctx, const std::string& user) {
   for (const auto& t : triggers->GetArray()) {
     table.addRow({memberText(t, "id"), memberText(t, "provider"), repositoryName(t),
                   memberText(t, "image"), memberText(t, "enabled"), hookState(t), ruleCount(t),
-                  memberText(t, "updated_at")});
+                  memberTimeOr(t, "updated_at")});
   }
   ctx.out << table.render();
   return kExitOk;
@@ -207,7 +204,10 @@ int triggersCreate(const Context& ctx, const TriggerCreateArgs& args) {
   if (!trigger || !webhook) return unexpectedAnswer(ctx, "no \"trigger\" or \"webhook\" object");
   ctx.out << "Created trigger " << cellText(memberText(*trigger, "id")) << " for "
           << cellText(args.repository) << " -> " << cellText(args.image) << "\n\n";
-  ctx.out << webhookInstructions(args.provider, *webhook);
+  ctx.out << webhookInstructions(args.provider, *webhook)
+          << "\nThe secret is shown only now. If it is lost, get a new one with:\n"
+          << "  triggerctl triggers rotate-secret " << cellText(args.user) << " "
+          << cellText(memberText(*trigger, "id")) << "\n";
   return kExitOk;
 }
 
@@ -236,14 +236,15 @@ int triggersRotateSecret(const Context& ctx, const std::string& user, const std:
   const auto* webhook = json::member(answer.doc, "webhook");
   if (!trigger || !webhook) return unexpectedAnswer(ctx, "no \"trigger\" or \"webhook\" object");
   const std::string provider = memberText(*trigger, "provider");
-  ctx.out << "New webhook secret for trigger " << cellText(id) << " ("
-          << cellText(repositoryName(*trigger)) << ").\n\n";
+  const std::string repository = repositoryName(*trigger);
+  ctx.out << "New webhook secret for trigger " << cellText(id)
+          << (repository.empty() ? "" : " (" + cellText(repository) + ")") << ".\n\n";
   ctx.out << "Replace the secret in the existing webhook (" << providerLabel(provider)
           << ": Settings > Webhooks > edit the hook):\n\n";
   ctx.out << renderFields(
       {{"  url", memberText(*webhook, "url")}, {"  secret", memberText(*webhook, "secret")}});
   ctx.out << "\nThe previous secret keeps verifying deliveries until "
-          << memberTextOr(*webhook, "previous_secret_valid_until", "the grace period ends")
+          << memberTimeOr(*webhook, "previous_secret_valid_until", "the grace period ends")
           << "; then only the new one does. The new secret is shown only now.\n";
   return kExitOk;
 }

@@ -1,5 +1,7 @@
 #include "cli/json_text.h"
 
+#include <ctime>
+
 #include "common/json.h"
 
 namespace triggerd::cli {
@@ -33,6 +35,19 @@ std::string memberText(const rapidjson::Value& obj, const char* name) {
 std::string memberTextOr(const rapidjson::Value& obj, const char* name, const char* fallback) {
   std::string text = memberText(obj, name);
   return text.empty() ? fallback : text;
+}
+
+std::string memberTimeOr(const rapidjson::Value& obj, const char* name, const char* fallback) {
+  const auto* value = json::member(obj, name);
+  if (value && value->IsInt64()) {
+    auto seconds = static_cast<std::time_t>(value->GetInt64());
+    std::tm tm{};
+    char text[32];
+    if (gmtime_r(&seconds, &tm) && std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+      return text;
+    }
+  }
+  return memberTextOr(obj, name, fallback);
 }
 
 }  // namespace triggerd::cli

@@ -15,4 +15,8 @@ std::string memberText(const rapidjson::Value& obj, const char* name);
 // The same, but `fallback` for a missing, null or empty member (e.g. "never" for expires_at).
 std::string memberTextOr(const rapidjson::Value& obj, const char* name, const char* fallback);
 
+// A timestamp member: strings as they are (the API sends RFC 3339), integers taken as unix
+// seconds and shown as UTC RFC 3339; otherwise as memberTextOr.
+std::string memberTimeOr(const rapidjson::Value& obj, const char* name, const char* fallback = "");
+
 }  // namespace triggerd::cli

@@ -5,7 +5,6 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
-#include <vector>
 
 #include "cli/commands_admin.h"
 #include "cli/commands_sources.h"
@@ -57,7 +56,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{
       "triggerctl: manage triggerd's build triggers, bound sources and API tokens "
-      "over its admin API."};
+      "over its admin API.",
+      "triggerctl"};
   app.set_version_flag("--version", "triggerctl " TRIGGERD_VERSION);
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand
@@ -67,20 +67,22 @@ int main(int argc, char** argv) {
 
   GlobalArgs globals;
   app.add_option("--url", globals.url,
-                 "admin API base URL (default: $TRIGGERCTL_URL, else http://127.0.0.1:8081)");
+                 "admin API base URL (default: $TRIGGERCTL_URL, else http://127.0.0.1:8081)")
+      ->type_name("URL");
   app.add_option("--unix-socket", globals.unix_socket,
-                 "connect to the admin listener's unix socket at PATH");
+                 "connect to the admin listener's unix socket")
+      ->type_name("PATH");
   app.add_option("--token-file", globals.token_file,
                  "file holding the API token (default: $TRIGGERCTL_TOKEN_FILE, else "
-                 "$TRIGGERCTL_TOKEN)");
+                 "$TRIGGERCTL_TOKEN); in sources bind-*, give it before the subcommand")
+      ->type_name("PATH");
   // Accepted only to refuse it with an explanation: a token in argv leaks via ps and history.
-  app.add_option("--token", "never accepted: use --token-file")
-      ->expected(0, 1)
-      ->group("")
-      ->each([&globals](const std::string&) { globals.token_argument = true; });
+  auto* token_arg =
+      app.add_option("--token", "never accepted: use --token-file")->expected(0, 1)->group("");
   app.add_flag("--json", globals.json, "print the API's JSON answer instead of tables");
   app.add_flag("--pretty", globals.pretty, "with --json, indent the JSON");
   app.add_option("--timeout", globals.timeout_seconds, "seconds to wait for an answer")
+      ->type_name("SECONDS")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
 
@@ -110,9 +112,13 @@ int main(int argc, char** argv) {
   t_create->add_option("--repository", create.repository, "owner/name or GitLab project path")
       ->required();
   t_create->add_option("--image", create.image, "image to build, without tag")->required();
-  auto* c_file = t_create->add_option("--rules-file", create.rules_file,
-                                      "JSON file with the rules array (docs/build-rules.md)");
-  auto* c_rule = t_create->add_option("--rule", create.rules, kRuleHelp);
+  auto* c_file = t_create
+                     ->add_option("--rules-file", create.rules_file,
+                                  "JSON file with the rules array (docs/build-rules.md)")
+                     ->type_name("PATH");
+  auto* c_rule = t_create->add_option("--rule", create.rules, kRuleHelp)
+                     ->type_name("SPEC")
+                     ->allow_extra_args(false);  // one SPEC per --rule: never eat USER
   c_file->excludes(c_rule);
   t_create->add_flag("--disabled", create.disabled, "create it disabled");
   onRun(t_create, selected, [&](const Context& ctx) { return triggersCreate(ctx, create); });
@@ -123,10 +129,14 @@ int main(int argc, char** argv) {
   t_update->add_option("ID", update.id, "trigger id")->required();
   std::string new_image;
   auto* u_image = t_update->add_option("--image", new_image, "new image, without tag");
-  auto* u_file = t_update->add_option("--rules-file", update.rules_file,
-                                      "JSON file with the new rules array (replaces all rules)");
+  auto* u_file = t_update
+                     ->add_option("--rules-file", update.rules_file,
+                                  "JSON file with the new rules array (replaces all rules)")
+                     ->type_name("PATH");
   auto* u_rule =
-      t_update->add_option("--rule", update.rules, std::string(kRuleHelp) + "; replaces all rules");
+      t_update->add_option("--rule", update.rules, std::string(kRuleHelp) + "; replaces all rules")
+          ->type_name("SPEC")
+          ->allow_extra_args(false);
   u_file->excludes(u_rule);
   bool enable = false, disable = false;
   auto* u_enable = t_update->add_flag("--enable", enable, "enable the trigger");
@@ -162,12 +172,15 @@ int main(int argc, char** argv) {
   auto* s_gitlab = sources->add_subcommand("bind-gitlab", "bind a GitLab account by token");
   addUser(s_gitlab, gitlab.user);
   s_gitlab->add_option("--address", gitlab.address, "GitLab URL, e.g. https://gitlab.example.com")
+      ->type_name("URL")
       ->required();
   s_gitlab
       ->add_option("--token-file", gitlab.token_file,
                    "file holding the GitLab private token ('-' = stdin)")
+      ->type_name("PATH")
       ->required();
-  s_gitlab->add_option("--ca-file", gitlab.ca_file, "PEM CA certificate of a private GitLab");
+  s_gitlab->add_option("--ca-file", gitlab.ca_file, "PEM CA certificate of a private GitLab")
+      ->type_name("PATH");
   onRun(s_gitlab, selected, [&](const Context& ctx) { return sourcesBindGitlab(ctx, gitlab); });
 
   std::string github_token_file;
@@ -175,6 +188,7 @@ int main(int argc, char** argv) {
   addUser(s_github, user);
   s_github
       ->add_option("--token-file", github_token_file, "file holding the GitHub token ('-' = stdin)")
+      ->type_name("PATH")
       ->required();
   onRun(s_github, selected,
         [&](const Context& ctx) { return sourcesBindGithub(ctx, user, github_token_file); });
@@ -235,18 +249,22 @@ int main(int argc, char** argv) {
   auto* keys = app.add_subcommand("keys", "master keys (admin token needed)");
   keys->require_subcommand(1);
   auto* reseal = keys->add_subcommand("reseal", "re-seal every stored secret with the primary key");
-  onRun(reseal, selected, [](const Context& ctx) { return keysReseal(ctx); });
+  onRun(reseal, selected, keysReseal);
 
   auto* health_cmd =
       app.add_subcommand("health", "GET /readyz: exit 0 when triggerd is ready, 1 when not");
-  onRun(
-      health_cmd, selected, [](const Context& ctx) { return health(ctx); }, false);
+  onRun(health_cmd, selected, health, /*needs_token=*/false);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);  // prints help, version or the error
     return code == 0 ? kExitOk : kExitUsage;
+  }
+  globals.token_argument = token_arg->count() > 0;
+  if (!selected.command) {  // unreachable: every group requires a subcommand
+    std::cerr << app.help();
+    return kExitUsage;
   }
 
   curl_global_init(CURL_GLOBAL_DEFAULT);

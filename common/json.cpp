@@ -6,7 +6,8 @@ namespace triggerd::json {
 
 Result<rapidjson::Document> parse(std::string_view text, const std::string& field) {
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
+  // Iterative: a deeply nested body must not overflow the stack.
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
     return Error::badRequest(field, std::string("invalid JSON at offset ") +
                                         std::to_string(doc.GetErrorOffset()) + ": " +

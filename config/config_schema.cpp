@@ -1,4 +1,4 @@
-// The one table of every configuration key (STYLE convention 8). A row names the TOML key,
+// The one table of every configuration key. A row names the TOML key,
 // whether SIGHUP may change it, its default, its help text and its binding: the value type,
 // validator and the Config field it lands in. The loader, nonReloadableChanges(),
 // renderEffectiveConfig() and the reference in docs/configuration.md all read this table.

@@ -71,7 +71,8 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   ro.connect_timeout = config_.redis_connect_timeout;
   ro.command_timeout = config_.redis_command_timeout;
   redis_ = std::make_unique<HiredisClient>(loop_, ro);
-  queue_ = std::make_unique<JobQueue>(*redis_, keys_, config_.delivery_ttl.count());
+  queue_ = std::make_unique<JobQueue>(*redis_, keys_, config_.delivery_ttl.count(),
+                                      config_.redis_address);
   triggers_ = std::make_unique<TriggerStore>(*redis_, keys_, *keyring_, rng_);
   sources_ = std::make_unique<SourceStore>(*redis_, keys_, *keyring_, rng_);
 

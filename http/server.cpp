@@ -153,25 +153,43 @@ HttpServer::~HttpServer() {
   // evhttp_free() frees every connection; registered ones report through onConnectionClosed,
   // so pending contexts die and queue their cancel hooks.
   http_.reset();
-  // Connections libevent never reported (accepted this very turn): drop our references.
+  // Connections libevent never reported (accepted this very turn): evhttp_free() freed their
+  // bufferevents unless libevent never adopted them; drop what is left of ours.
   std::vector<HttpConnection*> rest;
   for (auto& [id, conn] : conns_) rest.push_back(conn.get());
-  for (auto* conn : rest) forget(*conn);
+  for (auto* conn : rest) {
+    bufferevent_data_cb r = nullptr, w = nullptr;
+    bufferevent_event_cb e = nullptr;
+    void* arg = nullptr;
+    bufferevent_getcb(conn->bev, &r, &w, &e, &arg);
+    if (arg == conn) bufferevent_free(conn->bev);
+    forget(*conn);
+  }
   auto cancel = std::move(to_cancel_);
   for (auto& ctx : cancel) ctx->runCancelHooks();
 }
 
 Status HttpServer::bindTcp(const std::string& host, uint16_t port) {
   std::string addr = host.empty() ? "0.0.0.0" : host;
-  std::string spec;
-  if (addr.front() == '[' || addr.find(':') == std::string::npos)
-    spec = addr + ":" + std::to_string(port);
-  else
-    spec = "[" + addr + "]:" + std::to_string(port);
+  if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']')
+    addr = addr.substr(1, addr.size() - 2);
+  std::string spec = (addr.find(':') != std::string::npos ? "[" + addr + "]" : addr) + ":" +
+                     std::to_string(port);
   sockaddr_storage ss{};
-  int len = sizeof ss;
-  if (evutil_parse_sockaddr_port(spec.c_str(), reinterpret_cast<sockaddr*>(&ss), &len) != 0)
-    return Error::internal("listen address " + spec + " is not an IP literal and port");
+  int len = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (inet_pton(AF_INET, addr.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    len = sizeof(sockaddr_in);
+  } else if (inet_pton(AF_INET6, addr.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    len = sizeof(sockaddr_in6);
+  } else {
+    return Error::internal("listen address " + spec + " is not an IP literal");
+  }
   evconnlistener* lev = evconnlistener_new_bind(
       loop_.base(), nullptr, nullptr,
       LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED,
@@ -332,8 +350,14 @@ void HttpServer::updateAccepting() {
   if (!want && at_cap && !stopped_) {
     metrics_.inc("triggerd_http_rejected_total",
                  {{"listener", options_.name}, {"reason", "connection_limit"}});
-    TLOG_WARN("http", "listener=%s connections=%zu reached max_connections, pausing accept",
-              options_.name.c_str(), conns_.size());
+    // Under a flood this toggles per connection: log the first pause, then every 10 s.
+    auto now = std::chrono::steady_clock::now();
+    if (last_cap_log_ == std::chrono::steady_clock::time_point() ||
+        now - last_cap_log_ >= std::chrono::seconds(10)) {
+      last_cap_log_ = now;
+      TLOG_WARN("http", "listener=%s connections=%zu reached max_connections, pausing accept",
+                options_.name.c_str(), conns_.size());
+    }
   }
 }
 
@@ -825,6 +849,12 @@ void HttpServer::onReplyFlushed(evhttp_request*, void* arg) noexcept {
   if (conn->closed) return;
   try {
     conn->active = nullptr;
+    if (conn->server->draining_) {
+      // An answer already on its way when drain() started carries no "Connection: close":
+      // close the connection from the task event (libevent is still using it here).
+      conn->server->close_idle_ = true;
+      conn->server->scheduleTasks();
+    }
     // Bytes of a pipelined request may already be buffered: then its deadline starts now.
     size_t buffered = evbuffer_get_length(bufferevent_get_input(conn->bev));
     conn->request_bytes = buffered;

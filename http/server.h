@@ -175,6 +175,7 @@ class HttpServer {
   bool draining_ = false;
   bool destroying_ = false;
   std::function<void()> on_idle_;
+  std::chrono::steady_clock::time_point last_cap_log_;
 
   SecureRandom rng_;
   SystemClock clock_;

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates clang-format
   libevent-dev libssl-dev rapidjson-dev libhiredis-dev libre2-dev libtomlplusplus-dev
   libcli11-dev libsystemd-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
-  redis-server redis-tools nginx-light wrk procps
+  redis-server redis-tools nginx-light wrk procps bc openssl curl python3
 )
 
 missing=()

@@ -12,8 +12,8 @@
 namespace triggerd::testing {
 namespace {
 
-const char* kRules = R"([{"kind": "branch", "match": "master|main", "tags": ["latest", "{branch}-{sha:7}"]},
-                         {"kind": "tag", "match": "simple-(.*)", "tags": ["{1}", "tag-{tag}"]}])";
+const char* kRules = R"json([{"kind": "branch", "match": "master|main", "tags": ["latest", "{branch}-{sha:7}"]},
+                         {"kind": "tag", "match": "simple-(.*)", "tags": ["{1}", "tag-{tag}"]}])json";
 
 class GithubWebhookTest : public ::testing::Test {
  protected:

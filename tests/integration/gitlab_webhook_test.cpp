@@ -8,8 +8,8 @@
 namespace triggerd::testing {
 namespace {
 
-const char* kRules = R"([{"kind": "branch", "match": "master", "tags": ["{branch}-{sha:8}"]},
-                         {"kind": "tag", "match": "v([0-9]+)\\.([0-9]+)\\.([0-9]+)", "tags": ["{1}.{2}.{3}", "{1}.{2}"]}])";
+const char* kRules = R"json([{"kind": "branch", "match": "master", "tags": ["{branch}-{sha:8}"]},
+                         {"kind": "tag", "match": "v([0-9]+)\\.([0-9]+)\\.([0-9]+)", "tags": ["{1}.{2}.{3}", "{1}.{2}"]}])json";
 
 class GitlabWebhookTest : public ::testing::Test {
  protected:

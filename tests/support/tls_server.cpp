@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <list>
 #include <stdexcept>
 
@@ -285,6 +286,9 @@ struct FakeHttpServer::State {
 
 FakeHttpServer::FakeHttpServer(Handler handler, Options options)
     : options_(options), handler_(std::move(handler)), state_(std::make_unique<State>()) {
+  // A client that hangs up mid-reply must not kill the test process: libevent writes with
+  // plain write(2), and OpenSSL through it.
+  std::signal(SIGPIPE, SIG_IGN);
   State& s = *state_;
   s.server = this;
   s.base.reset(event_base_new());

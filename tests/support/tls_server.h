@@ -63,6 +63,7 @@ class FakeHttpServer {
   using Options = FakeHttpServerOptions;
 
   // Binds and starts serving before returning. Without a handler every request gets 404.
+  // Sets SIGPIPE to SIG_IGN for the process (a client may hang up mid-reply).
   explicit FakeHttpServer(Handler handler = {}, Options options = {});
   ~FakeHttpServer();  // stops the thread; pending delayed or hanging requests are dropped
   FakeHttpServer(const FakeHttpServer&) = delete;

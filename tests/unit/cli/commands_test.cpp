@@ -65,6 +65,8 @@ TEST(TriggersCommands, CreatePostsTheBodyAndShowsUrlAndSecret) {
       << o.out;
   EXPECT_NE(o.out.find("https://t.example.com/webhooks/github/01JABC"), std::string::npos);
   EXPECT_NE(o.out.find("abc123"), std::string::npos);
+  EXPECT_NE(o.out.find("shown only now"), std::string::npos);
+  EXPECT_NE(o.out.find("triggerctl triggers rotate-secret alice 01JABC\n"), std::string::npos);
 }
 
 TEST(TriggersCommands, JsonIsVerbatimOrPretty) {

@@ -49,7 +49,9 @@ TEST(SecretBoxTest, RoundTrip) {
     auto opened = box.open(sealed, kAad);
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     EXPECT_EQ(*opened, plaintext);
-    if (plaintext.size() >= 8) EXPECT_EQ(sealed.find(plaintext), std::string::npos);
+    if (plaintext.size() >= 8) {
+      EXPECT_EQ(sealed.find(plaintext), std::string::npos);
+    }
   }
 }
 

@@ -522,16 +522,18 @@ TEST_F(CurlMultiClientTest, DestroyingTheClientCancelsEverything) {
     return r;
   });
   int calls = 0;
+  auto count = [&calls](Result<HttpResponse>) { ++calls; };
   HttpRequest hang;
   hang.url = server.url("/hang");
-  client_->send(hang, [&](Result<HttpResponse>) { ++calls; });
+  client_->send(hang, count);  // in flight, held by the server
+  ASSERT_TRUE(runUntil([&] { return server.requestCount() >= 1; }));
   HttpRequest quick;
   quick.url = server.url("/quick");
-  client_->send(quick, [&](Result<HttpResponse>) { ++calls; });
+  client_->send(quick, count);  // not started yet
   HttpRequest refused;
   refused.url = "ftp://x/";
-  client_->send(refused, [&](Result<HttpResponse>) { ++calls; });
-  ASSERT_TRUE(runUntil([&] { return server.requestCount() >= 2; }));
+  client_->send(refused, count);  // failed, its delivery already posted
+  EXPECT_EQ(client_->pending(), 3u);
   client_.reset();
   runFor(milliseconds(100));
   EXPECT_EQ(calls, 0);

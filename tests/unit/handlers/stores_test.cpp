@@ -1,0 +1,142 @@
+// Encoding of the records that hold secrets: what reaches Redis is sealed and bound to its
+// record, and decodes back to the same values.
+#include <gtest/gtest.h>
+
+#include "common/random.h"
+#include "credentials/keyring.h"
+#include "credentials/source_store.h"
+#include "tests/support/redis_server.h"
+#include "triggers/trigger_store.h"
+
+namespace triggerd {
+namespace {
+
+// The stores' encode/decode are pure; the RedisClient is never called by them.
+class UnusedRedis final : public RedisClient {
+ public:
+  RedisRequestId command(std::vector<std::string>, RedisCallback) override {
+    ADD_FAILURE() << "encode/decode must not touch Redis";
+    return 0;
+  }
+  void cancel(RedisRequestId) override {}
+  bool connected() const override { return false; }
+};
+
+std::string key(char c) { return std::string(32, c); }
+
+class StoresTest : public ::testing::Test {
+ protected:
+  UnusedRedis redis_;
+  SecureRandom rng_;
+  Keyring keyring_{SecretBox(key('k'), deriveKeyId(key('k')))};
+};
+
+Trigger sampleTrigger() {
+  Trigger t;
+  t.id = "01JD0000000000000000000000";
+  t.user = "alice";
+  t.provider = "github";
+  t.repository_full_name = "octo/app";
+  t.secret = "canary-secret-0123456789abcdef";
+  t.previous_secret = "canary-previous-secret";
+  t.previous_secret_until = 1800000000;
+  t.image = "registry.example.com/team/app";
+  BuildRule r;
+  r.kind = RefType::kBranch;
+  r.match = "main";
+  r.tags = {"latest"};
+  t.rules = {r};
+  t.created_at = t.updated_at = 1764064800;
+  return t;
+}
+
+TEST_F(StoresTest, TriggerRoundTripsAndItsSecretsAreSealed) {
+  TriggerStore store(redis_, Keys(), keyring_, rng_);
+  Trigger t = sampleTrigger();
+  std::string stored = store.encode(t);
+  EXPECT_EQ(stored.find(t.secret), std::string::npos);
+  EXPECT_EQ(stored.find(t.previous_secret), std::string::npos);
+  auto back = store.decode(stored);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->secret, t.secret);
+  EXPECT_EQ(back->previous_secret, t.previous_secret);
+  EXPECT_EQ(back->previous_secret_until, t.previous_secret_until);
+  EXPECT_EQ(back->image, t.image);
+  ASSERT_EQ(back->rules.size(), 1u);
+  EXPECT_EQ(back->rules[0].match, "main");
+}
+
+TEST_F(StoresTest, ASealedTriggerSecretDoesNotOpenUnderAnotherTriggerId) {
+  TriggerStore store(redis_, Keys(), keyring_, rng_);
+  Trigger t = sampleTrigger();
+  std::string stored = store.encode(t);
+  std::string moved = stored;
+  moved.replace(moved.find(t.id), t.id.size(), "01JD0000000000000000000001");
+  auto r = store.decode(moved);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.find(t.secret), std::string::npos);
+}
+
+TEST_F(StoresTest, SourceTokenIsSealedAndBoundToItsUser) {
+  SourceStore store(redis_, Keys(), keyring_, rng_);
+  Source s;
+  s.user = "alice";
+  s.provider = "gitlab";
+  s.api_url = "https://gitlab.example.com";
+  s.login = "alice";
+  s.account_id = "42";
+  s.token = "glpat-canary-token-value";
+  s.scopes = {"api"};
+  s.expires_at = 1900000000;
+  s.bound_at = 1764064800;
+  std::string stored = store.encode(s);
+  EXPECT_EQ(stored.find(s.token), std::string::npos);
+  auto back = store.decode(stored);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->token, s.token);
+  EXPECT_EQ(*back->expires_at, 1900000000);
+
+  std::string moved = stored;
+  moved.replace(moved.find("\"user\":\"alice\""), 14, "\"user\":\"mallo\"");
+  EXPECT_FALSE(store.decode(moved).ok());
+}
+
+TEST_F(StoresTest, RotationReportsValuesSealedWithTheOldKey) {
+  Keyring old_ring{SecretBox(key('o'), deriveKeyId(key('o')))};
+  SourceStore old_store(redis_, Keys(), old_ring, rng_);
+  Source s;
+  s.user = "bob";
+  s.provider = "github";
+  s.token = "gho_canary";
+  std::string stored = old_store.encode(s);
+
+  Keyring rotated{SecretBox(key('n'), deriveKeyId(key('n'))),
+                  {SecretBox(key('o'), deriveKeyId(key('o')))}};
+  SourceStore store(redis_, Keys(), rotated, rng_);
+  EXPECT_TRUE(store.needsReseal(stored));
+  auto opened = store.decode(stored);
+  ASSERT_TRUE(opened.ok());
+  std::string resealed = store.encode(*opened);
+  EXPECT_FALSE(store.needsReseal(resealed));
+  // The new key alone opens the resealed value.
+  Keyring only_new{SecretBox(key('n'), deriveKeyId(key('n')))};
+  SourceStore new_store(redis_, Keys(), only_new, rng_);
+  EXPECT_TRUE(new_store.decode(resealed).ok());
+  EXPECT_FALSE(new_store.decode(stored).ok());
+}
+
+TEST(SourceStateTest, ExpiryAndRevocation) {
+  Source s;
+  int64_t now = 1764064800;
+  EXPECT_EQ(s.state(now, 7 * 86400), SourceState::kValid);
+  s.expires_at = now + 3 * 86400;
+  EXPECT_EQ(s.state(now, 7 * 86400), SourceState::kExpiring);
+  s.expires_at = now - 1;
+  EXPECT_EQ(s.state(now, 7 * 86400), SourceState::kExpired);
+  s.expires_at = now + 30 * 86400;
+  s.revoked = true;
+  EXPECT_EQ(s.state(now, 7 * 86400), SourceState::kRevoked);
+}
+
+}  // namespace
+}  // namespace triggerd
