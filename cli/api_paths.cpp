@@ -78,4 +78,8 @@ std::string keysReseal() {
   return "/api/v1/admin/keys/reseal";
 }
 
+std::string tokensCheck() {
+  return "/api/v1/admin/tokens/check";
+}
+
 }  // namespace triggerd::cli::paths

@@ -26,5 +26,6 @@ std::string repos(std::string_view user, std::string_view provider);
 std::string branches(std::string_view user, std::string_view provider, std::string_view repo);
 std::string tags(std::string_view user, std::string_view provider, std::string_view repo);
 std::string keysReseal();
+std::string tokensCheck();
 
 }  // namespace triggerd::cli::paths

@@ -19,6 +19,22 @@ int keysReseal(const Context& ctx) {
   return kExitOk;
 }
 
+int sourcesCheck(const Context& ctx) {
+  auto answer = callApi(ctx, "POST", paths::tokensCheck());
+  if (!answer.ok()) return answer.exit_code;
+  if (printJsonIfAsked(ctx, answer.response.body)) return kExitOk;
+  auto checked = json::getInt(answer.doc, "checked");
+  if (!checked) return unexpectedAnswer(ctx, "no \"checked\" count");
+  ctx.out << "Checked " << *checked << (*checked == 1 ? " bound token" : " bound tokens");
+  const char* sep = ": ";
+  for (const char* state : {"valid", "expiring", "expired", "revoked", "unreachable"}) {
+    ctx.out << sep << json::getInt(answer.doc, state).value_or(0) << " " << state;
+    sep = ", ";
+  }
+  ctx.out << "\n";
+  return kExitOk;
+}
+
 int health(const Context& ctx) {
   // Not callApi: a 503 here is a normal "not ready" result, not an error to decorate.
   auto result = ctx.client.call("GET", paths::readyz(), {}, /*authenticated=*/false);
@@ -36,12 +52,13 @@ int health(const Context& ctx) {
   } else if (response.status == 503) {
     auto doc = json::parse(response.body);
     std::string reason = doc ? memberText(doc.value(), "error") : "";
+    constexpr std::string_view kPrefix = "not ready: ";  // triggerd's own wording
+    if (reason.starts_with(kPrefix)) reason.erase(0, kPrefix.size());
     ctx.out << "not ready" << (reason.empty() ? "" : ": " + cellText(reason)) << "\n";
   } else {
     ctx.err << formatApiError(response.status, response.body);
     if (response.status == 404) {
-      ctx.err << "hint: /readyz is served by the public listener (server.public_listen); "
-                 "point --url at it\n";
+      ctx.err << "hint: /readyz is served by both of triggerd's listeners; is --url triggerd?\n";
     }
   }
   return ready ? kExitOk : kExitApiError;

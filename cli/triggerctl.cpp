@@ -205,6 +205,10 @@ int main(int argc, char** argv) {
   addProvider(s_unbind, provider);
   onRun(s_unbind, selected, [&](const Context& ctx) { return sourcesUnbind(ctx, user, provider); });
 
+  auto* s_check = sources->add_subcommand(
+      "check", "re-validate every user's bound tokens now (admin token needed)");
+  onRun(s_check, selected, sourcesCheck);
+
   ListArgs list;
   auto addPaging = [&list](CLI::App* sub) {
     auto* page = sub->add_option("--page", list.page, "page token from the previous page");

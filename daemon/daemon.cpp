@@ -109,6 +109,9 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   services_.reseal = [this](std::function<void(Result<std::pair<int, std::string>>)> done) {
     resealer_->run(std::move(done));
   };
+  services_.check_tokens = [this](std::function<void(TokenCheckSummary)> done) {
+    token_checker_->runOnce(std::move(done));
+  };
   registerPublicRoutes(public_router_, services_);
   registerAdminRoutes(admin_router_, services_);
 

@@ -206,6 +206,27 @@ void registerAdminRoutes(Router& r, Services& s) {
                });
              });
 
+  // Token re-validation, on demand (it also runs every tokens.check_interval).
+  r.addOrDie("POST", "/api/v1/admin/tokens/check", [&s](const RequestPtr& ctx) {
+    authed(s, ctx, true, [&s, ctx](const std::string&) {
+      s.check_tokens([ctx](TokenCheckSummary sum) {
+        ctx->reply(200, jsonBody([&](json::Writer& w) {
+                     w.StartObject();
+                     for (auto [name, n] : {std::pair{"checked", sum.checked},
+                                            std::pair{"valid", sum.valid},
+                                            std::pair{"expiring", sum.expiring},
+                                            std::pair{"expired", sum.expired},
+                                            std::pair{"revoked", sum.revoked},
+                                            std::pair{"unreachable", sum.unreachable}}) {
+                       json::key(w, name);
+                       w.Int(n);
+                     }
+                     w.EndObject();
+                   }));
+      });
+    });
+  });
+
   // Keys
   r.addOrDie("POST", "/api/v1/admin/keys/reseal", [&s](const RequestPtr& ctx) {
     authed(s, ctx, true, [&s, ctx](const std::string&) {

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "common/metrics.h"
+#include "credentials/token_checker.h"
 #include "handlers/api_auth.h"
 #include "handlers/sources_api.h"
 #include "handlers/triggers_api.h"
@@ -24,6 +25,8 @@ struct Services {
   std::function<std::string()> not_ready_reason;
   // POST /api/v1/admin/keys/reseal
   std::function<void(std::function<void(Result<std::pair<int, std::string>>)>)> reseal;
+  // POST /api/v1/admin/tokens/check: one token re-validation pass now.
+  std::function<void(std::function<void(TokenCheckSummary)>)> check_tokens;
 };
 
 void registerPublicRoutes(Router& router, Services& services);

@@ -85,7 +85,6 @@ struct CurlMultiClient::Transfer {
 // One libevent event per socket curl watches, replaced when curl changes the interest set.
 struct CurlMultiClient::SocketWatch {
   CurlMultiClient* client = nullptr;
-  curl_socket_t fd = CURL_SOCKET_BAD;
   EventPtr ev;
 };
 
@@ -284,7 +283,6 @@ int CurlMultiClient::onSocket(CURL*, curl_socket_t fd, int what, void* userp, vo
     if (!watch) {
       watch = std::make_unique<SocketWatch>();
       watch->client = self;
-      watch->fd = fd;
       curl_multi_assign(self->multi_.get(), fd, watch.get());  // allowed from this callback
     }
     auto kind = static_cast<short>(EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |

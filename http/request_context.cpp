@@ -81,6 +81,10 @@ void RequestContext::send(int status, std::string_view body, std::string_view co
 
   evhttp_request* req = req_;
   req_ = nullptr;
+  if (!req || !server_) {  // belief: a pending server-side context always has both
+    TLOG_ERROR("http", "id=%s answer dropped: context has no request", id_.c_str());
+    return;
+  }
   evkeyvalq* out = evhttp_request_get_output_headers(req);
   if (!content_type.empty())
     evhttp_add_header(out, "Content-Type", std::string(content_type).c_str());

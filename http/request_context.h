@@ -155,8 +155,8 @@ class RequestContext final : public DeferredDeletable,
 
   EventLoop& loop_;
   State state_ = State::kPending;
-  evhttp_request* req_ = nullptr;  // libevent's, valid only while kPending (null in tests)
-  HttpServer* server_ = nullptr;   // valid only while kPending
+  evhttp_request* req_ = nullptr;   // libevent's, valid only while kPending (null in tests)
+  HttpServer* server_ = nullptr;    // valid only while kPending
   HttpConnection* conn_ = nullptr;  // valid only while kPending (may be null: untracked)
   std::vector<std::function<void()>> cancel_hooks_;
   bool hooks_ran_ = false;

@@ -69,7 +69,8 @@ Status Router::add(std::string_view method, std::string_view pattern, RouteHandl
   route->pattern = std::string(pattern);
   route->handler = std::move(handler);
   for (std::string_view seg : splitPath(pattern)) {
-    if (seg.empty()) return Error::internal("route pattern has an empty segment: " + route->pattern);
+    if (seg.empty())
+      return Error::internal("route pattern has an empty segment: " + route->pattern);
     Route::Segment s;
     if (seg.front() == '{') {
       if (seg.size() < 3 || seg.back() != '}')
@@ -89,8 +90,8 @@ Status Router::add(std::string_view method, std::string_view pattern, RouteHandl
   }
   for (const auto& r : routes_) {
     if (r->method == route->method && sameShape(*r, *route))
-      return Error::internal("route " + route->method + " " + route->pattern +
-                             " duplicates " + r->pattern);
+      return Error::internal("route " + route->method + " " + route->pattern + " duplicates " +
+                             r->pattern);
   }
   routes_.push_back(std::move(route));
   return okStatus();
@@ -122,8 +123,8 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     segments.push_back(std::move(*decoded));
   }
 
-  const Route* best = nullptr;       // best route for this method
-  const Route* best_get = nullptr;   // best GET route, serving HEAD when no HEAD route exists
+  const Route* best = nullptr;      // best route for this method
+  const Route* best_get = nullptr;  // best GET route, serving HEAD when no HEAD route exists
   std::vector<std::string_view> allowed;
   for (const auto& r : routes_) {
     if (r->segments.size() != segments.size()) continue;

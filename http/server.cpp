@@ -79,15 +79,24 @@ ev_ssize_t toSsize(size_t n) {
 
 const char* methodName(evhttp_cmd_type type) {
   switch (type) {
-    case EVHTTP_REQ_GET: return "GET";
-    case EVHTTP_REQ_POST: return "POST";
-    case EVHTTP_REQ_HEAD: return "HEAD";
-    case EVHTTP_REQ_PUT: return "PUT";
-    case EVHTTP_REQ_DELETE: return "DELETE";
-    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-    case EVHTTP_REQ_TRACE: return "TRACE";
-    case EVHTTP_REQ_CONNECT: return "CONNECT";
-    case EVHTTP_REQ_PATCH: return "PATCH";
+    case EVHTTP_REQ_GET:
+      return "GET";
+    case EVHTTP_REQ_POST:
+      return "POST";
+    case EVHTTP_REQ_HEAD:
+      return "HEAD";
+    case EVHTTP_REQ_PUT:
+      return "PUT";
+    case EVHTTP_REQ_DELETE:
+      return "DELETE";
+    case EVHTTP_REQ_OPTIONS:
+      return "OPTIONS";
+    case EVHTTP_REQ_TRACE:
+      return "TRACE";
+    case EVHTTP_REQ_CONNECT:
+      return "CONNECT";
+    case EVHTTP_REQ_PATCH:
+      return "PATCH";
   }
   return "UNKNOWN";
 }
@@ -173,8 +182,8 @@ Status HttpServer::bindTcp(const std::string& host, uint16_t port) {
   std::string addr = host.empty() ? "0.0.0.0" : host;
   if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']')
     addr = addr.substr(1, addr.size() - 2);
-  std::string spec = (addr.find(':') != std::string::npos ? "[" + addr + "]" : addr) + ":" +
-                     std::to_string(port);
+  std::string spec =
+      (addr.find(':') != std::string::npos ? "[" + addr + "]" : addr) + ":" + std::to_string(port);
   sockaddr_storage ss{};
   int len = 0;
   auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
@@ -233,8 +242,7 @@ Status HttpServer::bindUnix(const std::string& path) {
     return e;
   }
   // Before listen(): until then a connect() is refused, so no client sees a wider mode.
-  if (chmod(path.c_str(), 0660) != 0 || listen(fd, kBacklog) != 0 ||
-      stat(path.c_str(), &st) != 0) {
+  if (chmod(path.c_str(), 0660) != 0 || listen(fd, kBacklog) != 0 || stat(path.c_str(), &st) != 0) {
     auto e = Error::internal(errnoText("prepare " + path));
     close(fd);
     unlink(path.c_str());
@@ -272,9 +280,9 @@ Status HttpServer::adoptFd(int fd) {
     return Error::internal(errnoText("getsockname"));
   // libevent's accept loop runs until EAGAIN: the socket must not block.
   evutil_make_socket_nonblocking(fd);
-  evconnlistener* lev = evconnlistener_new(
-      loop_.base(), nullptr, nullptr,
-      LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, 0, fd);
+  evconnlistener* lev =
+      evconnlistener_new(loop_.base(), nullptr, nullptr,
+                         LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, 0, fd);
   if (!lev) return Error::internal("evconnlistener_new failed for fd " + std::to_string(fd));
   // The socket file (if any) belongs to systemd: never unlinked by us.
   return addListener(lev, ss.ss_family == AF_UNIX, "");
@@ -475,8 +483,10 @@ bool HttpServer::registerConnection(HttpConnection& conn) {
   }
   auto* evcon = static_cast<evhttp_connection*>(arg);
   if (evhttp_connection_get_bufferevent(evcon) != conn.bev) {
-    TLOG_ERROR("http", "listener=%s cannot find the evhttp connection of a new socket; "
-               "it stays untracked", options_.name.c_str());
+    TLOG_ERROR("http",
+               "listener=%s cannot find the evhttp connection of a new socket; "
+               "it stays untracked",
+               options_.name.c_str());
     forget(conn);
     return false;
   }
@@ -494,8 +504,8 @@ bool HttpServer::registerConnection(HttpConnection& conn) {
     evhttp_connection_get_peer(evcon, &address, &port);
     if (address) {
       std::string a(address);
-      conn.peer = (a.find(':') != std::string::npos ? "[" + a + "]" : a) + ":" +
-                  std::to_string(port);
+      conn.peer =
+          (a.find(':') != std::string::npos ? "[" + a + "]" : a) + ":" + std::to_string(port);
     }
   }
   // From here libevent's own reference keeps the bufferevent alive until the closecb.
@@ -569,7 +579,8 @@ void HttpServer::startRequest(HttpConnection& conn) {
 // is on the stack, and libevent then calls onConnectionClosed.
 void HttpServer::onDeadline(HttpConnection& conn) {
   if (conn.closed || conn.state != HttpConnection::State::kReading) return;
-  metrics_.inc("triggerd_http_rejected_total", {{"listener", options_.name}, {"reason", "deadline"}});
+  metrics_.inc("triggerd_http_rejected_total",
+               {{"listener", options_.name}, {"reason", "deadline"}});
   TLOG_INFO("http", "listener=%s peer=%s bytes=%zu request not complete within %lldms, closing",
             options_.name.c_str(), conn.peer.c_str(), conn.request_bytes,
             static_cast<long long>(options_.request_timeout.count()));
@@ -631,9 +642,9 @@ void HttpServer::rewriteLibeventAnswer(HttpConnection& conn) {
   ResponseHeaders extra;
   if (status == 413) {
     reason = "too_large";
-    body = json::errorBody("request body exceeds the limit of " +
-                               std::to_string(options_.max_body_bytes) + " bytes",
-                           "body");
+    body = json::errorBody(
+        "request body exceeds the limit of " + std::to_string(options_.max_body_bytes) + " bytes",
+        "body");
   } else if (status == 400 && conn.request_bytes > options_.max_header_bytes) {
     status = 431;
     reason = "headers_too_large";
@@ -666,9 +677,9 @@ void HttpServer::rewriteLibeventAnswer(HttpConnection& conn) {
   std::string response = closingJsonResponse(status, body, extra);
   evbuffer_add(out, response.data(), response.size());
   metrics_.inc("triggerd_http_rejected_total", {{"listener", options_.name}, {"reason", reason}});
-  metrics_.inc("triggerd_http_requests_total", {{"listener", options_.name},
-                                                {"route", "unmatched"},
-                                                {"status", std::to_string(status)}});
+  metrics_.inc(
+      "triggerd_http_requests_total",
+      {{"listener", options_.name}, {"route", "unmatched"}, {"status", std::to_string(status)}});
   TLOG_INFO("http", "listener=%s peer=%s status=%d reason=%s bytes=%zu refused before routing",
             options_.name.c_str(), conn.peer.c_str(), status, reason.c_str(), conn.request_bytes);
 }
@@ -806,9 +817,9 @@ void HttpServer::parkReading(HttpConnection& conn) {
 
 void HttpServer::onReplying(HttpConnection* conn, RequestContext& ctx, evhttp_request* req,
                             int status, std::string_view reason) {
-  metrics_.inc("triggerd_http_requests_total", {{"listener", options_.name},
-                                                {"route", ctx.route()},
-                                                {"status", std::to_string(status)}});
+  metrics_.inc(
+      "triggerd_http_requests_total",
+      {{"listener", options_.name}, {"route", ctx.route()}, {"status", std::to_string(status)}});
   if (status >= 400) {
     auto level = status >= 500 ? log::Level::kWarn : log::Level::kInfo;
     log::write(level, "http", "listener=%s id=%s method=%s path=%s route=%s status=%d peer=%s %s",
@@ -837,9 +848,11 @@ void HttpServer::onReplying(HttpConnection* conn, RequestContext& ctx, evhttp_re
 void HttpServer::onClientGone(RequestContext& ctx) {
   metrics_.inc("triggerd_http_requests_total",
                {{"listener", options_.name}, {"route", ctx.route()}, {"status", "499"}});
-  TLOG_INFO("http", "listener=%s id=%s method=%s route=%s peer=%s client closed the connection "
-            "before the answer", options_.name.c_str(), ctx.id().c_str(), ctx.method().c_str(),
-            ctx.route().c_str(), ctx.peer().c_str());
+  TLOG_INFO("http",
+            "listener=%s id=%s method=%s route=%s peer=%s client closed the connection "
+            "before the answer",
+            options_.name.c_str(), ctx.id().c_str(), ctx.method().c_str(), ctx.route().c_str(),
+            ctx.peer().c_str());
 }
 
 // libevent finished writing an answer (evhttp_send_done), before it closes the connection or
@@ -897,7 +910,9 @@ void HttpServer::onAcceptError(evconnlistener* lev, void* arg) noexcept {
   }
 }
 
-void HttpServer::scheduleTasks() { event_active(tasks_ev_.get(), EV_TIMEOUT, 0); }
+void HttpServer::scheduleTasks() {
+  event_active(tasks_ev_.get(), EV_TIMEOUT, 0);
+}
 
 void HttpServer::onTasks(evutil_socket_t, short, void* arg) noexcept {
   auto* self = static_cast<HttpServer*>(arg);
@@ -937,7 +952,7 @@ void HttpServer::runTasks() {
     if (auto cb = std::move(on_idle_)) {
       on_idle_ = nullptr;
       TLOG_INFO("http", "listener=%s drained", options_.name.c_str());
-      cb();  // last: it may destroy this server
+      cb();  // last, so that nothing here depends on what it does
     }
   }
 }

@@ -55,7 +55,7 @@ struct HttpConnection;  // per-connection state, defined in server.cpp
 class HttpServer {
  public:
   struct Options {
-    std::string name = "public";              // metrics/log label; fixed for the server's life
+    std::string name = "public";               // metrics/log label; fixed for the server's life
     size_t max_body_bytes = 10 * 1024 * 1024;  // larger bodies: 413, connection closed
     size_t max_header_bytes = 64 * 1024;       // request line + headers; larger: 431
     // Whole request, from its first byte until it is fully read (the first request on a
@@ -91,7 +91,8 @@ class HttpServer {
   void stopAccepting();
   // Graceful shutdown (SIGTERM): stop listening, close idle keep-alive connections, let
   // requests in progress finish (their answers carry "Connection: close"), then call on_idle
-  // once, on a later loop turn, when no connection is left.
+  // once, on a later loop turn, when no connection is left. on_idle runs from the server's own
+  // task event: it may stop the loop, but must not destroy the server inline (defer that).
   void drain(std::function<void()> on_idle);
   // SIGHUP: applies new limits (name is ignored). Size caps and the idle timeout also apply to
   // open connections; the request deadline applies from the next request.
@@ -169,9 +170,9 @@ class HttpServer {
   bool close_idle_ = false;
   bool notify_idle_ = false;
 
-  bool listening_ = false;       // listeners currently enabled
-  bool stopped_ = false;         // stopAccepting()/drain() called
-  bool accept_paused_ = false;   // accept() failed (EMFILE...): backing off
+  bool listening_ = false;      // listeners currently enabled
+  bool stopped_ = false;        // stopAccepting()/drain() called
+  bool accept_paused_ = false;  // accept() failed (EMFILE...): backing off
   bool draining_ = false;
   bool destroying_ = false;
   std::function<void()> on_idle_;

@@ -35,6 +35,7 @@ TriggerdInstance::~TriggerdInstance() {
 
 void TriggerdInstance::writeConfig() {
   dir_.write("master.key", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
+  for (const auto& [name, content] : options_.files) dir_.write(name, content);
   std::string toml;
   toml += "[server]\n";
   toml += "public_listen = \"127.0.0.1:" + std::to_string(public_port_) + "\"\n";

@@ -2,6 +2,7 @@
 // configured from a temp dir, plus helpers to call its public and admin listeners.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -23,6 +24,7 @@ struct TriggerdOptions {
   std::string redis_extra;        // lines added to [redis]
   bool redis_appendonly = true;
   bool wait_ready = true;
+  std::map<std::string, std::string> files;  // written into the config dir before start
 };
 
 class TriggerdInstance {

@@ -30,6 +30,7 @@ TEST(Paths, TokensSourcesKeys) {
   EXPECT_EQ(githubAuthorize("alice"), "/api/v1/users/alice/sources/github/authorize");
   EXPECT_EQ(repos("alice", "github"), "/api/v1/users/alice/sources/github/repos");
   EXPECT_EQ(keysReseal(), "/api/v1/admin/keys/reseal");
+  EXPECT_EQ(tokensCheck(), "/api/v1/admin/tokens/check");
   EXPECT_EQ(readyz(), "/readyz");
 }
 

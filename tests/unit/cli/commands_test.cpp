@@ -336,11 +336,25 @@ TEST(AdminCommands, Reseal) {
   EXPECT_EQ(server.requests().at(0).method, "POST");
 }
 
+TEST(AdminCommands, SourcesCheck) {
+  FakeHttpServer server([](const FakeRequest&) {
+    return FakeResponse::json(200, R"({"checked": 5, "valid": 2, "expiring": 1, "expired": 1,
+                                       "revoked": 1, "unreachable": 0})");
+  });
+  auto o = runAgainst(server.url(), [](const Context& ctx) { return sourcesCheck(ctx); });
+  EXPECT_EQ(o.rc, kExitOk) << o.err;
+  EXPECT_EQ(o.out,
+            "Checked 5 bound tokens: 2 valid, 1 expiring, 1 expired, 1 revoked, 0 unreachable\n");
+  EXPECT_EQ(server.requests().at(0).method, "POST");
+  EXPECT_EQ(server.requests().at(0).path, "/api/v1/admin/tokens/check");
+}
+
 TEST(AdminCommands, Health) {
   std::atomic<int> status{200};
   FakeHttpServer server([&status](const FakeRequest&) {
-    return status == 200 ? FakeResponse::json(200, R"({"status": "ok"})")
-                         : FakeResponse::json(503, R"({"error": "redis is not connected"})");
+    return status == 200
+               ? FakeResponse::json(200, R"({"status": "ok"})")
+               : FakeResponse::json(503, R"({"error": "not ready: redis is not connected"})");
   });
   auto ready = runAgainst(server.url(), [](const Context& ctx) { return health(ctx); });
   EXPECT_EQ(ready.rc, kExitOk);
@@ -354,7 +368,7 @@ TEST(AdminCommands, Health) {
   auto json = runAgainst(
       server.url(), [](const Context& ctx) { return health(ctx); }, true);
   EXPECT_EQ(json.rc, kExitApiError);
-  EXPECT_EQ(json.out, "{\"error\": \"redis is not connected\"}\n");
+  EXPECT_EQ(json.out, "{\"error\": \"not ready: redis is not connected\"}\n");
 }
 
 TEST(RunCommand, RefusesATokenArgument) {

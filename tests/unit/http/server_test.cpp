@@ -50,7 +50,8 @@ class LoopThread {
     auto started = ready.get_future();
     thread_ = std::thread([this, &ready] {
       loop_ = std::make_unique<EventLoop>();
-      wake_.reset(event_new(loop_->base(), wake_r_, EV_READ | EV_PERSIST, &LoopThread::onWake, this));
+      wake_.reset(
+          event_new(loop_->base(), wake_r_, EV_READ | EV_PERSIST, &LoopThread::onWake, this));
       event_add(wake_.get(), nullptr);
       ready.set_value();
       loop_->run();
@@ -108,8 +109,9 @@ class LoopThread {
 // ---------------------------------------------------------------------------------------------
 // Raw socket helpers.
 
-int connectTcp(uint16_t port) {
+int connectTcp(uint16_t port, int rcvbuf = 0) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(port);
@@ -196,8 +198,8 @@ RawResponse readResponse(int fd, std::chrono::milliseconds timeout = 5s,
   size_t pos = head.find("\r\n");
   while (pos != std::string::npos) {
     size_t next = head.find("\r\n", pos + 2);
-    std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos
-                                                                      : next - pos - 2);
+    std::string line =
+        head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
     size_t colon = line.find(':');
     if (colon != std::string::npos)
       r.headers[toLower(line.substr(0, colon))] = std::string(trim(line.substr(colon + 1)));
@@ -214,7 +216,8 @@ RawResponse readResponse(int fd, std::chrono::milliseconds timeout = 5s,
 // True when the server closes (FIN or RST) the connection within `timeout`.
 bool waitClosed(int fd, std::chrono::milliseconds timeout, std::string* data = nullptr) {
   std::string buf;
-  ReadEnd end = readUntil(fd, buf, [](const std::string&) { return false; }, timeout);
+  ReadEnd end = readUntil(
+      fd, buf, [](const std::string&) { return false; }, timeout);
   if (data) *data = buf;
   return end == ReadEnd::kEof || end == ReadEnd::kReset;
 }
@@ -270,7 +273,7 @@ class HttpServerTest : public ::testing::Test {
       ctx->reply(200, "{\"size\":" + std::to_string(ctx->body().size()) + "}");
     });
     router_.addOrDie("GET", "/big", [this](const RequestPtr& ctx) {
-      ctx->reply(200, "\"" + std::string(4 << 20, 'x') + "\"");
+      ctx->reply(200, "\"" + std::string(16 << 20, 'x') + "\"");
       big_replied_ = true;
     });
     router_.addOrDie("GET", "/throw", [](const RequestPtr&) { throw std::runtime_error("boom"); });
@@ -477,8 +480,9 @@ TEST_F(HttpServerTest, OversizeBodyActuallySentIsCutOff) {
 TEST_F(HttpServerTest, ChunkedBodyOverLimitIs413) {
   start(defaults());
   int fd = connectTcp(port_);
-  ASSERT_TRUE(sendAll(fd, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          "7d0\r\n"));  // a 2000-byte chunk announced
+  ASSERT_TRUE(sendAll(fd,
+                      "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "7d0\r\n"));  // a 2000-byte chunk announced
   RawResponse r = readResponse(fd);
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.header("Content-Type"), "application/json");
@@ -490,8 +494,9 @@ TEST_F(HttpServerTest, ChunkedBodyOverLimitIs413) {
 TEST_F(HttpServerTest, ExpectContinueWithOversizeBodyIs413WithoutContinue) {
   start(defaults());
   int fd = connectTcp(port_);
-  ASSERT_TRUE(sendAll(fd, "POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
-                          "Content-Length: 5000\r\n\r\n"));
+  ASSERT_TRUE(sendAll(fd,
+                      "POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+                      "Content-Length: 5000\r\n\r\n"));
   RawResponse r = readResponse(fd);
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.header("Content-Type"), "application/json");
@@ -501,11 +506,12 @@ TEST_F(HttpServerTest, ExpectContinueWithOversizeBodyIs413WithoutContinue) {
 TEST_F(HttpServerTest, ExpectContinueWithinLimitIsServed) {
   start(defaults());
   int fd = connectTcp(port_);
-  ASSERT_TRUE(sendAll(fd, "POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
-                          "Content-Length: 5\r\n\r\n"));
+  ASSERT_TRUE(sendAll(fd,
+                      "POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+                      "Content-Length: 5\r\n\r\n"));
   std::string buf;
-  readUntil(fd, buf, [](const std::string& b) { return b.find("\r\n\r\n") != std::string::npos; },
-            2s);
+  readUntil(
+      fd, buf, [](const std::string& b) { return b.find("\r\n\r\n") != std::string::npos; }, 2s);
   EXPECT_EQ(buf.rfind("HTTP/1.1 100 Continue", 0), 0u) << buf;
   ASSERT_TRUE(sendAll(fd, "hello"));
   RawResponse r = readResponse(fd);
@@ -517,8 +523,8 @@ TEST_F(HttpServerTest, ExpectContinueWithinLimitIsServed) {
 TEST_F(HttpServerTest, HeadersOverLimitIs431Json) {
   start(defaults());
   int fd = connectTcp(port_);
-  ASSERT_TRUE(sendAll(fd, "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(3000, 'a') +
-                              "\r\n\r\n"));
+  ASSERT_TRUE(sendAll(
+      fd, "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(3000, 'a') + "\r\n\r\n"));
   RawResponse r = readResponse(fd);
   EXPECT_EQ(r.status, 431);
   EXPECT_EQ(r.header("Content-Type"), "application/json");
@@ -822,9 +828,9 @@ TEST_F(HttpServerTest, DrainFinishesInFlightRequestsThenReportsIdle) {
 
   std::atomic<int> idle_calls{0};
   loop_.run([&] { server_->drain([&] { ++idle_calls; }); });
-  EXPECT_EQ(connectTcp(port_), -1);           // no longer listening
-  EXPECT_TRUE(waitClosed(idle, 2s));          // idle keep-alive closed promptly
-  EXPECT_EQ(idle_calls, 0);                   // the slow request is still running
+  EXPECT_EQ(connectTcp(port_), -1);   // no longer listening
+  EXPECT_TRUE(waitClosed(idle, 2s));  // idle keep-alive closed promptly
+  EXPECT_EQ(idle_calls, 0);           // the slow request is still running
   RawResponse r = readResponse(busy, 3s);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.header("Connection"), "close");
@@ -841,17 +847,15 @@ TEST_F(HttpServerTest, DrainClosesAConnectionWhoseAnswerWasAlreadyInFlight) {
   auto o = defaults();
   o.idle_timeout = 10s;
   start(o);
-  int fd = connectTcp(port_);
-  int small = 4096;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  int fd = connectTcp(port_, 64 * 1024);
   ASSERT_TRUE(sendAll(fd, "GET /big HTTP/1.1\r\nHost: t\r\n\r\n"));
   ASSERT_TRUE(eventually([&] { return big_replied_.load(); }));
-  std::this_thread::sleep_for(50ms);  // the 4 MiB answer is stuck in socket buffers
+  std::this_thread::sleep_for(50ms);  // most of the 16 MiB answer still waits in the server
   std::atomic<int> idle_calls{0};
   loop_.run([&] { server_->drain([&] { ++idle_calls; }); });
   RawResponse r = readResponse(fd, 5s);
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body.size(), (4u << 20) + 2);
+  EXPECT_EQ(r.body.size(), (16u << 20) + 2);
   auto t0 = Clock::now();
   EXPECT_TRUE(waitClosed(fd, 3s));  // well before the 10 s idle timeout
   EXPECT_LT(Clock::now() - t0, 2s);

@@ -1,0 +1,463 @@
+// Binding GitHub and GitLab accounts through the real daemon, against fake provider servers on
+// loopback: every binding path, every refusal, and that tokens never show in clear.
+#include <gtest/gtest.h>
+
+#include <rapidjson/document.h>
+
+#include <regex>
+
+#include "common/encoding.h"
+#include "tests/fakes/fake_github.h"
+#include "tests/fakes/fake_gitlab.h"
+#include "tests/integration/triggerd_fixture.h"
+
+namespace triggerd::testing {
+namespace {
+
+rapidjson::Document parse(const std::string& text) {
+  rapidjson::Document d;
+  d.Parse(text.c_str());
+  EXPECT_FALSE(d.HasParseError()) << text;
+  return d;
+}
+
+std::string field(const HttpCallResult& r) {
+  auto d = parse(r.body);
+  return d.IsObject() && d.HasMember("field") ? d["field"].GetString() : "";
+}
+
+std::string gitlabBody(const std::string& address, const std::string& token,
+                       const std::string& ca = "") {
+  std::string body = R"({"service_address": ")" + address + R"(", "private_token": ")" + token +
+                     "\"";
+  if (!ca.empty()) {
+    std::string escaped;
+    for (char c : ca) escaped += c == '\n' ? std::string("\\n") : std::string(1, c);
+    body += R"(, "ca_certificate": ")" + escaped + "\"";
+  }
+  return body + "}";
+}
+
+// Every value in Redis, as one string, to search for secrets in clear.
+std::string redisDump(RedisServer& redis) {
+  std::string all;
+  auto keys = redis.cmd({"KEYS", "*"});
+  for (const auto& k : keys.elements) {
+    all += k.str + "\n";
+    auto type = redis.cmd({"TYPE", k.str}).str;
+    if (type == "string") all += redis.cmd({"GET", k.str}).str + "\n";
+    if (type == "hash")
+      for (const auto& e : redis.cmd({"HGETALL", k.str}).elements) all += e.str + "\n";
+    if (type == "set")
+      for (const auto& e : redis.cmd({"SMEMBERS", k.str}).elements) all += e.str + "\n";
+  }
+  return all;
+}
+
+constexpr const char* kCanary = "glpat-CANARY-7f3a9c1e5b2d4f60";
+constexpr const char* kGithubCanary = "ghp_CANARYd41d8cd98f00b204e9800998ecf8427e";
+
+class GitlabBindingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gitlab_.addUser(42, "alice", "Alice Liddell");
+    gitlab_.addToken(kCanary, "alice", {"api"}, "2099-01-31");
+    gitlab_.addToken("glpat-readonly-000000000000", "alice", {"read_api", "read_user"});
+    gitlab_.addToken("glpat-expired-0000000000000", "alice", {"api"}, "2020-01-01");
+    gitlab_.addToken("glpat-revoked-0000000000000", "alice", {"api"});
+    gitlab_.revokeToken("glpat-revoked-0000000000000");
+    gitlab_.addToken("glpat-soon-000000000000000", "alice", {"api"}, soonDate());
+    for (int i = 1; i <= 130; ++i) {
+      FakeGitLabProject p;
+      p.id = i;
+      p.path_with_namespace = "team/project-" + std::to_string(1000 + i);
+      p.members["alice"] = 40;
+      gitlab_.addProject(p);
+    }
+    gitlab_.addBranches(1, 120);
+    gitlab_.addTags(1, 3);
+  }
+
+  static std::string soonDate() {
+    time_t t = time(nullptr) + 3 * 86400;
+    char buf[16];
+    tm tm{};
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+  }
+
+  static TriggerdOptions allowLoopback() {
+    TriggerdOptions o;
+    o.security_extra = "allowed_networks = [\"127.0.0.0/8\", \"::1/128\"]";
+    return o;
+  }
+
+  FakeGitLab gitlab_;
+  TriggerdInstance tri_{allowLoopback()};
+};
+
+TEST_F(GitlabBindingTest, BindsListsAndNeverShowsTheToken) {
+  auto r = tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
+                      gitlabBody(gitlab_.serverRoot() + "/", kCanary));
+  ASSERT_EQ(r.status, 201) << r.body << tri_.log();
+  auto d = parse(r.body);
+  EXPECT_EQ(std::string(d["source"]["login"].GetString()), "alice");
+  EXPECT_EQ(std::string(d["source"]["account_id"].GetString()), "42");
+  EXPECT_EQ(std::string(d["source"]["state"].GetString()), "valid");
+  EXPECT_EQ(std::string(d["source"]["api_url"].GetString()), gitlab_.serverRoot());
+  EXPECT_EQ(std::string(d["source"]["expires_at"].GetString()), "2099-01-31T00:00:00Z");
+
+  auto list = tri_.admin("GET", "/api/v1/users/alice/sources");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(parse(list.body)["sources"].Size(), 1u);
+
+  EXPECT_EQ(r.body.find(kCanary), std::string::npos);
+  EXPECT_EQ(list.body.find(kCanary), std::string::npos);
+  EXPECT_EQ(redisDump(tri_.redis()).find(kCanary), std::string::npos);
+  EXPECT_EQ(tri_.log().find(kCanary), std::string::npos);
+  auto metrics = httpCall("GET", tri_.adminUrl("/metrics"));
+  EXPECT_EQ(metrics.body.find(kCanary), std::string::npos);
+  // The token travelled in the PRIVATE-TOKEN header, never in a URL.
+  for (const auto& req : gitlab_.requests()) EXPECT_EQ(req.target.find(kCanary), std::string::npos);
+}
+
+TEST_F(GitlabBindingTest, OneAccountPerProviderUnbindFirst) {
+  ASSERT_EQ(tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
+                       gitlabBody(gitlab_.serverRoot(), kCanary))
+                .status,
+            201);
+  auto again = tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
+                          gitlabBody(gitlab_.serverRoot(), kCanary));
+  EXPECT_EQ(again.status, 409);
+  EXPECT_NE(again.body.find("unbind"), std::string::npos);
+
+  auto [trigger_id, secret] = tri_.createTrigger(
+      "alice", "gitlab", "team/project-1001",
+      R"([{"kind": "branch", "match": "main", "tags": ["latest"]}])");
+  auto unbind = tri_.admin("DELETE", "/api/v1/users/alice/sources/gitlab");
+  ASSERT_EQ(unbind.status, 200) << unbind.body;
+  EXPECT_EQ(parse(unbind.body)["triggers_disabled"].GetInt(), 1);
+  auto t = tri_.admin("GET", "/api/v1/users/alice/triggers/" + trigger_id);
+  EXPECT_FALSE(parse(t.body)["trigger"]["enabled"].GetBool());
+  EXPECT_EQ(tri_.admin("DELETE", "/api/v1/users/alice/sources/gitlab").status, 404);
+  EXPECT_EQ(tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
+                       gitlabBody(gitlab_.serverRoot(), kCanary))
+                .status,
+            201);
+}
+
+TEST_F(GitlabBindingTest, TokenRefusals) {
+  struct Case {
+    std::string token;
+    std::string must_mention;
+  };
+  for (const auto& c : std::vector<Case>{{"glpat-readonly-000000000000", "api"},
+                                         {"glpat-expired-0000000000000", "expired"},
+                                         {"glpat-revoked-0000000000000", "revoked"},
+                                         {"glpat-unknown-0000000000000", "401"}}) {
+    auto r = tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
+                        gitlabBody(gitlab_.serverRoot(), c.token));
+    EXPECT_EQ(r.status, 422) << c.token << ": " << r.body;
+    EXPECT_EQ(field(r), "private_token") << r.body;
+    EXPECT_NE(r.body.find(c.must_mention), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find(c.token), std::string::npos);
+  }
+  EXPECT_EQ(parse(tri_.admin("GET", "/api/v1/users/alice/sources").body)["sources"].Size(), 0u);
+}
+
+TEST_F(GitlabBindingTest, AddressRefusals) {
+  std::string root = gitlab_.serverRoot();
+  for (const std::string& address :
+       {root + "/team/project-1001", root + "/team/project-1001/-/tree/main",
+        root + "/team/project-1001.git", std::string("ftp://gitlab.example.com"),
+        std::string("gitlab.example.com"), root + "/?x=1"}) {
+    auto r = tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab", gitlabBody(address, kCanary));
+    EXPECT_EQ(r.status, 422) << address << ": " << r.body;
+    EXPECT_EQ(field(r), "service_address") << r.body;
+  }
+  auto project = tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
+                            gitlabBody(root + "/team/project-1001/-/tree/main", kCanary));
+  EXPECT_NE(project.body.find("server address"), std::string::npos) << project.body;
+
+  // Nothing listening: unreachable, said as such.
+  int closed = freePort();
+  auto down = tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
+                         gitlabBody("http://127.0.0.1:" + std::to_string(closed), kCanary));
+  EXPECT_EQ(down.status, 422) << down.body;
+  EXPECT_EQ(field(down), "service_address");
+
+  auto missing = tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
+                            R"({"service_address": "https://gitlab.example.com"})");
+  EXPECT_EQ(missing.status, 422);
+  EXPECT_EQ(field(missing), "private_token");
+  auto typo = tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
+                         R"({"service_adress": "x", "private_token": "y"})");
+  EXPECT_EQ(typo.status, 422);
+  EXPECT_EQ(field(typo), "service_adress");
+}
+
+TEST_F(GitlabBindingTest, BrowsesProjectsBranchesAndTagsWithPagination) {
+  ASSERT_EQ(tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
+                       gitlabBody(gitlab_.serverRoot(), kCanary))
+                .status,
+            201);
+  size_t total = 0;
+  std::string page;
+  int pages = 0;
+  do {
+    auto r = tri_.admin("GET", "/api/v1/users/alice/sources/gitlab/repos" +
+                                   (page.empty() ? "" : "?page=" + urlEncode(page)));
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto d = parse(r.body);
+    total += d["repositories"].Size();
+    page = d["next_page"].IsNull() ? "" : d["next_page"].GetString();
+    ++pages;
+  } while (!page.empty() && pages < 10);
+  EXPECT_EQ(total, 130u);
+  EXPECT_EQ(pages, 2);
+
+  auto branches = tri_.admin("GET", "/api/v1/users/alice/sources/gitlab/repos/" +
+                                        urlEncode("team/project-1001") + "/branches");
+  ASSERT_EQ(branches.status, 200) << branches.body;
+  auto b = parse(branches.body);
+  EXPECT_EQ(b["branches"].Size(), 100u);
+  EXPECT_FALSE(b["next_page"].IsNull());
+  auto tags = tri_.admin("GET", "/api/v1/users/alice/sources/gitlab/repos/1/tags");
+  ASSERT_EQ(tags.status, 200) << tags.body;
+  EXPECT_EQ(parse(tags.body)["tags"].Size(), 3u);
+
+  auto unbound = tri_.admin("GET", "/api/v1/users/bob/sources/gitlab/repos");
+  EXPECT_EQ(unbound.status, 404);
+  EXPECT_EQ(field(unbound), "provider");
+}
+
+TEST_F(GitlabBindingTest, ExpiringTokenIsReportedAndTheCheckFindsRevocation) {
+  ASSERT_EQ(tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
+                       gitlabBody(gitlab_.serverRoot(), "glpat-soon-000000000000000"))
+                .status,
+            201);
+  auto list = parse(tri_.admin("GET", "/api/v1/users/alice/sources").body);
+  EXPECT_EQ(std::string(list["sources"][0]["state"].GetString()), "expiring");
+
+  gitlab_.revokeToken("glpat-soon-000000000000000");
+  auto check = tri_.admin("POST", "/api/v1/admin/tokens/check");
+  ASSERT_EQ(check.status, 200) << check.body;
+  EXPECT_EQ(parse(check.body)["revoked"].GetInt(), 1) << check.body;
+  list = parse(tri_.admin("GET", "/api/v1/users/alice/sources").body);
+  EXPECT_EQ(std::string(list["sources"][0]["state"].GetString()), "revoked");
+  auto metrics = httpCall("GET", tri_.adminUrl("/metrics"));
+  EXPECT_NE(metrics.body.find("triggerd_token_checks_total{provider=\"gitlab\",state=\"revoked\"} 1"),
+            std::string::npos)
+      << metrics.body;
+}
+
+TEST(GitlabTlsTest, PrivateCaIsNeededAndHonoured) {
+  FakeGitLab::Options o;
+  o.tls = true;
+  o.relative_root = "/gitlab";
+  FakeGitLab gitlab(o);
+  gitlab.addUser(7, "carol", "Carol");
+  gitlab.addToken(kCanary, "carol", {"api"});
+  TriggerdOptions to;
+  to.security_extra = "allowed_networks = [\"127.0.0.0/8\"]";
+  TriggerdInstance tri(to);
+  std::string root = "https://localhost:" + std::to_string(gitlab.port()) + "/gitlab";
+  auto without = tri.admin("PUT", "/api/v1/users/carol/sources/gitlab", gitlabBody(root, kCanary));
+  EXPECT_EQ(without.status, 422) << without.body;
+  EXPECT_EQ(field(without), "service_address");
+  auto with = tri.admin("PUT", "/api/v1/users/carol/sources/gitlab",
+                        gitlabBody(root, kCanary, gitlab.caPem()));
+  ASSERT_EQ(with.status, 201) << with.body << tri.log();
+  EXPECT_EQ(std::string(parse(with.body)["source"]["api_url"].GetString()), root);
+  auto bad_pem = tri.admin("PUT", "/api/v1/users/dave/sources/gitlab",
+                           gitlabBody(root, kCanary, "not a certificate"));
+  EXPECT_EQ(bad_pem.status, 422);
+  EXPECT_EQ(field(bad_pem), "ca_certificate");
+}
+
+TEST(SsrfGuardTest, LoopbackAndPrivateTargetsAreRefusedInEverySpelling) {
+  FakeGitLab gitlab;
+  gitlab.addUser(1, "eve", "Eve");
+  gitlab.addToken(kCanary, "eve", {"api"});
+  TriggerdInstance tri;  // no allowed_networks: the guard refuses every non-public address
+  std::string port = std::to_string(gitlab.port());
+  for (const std::string& host :
+       {std::string("127.0.0.1"), std::string("localhost"), std::string("2130706433"),
+        std::string("0177.0.0.1"), std::string("0x7f.0.0.1"), std::string("127.1"),
+        std::string("[::1]"), std::string("[::ffff:127.0.0.1]"), std::string("10.0.0.1"),
+        std::string("169.254.169.254"), std::string("192.168.1.1")}) {
+    auto r = tri.admin("PUT", "/api/v1/users/eve/sources/gitlab",
+                       gitlabBody("http://" + host + ":" + port, kCanary));
+    EXPECT_EQ(r.status, 422) << host << ": " << r.body;
+    EXPECT_EQ(field(r), "service_address") << host << ": " << r.body;
+    EXPECT_NE(r.body.find("allowed_networks"), std::string::npos) << host << ": " << r.body;
+  }
+  EXPECT_TRUE(gitlab.requests().empty()) << "a refused address was still contacted";
+}
+
+class GithubBindingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    github_.addUser(1, "octocat", "The Octocat");
+    github_.addToken(kGithubCanary, "octocat", {"repo", "read:org"});
+    github_.addToken("ghp_noscope0000000000000000000000000000", "octocat", {"read:user"});
+    for (int i = 0; i < 5; ++i) {
+      FakeGitHubRepo repo;
+      repo.id = 100 + i;
+      repo.owner = "octocat";
+      repo.name = "app-" + std::to_string(i);
+      repo.permissions["octocat"] = i < 3 ? "admin" : "pull";
+      github_.addRepo(repo);
+    }
+    github_.addBranches("octocat/app-0", 250);
+  }
+
+  TriggerdOptions options() {
+    TriggerdOptions o;
+    o.security_extra = "allowed_networks = [\"127.0.0.0/8\"]";
+    o.github_extra = "api_url = \"" + github_.apiBaseUrl() + "\"\noauth_url = \"" +
+                     github_.oauthBaseUrl() + "\"\nclient_id = \"" +
+                     github_.options().client_id +
+                     "\"\nclient_secret_file = \"github-client-secret\"\n";
+    o.files["github-client-secret"] = github_.options().client_secret + "\n";
+    return o;
+  }
+
+  FakeGitHub github_;
+};
+
+TEST_F(GithubBindingTest, PersonalTokenBindsWithItsScopes) {
+  TriggerdInstance tri(options());
+  auto r = tri.admin("PUT", "/api/v1/users/alice/sources/github",
+                     std::string(R"({"token": ")") + kGithubCanary + "\"}");
+  ASSERT_EQ(r.status, 201) << r.body << tri.log();
+  auto d = parse(r.body);
+  EXPECT_EQ(std::string(d["source"]["login"].GetString()), "octocat");
+  EXPECT_EQ(std::string(d["source"]["scopes"][0].GetString()), "read:org");
+  EXPECT_EQ(std::string(d["source"]["scopes"][1].GetString()), "repo");
+  EXPECT_EQ(redisDump(tri.redis()).find(kGithubCanary), std::string::npos);
+  EXPECT_EQ(tri.log().find(kGithubCanary), std::string::npos);
+  EXPECT_EQ(tri.admin("PUT", "/api/v1/users/alice/sources/github",
+                      std::string(R"({"token": ")") + kGithubCanary + "\"}")
+                .status,
+            409);
+
+  auto repos = tri.admin("GET", "/api/v1/users/alice/sources/github/repos");
+  ASSERT_EQ(repos.status, 200) << repos.body;
+  EXPECT_EQ(parse(repos.body)["repositories"].Size(), 3u) << "only repositories with admin rights";
+
+  size_t branches = 0;
+  std::string page;
+  int pages = 0;
+  do {
+    auto b = tri.admin("GET", "/api/v1/users/alice/sources/github/repos/" +
+                                  urlEncode("octocat/app-0") + "/branches" +
+                                  (page.empty() ? "" : "?page=" + urlEncode(page)));
+    ASSERT_EQ(b.status, 200) << b.body;
+    auto bd = parse(b.body);
+    branches += bd["branches"].Size();
+    page = bd["next_page"].IsNull() ? "" : bd["next_page"].GetString();
+  } while (!page.empty() && ++pages < 10);
+  EXPECT_EQ(branches, 250u);
+}
+
+TEST_F(GithubBindingTest, TokenWithoutRepoScopeOrUnknownIsRefused) {
+  TriggerdInstance tri(options());
+  auto noscope = tri.admin("PUT", "/api/v1/users/alice/sources/github",
+                           R"({"token": "ghp_noscope0000000000000000000000000000"})");
+  EXPECT_EQ(noscope.status, 422) << noscope.body;
+  EXPECT_EQ(field(noscope), "token");
+  EXPECT_NE(noscope.body.find("repo"), std::string::npos);
+  auto bad = tri.admin("PUT", "/api/v1/users/alice/sources/github",
+                       R"({"token": "ghp_doesnotexist000000000000000000000000"})");
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(field(bad), "token");
+}
+
+std::string queryValue(const std::string& url, const std::string& name) {
+  std::smatch m;
+  std::regex re("[?&]" + name + "=([^&]*)");
+  if (!std::regex_search(url, m, re)) return "";
+  return *urlDecode(m[1].str(), true);
+}
+
+TEST_F(GithubBindingTest, OAuthWebFlowBindsOnceAndRefusesReplays) {
+  TriggerdInstance tri(options());
+  auto start = tri.admin("POST", "/api/v1/users/alice/sources/github/authorize");
+  ASSERT_EQ(start.status, 200) << start.body << tri.log();
+  std::string url = parse(start.body)["authorize_url"].GetString();
+  EXPECT_EQ(url.rfind(github_.oauthBaseUrl() + "/login/oauth/authorize?", 0), 0u) << url;
+  EXPECT_EQ(queryValue(url, "client_id"), github_.options().client_id);
+  EXPECT_EQ(queryValue(url, "scope"), "repo");
+  std::string redirect = queryValue(url, "redirect_uri");
+  EXPECT_EQ(redirect, "https://triggerd.test/oauth/github/callback");
+  std::string state = queryValue(url, "state");
+  ASSERT_GE(state.size(), 32u);
+
+  // The user clicks Authorize: GitHub redirects the browser to the callback with a code.
+  std::string code = github_.issueCode("octocat", {"repo"}, redirect);
+  auto cb = httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state));
+  ASSERT_EQ(cb.status, 200) << cb.body << tri.log();
+  EXPECT_NE(cb.header("Content-Type").find("text/html"), std::string::npos);
+  auto sources = parse(tri.admin("GET", "/api/v1/users/alice/sources").body);
+  ASSERT_EQ(sources["sources"].Size(), 1u);
+  EXPECT_EQ(std::string(sources["sources"][0]["login"].GetString()), "octocat");
+  for (const auto& token : github_.issuedTokens()) {
+    EXPECT_EQ(redisDump(tri.redis()).find(token), std::string::npos);
+    EXPECT_EQ(tri.log().find(token), std::string::npos);
+    EXPECT_EQ(cb.body.find(token), std::string::npos);
+  }
+
+  // The state is single use.
+  auto replay = httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state));
+  EXPECT_EQ(replay.status, 400);
+  auto unknown = httpCall("GET", tri.publicUrl("/oauth/github/callback?code=x&state=" + std::string(64, 'a')));
+  EXPECT_EQ(unknown.status, 400);
+  // Already bound: a second authorization is refused up front.
+  EXPECT_EQ(tri.admin("POST", "/api/v1/users/alice/sources/github/authorize").status, 409);
+}
+
+TEST_F(GithubBindingTest, OAuthRefusesMissingScopesAndDenials) {
+  TriggerdInstance tri(options());
+  auto start = parse(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
+  std::string url = start["authorize_url"].GetString();
+  std::string code = github_.issueCode("octocat", {"public_repo"}, queryValue(url, "redirect_uri"));
+  auto cb = httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code +
+                                          "&state=" + queryValue(url, "state")));
+  EXPECT_EQ(cb.status, 403) << cb.body;
+  EXPECT_NE(cb.body.find("repo"), std::string::npos);
+  EXPECT_EQ(parse(tri.admin("GET", "/api/v1/users/bob/sources").body)["sources"].Size(), 0u);
+
+  auto again = parse(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
+  std::string url2 = again["authorize_url"].GetString();
+  auto denied = httpCall("GET", tri.publicUrl("/oauth/github/callback?error=access_denied&"
+                                              "error_description=The+user+has+denied+your+"
+                                              "application+access.&state=" +
+                                              queryValue(url2, "state")));
+  EXPECT_EQ(denied.status, 400);
+  EXPECT_NE(denied.body.find("denied"), std::string::npos);
+
+  auto again3 = parse(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
+  std::string url3 = again3["authorize_url"].GetString();
+  auto badcode = httpCall("GET", tri.publicUrl("/oauth/github/callback?code=wrong&state=" +
+                                               queryValue(url3, "state")));
+  EXPECT_EQ(badcode.status, 400) << badcode.body;
+}
+
+TEST_F(GithubBindingTest, RevokedTokenIsFoundByTheCheck) {
+  TriggerdInstance tri(options());
+  ASSERT_EQ(tri.admin("PUT", "/api/v1/users/alice/sources/github",
+                      std::string(R"({"token": ")") + kGithubCanary + "\"}")
+                .status,
+            201);
+  github_.revokeToken(kGithubCanary);
+  auto check = tri.admin("POST", "/api/v1/admin/tokens/check");
+  ASSERT_EQ(check.status, 200) << check.body;
+  auto list = parse(tri.admin("GET", "/api/v1/users/alice/sources").body);
+  EXPECT_EQ(std::string(list["sources"][0]["state"].GetString()), "revoked");
+  EXPECT_EQ(tri.log().find(kGithubCanary), std::string::npos);
+}
+
+}  // namespace
+}  // namespace triggerd::testing
