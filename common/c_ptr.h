@@ -27,8 +27,12 @@ using EvhttpPtr = CPtr<evhttp, evhttp_free>;
 using EvconnListenerPtr = CPtr<evconnlistener, evconnlistener_free>;
 using EvhttpUriPtr = CPtr<evhttp_uri, evhttp_uri_free>;
 
-inline void curlMultiFree(CURLM* m) { curl_multi_cleanup(m); }
-inline void curlSlistFree(curl_slist* l) { curl_slist_free_all(l); }
+inline void curlMultiFree(CURLM* m) {
+  curl_multi_cleanup(m);
+}
+inline void curlSlistFree(curl_slist* l) {
+  curl_slist_free_all(l);
+}
 using CurlMultiPtr = CPtr<CURLM, curlMultiFree>;
 using CurlEasyPtr = CPtr<CURL, curl_easy_cleanup>;
 using CurlSlistPtr = CPtr<curl_slist, curlSlistFree>;

@@ -19,8 +19,7 @@ class Clock {
     return std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
   }
   int64_t unixMillis() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch())
-        .count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch()).count();
   }
 };
 
@@ -44,7 +43,9 @@ class ManualClock final : public Clock {
     wall_ += d;
     mono_ += d;
   }
-  void setUnixSeconds(int64_t s) { wall_ = std::chrono::system_clock::time_point(std::chrono::seconds(s)); }
+  void setUnixSeconds(int64_t s) {
+    wall_ = std::chrono::system_clock::time_point(std::chrono::seconds(s));
+  }
 
  private:
   std::chrono::system_clock::time_point wall_;

@@ -14,7 +14,9 @@ std::string sha256(std::string_view data) {
   return out;
 }
 
-std::string sha256Hex(std::string_view data) { return hexEncode(sha256(data)); }
+std::string sha256Hex(std::string_view data) {
+  return hexEncode(sha256(data));
+}
 
 bool constantTimeEquals(std::string_view a, std::string_view b) {
   // Compare fixed-size digests so neither the content nor the length leaks through timing.

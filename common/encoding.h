@@ -13,8 +13,8 @@ std::string hexEncode(std::string_view bytes);
 std::optional<std::string> hexDecode(std::string_view hex);
 std::string base64Encode(std::string_view bytes);
 std::optional<std::string> base64Decode(std::string_view text);  // standard alphabet, padded or not
-std::string base64UrlEncode(std::string_view bytes);              // no padding
-std::string urlEncode(std::string_view text);                     // RFC 3986 unreserved kept
+std::string base64UrlEncode(std::string_view bytes);             // no padding
+std::string urlEncode(std::string_view text);                    // RFC 3986 unreserved kept
 // Decodes %XX; with plus_is_space (forms) '+' becomes ' '. nullopt on a bad escape.
 std::optional<std::string> urlDecode(std::string_view text, bool plus_is_space);
 // Splits an application/x-www-form-urlencoded body into decoded (name, value) pairs.

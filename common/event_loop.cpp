@@ -20,9 +20,13 @@ void Timer::arm(std::chrono::milliseconds after) {
   evtimer_add(ev_.get(), &tv);
 }
 
-void Timer::disarm() { evtimer_del(ev_.get()); }
+void Timer::disarm() {
+  evtimer_del(ev_.get());
+}
 
-bool Timer::armed() const { return evtimer_pending(ev_.get(), nullptr) != 0; }
+bool Timer::armed() const {
+  return evtimer_pending(ev_.get(), nullptr) != 0;
+}
 
 void Timer::onFire(evutil_socket_t, short, void* arg) noexcept {
   try {
@@ -105,8 +109,12 @@ void EventLoop::drain() {
   }
 }
 
-int EventLoop::run() { return event_base_dispatch(base_.get()); }
+int EventLoop::run() {
+  return event_base_dispatch(base_.get());
+}
 
-void EventLoop::stop() { event_base_loopexit(base_.get(), nullptr); }
+void EventLoop::stop() {
+  event_base_loopexit(base_.get(), nullptr);
+}
 
 }  // namespace triggerd

@@ -54,7 +54,7 @@ class EventLoop {
   void deferredDelete(std::unique_ptr<DeferredDeletable> obj);
   std::unique_ptr<Timer> createTimer(std::function<void()> cb);
 
-  int run();   // until stop() or no events remain
+  int run();    // until stop() or no events remain
   void stop();  // ends run() after the current turn
 
  private:

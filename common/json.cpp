@@ -59,6 +59,8 @@ std::string errorBody(std::string_view message, std::string_view field) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-std::string errorBody(const Error& e) { return errorBody(e.message, e.field); }
+std::string errorBody(const Error& e) {
+  return errorBody(e.message, e.field);
+}
 
 }  // namespace triggerd::json

@@ -35,16 +35,27 @@ void libeventLog(int severity, const char* msg) noexcept {
 
 }  // namespace
 
-void setLevel(Level l) { g_level.store(static_cast<int>(l)); }
-Level level() { return static_cast<Level>(g_level.load()); }
-bool enabled(Level l) { return static_cast<int>(l) >= g_level.load(std::memory_order_relaxed); }
+void setLevel(Level l) {
+  g_level.store(static_cast<int>(l));
+}
+Level level() {
+  return static_cast<Level>(g_level.load());
+}
+bool enabled(Level l) {
+  return static_cast<int>(l) >= g_level.load(std::memory_order_relaxed);
+}
 
 bool parseLevel(std::string_view name, Level* out) {
-  if (name == "debug") *out = Level::kDebug;
-  else if (name == "info") *out = Level::kInfo;
-  else if (name == "warn") *out = Level::kWarn;
-  else if (name == "error") *out = Level::kError;
-  else return false;
+  if (name == "debug")
+    *out = Level::kDebug;
+  else if (name == "info")
+    *out = Level::kInfo;
+  else if (name == "warn")
+    *out = Level::kWarn;
+  else if (name == "error")
+    *out = Level::kError;
+  else
+    return false;
   return true;
 }
 
@@ -80,6 +91,8 @@ std::string logValue(std::string_view raw, size_t max_len) {
   return out;
 }
 
-void installLibeventLogCallback() { event_set_log_callback(libeventLog); }
+void installLibeventLogCallback() {
+  event_set_log_callback(libeventLog);
+}
 
 }  // namespace triggerd::log

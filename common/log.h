@@ -28,9 +28,9 @@ void installLibeventLogCallback();
 
 }  // namespace triggerd::log
 
-#define TLOG_DEBUG(component, ...)                                 \
-  do {                                                             \
-    if (::triggerd::log::enabled(::triggerd::log::Level::kDebug))  \
+#define TLOG_DEBUG(component, ...)                                                    \
+  do {                                                                                \
+    if (::triggerd::log::enabled(::triggerd::log::Level::kDebug))                     \
       ::triggerd::log::write(::triggerd::log::Level::kDebug, component, __VA_ARGS__); \
   } while (0)
 #define TLOG_INFO(component, ...) \

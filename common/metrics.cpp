@@ -15,27 +15,39 @@ struct FamilySpec {
 
 // Every metric triggerd exports, in one table.
 constexpr FamilySpec kFamilies[] = {
-    {"triggerd_http_requests_total", "counter", "HTTP requests answered, by listener, route and status."},
-    {"triggerd_http_rejected_total", "counter", "Requests refused before routing, by reason (too_large, headers_too_large, deadline, connection_limit)."},
+    {"triggerd_http_requests_total", "counter",
+     "HTTP requests answered, by listener, route and status."},
+    {"triggerd_http_rejected_total", "counter",
+     "Requests refused before routing, by reason (too_large, headers_too_large, deadline, "
+     "connection_limit)."},
     {"triggerd_http_connections", "gauge", "Open HTTP connections."},
-    {"triggerd_webhook_deliveries_total", "counter", "Webhook deliveries by provider and outcome (enqueued, duplicate, ignored, rejected)."},
-    {"triggerd_webhook_rejections_total", "counter", "Webhook deliveries refused, by provider and reason."},
-    {"triggerd_jobs_enqueued_total", "counter", "Build jobs written to the job stream, by provider."},
-    {"triggerd_webhook_latency_seconds", "histogram", "Time from a delivery's arrival to its answer."},
+    {"triggerd_webhook_deliveries_total", "counter",
+     "Webhook deliveries by provider and outcome (enqueued, duplicate, ignored, rejected)."},
+    {"triggerd_webhook_rejections_total", "counter",
+     "Webhook deliveries refused, by provider and reason."},
+    {"triggerd_jobs_enqueued_total", "counter",
+     "Build jobs written to the job stream, by provider."},
+    {"triggerd_webhook_latency_seconds", "histogram",
+     "Time from a delivery's arrival to its answer."},
     {"triggerd_redis_connected", "gauge", "1 while the Redis connection is up."},
-    {"triggerd_redis_errors_total", "counter", "Redis command failures, by kind (timeout, disconnected, reply)."},
+    {"triggerd_redis_errors_total", "counter",
+     "Redis command failures, by kind (timeout, disconnected, reply)."},
     {"triggerd_api_requests_total", "counter", "Admin API requests, by route and status."},
     {"triggerd_api_errors_total", "counter", "Admin API requests refused, by reason."},
-    {"triggerd_outbound_requests_total", "counter", "Outbound provider HTTP requests, by host class and outcome."},
-    {"triggerd_ssrf_refusals_total", "counter", "Outbound connections refused by the address guard."},
+    {"triggerd_outbound_requests_total", "counter",
+     "Outbound provider HTTP requests, by host class and outcome."},
+    {"triggerd_ssrf_refusals_total", "counter",
+     "Outbound connections refused by the address guard."},
     {"triggerd_sources", "gauge", "Bound sources, by provider and state."},
     {"triggerd_tokens_expiring", "gauge", "Source tokens that expire within the warning window."},
-    {"triggerd_token_checks_total", "counter", "Token re-validations, by provider and resulting state."},
+    {"triggerd_token_checks_total", "counter",
+     "Token re-validations, by provider and resulting state."},
     {"triggerd_oauth_callbacks_total", "counter", "GitHub OAuth callbacks, by outcome."},
     {"triggerd_config_reloads_total", "counter", "Configuration reloads, by outcome."},
 };
 
-constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                               0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 
 std::string escapeLabel(std::string_view v) {
   std::string out;

@@ -18,7 +18,9 @@ std::string SecureRandom::bytes(size_t n) {
   return out;
 }
 
-std::string newSecret(Random& rng) { return hexEncode(rng.bytes(32)); }
+std::string newSecret(Random& rng) {
+  return hexEncode(rng.bytes(32));
+}
 
 std::string newUlid(Random& rng, int64_t unix_millis) {
   static constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

@@ -18,8 +18,7 @@ class SecretBox {
   SecretBox(std::string key, std::string key_id);
 
   // Text form: "v1.<key_id>.<base64url nonce>.<base64url ciphertext+tag>".
-  std::string seal(std::string_view plaintext, std::string_view associated_data,
-                   Random& rng) const;
+  std::string seal(std::string_view plaintext, std::string_view associated_data, Random& rng) const;
   // AES-256-GCM, 12-byte random nonce, 16-byte tag; the authenticated data is
   // "v1.<key_id>." + associated_data. Errors (status 500, never carrying plaintext or key):
   // malformed value, a key id other than this key's, authentication failed (modified, sealed for

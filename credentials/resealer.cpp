@@ -44,31 +44,28 @@ void Resealer::run(std::function<void(Result<std::pair<int, std::string>>)> done
     redis_.command({"SMEMBERS", keys_.allTriggers()}, [this, pass](Result<RedisValue> triggers) {
       if (!triggers.ok()) return pass->done(triggers.error());
       for (const auto& e : triggers->elements) pass->keys.emplace_back(false, keys_.trigger(e.str));
-      // Visit one record at a time; the recursion goes through Redis callbacks, not the stack.
+      // Visit one record at a time. The step function holds itself only weakly (no cycle);
+      // the pending Redis callback holds the strong reference while a step is in flight.
       auto step = std::make_shared<std::function<void()>>();
-      *step = [this, pass, step] {
+      std::weak_ptr<std::function<void()>> weak_step = step;
+      *step = [this, pass, weak_step] {
+        auto self = weak_step.lock();  // alive while a caller holds it
         if (pass->next >= pass->keys.size()) {
           TLOG_INFO("keys", "resealed=%d key_id=%s reseal finished", pass->rewritten,
                     keyring_.primary().keyId().c_str());
-          auto finish = std::move(pass->done);
-          *step = nullptr;  // break the self-reference
-          return finish(std::make_pair(pass->rewritten, keyring_.primary().keyId()));
+          return pass->done(std::make_pair(pass->rewritten, keyring_.primary().keyId()));
         }
         auto [is_source, key] = pass->keys[pass->next++];
-        redis_.command({"GET", key}, [this, pass, step, is_source, key](Result<RedisValue> r) {
-          if (!r.ok()) {
-            auto finish = std::move(pass->done);
-            *step = nullptr;
-            return finish(r.error());
-          }
-          if (r->isNil() || !r->isString()) return (*step)();
+        redis_.command({"GET", key}, [this, pass, self, is_source, key](Result<RedisValue> r) {
+          if (!r.ok()) return pass->done(r.error());
+          if (r->isNil() || !r->isString()) return (*self)();
           std::string resealed;
           if (is_source) {
             auto s = sources_.decode(r->str);
             if (!s.ok()) {
               TLOG_ERROR("keys", "key=%s reason=%s cannot reseal", key.c_str(),
                          s.error().message.c_str());
-              return (*step)();
+              return (*self)();
             }
             resealed = sources_.encode(*s);
           } else {
@@ -76,14 +73,14 @@ void Resealer::run(std::function<void(Result<std::pair<int, std::string>>)> done
             if (!t.ok()) {
               TLOG_ERROR("keys", "key=%s reason=%s cannot reseal", key.c_str(),
                          t.error().message.c_str());
-              return (*step)();
+              return (*self)();
             }
             resealed = triggers_.encode(*t);
           }
           redis_.command({"EVAL", kCompareAndSet, "1", key, r->str, resealed},
-                         [pass, step](Result<RedisValue> set) {
+                         [pass, self](Result<RedisValue> set) {
                            if (set.ok() && set->integer == 1) ++pass->rewritten;
-                           (*step)();
+                           (*self)();
                          });
         });
       };

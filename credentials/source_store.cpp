@@ -9,7 +9,9 @@ std::string tokenAad(const std::string& user, const std::string& provider) {
   return "source:" + user + ":" + provider;
 }
 
-Error redisError(const RedisValue& v) { return Error::unavailable("redis error: " + v.str); }
+Error redisError(const RedisValue& v) {
+  return Error::unavailable("redis error: " + v.str);
+}
 
 }  // namespace
 
@@ -96,7 +98,8 @@ void SourceStore::create(const Source& s, std::function<void(Status)> cb) {
                      return cb(Error{409, "provider",
                                      "a " + provider +
                                          " account is already bound for this user; unbind it "
-                                         "first (DELETE .../sources/" + provider + ")"});
+                                         "first (DELETE .../sources/" +
+                                         provider + ")"});
                    cb(okStatus());
                  });
 }

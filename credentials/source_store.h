@@ -28,8 +28,7 @@ class SourceStore {
   void list(const std::string& user, std::function<void(Result<std::vector<Source>>)> cb);
   // Every binding as "user:provider" (the token check walks them).
   void all(std::function<void(Result<std::vector<std::pair<std::string, std::string>>>)> cb);
-  void remove(const std::string& user, const std::string& provider,
-              std::function<void(Status)> cb);
+  void remove(const std::string& user, const std::string& provider, std::function<void(Status)> cb);
 
   std::string encode(const Source& s) const;
   Result<Source> decode(std::string_view stored) const;

@@ -21,7 +21,9 @@ TokenChecker::TokenChecker(EventLoop& loop, SourceStore& sources, HttpClient& ht
   });
 }
 
-void TokenChecker::start(std::chrono::milliseconds first_delay) { timer_->arm(first_delay); }
+void TokenChecker::start(std::chrono::milliseconds first_delay) {
+  timer_->arm(first_delay);
+}
 
 void TokenChecker::runOnce(std::function<void(TokenCheckSummary)> done) {
   if (done) waiters_.push_back(std::move(done));
@@ -48,8 +50,7 @@ void TokenChecker::next() {
   sources_.get(user, provider, [this, alive](Result<std::optional<Source>> r) {
     if (alive.expired()) return;
     if (!r.ok() || !r->has_value()) {
-      if (!r.ok())
-        TLOG_WARN("tokens", "reason=%s source unreadable", r.error().message.c_str());
+      if (!r.ok()) TLOG_WARN("tokens", "reason=%s source unreadable", r.error().message.c_str());
       return next();
     }
     checkOne(std::move(**r));
@@ -110,8 +111,8 @@ void TokenChecker::checkOne(Source s) {
     s.expires_at = info->expires_at;
     auto missing = missingGitlabScopes(s.scopes, {"api"});
     s.revoked = info->revoked || !info->active || !missing.empty();
-    s.revoked_reason = info->revoked   ? "the token was revoked"
-                       : !info->active ? "the token is no longer active"
+    s.revoked_reason = info->revoked      ? "the token was revoked"
+                       : !info->active    ? "the token is no longer active"
                        : !missing.empty() ? "the token lost the api scope"
                                           : "";
     finished(std::move(s), true);
@@ -124,8 +125,8 @@ void TokenChecker::record(Source s, bool reachable) {
   ++summary_.checked;
   if (!reachable) {
     ++summary_.unreachable;
-    TLOG_WARN("tokens", "user=%s provider=%s provider unreachable; state unchanged",
-              s.user.c_str(), s.provider.c_str());
+    TLOG_WARN("tokens", "user=%s provider=%s provider unreachable; state unchanged", s.user.c_str(),
+              s.provider.c_str());
   } else {
     s.checked_at = now;
   }
@@ -151,8 +152,9 @@ void TokenChecker::record(Source s, bool reachable) {
                 s.provider.c_str(), s.login.c_str(), s.revoked_reason.c_str());
       break;
   }
-  metrics_.inc("triggerd_token_checks_total",
-               {{"provider", s.provider}, {"state", reachable ? sourceStateName(st) : "unreachable"}});
+  metrics_.inc(
+      "triggerd_token_checks_total",
+      {{"provider", s.provider}, {"state", reachable ? sourceStateName(st) : "unreachable"}});
   if (!reachable) return next();
   std::weak_ptr<bool> alive = alive_;
   sources_.put(s, [this, alive](Status put) {
@@ -166,13 +168,13 @@ void TokenChecker::record(Source s, bool reachable) {
 void TokenChecker::finish() {
   running_ = false;
   metrics_.set("triggerd_tokens_expiring", {}, summary_.expiring);
-  for (auto [state, n] : {std::pair{"valid", summary_.valid}, std::pair{"expiring", summary_.expiring},
-                          std::pair{"expired", summary_.expired},
-                          std::pair{"revoked", summary_.revoked}})
+  for (auto [state, n] :
+       {std::pair{"valid", summary_.valid}, std::pair{"expiring", summary_.expiring},
+        std::pair{"expired", summary_.expired}, std::pair{"revoked", summary_.revoked}})
     metrics_.set("triggerd_sources", {{"state", state}}, n);
   TLOG_INFO("tokens", "checked=%d valid=%d expiring=%d expired=%d revoked=%d unreachable=%d",
-            summary_.checked, summary_.valid, summary_.expiring, summary_.expired,
-            summary_.revoked, summary_.unreachable);
+            summary_.checked, summary_.valid, summary_.expiring, summary_.expired, summary_.revoked,
+            summary_.unreachable);
   auto waiters = std::move(waiters_);
   waiters_.clear();
   for (auto& w : waiters) w(summary_);

@@ -91,11 +91,10 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   auth_ = std::make_unique<ApiAuth>(*redis_, keys_, config_.admin_token_sha256);
   triggers_api_ = std::make_unique<TriggersApi>(*triggers_, clock_, rng_, config_.public_base_url,
                                                 config_.secret_rotation_grace);
-  sources_api_ = std::make_unique<SourcesApi>(*sources_, *triggers_, *redis_, keys_,
-                                              *http_client_, clock_, rng_,
-                                              sourcesOptions(config_));
-  token_checker_ = std::make_unique<TokenChecker>(loop_, *sources_, *http_client_, clock_,
-                                                  metrics_, tokenCheckOptions(config_));
+  sources_api_ = std::make_unique<SourcesApi>(*sources_, *triggers_, *redis_, keys_, *http_client_,
+                                              clock_, rng_, sourcesOptions(config_));
+  token_checker_ = std::make_unique<TokenChecker>(loop_, *sources_, *http_client_, clock_, metrics_,
+                                                  tokenCheckOptions(config_));
   resealer_ = std::make_unique<Resealer>(*redis_, keys_, *keyring_, *sources_, *triggers_);
 
   services_.ingest = ingest_.get();
@@ -124,7 +123,9 @@ Daemon::~Daemon() {
   admin_server_.reset();
 }
 
-bool Daemon::ready() const { return redis_->connected() && persistence_checked_; }
+bool Daemon::ready() const {
+  return redis_->connected() && persistence_checked_;
+}
 
 std::string Daemon::notReadyReason() const {
   if (!redis_->connected()) return "redis at " + redis_->address() + ": " + redis_->lastError();
@@ -244,8 +245,7 @@ void Daemon::applyReload(Result<Config> next) {
   }
   Config& c = *next;
   for (const auto& key : nonReloadableChanges(config_, c))
-    TLOG_WARN("daemon", "key=%s changed but needs a restart; the running value stays",
-              key.c_str());
+    TLOG_WARN("daemon", "key=%s changed but needs a restart; the running value stays", key.c_str());
   log::Level level;
   if (log::parseLevel(c.log_level, &level)) log::setLevel(level);
   public_server_->updateLimits(serverOptions(c, "public"));

@@ -17,15 +17,14 @@ SystemdNotifier::SystemdNotifier() {
 }
 
 void SystemdNotifier::ready(const std::string& s) {
-  sd_notifyf(0, "READY=1\nSTATUS=%s\nMAINPID=%lu", s.c_str(),
-             static_cast<unsigned long>(getpid()));
+  sd_notifyf(0, "READY=1\nSTATUS=%s\nMAINPID=%lu", s.c_str(), static_cast<unsigned long>(getpid()));
 }
 
 void SystemdNotifier::reloading() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  uint64_t usec = static_cast<uint64_t>(ts.tv_sec) * 1000000u +
-                  static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+  uint64_t usec =
+      static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
   sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", static_cast<unsigned long long>(usec));
 }
 
@@ -33,11 +32,17 @@ void SystemdNotifier::reloaded(const std::string& s) {
   sd_notifyf(0, "READY=1\nSTATUS=%s", s.c_str());
 }
 
-void SystemdNotifier::stopping() { sd_notify(0, "STOPPING=1"); }
+void SystemdNotifier::stopping() {
+  sd_notify(0, "STOPPING=1");
+}
 
-void SystemdNotifier::status(const std::string& s) { sd_notifyf(0, "STATUS=%s", s.c_str()); }
+void SystemdNotifier::status(const std::string& s) {
+  sd_notifyf(0, "STATUS=%s", s.c_str());
+}
 
-void SystemdNotifier::watchdogPing() { sd_notify(0, "WATCHDOG=1"); }
+void SystemdNotifier::watchdogPing() {
+  sd_notify(0, "WATCHDOG=1");
+}
 
 std::map<std::string, int> adoptListenFds() {
   std::map<std::string, int> out;

@@ -8,7 +8,9 @@
 namespace triggerd {
 namespace {
 
-Error unauthorized(std::string message) { return Error{401, "Authorization", std::move(message)}; }
+Error unauthorized(std::string message) {
+  return Error{401, "Authorization", std::move(message)};
+}
 
 }  // namespace
 
@@ -41,8 +43,7 @@ void ApiAuth::authorize(std::string_view authorization, const std::string& user,
                    if (admin_only)
                      return cb(Error{403, "Authorization", "this operation needs an admin token"});
                    if (owner != user)
-                     return cb(Error{403, "user",
-                                     "this token acts only for user '" + owner + "'"});
+                     return cb(Error{403, "user", "this token acts only for user '" + owner + "'"});
                    cb(Principal{false, owner});
                  });
 }

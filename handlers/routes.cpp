@@ -35,16 +35,16 @@ void authed(Services& s, const RequestPtr& ctx, bool admin_only,
   if (ctx->params().has("user")) {
     if (auto st = validateUserId(user); !st.ok()) return ctx->fail(st.error());
   }
-  s.auth->authorize(ctx->header("Authorization").value_or(""), user, admin_only,
-                    [ctx, user, fn = std::move(fn), &s](Result<Principal> p) {
-                      if (!p.ok()) {
-                        s.metrics->inc("triggerd_api_errors_total",
-                                       {{"reason", p.error().status == 401 ? "unauthenticated"
-                                                                           : "forbidden"}});
-                        return ctx->fail(p.error());
-                      }
-                      fn(user);
-                    });
+  s.auth->authorize(
+      ctx->header("Authorization").value_or(""), user, admin_only,
+      [ctx, user, fn = std::move(fn), &s](Result<Principal> p) {
+        if (!p.ok()) {
+          s.metrics->inc("triggerd_api_errors_total",
+                         {{"reason", p.error().status == 401 ? "unauthenticated" : "forbidden"}});
+          return ctx->fail(p.error());
+        }
+        fn(user);
+      });
 }
 
 std::string param(const RequestPtr& ctx, const char* name) {
@@ -55,7 +55,9 @@ std::string queryParam(const RequestPtr& ctx, const char* name) {
   return std::string(ctx->queryParam(name).value_or(""));
 }
 
-void health(const RequestPtr& ctx) { ctx->reply(200, R"({"status": "ok"})"); }
+void health(const RequestPtr& ctx) {
+  ctx->reply(200, R"({"status": "ok"})");
+}
 
 void readiness(Services& s, const RequestPtr& ctx) {
   if (s.ready()) return ctx->reply(200, R"({"status": "ready"})");
@@ -116,12 +118,11 @@ void registerAdminRoutes(Router& r, Services& s) {
       s.triggers->remove(user, param(ctx, "id"), replier(ctx));
     });
   });
-  r.addOrDie("POST", "/api/v1/users/{user}/triggers/{id}/hook/repair",
-             [&s](const RequestPtr& ctx) {
-               authed(s, ctx, false, [&s, ctx](const std::string& user) {
-                 s.triggers->repairHook(user, param(ctx, "id"), ctx->body(), replier(ctx));
-               });
-             });
+  r.addOrDie("POST", "/api/v1/users/{user}/triggers/{id}/hook/repair", [&s](const RequestPtr& ctx) {
+    authed(s, ctx, false, [&s, ctx](const std::string& user) {
+      s.triggers->repairHook(user, param(ctx, "id"), ctx->body(), replier(ctx));
+    });
+  });
 
   // User tokens (admin only)
   r.addOrDie("POST", "/api/v1/users/{user}/tokens", [&s](const RequestPtr& ctx) {
@@ -174,12 +175,10 @@ void registerAdminRoutes(Router& r, Services& s) {
       s.sources->bindGithubToken(user, ctx->body(), replier(ctx));
     });
   });
-  r.addOrDie("POST", "/api/v1/users/{user}/sources/github/authorize",
-             [&s](const RequestPtr& ctx) {
-               authed(s, ctx, false, [&s, ctx](const std::string& user) {
-                 s.sources->authorizeGithub(user, replier(ctx));
-               });
-             });
+  r.addOrDie("POST", "/api/v1/users/{user}/sources/github/authorize", [&s](const RequestPtr& ctx) {
+    authed(s, ctx, false,
+           [&s, ctx](const std::string& user) { s.sources->authorizeGithub(user, replier(ctx)); });
+  });
   r.addOrDie("DELETE", "/api/v1/users/{user}/sources/{provider}", [&s](const RequestPtr& ctx) {
     authed(s, ctx, false, [&s, ctx](const std::string& user) {
       s.sources->unbind(user, param(ctx, "provider"), replier(ctx));
@@ -194,8 +193,8 @@ void registerAdminRoutes(Router& r, Services& s) {
   r.addOrDie("GET", "/api/v1/users/{user}/sources/{provider}/repos/{repo}/branches",
              [&s](const RequestPtr& ctx) {
                authed(s, ctx, false, [&s, ctx](const std::string& user) {
-                 s.sources->browse(user, param(ctx, "provider"), "branches",
-                                   param(ctx, "repo"), queryParam(ctx, "page"), replier(ctx));
+                 s.sources->browse(user, param(ctx, "provider"), "branches", param(ctx, "repo"),
+                                   queryParam(ctx, "page"), replier(ctx));
                });
              });
   r.addOrDie("GET", "/api/v1/users/{user}/sources/{provider}/repos/{repo}/tags",
@@ -210,19 +209,18 @@ void registerAdminRoutes(Router& r, Services& s) {
   r.addOrDie("POST", "/api/v1/admin/tokens/check", [&s](const RequestPtr& ctx) {
     authed(s, ctx, true, [&s, ctx](const std::string&) {
       s.check_tokens([ctx](TokenCheckSummary sum) {
-        ctx->reply(200, jsonBody([&](json::Writer& w) {
-                     w.StartObject();
-                     for (auto [name, n] : {std::pair{"checked", sum.checked},
-                                            std::pair{"valid", sum.valid},
-                                            std::pair{"expiring", sum.expiring},
-                                            std::pair{"expired", sum.expired},
-                                            std::pair{"revoked", sum.revoked},
-                                            std::pair{"unreachable", sum.unreachable}}) {
-                       json::key(w, name);
-                       w.Int(n);
-                     }
-                     w.EndObject();
-                   }));
+        ctx->reply(
+            200, jsonBody([&](json::Writer& w) {
+              w.StartObject();
+              for (auto [name, n] :
+                   {std::pair{"checked", sum.checked}, std::pair{"valid", sum.valid},
+                    std::pair{"expiring", sum.expiring}, std::pair{"expired", sum.expired},
+                    std::pair{"revoked", sum.revoked}, std::pair{"unreachable", sum.unreachable}}) {
+                json::key(w, name);
+                w.Int(n);
+              }
+              w.EndObject();
+            }));
       });
     });
   });

@@ -21,7 +21,7 @@ struct Services {
   ApiAuth* auth = nullptr;
   Metrics* metrics = nullptr;
   Random* rng = nullptr;
-  std::function<bool()> ready;              // Redis connected
+  std::function<bool()> ready;  // Redis connected
   std::function<std::string()> not_ready_reason;
   // POST /api/v1/admin/keys/reseal
   std::function<void(std::function<void(Result<std::pair<int, std::string>>)>)> reseal;

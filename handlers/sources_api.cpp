@@ -17,7 +17,9 @@ namespace {
 
 using SharedDone = std::shared_ptr<ApiDone>;
 
-SharedDone share(ApiDone done) { return std::make_shared<ApiDone>(std::move(done)); }
+SharedDone share(ApiDone done) {
+  return std::make_shared<ApiDone>(std::move(done));
+}
 
 // A provider call that could not start never runs its callback: answer its error instead.
 void onStartFailure(const ApiCall& call, const SharedDone& done) {
@@ -51,7 +53,8 @@ std::string htmlEscape(std::string_view s) {
 }
 
 ApiReply page(int status, const std::string& title, const std::string& message) {
-  return ApiReply{status, oauthPage(title, message),
+  return ApiReply{status,
+                  oauthPage(title, message),
                   {{"Content-Type", "text/html; charset=utf-8"},
                    {"Cache-Control", "no-store"},
                    {"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"}}};
@@ -121,7 +124,8 @@ void writeRef(json::Writer& w, const RefSummary& r) {
 
 template <typename T, typename WriteItem>
 ApiReply pageReply(const char* key, const Page<T>& p, WriteItem write) {
-  return ApiReply{200, jsonBody([&](json::Writer& w) {
+  return ApiReply{200,
+                  jsonBody([&](json::Writer& w) {
                     w.StartObject();
                     json::key(w, key);
                     w.StartArray();
@@ -139,8 +143,11 @@ ApiReply pageReply(const char* key, const Page<T>& p, WriteItem write) {
 
 Error notBound(const std::string& provider) {
   return Error{404, "provider",
-               "no " + provider + " account is bound for this user; bind one first (PUT "
-               ".../sources/" + provider + (provider == "github" ? " or POST .../sources/github/authorize)" : ")")};
+               "no " + provider +
+                   " account is bound for this user; bind one first (PUT "
+                   ".../sources/" +
+                   provider +
+                   (provider == "github" ? " or POST .../sources/github/authorize)" : ")")};
 }
 
 }  // namespace
@@ -153,9 +160,8 @@ std::string oauthPage(const std::string& title, const std::string& message) {
          htmlEscape(title) + "</h1><p>" + htmlEscape(message) + "</p></body></html>\n";
 }
 
-SourcesApi::SourcesApi(SourceStore& sources, TriggerStore& triggers, RedisClient& redis,
-                       Keys keys, HttpClient& http, const Clock& clock, Random& rng,
-                       SourcesOptions options)
+SourcesApi::SourcesApi(SourceStore& sources, TriggerStore& triggers, RedisClient& redis, Keys keys,
+                       HttpClient& http, const Clock& clock, Random& rng, SourcesOptions options)
     : sources_(sources),
       triggers_(triggers),
       redis_(redis),
@@ -166,7 +172,8 @@ SourcesApi::SourcesApi(SourceStore& sources, TriggerStore& triggers, RedisClient
       options_(std::move(options)) {}
 
 ApiReply SourcesApi::sourceReply(int status, const Source& s) const {
-  return ApiReply{status, jsonBody([&](json::Writer& w) {
+  return ApiReply{status,
+                  jsonBody([&](json::Writer& w) {
                     w.StartObject();
                     json::key(w, "source");
                     writeSourcePublic(w, s, clock_.unixSeconds(), options_.expiry_warning.count());
@@ -178,7 +185,8 @@ ApiReply SourcesApi::sourceReply(int status, const Source& s) const {
 void SourcesApi::list(const std::string& user, ApiDone done) {
   sources_.list(user, [this, done = std::move(done)](Result<std::vector<Source>> r) {
     if (!r.ok()) return done(ApiReply::error(r.error()));
-    done(ApiReply{200, jsonBody([&](json::Writer& w) {
+    done(ApiReply{200,
+                  jsonBody([&](json::Writer& w) {
                     w.StartObject();
                     json::key(w, "sources");
                     w.StartArray();
@@ -208,19 +216,18 @@ void SourcesApi::bindGitlab(const std::string& user, std::string_view body, ApiD
   if (!doc.ok()) return (*done)(ApiReply::error(doc.error()));
   if (!doc->IsObject())
     return (*done)(ApiReply::error(Error::badRequest("body", "the body must be a JSON object")));
-  if (auto st = onlyFields(*doc, {"service_address", "private_token", "ca_certificate"});
-      !st.ok())
+  if (auto st = onlyFields(*doc, {"service_address", "private_token", "ca_certificate"}); !st.ok())
     return (*done)(ApiReply::error(st.error()));
   auto address = requiredString(*doc, "service_address",
                                 "the GitLab server address, e.g. https://gitlab.example.com");
   if (!address.ok()) return (*done)(ApiReply::error(address.error()));
-  auto token = requiredString(*doc, "private_token",
-                              "a personal access token with the api scope");
+  auto token = requiredString(*doc, "private_token", "a personal access token with the api scope");
   if (!token.ok()) return (*done)(ApiReply::error(token.error()));
   std::optional<std::string> ca;
   if (const auto* c = json::member(*doc, "ca_certificate"); c && !c->IsNull()) {
     if (!c->IsString())
-      return (*done)(ApiReply::error(Error::unprocessable("ca_certificate", "must be a PEM string")));
+      return (*done)(
+          ApiReply::error(Error::unprocessable("ca_certificate", "must be a PEM string")));
     ca = std::string(c->GetString(), c->GetStringLength());
     if (auto st = validatePemCertificates(*ca); !st.ok())
       return (*done)(ApiReply::error(st.error()));
@@ -239,49 +246,59 @@ void SourcesApi::bindGitlab(const std::string& user, std::string_view body, ApiD
   std::string tok = *token;
 
   // Refuse a second binding before any network call; create() guards the race again.
-  sources_.get(user, "gitlab", [this, user, api, tok, ca, done](
-                                   Result<std::optional<Source>> existing) {
-    if (!existing.ok()) return (*done)(ApiReply::error(existing.error()));
-    if (existing->has_value())
-      return (*done)(ApiReply::error(
-          Error{409, "provider",
-                "a gitlab account (" + (**existing).login + " on " + (**existing).api_url +
-                    ") is already bound for this user; unbind it first (DELETE "
-                    ".../sources/gitlab)"}));
-    onStartFailure(api->probe(tok, [this, user, api, tok, ca, done](Result<GitLabServerInfo> p) {
-      if (!p.ok()) return (*done)(ApiReply::error(p.error()));
-      onStartFailure(api->tokenSelf(tok, [this, user, api, tok, ca, done](Result<TokenInfo> info) {
-        if (!info.ok()) return (*done)(ApiReply::error(info.error()));
-        if (auto st = checkGitlabTokenForBinding(*info, {"api"}, clock_.unixSeconds()); !st.ok())
-          return (*done)(ApiReply::error(st.error()));
-        TokenInfo token_info = *info;
+  sources_.get(
+      user, "gitlab", [this, user, api, tok, ca, done](Result<std::optional<Source>> existing) {
+        if (!existing.ok()) return (*done)(ApiReply::error(existing.error()));
+        if (existing->has_value())
+          return (*done)(ApiReply::error(
+              Error{409, "provider",
+                    "a gitlab account (" + (**existing).login + " on " + (**existing).api_url +
+                        ") is already bound for this user; unbind it first (DELETE "
+                        ".../sources/gitlab)"}));
         onStartFailure(
-            api->getUser(tok, [this, user, api, tok, ca, token_info, done](
-                                  Result<AccountIdentity> who) {
-              if (!who.ok()) return (*done)(ApiReply::error(who.error()));
-              Source s;
-              s.user = user;
-              s.provider = "gitlab";
-              s.api_url = api->serverRoot();
-              s.login = who->login;
-              s.account_id = who->id;
-              s.token = tok;
-              s.scopes = token_info.scopes;
-              s.expires_at = token_info.expires_at;
-              s.bound_at = s.checked_at = clock_.unixSeconds();
-              s.ca_pem = ca.value_or("");
-              store(std::move(s), [done](ApiReply r) { (*done)(std::move(r)); });
-            }),
+            api->probe(tok,
+                       [this, user, api, tok, ca, done](Result<GitLabServerInfo> p) {
+                         if (!p.ok()) return (*done)(ApiReply::error(p.error()));
+                         onStartFailure(
+                             api->tokenSelf(
+                                 tok,
+                                 [this, user, api, tok, ca, done](Result<TokenInfo> info) {
+                                   if (!info.ok()) return (*done)(ApiReply::error(info.error()));
+                                   if (auto st = checkGitlabTokenForBinding(*info, {"api"},
+                                                                            clock_.unixSeconds());
+                                       !st.ok())
+                                     return (*done)(ApiReply::error(st.error()));
+                                   TokenInfo token_info = *info;
+                                   onStartFailure(
+                                       api->getUser(
+                                           tok,
+                                           [this, user, api, tok, ca, token_info,
+                                            done](Result<AccountIdentity> who) {
+                                             if (!who.ok())
+                                               return (*done)(ApiReply::error(who.error()));
+                                             Source s;
+                                             s.user = user;
+                                             s.provider = "gitlab";
+                                             s.api_url = api->serverRoot();
+                                             s.login = who->login;
+                                             s.account_id = who->id;
+                                             s.token = tok;
+                                             s.scopes = token_info.scopes;
+                                             s.expires_at = token_info.expires_at;
+                                             s.bound_at = s.checked_at = clock_.unixSeconds();
+                                             s.ca_pem = ca.value_or("");
+                                             store(std::move(s),
+                                                   [done](ApiReply r) { (*done)(std::move(r)); });
+                                           }),
+                                       done);
+                                 }),
+                             done);
+                       }),
             done);
-      }),
-                     done);
-    }),
-                   done);
-  });
+      });
 }
 
-void SourcesApi::bindGithubToken(const std::string& user, std::string_view body,
-                                 ApiDone done_in) {
+void SourcesApi::bindGithubToken(const std::string& user, std::string_view body, ApiDone done_in) {
   auto done = share(std::move(done_in));
   auto doc = json::parse(body);
   if (!doc.ok()) return (*done)(ApiReply::error(doc.error()));
@@ -296,11 +313,11 @@ void SourcesApi::bindGithubToken(const std::string& user, std::string_view body,
   sources_.get(user, "github", [this, user, tok, done](Result<std::optional<Source>> existing) {
     if (!existing.ok()) return (*done)(ApiReply::error(existing.error()));
     if (existing->has_value())
-      return (*done)(ApiReply::error(
-          Error{409, "provider",
-                "a github account (" + (**existing).login +
-                    ") is already bound for this user; unbind it first (DELETE "
-                    ".../sources/github)"}));
+      return (*done)(
+          ApiReply::error(Error{409, "provider",
+                                "a github account (" + (**existing).login +
+                                    ") is already bound for this user; unbind it first (DELETE "
+                                    ".../sources/github)"}));
     GitHubApi::Options o;
     o.api_base_url = options_.github_api_url;
     o.oauth_base_url = options_.github_oauth_url;
@@ -309,23 +326,26 @@ void SourcesApi::bindGithubToken(const std::string& user, std::string_view body,
     o.total_timeout = options_.total_timeout;
     o.clock = &clock_;
     GitHubApi api(http_, o);
-    onStartFailure(api.getUser(tok, [this, user, tok, done](Result<GitHubUser> who) {
-      if (!who.ok()) return (*done)(ApiReply::error(who.error()));
-      if (auto st = checkGithubTokenForBinding(*who, options_.github_scopes); !st.ok())
-        return (*done)(ApiReply::error(st.error()));
-      Source s;
-      s.user = user;
-      s.provider = "github";
-      s.api_url = options_.github_api_url;
-      s.login = who->identity.login;
-      s.account_id = who->identity.id;
-      s.token = tok;
-      s.scopes = who->token.scopes;
-      s.expires_at = who->token.expires_at;
-      s.bound_at = s.checked_at = clock_.unixSeconds();
-      store(std::move(s), [done](ApiReply r) { (*done)(std::move(r)); });
-    }),
-                   done);
+    onStartFailure(
+        api.getUser(tok,
+                    [this, user, tok, done](Result<GitHubUser> who) {
+                      if (!who.ok()) return (*done)(ApiReply::error(who.error()));
+                      if (auto st = checkGithubTokenForBinding(*who, options_.github_scopes);
+                          !st.ok())
+                        return (*done)(ApiReply::error(st.error()));
+                      Source s;
+                      s.user = user;
+                      s.provider = "github";
+                      s.api_url = options_.github_api_url;
+                      s.login = who->identity.login;
+                      s.account_id = who->identity.id;
+                      s.token = tok;
+                      s.scopes = who->token.scopes;
+                      s.expires_at = who->token.expires_at;
+                      s.bound_at = s.checked_at = clock_.unixSeconds();
+                      store(std::move(s), [done](ApiReply r) { (*done)(std::move(r)); });
+                    }),
+        done);
   });
 }
 
@@ -336,41 +356,41 @@ void SourcesApi::authorizeGithub(const std::string& user, ApiDone done) {
         "the GitHub OAuth app is not configured on this triggerd (github.client_id and "
         "github.client_secret_file); bind a token with PUT .../sources/github instead")));
   }
-  sources_.get(user, "github", [this, user, done = std::move(done)](
-                                   Result<std::optional<Source>> existing) {
-    if (!existing.ok()) return done(ApiReply::error(existing.error()));
-    if (existing->has_value())
-      return done(ApiReply::error(
-          Error{409, "provider",
-                "a github account (" + (**existing).login +
-                    ") is already bound for this user; unbind it first (DELETE "
-                    ".../sources/github)"}));
-    std::string state = hexEncode(rng_.bytes(32));
-    redis_.command(
-        {"SET", keys_.oauthState(state), user, "EX", std::to_string(kStateTtl.count()), "NX"},
-        [this, state, done](Result<RedisValue> r) {
-          if (!r.ok()) return done(ApiReply::error(r.error()));
-          if (r->isError()) return done(ApiReply::error(Error::unavailable(r->str)));
-          GitHubApi::Options o;
-          o.api_base_url = options_.github_api_url;
-          o.oauth_base_url = options_.github_oauth_url;
-          GitHubApi api(http_, o);
-          std::string url = api.authorizeUrl(options_.github_client_id, callbackUrl(),
-                                             options_.github_scopes, state);
-          done(ApiReply{200, jsonBody([&](json::Writer& w) {
-                          w.StartObject();
-                          json::kv(w, "authorize_url", url);
-                          json::key(w, "expires_in");
-                          w.Int64(kStateTtl.count());
-                          w.EndObject();
-                        }),
-                        {}});
-        });
-  });
+  sources_.get(
+      user, "github", [this, user, done = std::move(done)](Result<std::optional<Source>> existing) {
+        if (!existing.ok()) return done(ApiReply::error(existing.error()));
+        if (existing->has_value())
+          return done(
+              ApiReply::error(Error{409, "provider",
+                                    "a github account (" + (**existing).login +
+                                        ") is already bound for this user; unbind it first (DELETE "
+                                        ".../sources/github)"}));
+        std::string state = hexEncode(rng_.bytes(32));
+        redis_.command(
+            {"SET", keys_.oauthState(state), user, "EX", std::to_string(kStateTtl.count()), "NX"},
+            [this, state, done](Result<RedisValue> r) {
+              if (!r.ok()) return done(ApiReply::error(r.error()));
+              if (r->isError()) return done(ApiReply::error(Error::unavailable(r->str)));
+              GitHubApi::Options o;
+              o.api_base_url = options_.github_api_url;
+              o.oauth_base_url = options_.github_oauth_url;
+              GitHubApi api(http_, o);
+              std::string url = api.authorizeUrl(options_.github_client_id, callbackUrl(),
+                                                 options_.github_scopes, state);
+              done(ApiReply{200,
+                            jsonBody([&](json::Writer& w) {
+                              w.StartObject();
+                              json::kv(w, "authorize_url", url);
+                              json::key(w, "expires_in");
+                              w.Int64(kStateTtl.count());
+                              w.EndObject();
+                            }),
+                            {}});
+            });
+      });
 }
 
-void SourcesApi::githubCallback(const std::map<std::string, std::string>& query,
-                                ApiDone done_in) {
+void SourcesApi::githubCallback(const std::map<std::string, std::string>& query, ApiDone done_in) {
   auto done = share(std::move(done_in));
   auto get = [&](const char* k) {
     auto it = query.find(k);
@@ -427,18 +447,18 @@ void SourcesApi::githubCallback(const std::map<std::string, std::string>& query,
           auto call2 = api->getUser(token, [this, user, token, granted, done,
                                             failPage](Result<GitHubUser> who) {
             if (!who.ok()) return failPage(who.error());
-            std::vector<std::string> scopes =
-                who->scopes_reported ? who->token.scopes : granted;
+            std::vector<std::string> scopes = who->scopes_reported ? who->token.scopes : granted;
             auto missing = missingGithubScopes(scopes, options_.github_scopes);
             if (!missing.empty()) {
-              TLOG_WARN("oauth", "user=%s login=%s missing_scopes=%s binding refused",
-                        user.c_str(), who->identity.login.c_str(), joinScopes(missing).c_str());
-              return (*done)(page(
-                  403, "Missing permissions",
-                  "GitHub granted " + (scopes.empty() ? std::string("no scopes") : joinScopes(scopes)) +
-                      ", but triggerd needs " + joinScopes(missing) +
-                      " to list your private repositories and manage their webhooks. Start "
-                      "the authorization again and keep the requested permissions."));
+              TLOG_WARN("oauth", "user=%s login=%s missing_scopes=%s binding refused", user.c_str(),
+                        who->identity.login.c_str(), joinScopes(missing).c_str());
+              return (*done)(
+                  page(403, "Missing permissions",
+                       "GitHub granted " +
+                           (scopes.empty() ? std::string("no scopes") : joinScopes(scopes)) +
+                           ", but triggerd needs " + joinScopes(missing) +
+                           " to list your private repositories and manage their webhooks. Start "
+                           "the authorization again and keep the requested permissions."));
             }
             Source s;
             s.user = user;
@@ -452,18 +472,19 @@ void SourcesApi::githubCallback(const std::map<std::string, std::string>& query,
             s.bound_at = s.checked_at = clock_.unixSeconds();
             sources_.create(s, [this, s, done](Status st) {
               if (!st.ok()) {
-                return (*done)(page(st.error().status == 409 ? 409 : 503, "Not bound",
-                                    st.error().message));
+                return (*done)(
+                    page(st.error().status == 409 ? 409 : 503, "Not bound", st.error().message));
               }
               TLOG_INFO("oauth", "user=%s login=%s github account bound", s.user.c_str(),
                         s.login.c_str());
               if (!options_.github_oauth_success_url.empty()) {
                 std::string sep =
                     options_.github_oauth_success_url.find('?') == std::string::npos ? "?" : "&";
-                return (*done)(ApiReply{302, "",
-                                        {{"Location", options_.github_oauth_success_url + sep +
-                                                          "provider=github&login=" +
-                                                          urlEncode(s.login)}}});
+                return (*done)(
+                    ApiReply{302,
+                             "",
+                             {{"Location", options_.github_oauth_success_url + sep +
+                                               "provider=github&login=" + urlEncode(s.login)}}});
               }
               (*done)(page(200, "GitHub account bound",
                            "triggerd can now use the GitHub account " + s.login +
@@ -488,7 +509,8 @@ void SourcesApi::unbind(const std::string& user, const std::string& provider, Ap
     // re-binding and re-enabling restores them).
     triggers_.list(user, [this, provider, done](Result<std::vector<Trigger>> r) {
       auto reply = [provider, done](int disabled, const std::string& note) {
-        (*done)(ApiReply{200, jsonBody([&](json::Writer& w) {
+        (*done)(ApiReply{200,
+                         jsonBody([&](json::Writer& w) {
                            w.StartObject();
                            json::kv(w, "unbound", provider);
                            json::key(w, "triggers_disabled");
@@ -500,7 +522,8 @@ void SourcesApi::unbind(const std::string& user, const std::string& provider, Ap
                          }),
                          {}});
       };
-      if (!r.ok()) return reply(0, "could not disable the account's triggers: " + r.error().message);
+      if (!r.ok())
+        return reply(0, "could not disable the account's triggers: " + r.error().message);
       auto pending = std::make_shared<int>(0);
       auto disabled = std::make_shared<int>(0);
       std::vector<Trigger> to_disable;
@@ -514,8 +537,9 @@ void SourcesApi::unbind(const std::string& user, const std::string& provider, Ap
         triggers_.put(t, [pending, disabled, reply](Status s) {
           if (s.ok()) ++*disabled;
           if (--*pending == 0)
-            reply(*disabled, "webhooks added by hand stay in the repositories' settings; "
-                             "remove them there");
+            reply(*disabled,
+                  "webhooks added by hand stay in the repositories' settings; "
+                  "remove them there");
         });
       }
     });

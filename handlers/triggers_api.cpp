@@ -29,7 +29,8 @@ void writeWebhook(json::Writer& w, const std::string& url, const std::string& se
 }
 
 ApiReply triggerReply(int status, const Trigger& t) {
-  return ApiReply{status, jsonBody([&](json::Writer& w) {
+  return ApiReply{status,
+                  jsonBody([&](json::Writer& w) {
                     w.StartObject();
                     json::key(w, "trigger");
                     writeTriggerPublic(w, t);
@@ -49,8 +50,7 @@ Status validateUserId(std::string_view user) {
   for (char c : user)
     ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                 c == '.' || c == '_' || c == '-');
-  if (!ok)
-    return Error::badRequest("user", "user ids are 1 to 64 characters of A-Z a-z 0-9 . _ -");
+  if (!ok) return Error::badRequest("user", "user ids are 1 to 64 characters of A-Z a-z 0-9 . _ -");
   return okStatus();
 }
 
@@ -82,7 +82,8 @@ void TriggersApi::create(const std::string& user, std::string_view body, ApiDone
     if (!st.ok()) return done(ApiReply::error(st.error()));
     TLOG_INFO("api", "user=%s trigger=%s provider=%s repository=%s created", t.user.c_str(),
               t.id.c_str(), t.provider.c_str(), log::logValue(t.repository_full_name).c_str());
-    done(ApiReply{201, jsonBody([&](json::Writer& w) {
+    done(ApiReply{201,
+                  jsonBody([&](json::Writer& w) {
                     w.StartObject();
                     json::key(w, "trigger");
                     writeTriggerPublic(w, t);
@@ -97,7 +98,8 @@ void TriggersApi::create(const std::string& user, std::string_view body, ApiDone
 void TriggersApi::list(const std::string& user, ApiDone done) {
   store_.list(user, [done = std::move(done)](Result<std::vector<Trigger>> r) {
     if (!r.ok()) return done(ApiReply::error(r.error()));
-    done(ApiReply{200, jsonBody([&](json::Writer& w) {
+    done(ApiReply{200,
+                  jsonBody([&](json::Writer& w) {
                     w.StartObject();
                     json::key(w, "triggers");
                     w.StartArray();
@@ -158,8 +160,8 @@ void TriggersApi::remove(const std::string& user, const std::string& id, ApiDone
   });
 }
 
-void TriggersApi::repairHook(const std::string& user, const std::string& id,
-                             std::string_view body, ApiDone done) {
+void TriggersApi::repairHook(const std::string& user, const std::string& id, std::string_view body,
+                             ApiDone done) {
   bool rotate = false;
   if (!trim(body).empty()) {
     auto doc = json::parse(body);
@@ -171,8 +173,8 @@ void TriggersApi::repairHook(const std::string& user, const std::string& id,
         return done(ApiReply::error(
             Error::unprocessable(name, "unknown field; the only option is rotate_secret")));
       if (!it->value.IsBool())
-        return done(ApiReply::error(
-            Error::unprocessable("rotate_secret", "must be true or false")));
+        return done(
+            ApiReply::error(Error::unprocessable("rotate_secret", "must be true or false")));
       rotate = it->value.GetBool();
     }
   }
@@ -181,7 +183,8 @@ void TriggersApi::repairHook(const std::string& user, const std::string& id,
     Trigger next = std::move(t).value();
     if (!rotate) {
       // Manual hooks live in the provider's settings: there is nothing triggerd can check.
-      return done(ApiReply{200, jsonBody([&](json::Writer& w) {
+      return done(ApiReply{200,
+                           jsonBody([&](json::Writer& w) {
                              w.StartObject();
                              json::key(w, "trigger");
                              writeTriggerPublic(w, next);
@@ -198,7 +201,8 @@ void TriggersApi::repairHook(const std::string& user, const std::string& id,
     store_.put(next, [this, next, done](Status st) {
       if (!st.ok()) return done(ApiReply::error(st.error()));
       TLOG_INFO("api", "user=%s trigger=%s secret rotated", next.user.c_str(), next.id.c_str());
-      done(ApiReply{200, jsonBody([&](json::Writer& w) {
+      done(ApiReply{200,
+                    jsonBody([&](json::Writer& w) {
                       w.StartObject();
                       json::key(w, "trigger");
                       writeTriggerPublic(w, next);

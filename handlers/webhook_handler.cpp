@@ -34,9 +34,9 @@ void handleWebhook(Provider provider, WebhookIngest& ingest, Metrics& metrics,
   auto arrival = ctx->arrival();
   ingest.handle(std::move(d), [ctx, arrival, &metrics](WebhookAnswer a) {
     ctx->reply(a.status, a.body, a.headers);
-    metrics.observe("triggerd_webhook_latency_seconds",
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - arrival)
-                        .count());
+    metrics.observe(
+        "triggerd_webhook_latency_seconds",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - arrival).count());
   });
 }
 

@@ -37,7 +37,9 @@ std::string ignoredBody(const std::string& reason) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-const char* refTypeName(RefType t) { return t == RefType::kTag ? "tag" : "branch"; }
+const char* refTypeName(RefType t) {
+  return t == RefType::kTag ? "tag" : "branch";
+}
 
 bool sameRepository(const Trigger& t, const RepositoryInfo& r) {
   if (!t.repository_id.empty() && !r.id.empty()) return t.repository_id == r.id;
@@ -46,13 +48,15 @@ bool sameRepository(const Trigger& t, const RepositoryInfo& r) {
 
 }  // namespace
 
-const char* providerName(Provider p) { return p == Provider::kGithub ? "github" : "gitlab"; }
+const char* providerName(Provider p) {
+  return p == Provider::kGithub ? "github" : "gitlab";
+}
 
 bool looksLikeTriggerId(std::string_view id) {
   if (id.size() != 26) return false;
   for (char c : id) {
-    bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' &&
-                                          c != 'O' && c != 'U');
+    bool ok = (c >= '0' && c <= '9') ||
+              (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U');
     if (!ok) return false;
   }
   return true;
@@ -71,10 +75,9 @@ void WebhookIngest::reject(const WebhookDelivery& d, const Error& e, const char*
                            Done& done) {
   const char* provider = providerName(d.provider);
   TLOG_WARN("webhook",
-            "provider=%s trigger=%s delivery=%s status=%d reason=%s field=%s refused: %s",
-            provider, log::logValue(d.trigger_id, 40).c_str(),
-            log::logValue(d.delivery_id, 80).c_str(), e.status, reason, e.field.c_str(),
-            log::logValue(e.message, 300).c_str());
+            "provider=%s trigger=%s delivery=%s status=%d reason=%s field=%s refused: %s", provider,
+            log::logValue(d.trigger_id, 40).c_str(), log::logValue(d.delivery_id, 80).c_str(),
+            e.status, reason, e.field.c_str(), log::logValue(e.message, 300).c_str());
   metrics_.inc("triggerd_webhook_rejections_total", {{"provider", provider}, {"reason", reason}});
   metrics_.inc("triggerd_webhook_deliveries_total",
                {{"provider", provider}, {"outcome", "rejected"}});
@@ -107,8 +110,7 @@ void WebhookIngest::handle(std::shared_ptr<WebhookDelivery> d, Done done) {
       return reject(*d, e, "redis_unavailable", done);
     }
     if (!raw->has_value()) {
-      return reject(*d,
-                    Error{404, "trigger_id", "no trigger with this id; check the webhook URL"},
+      return reject(*d, Error{404, "trigger_id", "no trigger with this id; check the webhook URL"},
                     "unknown_trigger", done);
     }
     withTrigger(d, std::move(**raw), std::move(done));
@@ -122,11 +124,10 @@ void WebhookIngest::withTrigger(const std::shared_ptr<WebhookDelivery>& d, std::
     auto decoded = triggers_.decode(raw);
     if (!decoded.ok()) return reject(*d, decoded.error(), "trigger_unreadable", done);
     auto compiled = CompiledRules::compile(decoded->rules);
-    if (!compiled.ok()) return reject(*d, Error::internal(compiled.error().message),
-                                      "trigger_unreadable", done);
+    if (!compiled.ok())
+      return reject(*d, Error::internal(compiled.error().message), "trigger_unreadable", done);
     if (cache_.size() >= kMaxCachedTriggers) cache_.clear();
-    CachedTrigger entry{std::move(raw),
-                        std::make_shared<const Trigger>(std::move(decoded).value()),
+    CachedTrigger entry{std::move(raw), std::make_shared<const Trigger>(std::move(decoded).value()),
                         std::make_shared<const CompiledRules>(std::move(compiled).value())};
     it = cache_.insert_or_assign(d->trigger_id, std::move(entry)).first;
   }
@@ -146,8 +147,9 @@ bool WebhookIngest::verify(const WebhookDelivery& d, const Trigger& t, std::stri
     if (verifyGithubSignature(t.secret, d.body, d.github_signature)) return true;
     if (previous_valid && verifyGithubSignature(t.previous_secret, d.body, d.github_signature))
       return true;
-    *why = "X-Hub-Signature-256 does not match the body; the hook's secret differs from the "
-           "trigger's secret";
+    *why =
+        "X-Hub-Signature-256 does not match the body; the hook's secret differs from the "
+        "trigger's secret";
     return false;
   }
   if (!d.has_gitlab_token) {
@@ -209,8 +211,8 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d, const Cac
 
   if (d->event.empty()) {
     const char* header = d->provider == Provider::kGithub ? "X-GitHub-Event" : "X-Gitlab-Event";
-    return reject(*d, Error{400, header, std::string("missing ") + header + " header"},
-                  "malformed", done);
+    return reject(*d, Error{400, header, std::string("missing ") + header + " header"}, "malformed",
+                  done);
   }
   if (d->delivery_id.empty()) {
     if (d->provider == Provider::kGithub) {
@@ -290,31 +292,30 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d, const Cac
   }
 
   size_t count = jobs.size();
-  queue_.enqueue(t.id, d->delivery_id, jobs,
-                 [this, d, count, provider, done = std::move(done)](
-                     Result<EnqueueOutcome> r) mutable {
-                   if (!r.ok()) {
-                     Error e = r.error();
-                     e.message = "job queue unavailable (" + e.message +
-                                 "); nothing was enqueued, redeliver later";
-                     return reject(*d, e, "redis_unavailable", done);
-                   }
-                   if (r->duplicate) {
-                     TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s duplicate jobs=%zu",
-                               provider, d->trigger_id.c_str(),
-                               log::logValue(d->delivery_id, 80).c_str(), r->job_ids.size());
-                     metrics_.inc("triggerd_webhook_deliveries_total",
-                                  {{"provider", provider}, {"outcome", "duplicate"}});
-                     return done(WebhookAnswer{200, jobsBody(r->job_ids, true), {}});
-                   }
-                   TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s enqueued jobs=%zu",
-                             provider, d->trigger_id.c_str(),
-                             log::logValue(d->delivery_id, 80).c_str(), count);
-                   metrics_.inc("triggerd_webhook_deliveries_total",
-                                {{"provider", provider}, {"outcome", "enqueued"}});
-                   metrics_.inc("triggerd_jobs_enqueued_total", {{"provider", provider}}, count);
-                   done(WebhookAnswer{202, jobsBody(r->job_ids, false), {}});
-                 });
+  queue_.enqueue(
+      t.id, d->delivery_id, jobs,
+      [this, d, count, provider, done = std::move(done)](Result<EnqueueOutcome> r) mutable {
+        if (!r.ok()) {
+          Error e = r.error();
+          e.message =
+              "job queue unavailable (" + e.message + "); nothing was enqueued, redeliver later";
+          return reject(*d, e, "redis_unavailable", done);
+        }
+        if (r->duplicate) {
+          TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s duplicate jobs=%zu", provider,
+                    d->trigger_id.c_str(), log::logValue(d->delivery_id, 80).c_str(),
+                    r->job_ids.size());
+          metrics_.inc("triggerd_webhook_deliveries_total",
+                       {{"provider", provider}, {"outcome", "duplicate"}});
+          return done(WebhookAnswer{200, jobsBody(r->job_ids, true), {}});
+        }
+        TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s enqueued jobs=%zu", provider,
+                  d->trigger_id.c_str(), log::logValue(d->delivery_id, 80).c_str(), count);
+        metrics_.inc("triggerd_webhook_deliveries_total",
+                     {{"provider", provider}, {"outcome", "enqueued"}});
+        metrics_.inc("triggerd_jobs_enqueued_total", {{"provider", provider}}, count);
+        done(WebhookAnswer{202, jobsBody(r->job_ids, false), {}});
+      });
 }
 
 }  // namespace triggerd

@@ -27,11 +27,11 @@ struct WebhookDelivery {
   std::string trigger_id;
   std::string body;
   std::string content_type;
-  std::string event;                // X-GitHub-Event / X-Gitlab-Event
-  std::string delivery_id;          // X-GitHub-Delivery / Idempotency-Key / X-Gitlab-Event-UUID
-  std::string github_signature;     // X-Hub-Signature-256
-  std::string gitlab_token;         // X-Gitlab-Token
-  std::string webhook_id;           // Standard Webhooks headers (GitLab signing token)
+  std::string event;             // X-GitHub-Event / X-Gitlab-Event
+  std::string delivery_id;       // X-GitHub-Delivery / Idempotency-Key / X-Gitlab-Event-UUID
+  std::string github_signature;  // X-Hub-Signature-256
+  std::string gitlab_token;      // X-Gitlab-Token
+  std::string webhook_id;        // Standard Webhooks headers (GitLab signing token)
   std::string webhook_timestamp;
   std::string webhook_signature;
   bool has_gitlab_token = false;

@@ -16,7 +16,7 @@ struct AccountIdentity {
 
 // A token as the provider describes it.
 struct TokenInfo {
-  std::vector<std::string> scopes;  // normalised, sorted
+  std::vector<std::string> scopes;    // normalised, sorted
   std::optional<int64_t> expires_at;  // unix seconds; nullopt = no expiry
   bool active = true;
   bool revoked = false;

@@ -13,9 +13,9 @@ class Keys {
   const std::string& prefix() const { return p_; }
 
   // Streams
-  std::string jobs() const { return p_ + "jobs"; }            // one entry per job, field "job"
-  std::string deadJobs() const { return p_ + "jobs:dead"; }   // jobs past max_attempts
-  std::string status() const { return p_ + "status"; }        // runner -> triggerd state changes
+  std::string jobs() const { return p_ + "jobs"; }           // one entry per job, field "job"
+  std::string deadJobs() const { return p_ + "jobs:dead"; }  // jobs past max_attempts
+  std::string status() const { return p_ + "status"; }       // runner -> triggerd state changes
   static constexpr std::string_view kRunnersGroup = "runners";
 
   // Deliveries: string, JSON array of the job ids a delivery produced; TTL 72 h.

@@ -27,7 +27,7 @@ struct BuildRule {
   std::string dockerfile = "Dockerfile";
   std::string context = ".";
   std::vector<std::pair<std::string, std::string>> build_args;  // in the order given
-  std::vector<std::string> paths;  // globs; empty = every push builds
+  std::vector<std::string> paths;                               // globs; empty = every push builds
 };
 
 // Limits on what one trigger's rules may hold; parseRules rejects anything larger with 422.

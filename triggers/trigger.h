@@ -16,9 +16,9 @@
 namespace triggerd {
 
 struct Trigger {
-  std::string id;        // ULID
+  std::string id;  // ULID
   std::string user;
-  std::string provider;  // github | gitlab
+  std::string provider;              // github | gitlab
   std::string repository_id;         // GitHub repository id / GitLab project id (may be empty
                                      // for manual-hook triggers created before the first push)
   std::string repository_full_name;  // owner/name / path_with_namespace
@@ -28,8 +28,8 @@ struct Trigger {
   std::string secret;                // in memory only; sealed at rest
   std::string previous_secret;       // still verifies until previous_secret_until (rotation)
   int64_t previous_secret_until = 0;
-  std::string signing_key;           // GitLab Standard Webhooks key (raw bytes), optional
-  std::string image;                 // registry.example.com/team/app
+  std::string signing_key;  // GitLab Standard Webhooks key (raw bytes), optional
+  std::string image;        // registry.example.com/team/app
   std::vector<BuildRule> rules;
   bool enabled = true;
   int64_t created_at = 0;  // unix seconds

@@ -84,9 +84,9 @@ Result<Trigger> TriggerStore::decode(std::string_view stored) const {
     *out = std::move(clear).value();
     return okStatus();
   };
-  for (auto [name, out] : {std::pair{"secret", &t.secret},
-                           std::pair{"previous_secret", &t.previous_secret},
-                           std::pair{"signing_key", &t.signing_key}}) {
+  for (auto [name, out] :
+       {std::pair{"secret", &t.secret}, std::pair{"previous_secret", &t.previous_secret},
+        std::pair{"signing_key", &t.signing_key}}) {
     if (auto st = open(name, out); !st.ok()) return st.error();
   }
   t.previous_secret_until = json::getInt(d, "previous_secret_until").value_or(0);
@@ -95,8 +95,8 @@ Result<Trigger> TriggerStore::decode(std::string_view stored) const {
   if (!rules) return Error::internal("stored trigger " + t.id + " has no rules");
   auto parsed = parseRules(*rules);
   if (!parsed.ok())
-    return Error::internal("stored rules of trigger " + t.id + " are invalid: " +
-                           parsed.error().message);
+    return Error::internal("stored rules of trigger " + t.id +
+                           " are invalid: " + parsed.error().message);
   t.rules = std::move(parsed).value();
   return t;
 }

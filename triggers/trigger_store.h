@@ -27,8 +27,7 @@ class TriggerStore {
   // The trigger, or nullopt when there is none with that id.
   void get(const std::string& id, std::function<void(Result<std::optional<Trigger>>)> cb);
   // The raw stored text of a trigger (nullopt if absent); the webhook path caches on it.
-  void getRaw(const std::string& id,
-              std::function<void(Result<std::optional<std::string>>)> cb);
+  void getRaw(const std::string& id, std::function<void(Result<std::optional<std::string>>)> cb);
   void list(const std::string& user, std::function<void(Result<std::vector<Trigger>>)> cb);
   void remove(const Trigger& trigger, std::function<void(Status)> cb);
 

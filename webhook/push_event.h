@@ -14,8 +14,8 @@ enum class RefType { kBranch, kTag };
 struct CommitInfo {
   std::string sha;
   std::string message;
-  std::string author;     // "Name <email>" or the name alone
-  std::string timestamp;  // as the provider sent it (ISO 8601)
+  std::string author;                                 // "Name <email>" or the name alone
+  std::string timestamp;                              // as the provider sent it (ISO 8601)
   std::vector<std::string> added, modified, removed;  // for path filters
 };
 
@@ -28,7 +28,7 @@ struct RepositoryInfo {
 };
 
 struct PushEvent {
-  std::string ref;       // refs/heads/main, refs/tags/v1.0.0
+  std::string ref;  // refs/heads/main, refs/tags/v1.0.0
   RefType ref_type = RefType::kBranch;
   std::string ref_name;  // main, v1.0.0
   std::string before, after;

@@ -28,9 +28,8 @@ enum class StandardWebhookCheck {
 // `key` is the raw key bytes (base64-decoded part after "whsec_").
 StandardWebhookCheck verifyStandardWebhook(std::string_view key, std::string_view id,
                                            std::string_view timestamp,
-                                           std::string_view signature_header,
-                                           std::string_view body, int64_t now_unix,
-                                           int64_t tolerance_seconds = 300);
+                                           std::string_view signature_header, std::string_view body,
+                                           int64_t now_unix, int64_t tolerance_seconds = 300);
 // "v1,<base64>" for the given inputs (tests and the benchmark sign with it).
 std::string standardWebhookSignature(std::string_view key, std::string_view id,
                                      std::string_view timestamp, std::string_view body);

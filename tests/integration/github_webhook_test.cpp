@@ -12,7 +12,8 @@
 namespace triggerd::testing {
 namespace {
 
-const char* kRules = R"json([{"kind": "branch", "match": "master|main", "tags": ["latest", "{branch}-{sha:7}"]},
+const char* kRules =
+    R"json([{"kind": "branch", "match": "master|main", "tags": ["latest", "{branch}-{sha:7}"]},
                          {"kind": "tag", "match": "simple-(.*)", "tags": ["{1}", "tag-{tag}"]}])json";
 
 class GithubWebhookTest : public ::testing::Test {
@@ -190,8 +191,10 @@ TEST_F(GithubWebhookTest, MalformedJsonIs400) {
 }
 
 TEST_F(GithubWebhookTest, MissingRequiredFieldNamesIt) {
-  auto r = deliver("push", R"({"ref": "refs/heads/master", "after": "6113728f27ae82c7b1a177c8d03f9e96e0adf246"})",
-                   "d-missing");
+  auto r = deliver(
+      "push",
+      R"({"ref": "refs/heads/master", "after": "6113728f27ae82c7b1a177c8d03f9e96e0adf246"})",
+      "d-missing");
   EXPECT_EQ(r.status, 400);
   EXPECT_FALSE(std::string(parse(r.body)["field"].GetString()).empty());
   EXPECT_EQ(tri().streamLength(), 0);
@@ -257,8 +260,7 @@ TEST_F(GithubWebhookTest, MissingEventOrDeliveryHeaderIs400) {
 }
 
 TEST_F(GithubWebhookTest, DeliveryForAnotherRepositoryIsRefused) {
-  auto [other_id, other_secret] =
-      tri().createTrigger("alice", "github", "someone/else", kRules);
+  auto [other_id, other_secret] = tri().createTrigger("alice", "github", "someone/else", kRules);
   std::string body = fixture("github/push.json");
   Headers h{{"Content-Type", "application/json"},
             {"X-GitHub-Event", "push"},
@@ -297,8 +299,8 @@ TEST_F(GithubWebhookTest, RotatedSecretKeepsTheOldOneValidForTheGraceWindow) {
   EXPECT_NE(new_secret, secret_);
   auto old_ok = deliver("push", fixture("github/push.json"), "d-rot-old");
   EXPECT_EQ(old_ok.status, 202) << old_ok.body;
-  auto new_ok = deliver("push", fixture("github/push.json"), "d-rot-new", "application/json",
-                        new_secret);
+  auto new_ok =
+      deliver("push", fixture("github/push.json"), "d-rot-new", "application/json", new_secret);
   EXPECT_EQ(new_ok.status, 202) << new_ok.body;
   EXPECT_EQ(tri().streamLength(), 2);
 }

@@ -100,7 +100,8 @@ TEST_F(GitlabWebhookTest, WrongOrMissingTokenIs401) {
                        "wrong-token");
   EXPECT_EQ(wrong.status, 401);
   EXPECT_NE(wrong.body.find("X-Gitlab-Token"), std::string::npos);
-  auto missing = deliver("Push Hook", fixture("gitlab/push.json"), {{"X-Gitlab-Event-UUID", "u2"}}, "");
+  auto missing =
+      deliver("Push Hook", fixture("gitlab/push.json"), {{"X-Gitlab-Event-UUID", "u2"}}, "");
   EXPECT_EQ(missing.status, 401);
   EXPECT_EQ(tri_->streamLength(), 0);
 }

@@ -28,8 +28,8 @@ std::string field(const HttpCallResult& r) {
 
 std::string gitlabBody(const std::string& address, const std::string& token,
                        const std::string& ca = "") {
-  std::string body = R"({"service_address": ")" + address + R"(", "private_token": ")" + token +
-                     "\"";
+  std::string body =
+      R"({"service_address": ")" + address + R"(", "private_token": ")" + token + "\"";
   if (!ca.empty()) {
     std::string escaped;
     for (char c : ca) escaped += c == '\n' ? std::string("\\n") : std::string(1, c);
@@ -132,9 +132,9 @@ TEST_F(GitlabBindingTest, OneAccountPerProviderUnbindFirst) {
   EXPECT_EQ(again.status, 409);
   EXPECT_NE(again.body.find("unbind"), std::string::npos);
 
-  auto [trigger_id, secret] = tri_.createTrigger(
-      "alice", "gitlab", "team/project-1001",
-      R"([{"kind": "branch", "match": "main", "tags": ["latest"]}])");
+  auto [trigger_id, secret] =
+      tri_.createTrigger("alice", "gitlab", "team/project-1001",
+                         R"([{"kind": "branch", "match": "main", "tags": ["latest"]}])");
   auto unbind = tri_.admin("DELETE", "/api/v1/users/alice/sources/gitlab");
   ASSERT_EQ(unbind.status, 200) << unbind.body;
   EXPECT_EQ(parse(unbind.body)["triggers_disabled"].GetInt(), 1);
@@ -247,8 +247,9 @@ TEST_F(GitlabBindingTest, ExpiringTokenIsReportedAndTheCheckFindsRevocation) {
   list = parse(tri_.admin("GET", "/api/v1/users/alice/sources").body);
   EXPECT_EQ(std::string(list["sources"][0]["state"].GetString()), "revoked");
   auto metrics = httpCall("GET", tri_.adminUrl("/metrics"));
-  EXPECT_NE(metrics.body.find("triggerd_token_checks_total{provider=\"gitlab\",state=\"revoked\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.body.find("triggerd_token_checks_total{provider=\"gitlab\",state=\"revoked\"} 1"),
+      std::string::npos)
       << metrics.body;
 }
 
@@ -317,8 +318,7 @@ class GithubBindingTest : public ::testing::Test {
     TriggerdOptions o;
     o.security_extra = "allowed_networks = [\"127.0.0.0/8\"]";
     o.github_extra = "api_url = \"" + github_.apiBaseUrl() + "\"\noauth_url = \"" +
-                     github_.oauthBaseUrl() + "\"\nclient_id = \"" +
-                     github_.options().client_id +
+                     github_.oauthBaseUrl() + "\"\nclient_id = \"" + github_.options().client_id +
                      "\"\nclient_secret_file = \"github-client-secret\"\n";
     o.files["github-client-secret"] = github_.options().client_secret + "\n";
     return o;
@@ -351,9 +351,9 @@ TEST_F(GithubBindingTest, PersonalTokenBindsWithItsScopes) {
   std::string page;
   int pages = 0;
   do {
-    auto b = tri.admin("GET", "/api/v1/users/alice/sources/github/repos/" +
-                                  urlEncode("octocat/app-0") + "/branches" +
-                                  (page.empty() ? "" : "?page=" + urlEncode(page)));
+    auto b =
+        tri.admin("GET", "/api/v1/users/alice/sources/github/repos/" + urlEncode("octocat/app-0") +
+                             "/branches" + (page.empty() ? "" : "?page=" + urlEncode(page)));
     ASSERT_EQ(b.status, 200) << b.body;
     auto bd = parse(b.body);
     branches += bd["branches"].Size();
@@ -397,7 +397,8 @@ TEST_F(GithubBindingTest, OAuthWebFlowBindsOnceAndRefusesReplays) {
 
   // The user clicks Authorize: GitHub redirects the browser to the callback with a code.
   std::string code = github_.issueCode("octocat", {"repo"}, redirect);
-  auto cb = httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state));
+  auto cb =
+      httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state));
   ASSERT_EQ(cb.status, 200) << cb.body << tri.log();
   EXPECT_NE(cb.header("Content-Type").find("text/html"), std::string::npos);
   auto sources = parse(tri.admin("GET", "/api/v1/users/alice/sources").body);
@@ -410,9 +411,11 @@ TEST_F(GithubBindingTest, OAuthWebFlowBindsOnceAndRefusesReplays) {
   }
 
   // The state is single use.
-  auto replay = httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state));
+  auto replay =
+      httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state));
   EXPECT_EQ(replay.status, 400);
-  auto unknown = httpCall("GET", tri.publicUrl("/oauth/github/callback?code=x&state=" + std::string(64, 'a')));
+  auto unknown =
+      httpCall("GET", tri.publicUrl("/oauth/github/callback?code=x&state=" + std::string(64, 'a')));
   EXPECT_EQ(unknown.status, 400);
   // Already bound: a second authorization is refused up front.
   EXPECT_EQ(tri.admin("POST", "/api/v1/users/alice/sources/github/authorize").status, 409);
@@ -440,8 +443,8 @@ TEST_F(GithubBindingTest, OAuthRefusesMissingScopesAndDenials) {
 
   auto again3 = parse(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
   std::string url3 = again3["authorize_url"].GetString();
-  auto badcode = httpCall("GET", tri.publicUrl("/oauth/github/callback?code=wrong&state=" +
-                                               queryValue(url3, "state")));
+  auto badcode = httpCall(
+      "GET", tri.publicUrl("/oauth/github/callback?code=wrong&state=" + queryValue(url3, "state")));
   EXPECT_EQ(badcode.status, 400) << badcode.body;
 }
 

@@ -10,7 +10,9 @@
 namespace triggerd::testing {
 namespace {
 
-std::string bin() { return getenv("TRIGGERD_BIN"); }
+std::string bin() {
+  return getenv("TRIGGERD_BIN");
+}
 
 TEST(StartupTest, CheckConfigAcceptsTheExampleShapeAndRejectsErrorsWithFileAndLine) {
   TempDir dir;
@@ -20,7 +22,8 @@ TEST(StartupTest, CheckConfigAcceptsTheExampleShapeAndRejectsErrorsWithFileAndLi
             "master_key_file = \"master.key\"\nadmin_token_sha256 = [\"" +
                 std::string(64, 'b') + "\"]\n",
             0644);
-  Subprocess good({bin(), "--check-config", "--config", dir.file("good.toml")}, dir.file("good.log"));
+  Subprocess good({bin(), "--check-config", "--config", dir.file("good.toml")},
+                  dir.file("good.log"));
   EXPECT_EQ(good.wait(std::chrono::seconds(10)), 0) << good.log();
 
   dir.write("bad.toml",

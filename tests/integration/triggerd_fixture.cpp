@@ -34,7 +34,13 @@ TriggerdInstance::~TriggerdInstance() {
 }
 
 void TriggerdInstance::writeConfig() {
-  dir_.write("master.key", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
+  dir_.write("master.key", options_.master_key_hex + "\n");
+  std::string previous_files;
+  for (size_t i = 0; i < options_.previous_master_keys_hex.size(); ++i) {
+    std::string name = "previous-" + std::to_string(i) + ".key";
+    dir_.write(name, options_.previous_master_keys_hex[i] + "\n");
+    previous_files += std::string(previous_files.empty() ? "" : ", ") + "\"" + name + "\"";
+  }
   for (const auto& [name, content] : options_.files) dir_.write(name, content);
   std::string toml;
   toml += "[server]\n";
@@ -46,6 +52,7 @@ void TriggerdInstance::writeConfig() {
   toml += "command_timeout = \"500ms\"\nconnect_timeout = \"500ms\"\n";
   toml += options_.redis_extra + "\n";
   toml += "\n[security]\nmaster_key_file = \"master.key\"\n";
+  toml += "previous_master_key_files = [" + previous_files + "]\n";
   toml += "admin_token_sha256 = [\"" + sha256Hex(admin_token_) + "\"]\n";
   toml += options_.security_extra + "\n";
   if (!options_.limits_toml.empty()) toml += "\n[limits]\n" + options_.limits_toml + "\n";
@@ -58,8 +65,8 @@ void TriggerdInstance::writeConfig() {
 void TriggerdInstance::start() {
   const char* bin = getenv("TRIGGERD_BIN");
   if (!bin) throw std::runtime_error("TRIGGERD_BIN is not set (run through ctest)");
-  proc_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{bin, "--config", config_path_}, dir_.file("triggerd.log"));
+  proc_ = std::make_unique<Subprocess>(std::vector<std::string>{bin, "--config", config_path_},
+                                       dir_.file("triggerd.log"));
   if (!options_.wait_ready) return;
   bool ready = waitUntil([&] {
     if (!proc_->running()) return true;
@@ -70,7 +77,19 @@ void TriggerdInstance::start() {
     throw std::runtime_error("triggerd did not become ready:\n" + log());
 }
 
-int TriggerdInstance::stop(int sig) { return proc_ ? proc_->stop(sig) : -1; }
+void TriggerdInstance::restartWithKeys(const std::string& master_key_hex,
+                                       const std::vector<std::string>& previous_hex) {
+  int rc = stop(15);
+  if (rc != 0) ADD_FAILURE() << "triggerd exited with " << rc << ":\n" << log();
+  options_.master_key_hex = master_key_hex;
+  options_.previous_master_keys_hex = previous_hex;
+  writeConfig();
+  start();
+}
+
+int TriggerdInstance::stop(int sig) {
+  return proc_ ? proc_->stop(sig) : -1;
+}
 
 std::string TriggerdInstance::publicUrl(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(public_port_) + path;
@@ -92,12 +111,14 @@ HttpCallResult TriggerdInstance::post(const std::string& path, const std::string
   return httpCall("POST", publicUrl(path), headers, body);
 }
 
-std::pair<std::string, std::string> TriggerdInstance::createTrigger(
-    const std::string& user, const std::string& provider, const std::string& repository,
-    const std::string& rules_json) {
-  std::string body = R"({"provider": ")" + provider + R"(", "repository": ")" + repository +
-                     R"(", "image": "registry.example.com/team/app", "install_hook": false, "rules": )" +
-                     rules_json + "}";
+std::pair<std::string, std::string> TriggerdInstance::createTrigger(const std::string& user,
+                                                                    const std::string& provider,
+                                                                    const std::string& repository,
+                                                                    const std::string& rules_json) {
+  std::string body =
+      R"({"provider": ")" + provider + R"(", "repository": ")" + repository +
+      R"(", "image": "registry.example.com/team/app", "install_hook": false, "rules": )" +
+      rules_json + "}";
   auto r = admin("POST", "/api/v1/users/" + user + "/triggers", body);
   if (r.status != 201) throw std::runtime_error("create trigger failed: " + r.body);
   auto doc = json::parse(r.body);

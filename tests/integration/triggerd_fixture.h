@@ -17,14 +17,16 @@ namespace triggerd::testing {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct TriggerdOptions {
-  std::string extra_toml;         // appended to the generated config (extra tables)
-  std::string security_extra;     // lines added to [security]
-  std::string github_extra;       // lines added to [github]
-  std::string limits_toml;        // the [limits] table body
-  std::string redis_extra;        // lines added to [redis]
+  std::string extra_toml;      // appended to the generated config (extra tables)
+  std::string security_extra;  // lines added to [security]
+  std::string github_extra;    // lines added to [github]
+  std::string limits_toml;     // the [limits] table body
+  std::string redis_extra;     // lines added to [redis]
   bool redis_appendonly = true;
   bool wait_ready = true;
   std::map<std::string, std::string> files;  // written into the config dir before start
+  std::string master_key_hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  std::vector<std::string> previous_master_keys_hex;
 };
 
 class TriggerdInstance {
@@ -34,6 +36,9 @@ class TriggerdInstance {
 
   // Starts (or restarts) the daemon and, unless told otherwise, waits for /readyz.
   void start();
+  // Stops the daemon, rewrites its key files and config, and starts it again.
+  void restartWithKeys(const std::string& master_key_hex,
+                       const std::vector<std::string>& previous_hex);
   int stop(int sig = 15);
   Subprocess& process() { return *proc_; }
   RedisServer& redis() { return *redis_; }

@@ -23,8 +23,9 @@ class TriggersApiTest : public ::testing::Test {
 };
 
 TEST_F(TriggersApiTest, CreateAnswersTheWebhookUrlAndSecretOnce) {
-  std::string body = R"({"provider": "github", "repository": "octo/app", "image": "registry.example.com/team/app", "install_hook": false, "rules": )" +
-                     std::string(kRules) + "}";
+  std::string body =
+      R"({"provider": "github", "repository": "octo/app", "image": "registry.example.com/team/app", "install_hook": false, "rules": )" +
+      std::string(kRules) + "}";
   auto r = tri_.admin("POST", "/api/v1/users/alice/triggers", body);
   ASSERT_EQ(r.status, 201) << r.body << tri_.log();
   auto d = parse(r.body);

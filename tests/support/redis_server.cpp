@@ -51,11 +51,19 @@ RedisServer::~RedisServer() {
 }
 
 void RedisServer::start() {
-  std::vector<std::string> argv = {"redis-server",  "--port",     std::to_string(port_),
-                                   "--bind",        "127.0.0.1", "--dir",
-                                   dir_.path(),     "--save",    "",
-                                   "--appendonly",  options_.appendonly ? "yes" : "no",
-                                   "--daemonize",   "no"};
+  std::vector<std::string> argv = {"redis-server",
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--dir",
+                                   dir_.path(),
+                                   "--save",
+                                   "",
+                                   "--appendonly",
+                                   options_.appendonly ? "yes" : "no",
+                                   "--daemonize",
+                                   "no"};
   if (!options_.password.empty()) {
     argv.push_back("--requirepass");
     argv.push_back(options_.password);

@@ -73,7 +73,9 @@ int Subprocess::stop(int sig, std::chrono::milliseconds timeout) {
   return wait(timeout);
 }
 
-std::string Subprocess::log() const { return readFile(log_path_); }
+std::string Subprocess::log() const {
+  return readFile(log_path_);
+}
 
 int freePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -22,7 +22,9 @@ class UnusedRedis final : public RedisClient {
   bool connected() const override { return false; }
 };
 
-std::string key(char c) { return std::string(32, c); }
+std::string key(char c) {
+  return std::string(32, c);
+}
 
 class StoresTest : public ::testing::Test {
  protected:

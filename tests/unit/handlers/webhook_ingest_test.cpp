@@ -1,0 +1,150 @@
+// The ingest path against a real Redis, without HTTP: what each kind of delivery answers and
+// what it leaves in the job stream.
+#include "handlers/webhook_ingest.h"
+
+#include <gtest/gtest.h>
+
+#include "common/event_loop.h"
+#include "queue/hiredis_client.h"
+#include "tests/support/redis_server.h"
+#include "webhook/signature.h"
+
+namespace triggerd {
+namespace {
+
+using testing::RedisServer;
+
+class WebhookIngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HiredisClient::Options o;
+    o.address = redis_server_.address();
+    redis_ = std::make_unique<HiredisClient>(loop_, o);
+    redis_->start();
+    queue_ = std::make_unique<JobQueue>(*redis_, Keys());
+    store_ = std::make_unique<TriggerStore>(*redis_, Keys(), keyring_, rng_);
+    ingest_ = std::make_unique<WebhookIngest>(*store_, *queue_, metrics_, clock_, rng_,
+                                              WebhookOptions{});
+    trigger_.id = newUlid(rng_, clock_.unixMillis());
+    trigger_.user = "alice";
+    trigger_.provider = "gitlab";
+    trigger_.repository_full_name = "mike/diaspora";
+    trigger_.secret = "s3cret";
+    trigger_.image = "registry.example.com/team/app";
+    BuildRule rule;
+    rule.kind = RefType::kBranch;
+    rule.match = "master";
+    rule.tags = {"{branch}"};
+    trigger_.rules = {rule};
+    redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  }
+
+  WebhookAnswer run(std::shared_ptr<WebhookDelivery> d) {
+    std::optional<WebhookAnswer> answer;
+    ingest_->handle(std::move(d), [&](WebhookAnswer a) {
+      answer = std::move(a);
+      loop_.stop();
+    });
+    auto guard = loop_.createTimer([&] { loop_.stop(); });
+    guard->arm(std::chrono::seconds(5));
+    if (!answer) loop_.run();
+    EXPECT_TRUE(answer.has_value()) << "no answer within 5 s";
+    return answer.value_or(WebhookAnswer{0, "", {}});
+  }
+
+  std::shared_ptr<WebhookDelivery> gitlabPush(const std::string& token) {
+    auto d = std::make_shared<WebhookDelivery>();
+    d->provider = Provider::kGitlab;
+    d->trigger_id = trigger_.id;
+    d->content_type = "application/json";
+    d->event = "Push Hook";
+    d->delivery_id = "uuid-1";
+    d->has_gitlab_token = true;
+    d->gitlab_token = token;
+    d->body = testing::readFile(testing::sourcePath("tests/fixtures/gitlab/push.json"));
+    d->received_at = clock_.now();
+    return d;
+  }
+
+  RedisServer redis_server_;
+  EventLoop loop_;
+  Metrics metrics_;
+  ManualClock clock_;
+  SecureRandom rng_;
+  Keyring keyring_{SecretBox(std::string(32, 'k'), deriveKeyId(std::string(32, 'k')))};
+  std::unique_ptr<HiredisClient> redis_;
+  std::unique_ptr<JobQueue> queue_;
+  std::unique_ptr<TriggerStore> store_;
+  std::unique_ptr<WebhookIngest> ingest_;
+  Trigger trigger_;
+};
+
+TEST_F(WebhookIngestTest, AcceptedDeliveryIsCountedAndEnqueued) {
+  auto a = run(gitlabPush("s3cret"));
+  EXPECT_EQ(a.status, 202) << a.body;
+  EXPECT_EQ(redis_server_.cmd({"XLEN", "triggerd:jobs"}).integer, 1);
+  EXPECT_EQ(metrics_.counter("triggerd_jobs_enqueued_total", {{"provider", "gitlab"}}), 1u);
+}
+
+TEST_F(WebhookIngestTest, RejectionsAreCountedByReason) {
+  auto a = run(gitlabPush("wrong"));
+  EXPECT_EQ(a.status, 401);
+  EXPECT_EQ(metrics_.counter("triggerd_webhook_rejections_total",
+                             {{"provider", "gitlab"}, {"reason", "signature"}}),
+            1u);
+  EXPECT_EQ(redis_server_.cmd({"XLEN", "triggerd:jobs"}).integer, 0);
+}
+
+TEST_F(WebhookIngestTest, PreviousSecretVerifiesOnlyUntilItsDeadline) {
+  trigger_.previous_secret = "old";
+  trigger_.previous_secret_until = clock_.unixSeconds() + 60;
+  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  EXPECT_EQ(run(gitlabPush("old")).status, 202);
+  clock_.advance(std::chrono::seconds(61));
+  auto late = gitlabPush("old");
+  late->delivery_id = "uuid-2";
+  EXPECT_EQ(run(late).status, 401);
+}
+
+TEST_F(WebhookIngestTest, StandardWebhookSignatureIsVerifiedWhenTheTriggerHasAKey) {
+  trigger_.signing_key = std::string(32, 'w');
+  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  auto d = gitlabPush("s3cret");
+  d->webhook_id = "msg_1";
+  d->webhook_timestamp = std::to_string(clock_.unixSeconds());
+  d->webhook_signature = "v1,AAAA";
+  EXPECT_EQ(run(d).status, 401);
+
+  auto good = gitlabPush("s3cret");
+  good->delivery_id = "uuid-3";
+  good->webhook_id = "msg_2";
+  good->webhook_timestamp = std::to_string(clock_.unixSeconds());
+  good->webhook_signature = standardWebhookSignature(trigger_.signing_key, good->webhook_id,
+                                                     good->webhook_timestamp, good->body);
+  EXPECT_EQ(run(good).status, 202);
+
+  auto stale = gitlabPush("s3cret");
+  stale->delivery_id = "uuid-4";
+  stale->webhook_id = "msg_3";
+  stale->webhook_timestamp = std::to_string(clock_.unixSeconds() - 600);
+  stale->webhook_signature = standardWebhookSignature(trigger_.signing_key, stale->webhook_id,
+                                                      stale->webhook_timestamp, stale->body);
+  auto a = run(stale);
+  EXPECT_EQ(a.status, 401);
+  EXPECT_NE(a.body.find("5 minutes"), std::string::npos) << a.body;
+}
+
+TEST_F(WebhookIngestTest, ChangedTriggerIsReadAgainNotServedFromTheCache) {
+  EXPECT_EQ(run(gitlabPush("s3cret")).status, 202);
+  trigger_.secret = "rotated";
+  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  auto d = gitlabPush("s3cret");
+  d->delivery_id = "uuid-5";
+  EXPECT_EQ(run(d).status, 401);
+  auto ok = gitlabPush("rotated");
+  ok->delivery_id = "uuid-6";
+  EXPECT_EQ(run(ok).status, 202);
+}
+
+}  // namespace
+}  // namespace triggerd
