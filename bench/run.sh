@@ -61,8 +61,19 @@ created=$(curl -fsS -H "Authorization: Bearer $admin_token" -H 'Content-Type: ap
 trigger_id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["trigger"]["id"])' <<<"$created")
 secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["webhook"]["secret"])' <<<"$created")
 
+# A second trigger whose rule matches no pushed branch: the same verify-parse-match work, answered
+# 200 "ignored" without the enqueue, to show what the Redis write costs.
+created2=$(curl -fsS -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' \
+  -d '{"provider":"github","repository":"Codertocat/Hello-World","image":"registry.example.com/bench/app","install_hook":false,"rules":[{"kind":"branch","match":"release","tags":["latest"]}]}' \
+  "http://127.0.0.1:$admin_port/api/v1/users/bench/triggers")
+trigger2_id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["trigger"]["id"])' <<<"$created2")
+secret2=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["webhook"]["secret"])' <<<"$created2")
+
 body="$root/tests/fixtures/github/push.json"
 signature="sha256=$(openssl dgst -sha256 -hmac "$secret" -r "$body" | cut -d' ' -f1)"
+signature2="sha256=$(openssl dgst -sha256 -hmac "$secret2" -r "$body" | cut -d' ' -f1)"
+redis_pid=$(redis-cli -p "$redis_port" info server | awk -F: '/^process_id/ {print $2}' | tr -d '\r')
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 cat >"$work/nginx.conf" <<NGINX
 worker_processes 1;
@@ -87,9 +98,13 @@ sleep 0.5
 nginx_url="http://127.0.0.1:$nginx_port/webhooks/github/$trigger_id"
 triggerd_url="http://127.0.0.1:$public_port/webhooks/github/$trigger_id"
 warm() { wrk -t"$threads" -c"$connections" -d2s -s bench/push.lua "$1" -- "$body" "$signature" >/dev/null; }
-measure() {  # url label
+measure() {  # url label [signature]
+  local t0 r0
+  t0=$(cpu_ticks "$triggerd_pid")
+  r0=$(cpu_ticks "$redis_pid")
   wrk -t"$threads" -c"$connections" -d"$duration" --latency -s bench/push.lua "$1" -- "$body" \
-    "$signature" >"$work/$2.out"
+    "${3:-$signature}" >"$work/$2.out"
+  echo "$(($(cpu_ticks "$triggerd_pid") - t0)) $(($(cpu_ticks "$redis_pid") - r0))" >"$work/$2.cpu"
 }
 
 warm "$nginx_url"
@@ -99,6 +114,7 @@ measure "$nginx_url" nginx
 measure "$triggerd_url" triggerd
 sleep 1  # requests wrk abandoned at the deadline still finish on the server
 jobs_after=$(redis-cli -p "$redis_port" xlen triggerd:jobs)
+measure "http://127.0.0.1:$public_port/webhooks/github/$trigger2_id" ignored "$signature2"
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$triggerd_pid/status")
 
 field() { grep RESULT "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
@@ -107,11 +123,21 @@ accepted=$(grep STATUS "$work/triggerd.out" | tr ' ' '\n' | grep '^202=' | cut -
 printf '\nbody: %s (%d bytes), %s connections, %s wrk threads, %s\n' "tests/fixtures/github/push.json" \
   "$(stat -c %s "$body")" "$connections" "$threads" "$duration"
 printf '%-10s %12s %10s %10s %8s\n' server "requests/s" "p50 (ms)" "p99 (ms)" errors
-for s in nginx triggerd; do
-  printf '%-10s %12s %10.3f %10.3f %8s\n' "$s" "$(field "$work/$s.out" rps)" \
+hz=$(getconf CLK_TCK)
+printf '%-10s %12s %10s %10s %8s %16s %14s\n' server "requests/s" "p50 (ms)" "p99 (ms)" errors \
+  "triggerd us/req" "redis us/req"
+for s in nginx triggerd ignored; do
+  requests=$(echo "$(field "$work/$s.out" rps) * ${duration%s}" | bc -l)
+  read -r tcpu rcpu <"$work/$s.cpu"
+  label=$s
+  [[ $s == ignored ]] && label="triggerd*"
+  printf '%-10s %12s %10.3f %10.3f %8s %16.1f %14.1f\n' "$label" "$(field "$work/$s.out" rps)" \
     "$(echo "$(field "$work/$s.out" p50_us)/1000" | bc -l)" \
-    "$(echo "$(field "$work/$s.out" p99_us)/1000" | bc -l)" "$(field "$work/$s.out" errors)"
+    "$(echo "$(field "$work/$s.out" p99_us)/1000" | bc -l)" "$(field "$work/$s.out" errors)" \
+    "$(echo "$tcpu * 1000000 / $hz / $requests" | bc -l)" \
+    "$(echo "$rcpu * 1000000 / $hz / $requests" | bc -l)"
 done
+echo "triggerd*: same deliveries to a trigger whose rule matches nothing (verify, parse, match; no enqueue)"
 ratio=$(echo "$(field "$work/triggerd.out" rps) / $(field "$work/nginx.out" rps) * 100" | bc -l)
 printf 'triggerd / nginx: %.1f%% of the reference requests/s\n' "$ratio"
 printf 'triggerd peak RSS: %.1f MiB\n' "$(echo "$rss_kb/1024" | bc -l)"

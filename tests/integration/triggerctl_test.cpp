@@ -73,9 +73,9 @@ TEST_F(TriggerctlTest, CreateListShowUpdateDelete) {
 }
 
 TEST_F(TriggerctlTest, ErrorsAndExitCodes) {
-  auto invalid = ctl({"triggers", "create", "alice", "--provider", "github", "--repository",
-                      "octo/app", "--image", "registry.example.com/team/app", "--rule",
-                      "branch:(unclosed=latest"});
+  auto invalid =
+      ctl({"triggers", "create", "alice", "--provider", "github", "--repository", "octo/app",
+           "--image", "registry.example.com/team/app", "--rule", "branch:(unclosed=latest"});
   EXPECT_EQ(invalid.exit_code, 1) << invalid.output;
   EXPECT_NE(invalid.output.find("rules[0].match"), std::string::npos) << invalid.output;
   auto usage = ctl({"triggers", "list", "alice", "--token", "secret"});
@@ -114,8 +114,9 @@ TEST(KeyRotationTest, ResealMovesEverySecretToTheNewKey) {
   TriggerdOptions o;
   o.master_key_hex = old_key;
   TriggerdInstance tri(o);
-  auto [id, secret] = tri.createTrigger("alice", "github", "Codertocat/Hello-World",
-                                        R"([{"kind": "branch", "match": "master", "tags": ["x"]}])");
+  auto [id, secret] =
+      tri.createTrigger("alice", "github", "Codertocat/Hello-World",
+                        R"([{"kind": "branch", "match": "master", "tags": ["x"]}])");
   std::string body = fixture("github/push.json");
   auto deliver = [&](const std::string& delivery) {
     return tri.post("/webhooks/github/" + id, body,

@@ -23,8 +23,8 @@ class WebhookIngestTest : public ::testing::Test {
     redis_->start();
     queue_ = std::make_unique<JobQueue>(*redis_, Keys());
     store_ = std::make_unique<TriggerStore>(*redis_, Keys(), keyring_, rng_);
-    ingest_ = std::make_unique<WebhookIngest>(*store_, *queue_, metrics_, clock_, rng_,
-                                              WebhookOptions{});
+    ingest_ =
+        std::make_unique<WebhookIngest>(*store_, *queue_, metrics_, clock_, rng_, WebhookOptions{});
     trigger_.id = newUlid(rng_, clock_.unixMillis());
     trigger_.user = "alice";
     trigger_.provider = "gitlab";
