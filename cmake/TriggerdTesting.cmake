@@ -6,8 +6,7 @@ function(triggerd_add_test name)
   add_executable(${name} ${ARGN})
   target_link_libraries(${name} PRIVATE triggerd_core triggerd_test_support GTest::gtest_main)
   triggerd_apply_warnings(${name})
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit
-                       ENVIRONMENT "TRIGGERD_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
 endfunction()
 
 # triggerd_add_integration_test(name src...): needs the built binaries and redis-server.
@@ -16,6 +15,5 @@ function(triggerd_add_integration_test name)
   target_link_libraries(${name} PRIVATE triggerd_core triggerd_test_support GTest::gtest_main)
   triggerd_apply_warnings(${name})
   add_dependencies(${name} triggerd triggerctl)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS integration
-                       ENVIRONMENT "TRIGGERD_SOURCE_DIR=${PROJECT_SOURCE_DIR};TRIGGERD_BIN=$<TARGET_FILE:triggerd>;TRIGGERCTL_BIN=$<TARGET_FILE:triggerctl>")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS integration)
 endfunction()

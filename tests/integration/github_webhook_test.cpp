@@ -18,7 +18,14 @@ const char* kRules =
 
 class GithubWebhookTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { instance_ = new TriggerdInstance(limits()); }
+  // One daemon for the suite; a start-up failure fails every test (never skips them).
+  static void SetUpTestSuite() {
+    try {
+      instance_ = new TriggerdInstance(limits());
+    } catch (const std::exception& e) {
+      start_error_ = e.what();
+    }
+  }
   static void TearDownTestSuite() {
     delete instance_;
     instance_ = nullptr;
@@ -30,6 +37,7 @@ class GithubWebhookTest : public ::testing::Test {
   }
 
   void SetUp() override {
+    ASSERT_NE(instance_, nullptr) << "triggerd did not start: " << start_error_;
     auto [id, secret] = tri().createTrigger("alice", "github", "Codertocat/Hello-World", kRules);
     id_ = id;
     secret_ = secret;
@@ -60,9 +68,11 @@ class GithubWebhookTest : public ::testing::Test {
   std::string id_;
   std::string secret_;
   static TriggerdInstance* instance_;
+  static std::string start_error_;
 };
 
 TriggerdInstance* GithubWebhookTest::instance_ = nullptr;
+std::string GithubWebhookTest::start_error_;
 
 TEST_F(GithubWebhookTest, PushEnqueuesOneJobPerMatchingRuleWithTheSchema1Fields) {
   auto r = deliver("push", fixture("github/push.json"), "d-push-1");
@@ -212,6 +222,7 @@ TEST_F(GithubWebhookTest, OversizeBodyIs413AndNothingIsEnqueued) {
   big.insert(big.size() - 2, ",\"padding\": \"" + std::string(100 * 1024, 'x') + "\"");
   auto r = deliver("push", big, "d-413");
   EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("\"error\""), std::string::npos) << r.body;
   EXPECT_EQ(tri().streamLength(), 0);
 }
 

@@ -11,7 +11,7 @@ namespace triggerd::testing {
 namespace {
 
 std::string bin() {
-  return getenv("TRIGGERD_BIN");
+  return triggerdBinary();
 }
 
 TEST(StartupTest, CheckConfigAcceptsTheExampleShapeAndRejectsErrorsWithFileAndLine) {

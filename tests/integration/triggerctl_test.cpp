@@ -24,7 +24,7 @@ class TriggerctlTest : public ::testing::Test {
   }
 
   CtlResult ctl(std::vector<std::string> args, const std::string& url = "") {
-    std::vector<std::string> argv = {getenv("TRIGGERCTL_BIN"), "--url",
+    std::vector<std::string> argv = {triggerctlBinary(), "--url",
                                      url.empty() ? tri_.adminUrl("") : url};
     argv.insert(argv.end(), args.begin(), args.end());
     std::string log = tri_.dir().file("ctl-" + std::to_string(++calls_) + ".log");

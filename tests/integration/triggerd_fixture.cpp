@@ -63,10 +63,9 @@ void TriggerdInstance::writeConfig() {
 }
 
 void TriggerdInstance::start() {
-  const char* bin = getenv("TRIGGERD_BIN");
-  if (!bin) throw std::runtime_error("TRIGGERD_BIN is not set (run through ctest)");
-  proc_ = std::make_unique<Subprocess>(std::vector<std::string>{bin, "--config", config_path_},
-                                       dir_.file("triggerd.log"));
+  proc_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{triggerdBinary(), "--config", config_path_},
+      dir_.file("triggerd.log"));
   if (!options_.wait_ready) return;
   bool ready = waitUntil([&] {
     if (!proc_->running()) return true;

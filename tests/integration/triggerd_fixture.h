@@ -2,6 +2,7 @@
 // configured from a temp dir, plus helpers to call its public and admin listeners.
 #pragma once
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -79,6 +80,16 @@ class TriggerdInstance {
   std::string admin_token_;
   std::string config_path_;
 };
+
+// The binaries under test: $TRIGGERD_BIN / $TRIGGERCTL_BIN, else the ones this build made.
+inline std::string triggerdBinary() {
+  const char* env = getenv("TRIGGERD_BIN");
+  return env && *env ? env : TRIGGERD_BIN_DEFAULT;
+}
+inline std::string triggerctlBinary() {
+  const char* env = getenv("TRIGGERCTL_BIN");
+  return env && *env ? env : TRIGGERCTL_BIN_DEFAULT;
+}
 
 // Reads a fixture under tests/fixtures/.
 std::string fixture(const std::string& relative);

@@ -133,7 +133,7 @@ bool waitUntil(const std::function<bool()>& ready, std::chrono::milliseconds tim
 
 std::string sourcePath(const std::string& relative) {
   const char* root = getenv("TRIGGERD_SOURCE_DIR");
-  return std::string(root && *root ? root : ".") + "/" + relative;
+  return std::string(root && *root ? root : TRIGGERD_SOURCE_DIR_DEFAULT) + "/" + relative;
 }
 
 std::string readFile(const std::string& path) {
