@@ -122,7 +122,6 @@ accepted=$(grep STATUS "$work/triggerd.out" | tr ' ' '\n' | grep '^202=' | cut -
 
 printf '\nbody: %s (%d bytes), %s connections, %s wrk threads, %s\n' "tests/fixtures/github/push.json" \
   "$(stat -c %s "$body")" "$connections" "$threads" "$duration"
-printf '%-10s %12s %10s %10s %8s\n' server "requests/s" "p50 (ms)" "p99 (ms)" errors
 hz=$(getconf CLK_TCK)
 printf '%-10s %12s %10s %10s %8s %16s %14s\n' server "requests/s" "p50 (ms)" "p99 (ms)" errors \
   "triggerd us/req" "redis us/req"

@@ -28,14 +28,13 @@ void installLibeventLogCallback();
 
 }  // namespace triggerd::log
 
-#define TLOG_DEBUG(component, ...)                                                    \
-  do {                                                                                \
-    if (::triggerd::log::enabled(::triggerd::log::Level::kDebug))                     \
-      ::triggerd::log::write(::triggerd::log::Level::kDebug, component, __VA_ARGS__); \
+// The level is checked before the arguments are evaluated, so a suppressed line costs nothing
+// (no logValue() copies on the hot path).
+#define TLOG_AT(lvl, component, ...)                                                        \
+  do {                                                                                      \
+    if (::triggerd::log::enabled(lvl)) ::triggerd::log::write(lvl, component, __VA_ARGS__); \
   } while (0)
-#define TLOG_INFO(component, ...) \
-  ::triggerd::log::write(::triggerd::log::Level::kInfo, component, __VA_ARGS__)
-#define TLOG_WARN(component, ...) \
-  ::triggerd::log::write(::triggerd::log::Level::kWarn, component, __VA_ARGS__)
-#define TLOG_ERROR(component, ...) \
-  ::triggerd::log::write(::triggerd::log::Level::kError, component, __VA_ARGS__)
+#define TLOG_DEBUG(component, ...) TLOG_AT(::triggerd::log::Level::kDebug, component, __VA_ARGS__)
+#define TLOG_INFO(component, ...) TLOG_AT(::triggerd::log::Level::kInfo, component, __VA_ARGS__)
+#define TLOG_WARN(component, ...) TLOG_AT(::triggerd::log::Level::kWarn, component, __VA_ARGS__)
+#define TLOG_ERROR(component, ...) TLOG_AT(::triggerd::log::Level::kError, component, __VA_ARGS__)
