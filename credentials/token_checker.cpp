@@ -64,13 +64,8 @@ void TokenChecker::checkOne(Source s) {
     record(std::move(updated), reachable);
   };
   if (s.provider == "github") {
-    GitHubApi::Options o;
-    o.api_base_url = s.api_url;
-    o.user_agent = options_.user_agent;
-    o.connect_timeout = options_.connect_timeout;
-    o.total_timeout = options_.total_timeout;
-    o.clock = &clock_;
-    GitHubApi api(http_, o);
+    // The OAuth base is not used by a token check.
+    GitHubApi api(http_, options_.client.github(s.api_url, "", clock_));
     auto call = api.getUser(s.token, [s, finished, this](Result<GitHubUser> who) mutable {
       if (!who.ok()) {
         bool refused = who.error().status == 422;  // GitHub rejected the token (401)
@@ -90,14 +85,7 @@ void TokenChecker::checkOne(Source s) {
     if (!call.ok()) finished(std::move(s), false);
     return;
   }
-  GitLabApi::Options o;
-  o.server_root = s.api_url;
-  if (!s.ca_pem.empty()) o.ca_pem = s.ca_pem;
-  o.user_agent = options_.user_agent;
-  o.connect_timeout = options_.connect_timeout;
-  o.total_timeout = options_.total_timeout;
-  o.clock = &clock_;
-  GitLabApi api(http_, o);
+  GitLabApi api(http_, options_.client.gitlab(s.api_url, s.ca_pem, clock_));
   auto call = api.tokenSelf(s.token, [s, finished](Result<TokenInfo> info) mutable {
     if (!info.ok()) {
       bool refused = info.error().status == 422;  // 401: expired or revoked

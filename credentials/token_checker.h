@@ -16,6 +16,7 @@
 #include "common/metrics.h"
 #include "credentials/source_store.h"
 #include "http/client.h"
+#include "providers/provider_settings.h"
 
 namespace triggerd {
 
@@ -23,9 +24,7 @@ struct TokenCheckOptions {
   std::chrono::seconds interval{3600};
   std::chrono::seconds expiry_warning{7 * 86400};
   std::vector<std::string> github_scopes{"repo"};
-  std::string user_agent = "triggerd";
-  std::chrono::milliseconds connect_timeout{5000};
-  std::chrono::milliseconds total_timeout{15000};
+  ProviderClientSettings client;
 };
 
 struct TokenCheckSummary {

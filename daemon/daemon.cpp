@@ -20,6 +20,14 @@ HttpServer::Options serverOptions(const Config& c, const char* name) {
   return o;
 }
 
+ProviderClientSettings clientSettings(const Config& c) {
+  ProviderClientSettings s;
+  s.user_agent = c.user_agent;
+  s.connect_timeout = c.outbound_connect_timeout;
+  s.total_timeout = c.outbound_total_timeout;
+  return s;
+}
+
 SourcesOptions sourcesOptions(const Config& c) {
   SourcesOptions o;
   o.public_base_url = c.public_base_url;
@@ -30,9 +38,7 @@ SourcesOptions sourcesOptions(const Config& c) {
   o.github_scopes = c.github_scopes;
   o.github_oauth_success_url = c.github_oauth_success_url;
   o.expiry_warning = c.token_expiry_warning;
-  o.user_agent = c.user_agent;
-  o.connect_timeout = c.outbound_connect_timeout;
-  o.total_timeout = c.outbound_total_timeout;
+  o.client = clientSettings(c);
   return o;
 }
 
@@ -41,9 +47,7 @@ TokenCheckOptions tokenCheckOptions(const Config& c) {
   o.interval = c.token_check_interval;
   o.expiry_warning = c.token_expiry_warning;
   o.github_scopes = c.github_scopes;
-  o.user_agent = c.user_agent;
-  o.connect_timeout = c.outbound_connect_timeout;
-  o.total_timeout = c.outbound_total_timeout;
+  o.client = clientSettings(c);
   return o;
 }
 

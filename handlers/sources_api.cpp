@@ -235,14 +235,8 @@ void SourcesApi::bindGitlab(const std::string& user, std::string_view body, ApiD
   auto root = normalizeGitlabAddress(*address);
   if (!root.ok()) return (*done)(ApiReply::error(root.error()));
 
-  GitLabApi::Options o;
-  o.server_root = *root;
-  o.ca_pem = ca;
-  o.user_agent = options_.user_agent;
-  o.connect_timeout = options_.connect_timeout;
-  o.total_timeout = options_.total_timeout;
-  o.clock = &clock_;
-  auto api = std::make_shared<GitLabApi>(http_, o);
+  auto api =
+      std::make_shared<GitLabApi>(http_, options_.client.gitlab(*root, ca.value_or(""), clock_));
   std::string tok = *token;
 
   // Refuse a second binding before any network call; create() guards the race again.
@@ -318,14 +312,7 @@ void SourcesApi::bindGithubToken(const std::string& user, std::string_view body,
                                 "a github account (" + (**existing).login +
                                     ") is already bound for this user; unbind it first (DELETE "
                                     ".../sources/github)"}));
-    GitHubApi::Options o;
-    o.api_base_url = options_.github_api_url;
-    o.oauth_base_url = options_.github_oauth_url;
-    o.user_agent = options_.user_agent;
-    o.connect_timeout = options_.connect_timeout;
-    o.total_timeout = options_.total_timeout;
-    o.clock = &clock_;
-    GitHubApi api(http_, o);
+    GitHubApi api(http_, githubOptions());
     onStartFailure(
         api.getUser(tok,
                     [this, user, tok, done](Result<GitHubUser> who) {
@@ -371,10 +358,7 @@ void SourcesApi::authorizeGithub(const std::string& user, ApiDone done) {
             [this, state, done](Result<RedisValue> r) {
               if (!r.ok()) return done(ApiReply::error(r.error()));
               if (r->isError()) return done(ApiReply::error(Error::unavailable(r->str)));
-              GitHubApi::Options o;
-              o.api_base_url = options_.github_api_url;
-              o.oauth_base_url = options_.github_oauth_url;
-              GitHubApi api(http_, o);
+              GitHubApi api(http_, githubOptions());
               std::string url = api.authorizeUrl(options_.github_client_id, callbackUrl(),
                                                  options_.github_scopes, state);
               done(ApiReply{200,
@@ -426,14 +410,7 @@ void SourcesApi::githubCallback(const std::map<std::string, std::string>& query,
     if (code.empty())
       return (*done)(page(400, "Authorization failed", "GitHub sent no code; start again."));
 
-    GitHubApi::Options o;
-    o.api_base_url = options_.github_api_url;
-    o.oauth_base_url = options_.github_oauth_url;
-    o.user_agent = options_.user_agent;
-    o.connect_timeout = options_.connect_timeout;
-    o.total_timeout = options_.total_timeout;
-    o.clock = &clock_;
-    auto api = std::make_shared<GitHubApi>(http_, o);
+    auto api = std::make_shared<GitHubApi>(http_, githubOptions());
     auto failPage = [done](const Error& e) {
       int status = e.status >= 500 ? 502 : 400;
       (*done)(page(status, "Authorization failed", e.message));
@@ -575,26 +552,13 @@ void SourcesApi::browse(const std::string& user, const std::string& provider,
       (*done)(pageReply(kind == "tags" ? "tags" : "branches", *p, writeRef));
     };
     if (s.provider == "github") {
-      GitHubApi::Options o;
-      o.api_base_url = s.api_url;
-      o.user_agent = options_.user_agent;
-      o.connect_timeout = options_.connect_timeout;
-      o.total_timeout = options_.total_timeout;
-      o.clock = &clock_;
-      GitHubApi api(http_, o);
+      GitHubApi api(http_, options_.client.github(s.api_url, options_.github_oauth_url, clock_));
       if (kind == "repos") return onStartFailure(api.listRepos(s.token, page_token, repos), done);
       if (kind == "tags")
         return onStartFailure(api.listTags(s.token, repo, page_token, refs), done);
       return onStartFailure(api.listBranches(s.token, repo, page_token, refs), done);
     }
-    GitLabApi::Options o;
-    o.server_root = s.api_url;
-    if (!s.ca_pem.empty()) o.ca_pem = s.ca_pem;
-    o.user_agent = options_.user_agent;
-    o.connect_timeout = options_.connect_timeout;
-    o.total_timeout = options_.total_timeout;
-    o.clock = &clock_;
-    GitLabApi api(http_, o);
+    GitLabApi api(http_, options_.client.gitlab(s.api_url, s.ca_pem, clock_));
     if (kind == "repos") return onStartFailure(api.listProjects(s.token, page_token, repos), done);
     if (kind == "tags") return onStartFailure(api.listTags(s.token, repo, page_token, refs), done);
     onStartFailure(api.listBranches(s.token, repo, page_token, refs), done);

@@ -12,6 +12,7 @@
 #include "credentials/source_store.h"
 #include "handlers/api_reply.h"
 #include "http/client.h"
+#include "providers/provider_settings.h"
 #include "triggers/trigger_store.h"
 
 namespace triggerd {
@@ -25,9 +26,7 @@ struct SourcesOptions {
   std::vector<std::string> github_scopes{"repo"};
   std::string github_oauth_success_url;
   std::chrono::seconds expiry_warning{7 * 86400};
-  std::string user_agent = "triggerd";
-  std::chrono::milliseconds connect_timeout{5000};
-  std::chrono::milliseconds total_timeout{15000};
+  ProviderClientSettings client;
 };
 
 class SourcesApi {
@@ -56,6 +55,9 @@ class SourcesApi {
   // Stores a checked binding and answers 201 with it.
   void store(Source source, ApiDone done);
   ApiReply sourceReply(int status, const Source& s) const;
+  GitHubApi::Options githubOptions() const {
+    return options_.client.github(options_.github_api_url, options_.github_oauth_url, clock_);
+  }
   std::string callbackUrl() const { return options_.public_base_url + "/oauth/github/callback"; }
 
   SourceStore& sources_;

@@ -17,36 +17,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-RedisValue copyReply(const redisReply* r) {
-  RedisValue v;
-  switch (r->type) {
-    case REDIS_REPLY_INTEGER:
-      v.type = RedisValue::Type::kInteger;
-      v.integer = r->integer;
-      break;
-    case REDIS_REPLY_STRING:
-      v.type = RedisValue::Type::kString;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      v.type = RedisValue::Type::kStatus;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      v.type = RedisValue::Type::kError;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ARRAY:
-      v.type = RedisValue::Type::kArray;
-      v.elements.reserve(r->elements);
-      for (size_t i = 0; i < r->elements; ++i) v.elements.push_back(copyReply(r->element[i]));
-      break;
-    default:  // REDIS_REPLY_NIL
-      break;
-  }
-  return v;
-}
-
 // The hiredis privdata is the request id itself, not a pointer: a late reply for a cancelled or
 // forgotten request can then never dereference freed memory; the id is looked up in pending_.
 void* idToPrivdata(RedisRequestId id) {
@@ -118,6 +88,36 @@ long long toMs(milliseconds d) {
 }
 
 }  // namespace
+
+RedisValue copyRedisReply(const redisReply* r) {
+  RedisValue v;
+  switch (r->type) {
+    case REDIS_REPLY_INTEGER:
+      v.type = RedisValue::Type::kInteger;
+      v.integer = r->integer;
+      break;
+    case REDIS_REPLY_STRING:
+      v.type = RedisValue::Type::kString;
+      v.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      v.type = RedisValue::Type::kStatus;
+      v.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      v.type = RedisValue::Type::kError;
+      v.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ARRAY:
+      v.type = RedisValue::Type::kArray;
+      v.elements.reserve(r->elements);
+      for (size_t i = 0; i < r->elements; ++i) v.elements.push_back(copyRedisReply(r->element[i]));
+      break;
+    default:  // REDIS_REPLY_NIL
+      break;
+  }
+  return v;
+}
 
 HiredisClient::HiredisClient(EventLoop& loop, Options options)
     : loop_(loop), options_(std::move(options)) {
@@ -345,7 +345,7 @@ void HiredisClient::handleReply(redisAsyncContext* ac, RedisRequestId id, const 
   if (it == pending_.end()) return;  // cancelled
   RedisCallback cb = std::move(it->second);
   pending_.erase(it);
-  cb(copyReply(r));  // last statement: the callback may destroy this client
+  cb(copyRedisReply(r));  // last statement: the callback may destroy this client
 }
 
 void HiredisClient::handleHandshake(redisAsyncContext* ac, RedisRequestId id, const void* reply) {

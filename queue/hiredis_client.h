@@ -28,8 +28,12 @@
 #include "queue/redis_client.h"
 
 struct redisAsyncContext;
+struct redisReply;
 
 namespace triggerd {
+
+// An owned copy of a hiredis reply (tests' blocking client uses it too).
+RedisValue copyRedisReply(const redisReply* reply);
 
 class HiredisClient final : public RedisClient {
  public:

@@ -5,40 +5,9 @@
 
 #include <stdexcept>
 
+#include "queue/hiredis_client.h"
+
 namespace triggerd::testing {
-namespace {
-
-RedisValue copyReply(const redisReply* r) {
-  RedisValue v;
-  if (!r) return v;
-  switch (r->type) {
-    case REDIS_REPLY_INTEGER:
-      v.type = RedisValue::Type::kInteger;
-      v.integer = r->integer;
-      break;
-    case REDIS_REPLY_STRING:
-      v.type = RedisValue::Type::kString;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      v.type = RedisValue::Type::kStatus;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      v.type = RedisValue::Type::kError;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ARRAY:
-      v.type = RedisValue::Type::kArray;
-      for (size_t i = 0; i < r->elements; ++i) v.elements.push_back(copyReply(r->element[i]));
-      break;
-    default:
-      break;
-  }
-  return v;
-}
-
-}  // namespace
 
 RedisServer::RedisServer() : RedisServer(Options{}) {}
 
@@ -100,7 +69,7 @@ RedisValue RedisServer::cmd(const std::vector<std::string>& argv) {
   auto* r = static_cast<redisReply*>(
       redisCommandArgv(ctx_, static_cast<int>(args.size()), args.data(), lens.data()));
   if (!r) throw std::runtime_error("test redis command failed");
-  RedisValue v = copyReply(r);
+  RedisValue v = copyRedisReply(r);
   freeReplyObject(r);
   return v;
 }

@@ -1,0 +1,45 @@
+// How triggerd sets up its provider clients: the user agent and timeouts every GitHub and GitLab
+// call shares, in one place.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "common/clock.h"
+#include "providers/github_api.h"
+#include "providers/gitlab_api.h"
+
+namespace triggerd {
+
+struct ProviderClientSettings {
+  std::string user_agent = "triggerd";
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds total_timeout{15000};
+
+  GitHubApi::Options github(std::string api_base_url, std::string oauth_base_url,
+                            const Clock& clock) const {
+    GitHubApi::Options o;
+    o.api_base_url = std::move(api_base_url);
+    o.oauth_base_url = std::move(oauth_base_url);
+    o.user_agent = user_agent;
+    o.connect_timeout = connect_timeout;
+    o.total_timeout = total_timeout;
+    o.clock = &clock;
+    return o;
+  }
+
+  // An empty `ca_pem` trusts the system store.
+  GitLabApi::Options gitlab(std::string server_root, const std::string& ca_pem,
+                            const Clock& clock) const {
+    GitLabApi::Options o;
+    o.server_root = std::move(server_root);
+    if (!ca_pem.empty()) o.ca_pem = ca_pem;
+    o.user_agent = user_agent;
+    o.connect_timeout = connect_timeout;
+    o.total_timeout = total_timeout;
+    o.clock = &clock;
+    return o;
+  }
+};
+
+}  // namespace triggerd
