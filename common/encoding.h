@@ -20,6 +20,9 @@ std::optional<std::string> urlDecode(std::string_view text, bool plus_is_space);
 // Splits an application/x-www-form-urlencoded body into decoded (name, value) pairs.
 std::optional<std::vector<std::pair<std::string, std::string>>> parseForm(std::string_view body);
 
+// Well-formed UTF-8: no overlong forms, surrogates or code points past U+10FFFF.
+bool isValidUtf8(std::string_view text);
+
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
 std::string toLower(std::string_view s);
 std::string_view trim(std::string_view s);

@@ -2,6 +2,8 @@
 // keys, JSON type names for messages, UTF-8 validity. Pure: no I/O.
 #pragma once
 
+#include "common/encoding.h"
+
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,7 +33,5 @@ std::string fieldPath(const std::string& prefix, std::string_view key);
 
 // The list as `"a", "b" and "c"`, for messages that name the valid choices.
 std::string quotedList(std::span<const std::string_view> names);
-
-bool isValidUtf8(std::string_view text);
 
 }  // namespace triggerd
