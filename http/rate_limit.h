@@ -48,7 +48,8 @@ struct RateLimitDecision {
   std::string reason;            // for logs and API errors: "GitHub primary rate limit ..."
 };
 
-// PROVIDERS.md §2.7, for one response to a request already retried `attempt` times (0 first):
+// GitHub's documented rate-limit rules (docs/providers.md), for one response to a request already
+// retried `attempt` times (0 first):
 //  - only 403 and 429 can be rate limits; a 403 without any rate-limit signal is a permission
 //    error (kNotLimited);
 //  - Retry-After present: wait that long;

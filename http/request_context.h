@@ -20,7 +20,7 @@
 //   from its dying connection and leaves it to the user); see onConnectionLost().
 // * Dropping the last RequestPtr without replying answers 500 (and logs an error) so the
 //   connection is never left hanging. The object is then freed on a later loop turn through
-//   EventLoop::deferredDelete, never inside the callback that dropped it (STYLE E1). Contexts must
+//   EventLoop::deferredDelete, never inside the callback that dropped it. Contexts must
 //   not outlive the EventLoop.
 //
 // Callbacks and re-entrancy
