@@ -29,7 +29,7 @@ std::string jsonBody(Fn&& fn) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-// A user id as DESIGN defines it: [A-Za-z0-9._-]{1,64}.
+// A user id (docs/api.md): [A-Za-z0-9._-]{1,64}.
 Status validateUserId(std::string_view user);
 
 }  // namespace triggerd
