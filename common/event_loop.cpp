@@ -38,7 +38,23 @@ void Timer::onFire(evutil_socket_t, short, void* arg) noexcept {
   }
 }
 
-EventLoop::EventLoop() : base_(event_base_new()) {
+namespace {
+
+// epoll's changelist folds the enable/disable pairs evhttp makes on every request (read off while
+// a handler runs, write on for the answer...) into at most one epoll_ctl per fd and loop turn.
+// Its caveat (dup()ed fds sharing one file description) does not apply: triggerd never dups.
+event_base* newEventBase() {
+  event_config* cfg = event_config_new();
+  if (!cfg) return nullptr;
+  event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+  event_base* base = event_base_new_with_config(cfg);
+  event_config_free(cfg);
+  return base ? base : event_base_new();
+}
+
+}  // namespace
+
+EventLoop::EventLoop() : base_(newEventBase()) {
   if (!base_) std::abort();
   post_event_.reset(event_new(base_.get(), -1, 0, &EventLoop::onPosted, this));
   foreign_event_.reset(event_new(base_.get(), -1, 0, &EventLoop::onForeign, this));

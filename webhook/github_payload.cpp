@@ -158,8 +158,8 @@ Result<Delivery> parseGithubDelivery(std::string_view event, std::string_view co
 
   auto src = jsonSource(form, body);
   if (!src) return src.error();
-  if (form) src->text = src->decoded;
-  auto doc = payload::parseJson(src->text, src->field);
+  std::string buffer = form ? std::move(src->decoded) : std::string(src->text);
+  auto doc = payload::parseJson(buffer, src->field);
   if (!doc) return doc.error();
   return event == "ping" ? parsePing(*doc) : parsePush(*doc);
 }

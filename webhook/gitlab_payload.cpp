@@ -58,7 +58,8 @@ Result<Delivery> parseGitlabDelivery(std::string_view event, std::string_view co
   }
   bool tag_event = event == kTagPushHook;
 
-  auto doc = payload::parseJson(body, "body");
+  std::string buffer(body);
+  auto doc = payload::parseJson(buffer, "body");
   if (!doc) return doc.error();
   const Value& root = *doc;
 

@@ -67,14 +67,19 @@ Status readPathList(const Value& commit, const std::string& parent, const char* 
 
 }  // namespace
 
-Result<rapidjson::Document> parseJson(std::string_view text, const std::string& field) {
+Result<rapidjson::Document> parseJson(std::string& text, const std::string& field) {
   if (text.empty()) return Error::badRequest(field, field + " is empty; expected a JSON object");
+  // JSON text never holds a raw NUL; refusing it up front also keeps the in-situ parse below,
+  // which stops at a NUL, equivalent to parsing the whole buffer.
+  if (text.find('\0') != std::string::npos)
+    return Error::badRequest(field, field + " contains a NUL byte; payloads must be UTF-8 JSON");
   // One pass over the whole body checks the encoding (a fast ASCII path) instead of RapidJSON
   // validating every string character by character: the parse is the hot path's largest cost.
   if (!isValidUtf8(text))
     return Error::badRequest(field, field + " is not valid UTF-8; payloads must be UTF-8 JSON");
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  // In situ: strings stay in `text` instead of being copied into the document's pool.
+  doc.ParseInsitu<rapidjson::kParseIterativeFlag>(text.data());
   if (doc.HasParseError()) {
     return Error::badRequest(field, field + " is not valid JSON (offset " +
                                         std::to_string(doc.GetErrorOffset()) + ": " +

@@ -18,7 +18,9 @@ using Value = rapidjson::Value;
 
 // Parses untrusted JSON with RapidJSON's iterative parser, so deep nesting cannot exhaust the
 // stack, and refuses invalid UTF-8. `field` names the input in the error ("body", "payload").
-Result<rapidjson::Document> parseJson(std::string_view text, const std::string& field);
+// Parses `text` in situ: the document's strings point into it, so `text` must outlive the
+// document and is left modified.
+Result<rapidjson::Document> parseJson(std::string& text, const std::string& field);
 
 // "repository" + "id" -> "repository.id"; an empty parent yields the name alone.
 std::string joinPath(std::string_view parent, std::string_view name);

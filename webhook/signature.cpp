@@ -26,22 +26,39 @@ constexpr std::string_view kStandardVersion = "v1,";
 
 // HMAC-SHA256 over the concatenation of `parts`, streamed so a large body is never copied.
 // nullopt only when OpenSSL itself fails (out of memory); callers then refuse the delivery.
+// An HMAC-SHA256 context with the algorithm already fetched. OpenSSL 3 looks algorithms up in
+// its provider store on every fetch, which cost more than hashing a whole payload; each check
+// duplicates this template instead. Created once, kept for the process' life; dup only reads it.
+const EVP_MAC_CTX* hmacTemplate() {
+  static EVP_MAC_CTX* tmpl = [] {
+    EvpMacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+    if (!mac) return static_cast<EVP_MAC_CTX*>(nullptr);
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac.get());  // holds its own reference to `mac`
+    char digest_name[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (ctx && EVP_MAC_CTX_set_params(ctx, params) != 1) {
+      EVP_MAC_CTX_free(ctx);
+      ctx = nullptr;
+    }
+    return ctx;
+  }();
+  return tmpl;
+}
+
 std::optional<Digest> hmacSha256(std::string_view key,
                                  std::initializer_list<std::string_view> parts) {
-  EvpMacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-  if (!mac) return std::nullopt;
-  EvpMacCtxPtr ctx(EVP_MAC_CTX_new(mac.get()));
+  const EVP_MAC_CTX* tmpl = hmacTemplate();
+  if (!tmpl) return std::nullopt;
+  EvpMacCtxPtr ctx(EVP_MAC_CTX_dup(tmpl));
   if (!ctx) return std::nullopt;
-  char digest_name[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end(),
-  };
   // A null key means "reuse the previous key" to OpenSSL; an empty secret must still be a key.
   static const unsigned char kEmpty = 0;
   const auto* key_bytes =
       key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-  if (EVP_MAC_init(ctx.get(), key_bytes, key.size(), params) != 1) return std::nullopt;
+  if (EVP_MAC_init(ctx.get(), key_bytes, key.size(), nullptr) != 1) return std::nullopt;
   for (std::string_view part : parts) {
     if (part.empty()) continue;
     if (EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(part.data()),
