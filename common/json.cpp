@@ -2,7 +2,28 @@
 
 #include <rapidjson/error/en.h>
 
-namespace triggerd::json {
+namespace triggerd {
+
+const char* jsonTypeName(const rapidjson::Value& value) {
+  switch (value.GetType()) {
+    case rapidjson::kNullType:
+      return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType:
+      return "a boolean";
+    case rapidjson::kObjectType:
+      return "an object";
+    case rapidjson::kArrayType:
+      return "an array";
+    case rapidjson::kStringType:
+      return "a string";
+    case rapidjson::kNumberType:
+      return "a number";
+  }
+  return "an unknown type";
+}
+
+namespace json {
 
 Result<rapidjson::Document> parse(std::string_view text, const std::string& field) {
   rapidjson::Document doc;
@@ -63,4 +84,5 @@ std::string errorBody(const Error& e) {
   return errorBody(e.message, e.field);
 }
 
-}  // namespace triggerd::json
+}  // namespace json
+}  // namespace triggerd

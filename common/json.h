@@ -11,7 +11,12 @@
 
 #include "common/result.h"
 
-namespace triggerd::json {
+namespace triggerd {
+
+// "a string", "an object", ... for messages that say what a JSON value should have been.
+const char* jsonTypeName(const rapidjson::Value& value);
+
+namespace json {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
@@ -41,4 +46,5 @@ inline void kv(Writer& w, std::string_view k, std::string_view v) {
 std::string errorBody(const Error& e);
 std::string errorBody(std::string_view message, std::string_view field = {});
 
-}  // namespace triggerd::json
+}  // namespace json
+}  // namespace triggerd

@@ -32,25 +32,6 @@ size_t boundedEditDistance(std::string_view a, std::string_view b, size_t limit)
 
 }  // namespace
 
-const char* jsonTypeName(const rapidjson::Value& value) {
-  switch (value.GetType()) {
-    case rapidjson::kNullType:
-      return "null";
-    case rapidjson::kFalseType:
-    case rapidjson::kTrueType:
-      return "a boolean";
-    case rapidjson::kObjectType:
-      return "an object";
-    case rapidjson::kArrayType:
-      return "an array";
-    case rapidjson::kStringType:
-      return "a string";
-    case rapidjson::kNumberType:
-      return "a number";
-  }
-  return "an unknown type";
-}
-
 std::string_view closestName(std::string_view name, std::span<const std::string_view> allowed) {
   // Names are short identifiers; anything long is not a typo of one of them.
   if (name.empty() || name.size() > 64) return {};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/encoding.h"
+#include "common/json.h"
 
 #include <span>
 #include <string>
@@ -13,9 +14,6 @@
 #include "common/result.h"
 
 namespace triggerd {
-
-// "a string", "an array", ... for messages such as "must be a string, got a number".
-const char* jsonTypeName(const rapidjson::Value& value);
 
 // The allowed name `name` was most likely meant to be (same letters in another case, at most
 // two edits away, or a prefix of at least 3 letters), or empty when none is close. Feeds

@@ -11,31 +11,12 @@ namespace {
 
 constexpr size_t kMaxRefLength = 1024;
 
-const char* typeName(const Value& v) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType:
-      return "null";
-    case rapidjson::kFalseType:
-    case rapidjson::kTrueType:
-      return "a boolean";
-    case rapidjson::kObjectType:
-      return "an object";
-    case rapidjson::kArrayType:
-      return "an array";
-    case rapidjson::kStringType:
-      return "a string";
-    case rapidjson::kNumberType:
-      return "a number";
-  }
-  return "of an unknown type";
-}
-
 Error missing(const std::string& path, const char* what) {
   return Error::badRequest(path, path + " is missing; expected " + what);
 }
 
 Error wrongType(const std::string& path, const char* what, const Value& got) {
-  return Error::badRequest(path, path + " must be " + what + ", not " + typeName(got));
+  return Error::badRequest(path, path + " must be " + what + ", not " + jsonTypeName(got));
 }
 
 std::string_view stringOf(const Value& v) {
@@ -86,7 +67,7 @@ Result<rapidjson::Document> parseJson(std::string& text, const std::string& fiel
                                         rapidjson::GetParseError_En(doc.GetParseError()) + ")");
   }
   if (!doc.IsObject()) {
-    return Error::badRequest(field, field + " must be a JSON object, not " + typeName(doc));
+    return Error::badRequest(field, field + " must be a JSON object, not " + jsonTypeName(doc));
   }
   return doc;
 }
