@@ -1,5 +1,7 @@
 #include "http/responses.h"
 
+#include <event2/http.h>
+
 namespace triggerd {
 
 std::string_view httpReasonPhrase(int status) {
@@ -115,6 +117,30 @@ std::string closingJsonResponse(int status, std::string_view json_body,
   out += "Connection: close\r\n\r\n";
   out += json_body;
   return out;
+}
+
+const char* httpMethodName(evhttp_cmd_type type) {
+  switch (type) {
+    case EVHTTP_REQ_GET:
+      return "GET";
+    case EVHTTP_REQ_POST:
+      return "POST";
+    case EVHTTP_REQ_HEAD:
+      return "HEAD";
+    case EVHTTP_REQ_PUT:
+      return "PUT";
+    case EVHTTP_REQ_DELETE:
+      return "DELETE";
+    case EVHTTP_REQ_OPTIONS:
+      return "OPTIONS";
+    case EVHTTP_REQ_TRACE:
+      return "TRACE";
+    case EVHTTP_REQ_CONNECT:
+      return "CONNECT";
+    case EVHTTP_REQ_PATCH:
+      return "PATCH";
+  }
+  return "UNKNOWN";
 }
 
 }  // namespace triggerd

@@ -77,30 +77,6 @@ ev_ssize_t toSsize(size_t n) {
   return n > static_cast<size_t>(INT64_MAX) ? -1 : static_cast<ev_ssize_t>(n);
 }
 
-const char* methodName(evhttp_cmd_type type) {
-  switch (type) {
-    case EVHTTP_REQ_GET:
-      return "GET";
-    case EVHTTP_REQ_POST:
-      return "POST";
-    case EVHTTP_REQ_HEAD:
-      return "HEAD";
-    case EVHTTP_REQ_PUT:
-      return "PUT";
-    case EVHTTP_REQ_DELETE:
-      return "DELETE";
-    case EVHTTP_REQ_OPTIONS:
-      return "OPTIONS";
-    case EVHTTP_REQ_TRACE:
-      return "TRACE";
-    case EVHTTP_REQ_CONNECT:
-      return "CONNECT";
-    case EVHTTP_REQ_PATCH:
-      return "PATCH";
-  }
-  return "UNKNOWN";
-}
-
 std::string errnoText(const std::string& what) {
   return what + ": " + std::strerror(errno);
 }
@@ -733,7 +709,7 @@ void HttpServer::dispatch(evhttp_request* req) {
   c.peer_ = conn ? conn->peer : "unknown";
   c.arrival_ = conn ? conn->request_start : now;
   c.received_at_ = clock_.now();
-  c.method_ = methodName(evhttp_request_get_command(req));
+  c.method_ = httpMethodName(evhttp_request_get_command(req));
   try {
     c.id_ = newUlid(rng_, clock_.unixMillis());
     const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);

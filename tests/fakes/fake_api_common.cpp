@@ -134,4 +134,18 @@ std::string jsonEscape(std::string_view s) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+FakeHttpServer::Handler serveApi(std::function<FakeApiResponse(const FakeApiRequest&)> handle) {
+  return [handle = std::move(handle)](const FakeRequest& request) {
+    FakeApiRequest r{request.method,
+                     request.query.empty() ? request.path : request.path + "?" + request.query,
+                     request.headers, request.body};
+    FakeApiResponse answer = handle(r);
+    FakeResponse out;
+    out.status = answer.status;
+    out.headers = std::move(answer.headers);
+    out.body = std::move(answer.body);
+    return out;
+  };
+}
+
 }  // namespace triggerd::testing

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "http/client.h"
+#include "tests/support/tls_server.h"
 
 namespace triggerd::testing {
 
@@ -33,6 +35,8 @@ struct FakeApiResponse {
 };
 
 FakeApiResponse jsonAnswer(int status, std::string body);
+// A FakeHttpServer handler that routes every request through `handle` (the fakes' routing).
+FakeHttpServer::Handler serveApi(std::function<FakeApiResponse(const FakeApiRequest&)> handle);
 FakeApiResponse htmlAnswer(int status, std::string title);
 
 // Splits a raw path into percent-decoded segments ("/a/b%2Fc" → {"a", "b/c"}); nullopt on a

@@ -75,18 +75,7 @@ FakeGitHub::FakeGitHub(Options options) : options_(std::move(options)) {
   FakeHttpServer::Options server_options;
   server_options.tls = options_.tls;
   server_ = std::make_unique<FakeHttpServer>(
-      [this](const FakeRequest& request) {
-        FakeApiRequest r{request.method,
-                         request.query.empty() ? request.path : request.path + "?" + request.query,
-                         request.headers, request.body};
-        FakeApiResponse answer = handle(r);
-        FakeResponse out;
-        out.status = answer.status;
-        out.headers = std::move(answer.headers);
-        out.body = std::move(answer.body);
-        return out;
-      },
-      server_options);
+      serveApi([this](const FakeApiRequest& r) { return handle(r); }), server_options);
   std::lock_guard lock(mu_);  // the handler reads these under mu_ on the server thread
   port_ = server_->port();
   ca_pem_ = server_->caPem();

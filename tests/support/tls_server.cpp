@@ -1,5 +1,7 @@
 #include "tests/support/tls_server.h"
 
+#include "http/responses.h"
+
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -106,30 +108,6 @@ std::string toPem(X509* cert) {
   return std::string(data, static_cast<size_t>(len));
 }
 
-const char* methodName(evhttp_cmd_type cmd) {
-  switch (cmd) {
-    case EVHTTP_REQ_GET:
-      return "GET";
-    case EVHTTP_REQ_POST:
-      return "POST";
-    case EVHTTP_REQ_HEAD:
-      return "HEAD";
-    case EVHTTP_REQ_PUT:
-      return "PUT";
-    case EVHTTP_REQ_DELETE:
-      return "DELETE";
-    case EVHTTP_REQ_OPTIONS:
-      return "OPTIONS";
-    case EVHTTP_REQ_TRACE:
-      return "TRACE";
-    case EVHTTP_REQ_CONNECT:
-      return "CONNECT";
-    case EVHTTP_REQ_PATCH:
-      return "PATCH";
-  }
-  return "?";
-}
-
 }  // namespace
 
 std::string FakeRequest::header(const std::string& name) const {
@@ -202,7 +180,7 @@ struct FakeHttpServer::State {
   static void onRequest(evhttp_request* req, void* arg) {
     auto* self = static_cast<State*>(arg);
     FakeRequest record;
-    record.method = methodName(evhttp_request_get_command(req));
+    record.method = httpMethodName(evhttp_request_get_command(req));
     const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);
     if (const char* path = evhttp_uri_get_path(uri)) record.path = path;
     if (const char* query = evhttp_uri_get_query(uri)) record.query = query;
