@@ -21,7 +21,7 @@ function(triggerd_apply_warnings target)
   endif()
 endfunction()
 
-# Sanitizers must also reach the link of every binary that links triggerd_core.
+# Sanitizers must also reach the link of every binary, including what links only libraries.
 if(TRIGGERD_SANITIZE)
   string(REPLACE ";" "," _san "${TRIGGERD_SANITIZE}")
   add_link_options(-fsanitize=${_san})

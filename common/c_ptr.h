@@ -1,11 +1,8 @@
-// unique_ptr aliases for the C handles triggerd owns, each next to its free function.
-// Never wrap redisAsyncContext: hiredis frees it itself after the disconnect callback.
+// unique_ptr aliases for the C handles triggerd owns, each next to its free function. The
+// libevent and libcurl aliases live beside their users (loop/libevent_ptr.h, http/curl_ptr.h)
+// so that pure folders never see those libraries.
 #pragma once
 
-#include <curl/curl.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/listener.h>
 #include <openssl/evp.h>
 
 #include <memory>
@@ -20,22 +17,6 @@ struct CDeleter {
 };
 template <typename T, void (*Free)(T*)>
 using CPtr = std::unique_ptr<T, CDeleter<T, Free>>;
-
-using EventBasePtr = CPtr<event_base, event_base_free>;
-using EventPtr = CPtr<event, event_free>;
-using EvhttpPtr = CPtr<evhttp, evhttp_free>;
-using EvconnListenerPtr = CPtr<evconnlistener, evconnlistener_free>;
-using EvhttpUriPtr = CPtr<evhttp_uri, evhttp_uri_free>;
-
-inline void curlMultiFree(CURLM* m) {
-  curl_multi_cleanup(m);
-}
-inline void curlSlistFree(curl_slist* l) {
-  curl_slist_free_all(l);
-}
-using CurlMultiPtr = CPtr<CURLM, curlMultiFree>;
-using CurlEasyPtr = CPtr<CURL, curl_easy_cleanup>;
-using CurlSlistPtr = CPtr<curl_slist, curlSlistFree>;
 
 using EvpCipherCtxPtr = CPtr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
 using EvpMdCtxPtr = CPtr<EVP_MD_CTX, EVP_MD_CTX_free>;

@@ -1,7 +1,5 @@
 #include "common/log.h"
 
-#include <event2/event.h>
-
 #include <atomic>
 #include <cstdarg>
 #include <cstdio>
@@ -23,14 +21,6 @@ const char* levelName(Level l) {
       return "error";
   }
   return "info";
-}
-
-void libeventLog(int severity, const char* msg) noexcept {
-  Level l = severity >= EVENT_LOG_ERR    ? Level::kError
-            : severity >= EVENT_LOG_WARN ? Level::kWarn
-            : severity >= EVENT_LOG_MSG  ? Level::kInfo
-                                         : Level::kDebug;
-  if (enabled(l)) write(l, "libevent", "%s", logValue(msg, 300).c_str());
 }
 
 }  // namespace
@@ -89,10 +79,6 @@ std::string logValue(std::string_view raw, size_t max_len) {
     }
   }
   return out;
-}
-
-void installLibeventLogCallback() {
-  event_set_log_callback(libeventLog);
 }
 
 }  // namespace triggerd::log

@@ -23,9 +23,6 @@ void write(Level level, const char* component, const char* fmt, ...)
 // A printable, clipped copy of untrusted input, safe to put in a log line.
 std::string logValue(std::string_view raw, size_t max_len = 120);
 
-// Route libevent's own diagnostics into this logger.
-void installLibeventLogCallback();
-
 }  // namespace triggerd::log
 
 // The level is checked before the arguments are evaluated, so a suppressed line costs nothing

@@ -8,10 +8,10 @@
 #include <utility>
 
 #include "common/result.h"
-#include "credentials/keyring.h"
 #include "credentials/source_store.h"
-#include "queue/keys.h"
-#include "queue/redis_client.h"
+#include "crypto/keyring.h"
+#include "redis/keys.h"
+#include "redis/redis_client.h"
 #include "triggers/trigger_store.h"
 
 namespace triggerd {

@@ -8,10 +8,10 @@
 
 #include "common/random.h"
 #include "common/result.h"
-#include "credentials/keyring.h"
 #include "credentials/source.h"
-#include "queue/keys.h"
-#include "queue/redis_client.h"
+#include "crypto/keyring.h"
+#include "redis/keys.h"
+#include "redis/redis_client.h"
 
 namespace triggerd {
 

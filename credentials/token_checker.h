@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "common/event_loop.h"
 #include "common/metrics.h"
 #include "credentials/source_store.h"
 #include "http/client.h"
+#include "loop/event_loop.h"
 #include "providers/provider_settings.h"
 
 namespace triggerd {

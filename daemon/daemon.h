@@ -7,20 +7,20 @@
 #include <string>
 
 #include "common/clock.h"
-#include "common/event_loop.h"
 #include "common/metrics.h"
 #include "common/random.h"
 #include "config/config.h"
-#include "credentials/keyring.h"
 #include "credentials/resealer.h"
 #include "credentials/source_store.h"
 #include "credentials/token_checker.h"
+#include "crypto/keyring.h"
 #include "daemon/systemd_notify.h"
 #include "handlers/routes.h"
 #include "http/curl_multi_client.h"
 #include "http/server.h"
-#include "queue/hiredis_client.h"
+#include "loop/event_loop.h"
 #include "queue/job_queue.h"
+#include "redis/hiredis_client.h"
 
 namespace triggerd {
 

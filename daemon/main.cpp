@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "daemon/daemon.h"
+#include "loop/libevent_log.h"
 
 int main(int argc, char** argv) {
   using namespace triggerd;

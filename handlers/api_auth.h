@@ -8,8 +8,8 @@
 
 #include "common/random.h"
 #include "common/result.h"
-#include "queue/keys.h"
-#include "queue/redis_client.h"
+#include "redis/keys.h"
+#include "redis/redis_client.h"
 
 namespace triggerd {
 

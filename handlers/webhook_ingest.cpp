@@ -48,10 +48,6 @@ bool sameRepository(const Trigger& t, const RepositoryInfo& r) {
 
 }  // namespace
 
-const char* providerName(Provider p) {
-  return p == Provider::kGithub ? "github" : "gitlab";
-}
-
 bool looksLikeTriggerId(std::string_view id) {
   if (id.size() != 26) return false;
   for (char c : id) {

@@ -14,13 +14,11 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "common/random.h"
+#include "model/provider.h"
 #include "queue/job_queue.h"
 #include "triggers/trigger_store.h"
 
 namespace triggerd {
-
-enum class Provider { kGithub, kGitlab };
-const char* providerName(Provider p);
 
 struct WebhookDelivery {
   Provider provider = Provider::kGithub;

@@ -10,11 +10,11 @@
 #include <string>
 #include <unordered_map>
 
-#include "common/c_ptr.h"
-#include "common/event_loop.h"
 #include "common/metrics.h"
 #include "http/address_guard.h"
 #include "http/client.h"
+#include "http/curl_ptr.h"
+#include "loop/event_loop.h"
 
 namespace triggerd {
 

@@ -55,18 +55,17 @@
 #include <utility>
 #include <vector>
 
-#include "common/c_ptr.h"
-#include "common/event_loop.h"
 #include "common/result.h"
 #include "http/responses.h"
 #include "http/router.h"
+#include "loop/event_loop.h"
+#include "loop/libevent_ptr.h"
 
 namespace triggerd {
 
 class HttpServer;
 struct HttpConnection;
 
-using EvbufferPtr = CPtr<evbuffer, evbuffer_free>;
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 class RequestContext final : public DeferredDeletable,

@@ -35,14 +35,14 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/c_ptr.h"
 #include "common/clock.h"
-#include "common/event_loop.h"
 #include "common/metrics.h"
 #include "common/random.h"
 #include "common/result.h"
 #include "http/request_context.h"
 #include "http/router.h"
+#include "loop/event_loop.h"
+#include "loop/libevent_ptr.h"
 
 struct bufferevent;
 struct evbuffer_cb_info;

@@ -9,8 +9,8 @@
 
 #include "common/result.h"
 #include "queue/job.h"
-#include "queue/keys.h"
-#include "queue/redis_client.h"
+#include "redis/keys.h"
+#include "redis/redis_client.h"
 
 namespace triggerd {
 

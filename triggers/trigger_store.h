@@ -9,9 +9,9 @@
 
 #include "common/random.h"
 #include "common/result.h"
-#include "credentials/keyring.h"
-#include "queue/keys.h"
-#include "queue/redis_client.h"
+#include "crypto/keyring.h"
+#include "redis/keys.h"
+#include "redis/redis_client.h"
 #include "triggers/trigger.h"
 
 namespace triggerd {

@@ -5,7 +5,7 @@
 
 #include <stdexcept>
 
-#include "queue/hiredis_client.h"
+#include "redis/hiredis_client.h"
 
 namespace triggerd::testing {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "queue/redis_client.h"
+#include "redis/redis_client.h"
 #include "tests/support/subprocess.h"
 
 struct redisContext;

@@ -26,8 +26,8 @@
 #include <list>
 #include <stdexcept>
 
-#include "common/c_ptr.h"
 #include "common/encoding.h"
+#include "loop/libevent_ptr.h"
 
 namespace triggerd::testing {
 namespace {
@@ -36,7 +36,6 @@ using EvpPkeyPtr = CPtr<EVP_PKEY, EVP_PKEY_free>;
 using X509Ptr = CPtr<X509, X509_free>;
 using SslCtxPtr = CPtr<SSL_CTX, SSL_CTX_free>;
 using BioPtr = CPtr<BIO, BIO_free_all>;
-using EvbufferPtr = CPtr<evbuffer, evbuffer_free>;
 
 [[noreturn]] void fail(const std::string& what) {
   char detail[256] = {};

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/event_loop.h"
-#include "queue/hiredis_client.h"
+#include "loop/event_loop.h"
+#include "redis/hiredis_client.h"
 #include "tests/support/redis_server.h"
 #include "webhook/signature.h"
 

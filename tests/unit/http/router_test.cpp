@@ -3,9 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include "common/event_loop.h"
 #include "http/request_context.h"
 #include "http/responses.h"
+#include "loop/event_loop.h"
 
 namespace triggerd {
 namespace {

@@ -7,9 +7,9 @@
 #include <optional>
 #include <utility>
 
-#include "common/event_loop.h"
 #include "common/result.h"
 #include "http/curl_multi_client.h"
+#include "loop/event_loop.h"
 #include "providers/provider_http.h"
 
 namespace triggerd::testing {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "queue/hiredis_client.h"
+#include "redis/hiredis_client.h"
+#include "tests/support/loop_runner.h"
 #include "tests/support/redis_server.h"
-#include "tests/unit/queue/loop_helpers.h"
 
 namespace triggerd {
 namespace {

@@ -1,4 +1,4 @@
-#include "credentials/aead.h"
+#include "crypto/aead.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

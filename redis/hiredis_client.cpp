@@ -1,4 +1,4 @@
-#include "queue/hiredis_client.h"
+#include "redis/hiredis_client.h"
 
 #include <arpa/inet.h>
 #include <hiredis/adapters/libevent.h>

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "common/c_ptr.h"
+#include "loop/libevent_ptr.h"
 
 namespace triggerd {
 

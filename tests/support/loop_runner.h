@@ -6,7 +6,7 @@
 #include <chrono>
 #include <functional>
 
-#include "common/event_loop.h"
+#include "loop/event_loop.h"
 
 namespace triggerd::testing {
 

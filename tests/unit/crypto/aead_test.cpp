@@ -1,4 +1,4 @@
-#include "credentials/aead.h"
+#include "crypto/aead.h"
 
 #include <gtest/gtest.h>
 

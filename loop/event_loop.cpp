@@ -1,4 +1,4 @@
-#include "common/event_loop.h"
+#include "loop/event_loop.h"
 
 #include <cstdlib>
 

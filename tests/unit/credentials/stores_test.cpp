@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "common/random.h"
-#include "credentials/keyring.h"
 #include "credentials/source_store.h"
+#include "crypto/keyring.h"
 #include "tests/support/redis_server.h"
 #include "triggers/trigger_store.h"
 

@@ -1,4 +1,4 @@
-#include "credentials/keyring.h"
+#include "crypto/keyring.h"
 
 #include <openssl/crypto.h>
 

@@ -23,9 +23,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/event_loop.h"
 #include "common/result.h"
-#include "queue/redis_client.h"
+#include "loop/event_loop.h"
+#include "redis/redis_client.h"
 
 struct redisAsyncContext;
 struct redisReply;

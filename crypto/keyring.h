@@ -9,7 +9,7 @@
 
 #include "common/random.h"
 #include "common/result.h"
-#include "credentials/aead.h"
+#include "crypto/aead.h"
 
 namespace triggerd {
 

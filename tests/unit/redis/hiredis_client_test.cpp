@@ -1,4 +1,4 @@
-#include "queue/hiredis_client.h"
+#include "redis/hiredis_client.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/loop_runner.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/subprocess.h"
-#include "tests/unit/queue/loop_helpers.h"
 
 namespace triggerd {
 namespace {
