@@ -1,92 +1,90 @@
 #include "credentials/resealer.h"
 
 #include <memory>
-#include <vector>
+#include <utility>
 
 #include "common/log.h"
 
 namespace triggerd {
-namespace {
 
-// Replaces KEYS[1] only if it still holds ARGV[1].
-constexpr const char* kCompareAndSet =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) "
-    "return 1 end return 0";
-
-struct Pass {
-  std::vector<std::pair<bool, std::string>> keys;  // (is a source, Redis key) still to visit
+// One sweep: the records still to visit, and what happened to the ones visited.
+struct Resealer::Pass {
+  std::vector<std::pair<bool, std::string>> keys;  // (is a source, Redis key)
   size_t next = 0;
-  int rewritten = 0;
-  std::function<void(Result<std::pair<int, std::string>>)> done;
+  ResealOutcome outcome;
+  std::function<void(Result<ResealOutcome>)> done;
 };
 
-}  // namespace
+Resealer::Resealer(SourceStore& sources, TriggerStore& triggers)
+    : sources_(sources), triggers_(triggers) {}
 
-Resealer::Resealer(RedisClient& redis, Keys keys, const Keyring& keyring, SourceStore& sources,
-                   TriggerStore& triggers)
-    : redis_(redis),
-      keys_(std::move(keys)),
-      keyring_(keyring),
-      sources_(sources),
-      triggers_(triggers) {}
-
-void Resealer::run(std::function<void(Result<std::pair<int, std::string>>)> done) {
+void Resealer::run(std::function<void(Result<ResealOutcome>)> done) {
   auto pass = std::make_shared<Pass>();
   pass->done = std::move(done);
-  redis_.command({"SMEMBERS", keys_.allSources()}, [this, pass](Result<RedisValue> sources) {
+  pass->outcome.key_id = sources_.records().keyring().primary().keyId();
+  sources_.all([this, pass](Result<std::vector<std::pair<std::string, Provider>>> sources) {
     if (!sources.ok()) return pass->done(sources.error());
-    for (const auto& e : sources->elements) {
-      auto colon = e.str.rfind(':');
-      if (colon != std::string::npos)
-        pass->keys.emplace_back(true,
-                                keys_.source(e.str.substr(0, colon), e.str.substr(colon + 1)));
-    }
-    redis_.command({"SMEMBERS", keys_.allTriggers()}, [this, pass](Result<RedisValue> triggers) {
-      if (!triggers.ok()) return pass->done(triggers.error());
-      for (const auto& e : triggers->elements) pass->keys.emplace_back(false, keys_.trigger(e.str));
-      // Visit one record at a time. The step function holds itself only weakly (no cycle);
-      // the pending Redis callback holds the strong reference while a step is in flight.
-      auto step = std::make_shared<std::function<void()>>();
-      std::weak_ptr<std::function<void()>> weak_step = step;
-      *step = [this, pass, weak_step] {
-        auto self = weak_step.lock();  // alive while a caller holds it
-        if (pass->next >= pass->keys.size()) {
-          TLOG_INFO("keys", "resealed=%d key_id=%s reseal finished", pass->rewritten,
-                    keyring_.primary().keyId().c_str());
-          return pass->done(std::make_pair(pass->rewritten, keyring_.primary().keyId()));
-        }
-        auto [is_source, key] = pass->keys[pass->next++];
-        redis_.command({"GET", key}, [this, pass, self, is_source, key](Result<RedisValue> r) {
-          if (!r.ok()) return pass->done(r.error());
-          if (r->isNil() || !r->isString()) return (*self)();
-          std::string resealed;
-          if (is_source) {
-            auto s = sources_.decode(r->str);
-            if (!s.ok()) {
-              TLOG_ERROR("keys", "key=%s reason=%s cannot reseal", key.c_str(),
-                         s.error().message.c_str());
-              return (*self)();
-            }
-            resealed = sources_.encode(*s);
-          } else {
-            auto t = triggers_.decode(r->str);
-            if (!t.ok()) {
-              TLOG_ERROR("keys", "key=%s reason=%s cannot reseal", key.c_str(),
-                         t.error().message.c_str());
-              return (*self)();
-            }
-            resealed = triggers_.encode(*t);
-          }
-          redis_.command({"EVAL", kCompareAndSet, "1", key, r->str, resealed},
-                         [pass, self](Result<RedisValue> set) {
-                           if (set.ok() && set->integer == 1) ++pass->rewritten;
-                           (*self)();
-                         });
-        });
-      };
-      (*step)();
+    for (const auto& [user, provider] : *sources)
+      pass->keys.emplace_back(true, sources_.keys().source(user, provider));
+    triggers_.allIds([this, pass](Result<std::vector<std::string>> ids) {
+      if (!ids.ok()) return pass->done(ids.error());
+      for (const auto& id : *ids) pass->keys.emplace_back(false, triggers_.keys().trigger(id));
+      visitNext(pass);
     });
   });
+}
+
+// Visits records one at a time; each Redis callback holds the pass until the next step.
+void Resealer::visitNext(const std::shared_ptr<Pass>& pass) {
+  if (pass->next >= pass->keys.size()) {
+    const auto& o = pass->outcome;
+    if (o.left_behind.empty()) {
+      TLOG_INFO("keys", "resealed=%d current=%d key_id=%s reseal finished", o.resealed, o.current,
+                o.key_id.c_str());
+    } else {
+      TLOG_ERROR("keys",
+                 "resealed=%d current=%d left_behind=%zu key_id=%s reseal finished with records "
+                 "that cannot be opened: keep the keys that sealed them",
+                 o.resealed, o.current, o.left_behind.size(), o.key_id.c_str());
+    }
+    return pass->done(pass->outcome);
+  }
+  auto [is_source, key] = pass->keys[pass->next++];
+  sources_.records().get(key, [this, pass, is_source, key](Result<std::optional<std::string>> r) {
+    if (!r.ok()) return pass->done(r.error());
+    if (!r->has_value()) return visitNext(pass);  // deleted since the sweep started
+    reseal(pass, key, is_source, std::move(**r));
+  });
+}
+
+void Resealer::reseal(const std::shared_ptr<Pass>& pass, const std::string& key, bool is_source,
+                      std::string stored) {
+  bool stale = is_source ? sources_.needsReseal(stored) : triggers_.needsReseal(stored);
+  Result<std::string> resealed = Error::internal("");
+  if (is_source) {
+    auto s = sources_.decode(stored);
+    resealed = s.ok() ? Result<std::string>(sources_.encode(*s)) : Result<std::string>(s.error());
+  } else {
+    auto t = triggers_.decode(stored);
+    resealed = t.ok() ? Result<std::string>(triggers_.encode(*t)) : Result<std::string>(t.error());
+  }
+  if (!resealed.ok()) {
+    TLOG_ERROR("keys", "key=%s reason=%s cannot reseal", key.c_str(),
+               resealed.error().message.c_str());
+    pass->outcome.left_behind.push_back(key);
+    return visitNext(pass);
+  }
+  if (!stale) {
+    ++pass->outcome.current;
+    return visitNext(pass);
+  }
+  sources_.records().compareAndSet(key, std::move(stored), std::move(resealed).value(),
+                                   [this, pass](Result<bool> set) {
+                                     if (!set.ok()) return pass->done(set.error());
+                                     // A concurrent writer sealed it with the primary already.
+                                     if (*set) ++pass->outcome.resealed;
+                                     visitNext(pass);
+                                   });
 }
 
 }  // namespace triggerd

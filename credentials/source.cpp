@@ -32,7 +32,7 @@ void writeSourcePublic(json::Writer& w, const Source& s, int64_t now, int64_t wa
     return formatRfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(t)));
   };
   w.StartObject();
-  json::kv(w, "provider", s.provider);
+  json::kv(w, "provider", providerName(s.provider));
   json::kv(w, "api_url", s.api_url);
   json::kv(w, "login", s.login);
   json::kv(w, "account_id", s.account_id);

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "common/json.h"
+#include "model/provider.h"
+#include "providers/provider_client.h"
 
 namespace triggerd {
 
@@ -20,8 +22,8 @@ const char* sourceStateName(SourceState s);
 
 struct Source {
   std::string user;
-  std::string provider;  // github | gitlab
-  std::string api_url;   // GitHub API base (api.github.com or GHES /api/v3); GitLab server root
+  Provider provider = Provider::kGithub;
+  std::string api_url;  // GitHub API base (api.github.com or GHES /api/v3); GitLab server root
   std::string login;
   std::string account_id;
   std::string token;  // in memory only; sealed at rest, bound to "source:{user}:{provider}"
@@ -34,6 +36,7 @@ struct Source {
   std::string revoked_reason;  // why, for the API and logs
 
   SourceState state(int64_t now, int64_t warning_seconds) const;
+  ProviderEndpoint endpoint() const { return ProviderEndpoint{provider, api_url, ca_pem}; }
 };
 
 // The API view of a source: never the token or the CA.

@@ -1,8 +1,7 @@
 #include "credentials/token_checker.h"
 
 #include "common/log.h"
-#include "providers/github_api.h"
-#include "providers/gitlab_api.h"
+#include "providers/provider_client.h"
 #include "providers/scopes.h"
 
 namespace triggerd {
@@ -31,7 +30,7 @@ void TokenChecker::runOnce(std::function<void(TokenCheckSummary)> done) {
   running_ = true;
   summary_ = {};
   std::weak_ptr<bool> alive = alive_;
-  sources_.all([this, alive](Result<std::vector<std::pair<std::string, std::string>>> r) {
+  sources_.all([this, alive](Result<std::vector<std::pair<std::string, Provider>>> r) {
     if (alive.expired()) return;
     if (!r.ok()) {
       TLOG_WARN("tokens", "reason=%s token check skipped", r.error().message.c_str());
@@ -58,63 +57,45 @@ void TokenChecker::next() {
 }
 
 void TokenChecker::checkOne(Source s) {
+  std::shared_ptr<ProviderClient> client =
+      makeProviderClient(s.endpoint(), http_, options_.client, clock_);
   std::weak_ptr<bool> alive = alive_;
-  auto finished = [this, alive](Source updated, bool reachable) {
-    if (alive.expired()) return;
-    record(std::move(updated), reachable);
-  };
-  if (s.provider == "github") {
-    // The OAuth base is not used by a token check.
-    GitHubApi api(http_, options_.client.github(s.api_url, "", clock_));
-    auto call = api.getUser(s.token, [s, finished, this](Result<GitHubUser> who) mutable {
-      if (!who.ok()) {
-        bool refused = who.error().status == 422;  // GitHub rejected the token (401)
-        if (refused) {
-          s.revoked = true;
-          s.revoked_reason = "GitHub refuses the token: " + who.error().message;
+  auto call =
+      client->inspectToken(s.token, [this, alive, client, s](Result<AccountCheck> check) mutable {
+        if (alive.expired()) return;
+        if (!check.ok()) {
+          // Only a refusal of the token itself changes its state; anything else (the provider is
+          // down, rate limited, unreachable) leaves it as it was.
+          bool refused = check.error().is(Error::Kind::kCredentialsRejected);
+          if (refused) {
+            s.revoked = true;
+            s.revoked_reason = std::string(providerTitle(s.provider)) +
+                               " refuses the token: " + check.error().message;
+          }
+          return record(std::move(s), refused);
         }
-        return finished(std::move(s), refused);
-      }
-      if (who->scopes_reported) s.scopes = who->token.scopes;
-      if (who->token.expires_at) s.expires_at = who->token.expires_at;
-      auto missing = missingGithubScopes(s.scopes, options_.github_scopes);
-      s.revoked = who->scopes_reported && !missing.empty();
-      s.revoked_reason = s.revoked ? "the token lost the " + joinScopes(missing) + " scope" : "";
-      finished(std::move(s), true);
-    });
-    if (!call.ok()) finished(std::move(s), false);
-    return;
-  }
-  GitLabApi api(http_, options_.client.gitlab(s.api_url, s.ca_pem, clock_));
-  auto call = api.tokenSelf(s.token, [s, finished](Result<TokenInfo> info) mutable {
-    if (!info.ok()) {
-      bool refused = info.error().status == 422;  // 401: expired or revoked
-      if (refused) {
-        s.revoked = true;
-        s.revoked_reason = "GitLab refuses the token: " + info.error().message;
-      }
-      return finished(std::move(s), refused);
-    }
-    s.scopes = info->scopes;
-    s.expires_at = info->expires_at;
-    auto missing = missingGitlabScopes(s.scopes, {"api"});
-    s.revoked = info->revoked || !info->active || !missing.empty();
-    s.revoked_reason = info->revoked      ? "the token was revoked"
-                       : !info->active    ? "the token is no longer active"
-                       : !missing.empty() ? "the token lost the api scope"
-                                          : "";
-    finished(std::move(s), true);
-  });
-  if (!call.ok()) finished(std::move(s), false);
+        if (check->scopes_reported) s.scopes = check->token.scopes;
+        s.expires_at = check->token.expires_at;
+        auto missing = client->missingScopes(*check);
+        s.revoked = check->token.revoked || !check->token.active || !missing.empty();
+        s.revoked_reason = check->token.revoked   ? "the token was revoked"
+                           : !check->token.active ? "the token is no longer active"
+                           : !missing.empty()
+                               ? "the token lost the " + joinScopes(missing) + " scope"
+                               : "";
+        record(std::move(s), true);
+      });
+  if (!call.ok()) record(std::move(s), false);
 }
 
 void TokenChecker::record(Source s, bool reachable) {
   int64_t now = clock_.unixSeconds();
+  const char* provider = providerName(s.provider);
   ++summary_.checked;
   if (!reachable) {
     ++summary_.unreachable;
     TLOG_WARN("tokens", "user=%s provider=%s provider unreachable; state unchanged", s.user.c_str(),
-              s.provider.c_str());
+              provider);
   } else {
     s.checked_at = now;
   }
@@ -126,31 +107,47 @@ void TokenChecker::record(Source s, bool reachable) {
     case SourceState::kExpiring:
       ++summary_.expiring;
       TLOG_WARN("tokens", "user=%s provider=%s login=%s expires_in_h=%lld token expiring soon",
-                s.user.c_str(), s.provider.c_str(), s.login.c_str(),
+                s.user.c_str(), provider, s.login.c_str(),
                 static_cast<long long>((*s.expires_at - now) / 3600));
       break;
     case SourceState::kExpired:
       ++summary_.expired;
-      TLOG_WARN("tokens", "user=%s provider=%s login=%s token expired", s.user.c_str(),
-                s.provider.c_str(), s.login.c_str());
+      TLOG_WARN("tokens", "user=%s provider=%s login=%s token expired", s.user.c_str(), provider,
+                s.login.c_str());
       break;
     case SourceState::kRevoked:
       ++summary_.revoked;
       TLOG_WARN("tokens", "user=%s provider=%s login=%s reason=%s token revoked", s.user.c_str(),
-                s.provider.c_str(), s.login.c_str(), s.revoked_reason.c_str());
+                provider, s.login.c_str(), s.revoked_reason.c_str());
       break;
   }
   metrics_.inc(
       "triggerd_token_checks_total",
-      {{"provider", s.provider}, {"state", reachable ? sourceStateName(st) : "unreachable"}});
+      {{"provider", provider}, {"state", reachable ? sourceStateName(st) : "unreachable"}});
   if (!reachable) return next();
   std::weak_ptr<bool> alive = alive_;
-  sources_.put(s, [this, alive](Status put) {
-    if (alive.expired()) return;
-    if (!put.ok() && put.error().status != 404)
-      TLOG_WARN("tokens", "reason=%s could not record token state", put.error().message.c_str());
-    next();
-  });
+  // Only the check's fields change, and only if the binding still holds the token checked: an
+  // unbind and rebind during the check must not be overwritten.
+  sources_.update(
+      s.user, s.provider,
+      [checked = s](Source& current) -> Status {
+        if (current.token != checked.token)
+          return Error::conflict("token", "the source was bound again during the check");
+        current.scopes = checked.scopes;
+        current.expires_at = checked.expires_at;
+        current.checked_at = checked.checked_at;
+        current.revoked = checked.revoked;
+        current.revoked_reason = checked.revoked_reason;
+        return okStatus();
+      },
+      [this, alive](Result<Source> stored) {
+        if (alive.expired()) return;
+        if (!stored.ok() && !stored.error().is(Error::Kind::kNotFound) &&
+            !stored.error().is(Error::Kind::kConflict))
+          TLOG_WARN("tokens", "reason=%s could not record token state",
+                    stored.error().message.c_str());
+        next();
+      });
 }
 
 void TokenChecker::finish() {

@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,7 @@ namespace triggerd {
 struct TokenCheckOptions {
   std::chrono::seconds interval{3600};
   std::chrono::seconds expiry_warning{7 * 86400};
-  std::vector<std::string> github_scopes{"repo"};
-  ProviderClientSettings client;
+  ProviderClientSettings client;  // carries the scopes GitHub tokens must hold
 };
 
 struct TokenCheckSummary {
@@ -48,6 +48,8 @@ class TokenChecker {
  private:
   void next();
   void checkOne(Source s);
+  // Counts, logs and stores one source's new state; `reachable` false: the provider did not
+  // answer, the state stays as it was.
   void record(Source s, bool reachable);
   void finish();
 
@@ -59,7 +61,7 @@ class TokenChecker {
   TokenCheckOptions options_;
   std::unique_ptr<Timer> timer_;
   bool running_ = false;
-  std::deque<std::pair<std::string, std::string>> queue_;
+  std::deque<std::pair<std::string, Provider>> queue_;
   TokenCheckSummary summary_;
   std::vector<std::function<void(TokenCheckSummary)>> waiters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

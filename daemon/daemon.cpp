@@ -23,6 +23,7 @@ HttpServer::Options serverOptions(const Config& c, const char* name) {
 ProviderClientSettings clientSettings(const Config& c) {
   ProviderClientSettings s;
   s.user_agent = c.user_agent;
+  s.github_scopes = c.github_scopes;
   s.connect_timeout = c.outbound_connect_timeout;
   s.total_timeout = c.outbound_total_timeout;
   return s;
@@ -35,7 +36,6 @@ SourcesOptions sourcesOptions(const Config& c) {
   o.github_oauth_url = c.github_oauth_url;
   o.github_client_id = c.github_client_id;
   o.github_client_secret = c.github_client_secret;
-  o.github_scopes = c.github_scopes;
   o.github_oauth_success_url = c.github_oauth_success_url;
   o.expiry_warning = c.token_expiry_warning;
   o.client = clientSettings(c);
@@ -46,7 +46,6 @@ TokenCheckOptions tokenCheckOptions(const Config& c) {
   TokenCheckOptions o;
   o.interval = c.token_check_interval;
   o.expiry_warning = c.token_expiry_warning;
-  o.github_scopes = c.github_scopes;
   o.client = clientSettings(c);
   return o;
 }
@@ -77,8 +76,11 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   redis_ = std::make_unique<HiredisClient>(loop_, ro);
   queue_ = std::make_unique<JobQueue>(*redis_, keys_, config_.delivery_ttl.count(),
                                       config_.redis_address);
-  triggers_ = std::make_unique<TriggerStore>(*redis_, keys_, *keyring_, rng_);
-  sources_ = std::make_unique<SourceStore>(*redis_, keys_, *keyring_, rng_);
+  records_ = std::make_unique<SealedRecords>(*redis_, *keyring_, rng_);
+  triggers_ = std::make_unique<TriggerStore>(*records_, keys_);
+  sources_ = std::make_unique<SourceStore>(*records_, keys_);
+  api_tokens_ = std::make_unique<ApiTokenStore>(*redis_, keys_);
+  oauth_states_ = std::make_unique<OAuthStateStore>(*redis_, keys_);
 
   CurlMultiClient::Options co;
   co.user_agent = config_.user_agent;
@@ -92,31 +94,30 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
 
   ingest_ = std::make_unique<WebhookIngest>(*triggers_, *queue_, metrics_, clock_, rng_,
                                             webhookOptions(config_));
-  auth_ = std::make_unique<ApiAuth>(*redis_, keys_, config_.admin_token_sha256);
+  auth_ = std::make_unique<ApiAuth>(*api_tokens_, config_.admin_token_sha256);
   triggers_api_ = std::make_unique<TriggersApi>(*triggers_, clock_, rng_, config_.public_base_url,
                                                 config_.secret_rotation_grace);
-  sources_api_ = std::make_unique<SourcesApi>(*sources_, *triggers_, *redis_, keys_, *http_client_,
-                                              clock_, rng_, sourcesOptions(config_));
+  sources_api_ = std::make_unique<SourcesApi>(*sources_, *triggers_, *http_client_, clock_,
+                                              sourcesOptions(config_));
+  oauth_ = std::make_unique<GitHubOAuth>(*sources_api_, *oauth_states_, *http_client_, rng_);
   token_checker_ = std::make_unique<TokenChecker>(loop_, *sources_, *http_client_, clock_, metrics_,
                                                   tokenCheckOptions(config_));
-  resealer_ = std::make_unique<Resealer>(*redis_, keys_, *keyring_, *sources_, *triggers_);
+  resealer_ = std::make_unique<Resealer>(*sources_, *triggers_);
 
   services_.ingest = ingest_.get();
   services_.triggers = triggers_api_.get();
   services_.sources = sources_api_.get();
+  services_.oauth = oauth_.get();
   services_.auth = auth_.get();
+  services_.tokens = api_tokens_.get();
+  services_.resealer = resealer_.get();
+  services_.token_checker = token_checker_.get();
   services_.metrics = &metrics_;
   services_.rng = &rng_;
   services_.ready = [this] { return ready(); };
   services_.not_ready_reason = [this] { return notReadyReason(); };
-  services_.reseal = [this](std::function<void(Result<std::pair<int, std::string>>)> done) {
-    resealer_->run(std::move(done));
-  };
-  services_.check_tokens = [this](std::function<void(TokenCheckSummary)> done) {
-    token_checker_->runOnce(std::move(done));
-  };
-  registerPublicRoutes(public_router_, services_);
-  registerAdminRoutes(admin_router_, services_);
+  registerRoutes(public_router_, Listener::kPublic, services_);
+  registerRoutes(admin_router_, Listener::kAdmin, services_);
 
   metrics_.gaugeFn("triggerd_redis_connected", [this] { return redis_->connected() ? 1.0 : 0.0; });
 }

@@ -56,13 +56,17 @@ class Daemon {
   std::unique_ptr<Keyring> keyring_;
   std::unique_ptr<HiredisClient> redis_;
   std::unique_ptr<JobQueue> queue_;
+  std::unique_ptr<SealedRecords> records_;
   std::unique_ptr<TriggerStore> triggers_;
   std::unique_ptr<SourceStore> sources_;
+  std::unique_ptr<ApiTokenStore> api_tokens_;
+  std::unique_ptr<OAuthStateStore> oauth_states_;
   std::unique_ptr<CurlMultiClient> http_client_;
   std::unique_ptr<WebhookIngest> ingest_;
   std::unique_ptr<ApiAuth> auth_;
   std::unique_ptr<TriggersApi> triggers_api_;
   std::unique_ptr<SourcesApi> sources_api_;
+  std::unique_ptr<GitHubOAuth> oauth_;
   std::unique_ptr<TokenChecker> token_checker_;
   std::unique_ptr<Resealer> resealer_;
   Services services_;

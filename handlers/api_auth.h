@@ -1,42 +1,44 @@
 // Bearer-token authentication of the admin API. Admin tokens are configured as SHA-256 hashes;
-// user tokens are minted by an admin and stored in Redis under their hash (keys.h apiToken).
+// user and runner tokens are minted by an admin and stored in Redis by their hash
+// (store/api_token_store.h).
 #pragma once
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "common/random.h"
 #include "common/result.h"
-#include "redis/keys.h"
-#include "redis/redis_client.h"
+#include "store/api_token_store.h"
 
 namespace triggerd {
+
+// Who may call a route.
+enum class Access {
+  kAnyone,  // no token (webhooks, health, the OAuth callback)
+  kUser,    // an admin token, or a user token of the {user} in the path
+  kAdmin,   // an admin token only
+  kRunner,  // a runner token (or an admin token)
+};
 
 struct Principal {
   bool admin = false;
   std::string user;  // for user tokens: the only user it may act for
+  std::string role;  // "admin", "user" or "runner"
 };
 
 class ApiAuth {
  public:
-  ApiAuth(RedisClient& redis, Keys keys, std::vector<std::string> admin_token_sha256);
+  ApiAuth(ApiTokenStore& tokens, std::vector<std::string> admin_token_sha256);
   void setAdminHashes(std::vector<std::string> hashes) { admin_hashes_ = std::move(hashes); }
 
-  // Checks the Authorization header and that the principal may act for `user` (empty: an
-  // admin-only route). 401 without or with an unknown token; 403 when out of scope.
-  void authorize(std::string_view authorization, const std::string& user, bool admin_only,
+  // Checks the Authorization header for `access` and, for kUser, that the token may act for
+  // `user`. 401 without or with an unknown token; 403 when out of scope.
+  void authorize(std::string_view authorization, Access access, const std::string& user,
                  std::function<void(Result<Principal>)> cb);
 
-  // Mints a user token: {token, id}. Only its hash is stored.
-  void mint(const std::string& user, const std::string& name, Random& rng,
-            std::function<void(Result<std::pair<std::string, std::string>>)> cb);
-  // Revokes a user token by id (the first 16 hex chars of its hash).
-  void revoke(const std::string& user, const std::string& id, std::function<void(Status)> cb);
-
  private:
-  RedisClient& redis_;
-  Keys keys_;
+  ApiTokenStore& tokens_;
   std::vector<std::string> admin_hashes_;
 };
 

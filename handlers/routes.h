@@ -1,35 +1,40 @@
-// The HTTP surface of triggerd: every route of both listeners, registered in routes.cpp.
+// The HTTP surface of triggerd: every route of both listeners, in one table (routes.cpp). A row
+// says which listener serves it, the method and path, who may call it, and the handler; the
+// handlers live in their own files (handlers.h).
 #pragma once
 
-#include <functional>
+#include <span>
+#include <string>
 
-#include "common/metrics.h"
-#include "credentials/token_checker.h"
 #include "handlers/api_auth.h"
-#include "handlers/sources_api.h"
-#include "handlers/triggers_api.h"
-#include "handlers/webhook_ingest.h"
+#include "handlers/services.h"
+#include "http/request_context.h"
 #include "http/router.h"
 
 namespace triggerd {
 
-// What the route handlers need; owned by the Daemon, which outlives both routers.
-struct Services {
-  WebhookIngest* ingest = nullptr;
-  TriggersApi* triggers = nullptr;
-  SourcesApi* sources = nullptr;
-  ApiAuth* auth = nullptr;
-  Metrics* metrics = nullptr;
-  Random* rng = nullptr;
-  std::function<bool()> ready;  // Redis connected
-  std::function<std::string()> not_ready_reason;
-  // POST /api/v1/admin/keys/reseal
-  std::function<void(std::function<void(Result<std::pair<int, std::string>>)>)> reseal;
-  // POST /api/v1/admin/tokens/check: one token re-validation pass now.
-  std::function<void(std::function<void(TokenCheckSummary)>)> check_tokens;
+enum class Listener { kPublic, kAdmin };
+
+// A request that passed its route's access check.
+struct Call {
+  RequestPtr ctx;
+  Services& services;
+  std::string user;  // the {user} path parameter, validated; empty on routes without one
+  Principal principal;
+};
+using RouteFn = void (*)(const Call& call);
+
+struct Route {
+  bool on_public;  // served by the public listener
+  bool on_admin;   // served by the admin listener
+  const char* method;
+  const char* path;
+  Access access;
+  RouteFn handler;
 };
 
-void registerPublicRoutes(Router& router, Services& services);
-void registerAdminRoutes(Router& router, Services& services);
+std::span<const Route> routeTable();
+// Registers every route of `listener`, with the access check in front of each handler.
+void registerRoutes(Router& router, Listener listener, Services& services);
 
 }  // namespace triggerd

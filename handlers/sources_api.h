@@ -1,18 +1,18 @@
-// The sources part of the admin API and the GitHub OAuth callback: binding GitHub and GitLab
-// accounts, unbinding, browsing repositories. Free of HTTP plumbing (routes.cpp adapts it).
+// The sources part of the admin API: binding GitHub and GitLab accounts with personal tokens,
+// listing, unbinding, browsing repositories. The GitHub OAuth web flow is in github_oauth.h.
+// Free of HTTP plumbing: the route handlers (source_routes.cpp) adapt it.
 #pragma once
 
 #include <chrono>
-#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
-#include "common/random.h"
 #include "credentials/source_store.h"
 #include "handlers/api_reply.h"
 #include "http/client.h"
-#include "providers/provider_settings.h"
+#include "providers/provider_client.h"
 #include "triggers/trigger_store.h"
 
 namespace triggerd {
@@ -23,54 +23,49 @@ struct SourcesOptions {
   std::string github_oauth_url = "https://github.com";
   std::string github_client_id;
   std::string github_client_secret;
-  std::vector<std::string> github_scopes{"repo"};
   std::string github_oauth_success_url;
   std::chrono::seconds expiry_warning{7 * 86400};
-  ProviderClientSettings client;
+  ProviderClientSettings client;  // user agent, timeouts, the scopes GitHub tokens need
 };
 
 class SourcesApi {
  public:
-  SourcesApi(SourceStore& sources, TriggerStore& triggers, RedisClient& redis, Keys keys,
-             HttpClient& http, const Clock& clock, Random& rng, SourcesOptions options);
+  SourcesApi(SourceStore& sources, TriggerStore& triggers, HttpClient& http, const Clock& clock,
+             SourcesOptions options);
   void setOptions(SourcesOptions options) { options_ = std::move(options); }
   const SourcesOptions& options() const { return options_; }
 
   void list(const std::string& user, ApiDone done);
-  void bindGitlab(const std::string& user, std::string_view body, ApiDone done);
-  void bindGithubToken(const std::string& user, std::string_view body, ApiDone done);
-  void authorizeGithub(const std::string& user, ApiDone done);
-  // GET /oauth/github/callback: answers a redirect or an HTML page (never JSON).
-  void githubCallback(const std::map<std::string, std::string>& query, ApiDone done);
-  void unbind(const std::string& user, const std::string& provider, ApiDone done);
-  // kind: "repos", "branches" or "tags"; repo is empty for "repos".
-  void browse(const std::string& user, const std::string& provider, const std::string& kind,
-              const std::string& repo, const std::string& page, ApiDone done);
+  // PUT .../sources/{provider}: GitLab {service_address, private_token, ca_certificate?};
+  // GitHub {token}.
+  void bindToken(const std::string& user, Provider provider, std::string_view body, ApiDone done);
+  void unbind(const std::string& user, Provider provider, ApiDone done);
+  enum class Listing { kRepos, kBranches, kTags };
+  // `repo` is empty for kRepos.
+  void browse(const std::string& user, Provider provider, Listing what, const std::string& repo,
+              const std::string& page, ApiDone done);
 
-  static constexpr std::chrono::seconds kStateTtl{600};
+  // Stores a checked binding (the OAuth flow binds through it too); 409 when one appeared
+  // meanwhile.
+  void store(const Source& source, std::function<void(Status)> cb);
+  // 409 naming the bound account when `user` has one for `provider` already; Ok otherwise.
+  void refuseIfBound(const std::string& user, Provider provider, std::function<void(Status)> cb);
+  ApiReply sourceReply(int status, const Source& s) const;
+  std::unique_ptr<ProviderClient> client(const ProviderEndpoint& endpoint) const {
+    return makeProviderClient(endpoint, http_, options_.client, clock_);
+  }
+  const Clock& clock() const { return clock_; }
 
  private:
-  void loadBound(const std::string& user, const std::string& provider,
+  class BindFlow;
+  void loadBound(const std::string& user, Provider provider,
                  std::function<void(Result<Source>)> cb);
-  // Stores a checked binding and answers 201 with it.
-  void store(Source source, ApiDone done);
-  ApiReply sourceReply(int status, const Source& s) const;
-  GitHubApi::Options githubOptions() const {
-    return options_.client.github(options_.github_api_url, options_.github_oauth_url, clock_);
-  }
-  std::string callbackUrl() const { return options_.public_base_url + "/oauth/github/callback"; }
 
   SourceStore& sources_;
   TriggerStore& triggers_;
-  RedisClient& redis_;
-  Keys keys_;
   HttpClient& http_;
   const Clock& clock_;
-  Random& rng_;
   SourcesOptions options_;
 };
-
-// An HTML page for the browser end of the OAuth flow.
-std::string oauthPage(const std::string& title, const std::string& message);
 
 }  // namespace triggerd

@@ -12,7 +12,7 @@ void writeWebhook(json::Writer& w, const std::string& url, const std::string& se
   w.StartObject();
   json::kv(w, "url", url);
   if (!secret.empty()) json::kv(w, "secret", secret);
-  if (t.provider == "github") {
+  if (t.provider == Provider::kGithub) {
     json::kv(w, "content_type", "application/json");
     json::key(w, "events");
     w.StartArray();
@@ -30,7 +30,7 @@ void writeWebhook(json::Writer& w, const std::string& url, const std::string& se
 
 ApiReply triggerReply(int status, const Trigger& t) {
   return ApiReply{status,
-                  jsonBody([&](json::Writer& w) {
+                  json::build([&](json::Writer& w) {
                     w.StartObject();
                     json::key(w, "trigger");
                     writeTriggerPublic(w, t);
@@ -40,19 +40,10 @@ ApiReply triggerReply(int status, const Trigger& t) {
 }
 
 Error notFound(const std::string& id) {
-  return Error{404, "id", "no trigger " + id + " for this user"};
+  return Error::notFound("id", "no trigger " + id + " for this user");
 }
 
 }  // namespace
-
-Status validateUserId(std::string_view user) {
-  bool ok = !user.empty() && user.size() <= 64;
-  for (char c : user)
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '.' || c == '_' || c == '-');
-  if (!ok) return Error::badRequest("user", "user ids are 1 to 64 characters of A-Z a-z 0-9 . _ -");
-  return okStatus();
-}
 
 TriggersApi::TriggersApi(TriggerStore& store, const Clock& clock, Random& rng,
                          std::string public_base_url, std::chrono::seconds secret_rotation_grace)
@@ -63,7 +54,7 @@ TriggersApi::TriggersApi(TriggerStore& store, const Clock& clock, Random& rng,
       grace_(secret_rotation_grace) {}
 
 std::string TriggersApi::webhookUrl(const Trigger& t) const {
-  return public_base_url_ + "/webhooks/" + t.provider + "/" + t.id;
+  return public_base_url_ + "/webhooks/" + providerName(t.provider) + "/" + t.id;
 }
 
 void TriggersApi::create(const std::string& user, std::string_view body, ApiDone done) {
@@ -81,9 +72,10 @@ void TriggersApi::create(const std::string& user, std::string_view body, ApiDone
   store_.create(t, [this, t, done = std::move(done)](Status st) {
     if (!st.ok()) return done(ApiReply::error(st.error()));
     TLOG_INFO("api", "user=%s trigger=%s provider=%s repository=%s created", t.user.c_str(),
-              t.id.c_str(), t.provider.c_str(), log::logValue(t.repository_full_name).c_str());
+              t.id.c_str(), providerName(t.provider),
+              log::logValue(t.repository_full_name).c_str());
     done(ApiReply{201,
-                  jsonBody([&](json::Writer& w) {
+                  json::build([&](json::Writer& w) {
                     w.StartObject();
                     json::key(w, "trigger");
                     writeTriggerPublic(w, t);
@@ -99,7 +91,7 @@ void TriggersApi::list(const std::string& user, ApiDone done) {
   store_.list(user, [done = std::move(done)](Result<std::vector<Trigger>> r) {
     if (!r.ok()) return done(ApiReply::error(r.error()));
     done(ApiReply{200,
-                  jsonBody([&](json::Writer& w) {
+                  json::build([&](json::Writer& w) {
                     w.StartObject();
                     json::key(w, "triggers");
                     w.StartArray();
@@ -137,15 +129,23 @@ void TriggersApi::patch(const std::string& user, const std::string& id, std::str
   auto shared = std::make_shared<rapidjson::Document>(std::move(doc).value());
   load(user, id, [this, shared, done = std::move(done)](Result<Trigger> t) {
     if (!t.ok()) return done(ApiReply::error(t.error()));
-    auto updated = applyTriggerPatch(*t, *shared);
-    if (!updated.ok()) return done(ApiReply::error(updated.error()));
-    updated->updated_at = clock_.unixSeconds();
-    Trigger next = std::move(updated).value();
-    store_.put(next, [next, done](Status st) {
-      if (!st.ok()) return done(ApiReply::error(st.error()));
-      TLOG_INFO("api", "user=%s trigger=%s updated", next.user.c_str(), next.id.c_str());
-      done(triggerReply(200, next));
-    });
+    // The patch applies to the trigger as stored at write time, so a concurrent rotation or
+    // "hook verified" is kept.
+    int64_t now = clock_.unixSeconds();
+    store_.update(
+        t->id,
+        [shared, now](Trigger& current) -> Status {
+          auto patched = applyTriggerPatch(current, *shared);
+          if (!patched.ok()) return patched.error();
+          current = std::move(patched).value();
+          current.updated_at = now;
+          return okStatus();
+        },
+        [done](Result<Trigger> next) {
+          if (!next.ok()) return done(ApiReply::error(next.error()));
+          TLOG_INFO("api", "user=%s trigger=%s updated", next->user.c_str(), next->id.c_str());
+          done(triggerReply(200, *next));
+        });
   });
 }
 
@@ -163,61 +163,63 @@ void TriggersApi::remove(const std::string& user, const std::string& id, ApiDone
 void TriggersApi::repairHook(const std::string& user, const std::string& id, std::string_view body,
                              ApiDone done) {
   bool rotate = false;
-  if (!trim(body).empty()) {
-    auto doc = json::parse(body);
-    if (!doc.ok()) return done(ApiReply::error(doc.error()));
-    for (auto it = doc->IsObject() ? doc->MemberBegin() : doc->MemberEnd();
-         doc->IsObject() && it != doc->MemberEnd(); ++it) {
-      std::string name(it->name.GetString(), it->name.GetStringLength());
-      if (name != "rotate_secret")
-        return done(ApiReply::error(
-            Error::unprocessable(name, "unknown field; the only option is rotate_secret")));
-      if (!it->value.IsBool())
-        return done(
-            ApiReply::error(Error::unprocessable("rotate_secret", "must be true or false")));
-      rotate = it->value.GetBool();
-    }
+  static constexpr std::string_view kFields[] = {"rotate_secret"};
+  auto doc = parseObjectBody(body, kFields, /*empty_ok=*/true);
+  if (!doc.ok()) return done(ApiReply::error(doc.error()));
+  if (const auto* r = json::member(*doc, "rotate_secret")) {
+    if (!r->IsBool())
+      return done(ApiReply::error(Error::unprocessable("rotate_secret", "must be true or false")));
+    rotate = r->GetBool();
   }
   load(user, id, [this, rotate, done = std::move(done)](Result<Trigger> t) {
     if (!t.ok()) return done(ApiReply::error(t.error()));
-    Trigger next = std::move(t).value();
     if (!rotate) {
+      const Trigger& current = *t;
       // Manual hooks live in the provider's settings: there is nothing triggerd can check.
       return done(ApiReply{200,
-                           jsonBody([&](json::Writer& w) {
+                           json::build([&](json::Writer& w) {
                              w.StartObject();
                              json::key(w, "trigger");
-                             writeTriggerPublic(w, next);
+                             writeTriggerPublic(w, current);
                              json::key(w, "webhook");
-                             writeWebhook(w, webhookUrl(next), "", next);
+                             writeWebhook(w, webhookUrl(current), "", current);
                              w.EndObject();
                            }),
                            {}});
     }
-    next.previous_secret = next.secret;
-    next.previous_secret_until = clock_.unixSeconds() + grace_.count();
-    next.secret = newSecret(rng_);
-    next.updated_at = clock_.unixSeconds();
-    store_.put(next, [this, next, done](Status st) {
-      if (!st.ok()) return done(ApiReply::error(st.error()));
-      TLOG_INFO("api", "user=%s trigger=%s secret rotated", next.user.c_str(), next.id.c_str());
-      done(ApiReply{200,
-                    jsonBody([&](json::Writer& w) {
-                      w.StartObject();
-                      json::key(w, "trigger");
-                      writeTriggerPublic(w, next);
-                      json::key(w, "webhook");
-                      w.StartObject();
-                      json::kv(w, "url", webhookUrl(next));
-                      json::kv(w, "secret", next.secret);
-                      json::kv(w, "previous_secret_valid_until",
-                               formatRfc3339(std::chrono::system_clock::time_point(
-                                   std::chrono::seconds(next.previous_secret_until))));
-                      w.EndObject();
-                      w.EndObject();
-                    }),
-                    {}});
-    });
+    std::string secret = newSecret(rng_);
+    int64_t now = clock_.unixSeconds();
+    int64_t grace = grace_.count();
+    store_.update(
+        t->id,
+        [secret, now, grace](Trigger& current) {
+          current.previous_secret = current.secret;
+          current.previous_secret_until = now + grace;
+          current.secret = secret;
+          current.updated_at = now;
+          return okStatus();
+        },
+        [this, done](Result<Trigger> rotated) {
+          if (!rotated.ok()) return done(ApiReply::error(rotated.error()));
+          const Trigger& next = *rotated;
+          TLOG_INFO("api", "user=%s trigger=%s secret rotated", next.user.c_str(), next.id.c_str());
+          done(ApiReply{200,
+                        json::build([&](json::Writer& w) {
+                          w.StartObject();
+                          json::key(w, "trigger");
+                          writeTriggerPublic(w, next);
+                          json::key(w, "webhook");
+                          w.StartObject();
+                          json::kv(w, "url", webhookUrl(next));
+                          json::kv(w, "secret", next.secret);
+                          json::kv(w, "previous_secret_valid_until",
+                                   formatRfc3339(std::chrono::system_clock::time_point(
+                                       std::chrono::seconds(next.previous_secret_until))));
+                          w.EndObject();
+                          w.EndObject();
+                        }),
+                        {}});
+        });
   });
 }
 

@@ -1,8 +1,11 @@
-#include "handlers/webhook_handler.h"
-
+// POST /webhooks/{github,gitlab}/{trigger_id}: copies what the ingest path needs out of the
+// request and turns its answer into the reply.
 #include <chrono>
 
-namespace triggerd {
+#include "handlers/handlers.h"
+
+namespace triggerd::handlers {
+namespace {
 
 void handleWebhook(Provider provider, WebhookIngest& ingest, Metrics& metrics,
                    const RequestPtr& ctx) {
@@ -40,4 +43,14 @@ void handleWebhook(Provider provider, WebhookIngest& ingest, Metrics& metrics,
   });
 }
 
-}  // namespace triggerd
+}  // namespace
+
+void githubWebhook(const Call& c) {
+  handleWebhook(Provider::kGithub, *c.services.ingest, *c.services.metrics, c.ctx);
+}
+
+void gitlabWebhook(const Call& c) {
+  handleWebhook(Provider::kGitlab, *c.services.ingest, *c.services.metrics, c.ctx);
+}
+
+}  // namespace triggerd::handlers

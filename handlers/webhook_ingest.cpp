@@ -181,26 +181,35 @@ bool WebhookIngest::verify(const WebhookDelivery& d, const Trigger& t, std::stri
 
 void WebhookIngest::markVerified(const Trigger& t) {
   if (t.hook_verified) return;
-  Trigger updated = t;
-  updated.hook_verified = true;
-  updated.updated_at = clock_.unixSeconds();
-  triggers_.put(updated, [id = t.id](Status st) {
-    if (!st.ok())
-      TLOG_WARN("webhook", "trigger=%s reason=%s could not mark hook verified", id.c_str(),
-                st.error().message.c_str());
-  });
+  // Only this one field changes, on the trigger as stored now: a concurrent PATCH, rotation or
+  // disable is kept.
+  int64_t now = clock_.unixSeconds();
+  triggers_.update(
+      t.id,
+      [now](Trigger& current) {
+        if (current.hook_verified) return okStatus();
+        current.hook_verified = true;
+        current.updated_at = now;
+        return okStatus();
+      },
+      [id = t.id](Result<Trigger> r) {
+        if (!r.ok())
+          TLOG_WARN("webhook", "trigger=%s reason=%s could not mark hook verified", id.c_str(),
+                    r.error().message.c_str());
+      });
 }
 
 void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d, const CachedTrigger& entry,
                             Done done) {
   const Trigger& t = *entry.trigger;
   const char* provider = providerName(d->provider);
-  if (t.provider != provider) {
-    return reject(*d,
-                  Error{404, "trigger_id",
-                        std::string("trigger belongs to ") + t.provider + ", not " + provider +
-                            "; use /webhooks/" + t.provider + "/" + t.id},
-                  "wrong_provider", done);
+  if (t.provider != d->provider) {
+    std::string owner = providerName(t.provider);
+    return reject(
+        *d,
+        Error::notFound("trigger_id", "trigger belongs to " + owner + ", not " + provider +
+                                          "; use /webhooks/" + owner + "/" + t.id),
+        "wrong_provider", done);
   }
   std::string why;
   if (!verify(*d, t, &why)) return reject(*d, Error{401, "signature", why}, "signature", done);
@@ -267,7 +276,7 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d, const Cac
     job.id = newUlid(rng_, clock_.unixMillis());
     job.trigger_id = t.id;
     job.user = t.user;
-    job.provider = provider;
+    job.provider = d->provider;
     job.repository = push.repository;
     job.event = "push";
     job.ref = push.ref;

@@ -39,13 +39,13 @@ Error githubError(const HttpResponse& r, const Context& ctx, std::string_view wh
                               "; retry after " + std::to_string(*wait) + " s");
   }
   if (r.status == 401) {
-    return Error::unprocessable(
+    return Error::credentialsRejected(
         "token", "GitHub rejected the token (401 " + (detail.empty() ? "Unauthorized" : detail) +
                      "): it is invalid, expired or revoked; authorize triggerd again or supply a "
                      "new token");
   }
   if (r.status == 403) {
-    return Error::unprocessable(
+    return Error::credentialsRejected(
         "token", "GitHub refused " + std::string(what) + " (403" +
                      (detail.empty() ? "" : ": " + detail) +
                      "): the token lacks access; it needs the repo scope, and organisations "
@@ -377,7 +377,7 @@ Status checkGithubTokenForBinding(const GitHubUser& user,
   auto missing = missingGithubScopes(user.token.scopes, required);
   if (missing.empty()) return okStatus();
   std::string has = user.token.scopes.empty() ? "none" : joinScopes(user.token.scopes);
-  return Error::unprocessable(
+  return Error::credentialsRejected(
       "token", "the GitHub token lacks the scope " + joinScopes(missing) + " (it has: " + has +
                    "); triggerd needs repo to list repositories, install hooks and post "
                    "statuses; authorize again or create a token with that scope");

@@ -66,22 +66,23 @@ Error gitlabError(const HttpResponse& r, const Context& ctx, std::string_view re
   if (!isGitlabApiAnswer(r)) return notGitlabRootError(ctx.root, answeredWith(r, request));
   std::string detail = ph::answerMessage(r.body);
   if (r.status == 401) {
-    return Error::unprocessable(kTokenField,
-                                "GitLab rejected the token (401): " + tokenRejection(r) +
-                                    "; create a personal access token with the "
-                                    "api scope");
+    return Error::credentialsRejected(kTokenField,
+                                      "GitLab rejected the token (401): " + tokenRejection(r) +
+                                          "; create a personal access token with the "
+                                          "api scope");
   }
   if (r.status == 403) {
     if (detail.find("insufficient_scope") != std::string::npos) {
-      return Error::unprocessable(kTokenField, "GitLab refused " + std::string(what) +
-                                                   " (403 insufficient_scope): the token needs "
-                                                   "the api scope");
+      return Error::credentialsRejected(kTokenField,
+                                        "GitLab refused " + std::string(what) +
+                                            " (403 insufficient_scope): the token needs "
+                                            "the api scope");
     }
-    return Error::unprocessable(kTokenField,
-                                "GitLab refused " + std::string(what) + " (403" +
-                                    (detail.empty() ? "" : ": " + detail) +
-                                    "): the account lacks access; hooks need the Maintainer "
-                                    "role on the project");
+    return Error::credentialsRejected(kTokenField,
+                                      "GitLab refused " + std::string(what) + " (403" +
+                                          (detail.empty() ? "" : ": " + detail) +
+                                          "): the account lacks access; hooks need the Maintainer "
+                                          "role on the project");
   }
   if (r.status == 404 && !not_found_message.empty()) {
     return Error{404, "repository", std::string(not_found_message)};
@@ -370,24 +371,24 @@ Result<std::string> gitlabProjectSegment(std::string_view id_or_path, const std:
 Status checkGitlabTokenForBinding(const TokenInfo& token, const std::vector<std::string>& required,
                                   int64_t now_unix) {
   if (token.revoked) {
-    return Error::unprocessable(kTokenField,
-                                "the GitLab token was revoked; create a new personal access "
-                                "token with the api scope");
+    return Error::credentialsRejected(kTokenField,
+                                      "the GitLab token was revoked; create a new personal access "
+                                      "token with the api scope");
   }
   if (!token.active || (token.expires_at && *token.expires_at <= now_unix)) {
     std::string when = token.expires_at ? " on " + formatDate(*token.expires_at) : "";
-    return Error::unprocessable(kTokenField, "the GitLab token expired" + when +
-                                                 "; create a new personal access token with "
-                                                 "the api scope");
+    return Error::credentialsRejected(kTokenField, "the GitLab token expired" + when +
+                                                       "; create a new personal access token with "
+                                                       "the api scope");
   }
   auto missing = missingGitlabScopes(token.scopes, required);
   if (!missing.empty()) {
     std::string has = token.scopes.empty() ? "none" : joinScopes(token.scopes);
-    return Error::unprocessable(kTokenField,
-                                "the GitLab token lacks the scope " + joinScopes(missing) +
-                                    " (it has: " + has +
-                                    "); triggerd needs api to install hooks and post commit "
-                                    "statuses; create a token with the api scope");
+    return Error::credentialsRejected(kTokenField,
+                                      "the GitLab token lacks the scope " + joinScopes(missing) +
+                                          " (it has: " + has +
+                                          "); triggerd needs api to install hooks and post commit "
+                                          "statuses; create a token with the api scope");
   }
   return okStatus();
 }

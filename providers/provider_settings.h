@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "providers/github_api.h"
@@ -13,6 +14,8 @@ namespace triggerd {
 
 struct ProviderClientSettings {
   std::string user_agent = "triggerd";
+  // The scopes a GitHub token must hold (github.scopes); GitLab tokens need "api".
+  std::vector<std::string> github_scopes{"repo"};
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{15000};
 

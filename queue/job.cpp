@@ -135,7 +135,7 @@ std::string encodeJob(const Job& job) {
   writeKv(w, "id", job.id);
   writeKv(w, "trigger_id", job.trigger_id);
   writeKv(w, "user", job.user);
-  writeKv(w, "provider", job.provider);
+  writeKv(w, "provider", providerName(job.provider));
   json::key(w, "repository");
   w.StartObject();
   writeKv(w, "id", job.repository.id);
@@ -194,7 +194,11 @@ Result<Job> decodeJob(std::string_view text) {
   TRY(top.requiredString(root, "id", &job.id));
   TRY(top.requiredString(root, "trigger_id", &job.trigger_id));
   TRY(top.requiredString(root, "user", &job.user));
-  TRY(top.requiredString(root, "provider", &job.provider));
+  std::string provider;
+  TRY(top.requiredString(root, "provider", &provider));
+  auto parsed_provider = parseProvider(provider);
+  if (!parsed_provider) return Error::badRequest("provider", "must be \"github\" or \"gitlab\"");
+  job.provider = *parsed_provider;
 
   auto repo = top.object(root, "repository", true);
   if (!repo) return repo.error();

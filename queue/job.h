@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "model/provider.h"
 #include "webhook/push_event.h"
 
 namespace triggerd {
@@ -16,7 +17,7 @@ struct Job {
   std::string id;  // ULID
   std::string trigger_id;
   std::string user;
-  std::string provider;  // github | gitlab
+  Provider provider = Provider::kGithub;
   RepositoryInfo repository;
   std::string event = "push";  // push | manual
   std::string ref;

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "model/provider.h"
+
 namespace triggerd {
 
 class Keys {
@@ -36,8 +38,8 @@ class Keys {
   std::string userJobs(std::string_view user) const { return cat("user:", user, ":jobs"); }
 
   // Sources: string, the source JSON (token sealed), one per (user, provider).
-  std::string source(std::string_view user, std::string_view provider) const {
-    return cat("source:", user, ":", provider);
+  std::string source(std::string_view user, Provider provider) const {
+    return cat("source:", user, ":", providerName(provider));
   }
   // Set of "user:provider" for every bound source (token checker walks it).
   std::string allSources() const { return p_ + "sources"; }

@@ -6,8 +6,8 @@
 #include <unordered_set>
 
 #include "common/clock.h"
+#include "common/json_fields.h"
 #include "common/log.h"
-#include "rules/json_fields.h"
 #include "rules/tag_template.h"
 
 namespace triggerd {

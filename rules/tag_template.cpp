@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include "common/json_fields.h"
 #include "common/log.h"
 #include "rules/build_rule.h"
-#include "rules/json_fields.h"
 
 namespace triggerd {
 

@@ -5,8 +5,8 @@
 
 #include "common/clock.h"
 #include "common/encoding.h"
+#include "common/json_fields.h"
 #include "common/log.h"
-#include "rules/json_fields.h"
 
 namespace triggerd {
 
@@ -275,7 +275,7 @@ Status validateImageName(std::string_view image, const std::string& field) {
   return okStatus();
 }
 
-Status validateRepository(std::string_view provider, std::string_view repository,
+Status validateRepository(Provider provider, std::string_view repository,
                           const std::string& field) {
   if (repository.empty()) {
     return Error::unprocessable(field, "repository must not be empty; give e.g. \"octo/app\"");
@@ -290,10 +290,10 @@ Status validateRepository(std::string_view provider, std::string_view repository
   if (repository.find("://") != std::string_view::npos || repository.starts_with("git@")) {
     return Error::unprocessable(
         field, "repository must be the repository path, not a URL; write e.g. \"" +
-                   std::string(provider == "gitlab" ? "group/project" : "octo/app") +
+                   std::string(provider == Provider::kGitlab ? "group/project" : "octo/app") +
                    "\" instead of \"" + log::logValue(repository, 80) + "\"");
   }
-  if (provider == "gitlab") return validateGitlabRepository(repository, field);
+  if (provider == Provider::kGitlab) return validateGitlabRepository(repository, field);
   return validateGithubRepository(repository, field);
 }
 
@@ -311,32 +311,33 @@ Result<Trigger> parseTriggerCreate(const rapidjson::Value& body) {
     return typeError("provider", "a string", *provider, "set it to \"github\" or \"gitlab\"");
   }
   std::string_view provider_name(provider->GetString(), provider->GetStringLength());
-  if (provider_name != "github" && provider_name != "gitlab") {
+  auto known = parseProvider(provider_name);
+  if (!known) {
     return Error::unprocessable("provider", "provider \"" + log::logValue(provider_name, 40) +
                                                 "\" is not supported; use \"github\" or "
                                                 "\"gitlab\"");
   }
-  t.provider = std::string(provider_name);
+  t.provider = *known;
 
   const auto* repository = json::member(body, "repository");
   if (!repository) {
     return Error::unprocessable(
-        "repository",
-        "repository is required; give " +
-            std::string(t.provider == "gitlab" ? "the project path, e.g. \"group/project\", or its "
-                                                 "numeric id"
-                                               : "the \"owner/name\" of the repository, e.g. "
-                                                 "\"octo/app\""));
+        "repository", "repository is required; give " +
+                          std::string(t.provider == Provider::kGitlab
+                                          ? "the project path, e.g. \"group/project\", or its "
+                                            "numeric id"
+                                          : "the \"owner/name\" of the repository, e.g. "
+                                            "\"octo/app\""));
   }
   if (!repository->IsString()) {
     return typeError("repository", "a string", *repository,
-                     t.provider == "gitlab"
+                     t.provider == Provider::kGitlab
                          ? "give the project path or the project id in quotes, e.g. \"12345\""
                          : "give \"owner/name\", e.g. \"octo/app\"");
   }
   std::string_view repo(repository->GetString(), repository->GetStringLength());
   if (auto st = validateRepository(t.provider, repo, "repository"); !st.ok()) return st.error();
-  if (t.provider == "gitlab" && allDigits(repo)) {
+  if (t.provider == Provider::kGitlab && allDigits(repo)) {
     t.repository_id = std::string(repo);
   } else {
     t.repository_full_name = std::string(repo);
@@ -427,7 +428,7 @@ void writeTriggerPublic(json::Writer& w, const Trigger& t) {
   w.StartObject();
   json::kv(w, "id", t.id);
   json::kv(w, "user", t.user);
-  json::kv(w, "provider", t.provider);
+  json::kv(w, "provider", providerName(t.provider));
   json::key(w, "repository");
   w.StartObject();
   json::kv(w, "id", t.repository_id);

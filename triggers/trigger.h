@@ -11,6 +11,7 @@
 
 #include "common/json.h"
 #include "common/result.h"
+#include "model/provider.h"
 #include "rules/build_rule.h"
 
 namespace triggerd {
@@ -18,7 +19,7 @@ namespace triggerd {
 struct Trigger {
   std::string id;  // ULID
   std::string user;
-  std::string provider;              // github | gitlab
+  Provider provider = Provider::kGithub;
   std::string repository_id;         // GitHub repository id / GitLab project id (may be empty
                                      // for manual-hook triggers created before the first push)
   std::string repository_full_name;  // owner/name / path_with_namespace
@@ -49,8 +50,7 @@ Result<Trigger> applyTriggerPatch(const Trigger& current, const rapidjson::Value
 Status validateImageName(std::string_view image, const std::string& field);
 // Valid repository reference for `provider`: GitHub "owner/name"; GitLab a project path
 // ("group/subgroup/project") or a numeric project id ("12345"). 422 at `field`.
-Status validateRepository(std::string_view provider, std::string_view repository,
-                          const std::string& field);
+Status validateRepository(Provider provider, std::string_view repository, const std::string& field);
 
 // Writes the API view of a trigger: id, user, provider, repository {id, full_name},
 // hook {id, installed, verified}, image, rules, enabled, created_at and updated_at (RFC 3339).

@@ -1,22 +1,31 @@
 #include "triggers/trigger_store.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 
 namespace triggerd {
 namespace {
 
-std::string secretAad(const std::string& id, std::string_view which) {
+// Hook secrets are bound to the trigger and to which secret they are.
+std::string secretBinding(const std::string& id, std::string_view which) {
   return "trigger:" + id + ":" + std::string(which);
 }
 
-Error storeError(const RedisValue& v) {
-  return Error::unavailable("redis error: " + v.str);
+constexpr const char* kSealedFields[] = {"secret", "previous_secret", "signing_key"};
+
+Error notFound(const std::string& id) {
+  return Error::notFound("id", "trigger " + id + " not found");
 }
 
 }  // namespace
 
-TriggerStore::TriggerStore(RedisClient& redis, Keys keys, const Keyring& keyring, Random& rng)
-    : redis_(redis), keys_(std::move(keys)), keyring_(keyring), rng_(rng) {}
+TriggerStore::TriggerStore(SealedRecords& records, Keys keys)
+    : records_(records), keys_(std::move(keys)) {}
+
+std::vector<IndexEntry> TriggerStore::indexes(const Trigger& t) const {
+  return {{keys_.userTriggers(t.user), t.id}, {keys_.allTriggers(), t.id}};
+}
 
 std::string TriggerStore::encode(const Trigger& t) const {
   rapidjson::StringBuffer buf;
@@ -24,7 +33,7 @@ std::string TriggerStore::encode(const Trigger& t) const {
   w.StartObject();
   json::kv(w, "id", t.id);
   json::kv(w, "user", t.user);
-  json::kv(w, "provider", t.provider);
+  json::kv(w, "provider", providerName(t.provider));
   json::kv(w, "repository_id", t.repository_id);
   json::kv(w, "repository_full_name", t.repository_full_name);
   json::kv(w, "hook_id", t.hook_id);
@@ -32,15 +41,15 @@ std::string TriggerStore::encode(const Trigger& t) const {
   w.Bool(t.install_hook);
   json::key(w, "hook_verified");
   w.Bool(t.hook_verified);
-  json::kv(w, "secret", keyring_.seal(t.secret, secretAad(t.id, "secret"), rng_));
+  json::kv(w, "secret", records_.seal(t.secret, secretBinding(t.id, "secret")));
   if (!t.previous_secret.empty()) {
     json::kv(w, "previous_secret",
-             keyring_.seal(t.previous_secret, secretAad(t.id, "previous_secret"), rng_));
+             records_.seal(t.previous_secret, secretBinding(t.id, "previous_secret")));
     json::key(w, "previous_secret_until");
     w.Int64(t.previous_secret_until);
   }
   if (!t.signing_key.empty())
-    json::kv(w, "signing_key", keyring_.seal(t.signing_key, secretAad(t.id, "signing_key"), rng_));
+    json::kv(w, "signing_key", records_.seal(t.signing_key, secretBinding(t.id, "signing_key")));
   json::kv(w, "image", t.image);
   json::key(w, "rules");
   writeRules(w, t.rules);
@@ -62,7 +71,9 @@ Result<Trigger> TriggerStore::decode(std::string_view stored) const {
   auto str = [&](const char* name) { return std::string(json::getString(d, name).value_or("")); };
   t.id = str("id");
   t.user = str("user");
-  t.provider = str("provider");
+  auto provider = parseProvider(str("provider"));
+  if (!provider) return Error::internal("stored trigger has no valid provider");
+  t.provider = *provider;
   t.repository_id = str("repository_id");
   t.repository_full_name = str("repository_full_name");
   t.hook_id = str("hook_id");
@@ -77,10 +88,9 @@ Result<Trigger> TriggerStore::decode(std::string_view stored) const {
   auto open = [&](const char* name, std::string* out) -> Status {
     auto sealed = json::getString(d, name);
     if (!sealed) return okStatus();
-    auto clear = keyring_.open(*sealed, secretAad(t.id, name));
-    if (!clear.ok())
-      return Error::internal("cannot open " + std::string(name) + " of trigger " + t.id + ": " +
-                             clear.error().message);
+    auto clear = records_.open(*sealed, secretBinding(t.id, name),
+                               std::string(name) + " of trigger " + t.id);
+    if (!clear.ok()) return clear.error();
     *out = std::move(clear).value();
     return okStatus();
   };
@@ -101,40 +111,48 @@ Result<Trigger> TriggerStore::decode(std::string_view stored) const {
   return t;
 }
 
-void TriggerStore::create(const Trigger& t, std::function<void(Status)> cb) {
-  // One script so the record and both indexes appear together or not at all.
-  static const char* kScript =
-      "if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end "
-      "redis.call('SADD', KEYS[2], ARGV[2]) redis.call('SADD', KEYS[3], ARGV[2]) return 1";
-  redis_.command({"EVAL", kScript, "3", keys_.trigger(t.id), keys_.userTriggers(t.user),
-                  keys_.allTriggers(), encode(t), t.id},
-                 [cb = std::move(cb), id = t.id](Result<RedisValue> r) {
-                   if (!r.ok()) return cb(r.error());
-                   if (r->isError()) return cb(storeError(*r));
-                   if (r->integer != 1)
-                     return cb(Error{409, "id", "trigger " + id + " already exists"});
-                   cb(okStatus());
-                 });
+bool TriggerStore::needsReseal(std::string_view stored) const {
+  auto doc = json::parse(stored, "trigger");
+  if (!doc.ok()) return false;
+  return std::any_of(std::begin(kSealedFields), std::end(kSealedFields), [&](const char* name) {
+    auto sealed = json::getString(*doc, name);
+    return sealed && records_.needsReseal(*sealed);
+  });
 }
 
-void TriggerStore::put(const Trigger& t, std::function<void(Status)> cb) {
-  redis_.command({"SET", keys_.trigger(t.id), encode(t), "XX"},
-                 [cb = std::move(cb), id = t.id](Result<RedisValue> r) {
-                   if (!r.ok()) return cb(r.error());
-                   if (r->isError()) return cb(storeError(*r));
-                   if (r->isNil()) return cb(Error{404, "id", "trigger " + id + " not found"});
-                   cb(okStatus());
-                 });
+void TriggerStore::create(const Trigger& t, std::function<void(Status)> cb) {
+  records_.create(keys_.trigger(t.id), indexes(t), encode(t),
+                  [cb = std::move(cb), id = t.id](Result<bool> created) {
+                    if (!created.ok()) return cb(created.error());
+                    if (!*created)
+                      return cb(Error::conflict("id", "trigger " + id + " already exists"));
+                    cb(okStatus());
+                  });
+}
+
+void TriggerStore::update(const std::string& id, Change change,
+                          std::function<void(Result<Trigger>)> cb) {
+  auto changed = std::make_shared<std::optional<Trigger>>();
+  records_.update(
+      keys_.trigger(id),
+      [this, change = std::move(change),
+       changed](const std::string& current) -> Result<std::optional<std::string>> {
+        auto t = decode(current);
+        if (!t.ok()) return t.error();
+        if (auto st = change(*t); !st.ok()) return st.error();
+        *changed = *t;
+        return std::optional<std::string>(encode(*t));
+      },
+      [id, changed, cb = std::move(cb)](Result<std::optional<std::string>> r) {
+        if (!r.ok()) return cb(r.error());
+        if (!r->has_value() || !changed->has_value()) return cb(notFound(id));
+        cb(std::move(**changed));
+      });
 }
 
 void TriggerStore::getRaw(const std::string& id,
                           std::function<void(Result<std::optional<std::string>>)> cb) {
-  redis_.command({"GET", keys_.trigger(id)}, [cb = std::move(cb)](Result<RedisValue> r) {
-    if (!r.ok()) return cb(r.error());
-    if (r->isError()) return cb(storeError(*r));
-    if (r->isNil()) return cb(std::optional<std::string>{});
-    cb(std::optional<std::string>(std::move(r->str)));
-  });
+  records_.get(keys_.trigger(id), std::move(cb));
 }
 
 void TriggerStore::get(const std::string& id,
@@ -150,39 +168,44 @@ void TriggerStore::get(const std::string& id,
 
 void TriggerStore::list(const std::string& user,
                         std::function<void(Result<std::vector<Trigger>>)> cb) {
-  // SORT ... GET fetches every record in one round trip, ordered by id (ids are ULIDs, so by
-  // creation time).
-  redis_.command({"SORT", keys_.userTriggers(user), "ALPHA", "GET", keys_.trigger("*")},
-                 [this, cb = std::move(cb)](Result<RedisValue> r) {
-                   if (!r.ok()) return cb(r.error());
-                   if (r->isError()) return cb(storeError(*r));
-                   std::vector<Trigger> out;
-                   for (const auto& e : r->elements) {
-                     if (e.isNil()) continue;  // index entry whose record was removed
-                     auto t = decode(e.str);
-                     if (!t.ok()) {
-                       TLOG_ERROR("triggers", "reason=%s skipping unreadable trigger",
-                                  t.error().message.c_str());
-                       continue;
-                     }
-                     out.push_back(std::move(t).value());
-                   }
-                   cb(std::move(out));
-                 });
+  records_.members(keys_.userTriggers(user), [this, cb = std::move(cb)](
+                                                 Result<std::vector<std::string>> ids) mutable {
+    if (!ids.ok()) return cb(ids.error());
+    // Ids are ULIDs: sorted, they are in creation order.
+    std::sort(ids->begin(), ids->end());
+    std::vector<std::string> keys;
+    keys.reserve(ids->size());
+    for (const auto& id : *ids) keys.push_back(keys_.trigger(id));
+    records_.getMany(std::move(keys),
+                     [this, cb = std::move(cb)](Result<std::vector<std::optional<std::string>>> r) {
+                       if (!r.ok()) return cb(r.error());
+                       std::vector<Trigger> out;
+                       for (const auto& text : *r) {
+                         if (!text) continue;  // index entry whose record was removed meanwhile
+                         auto t = decode(*text);
+                         if (!t.ok()) {
+                           TLOG_ERROR("triggers", "reason=%s skipping unreadable trigger",
+                                      t.error().message.c_str());
+                           continue;
+                         }
+                         out.push_back(std::move(t).value());
+                       }
+                       cb(std::move(out));
+                     });
+  });
+}
+
+void TriggerStore::allIds(std::function<void(Result<std::vector<std::string>>)> cb) {
+  records_.members(keys_.allTriggers(), std::move(cb));
 }
 
 void TriggerStore::remove(const Trigger& t, std::function<void(Status)> cb) {
-  static const char* kScript =
-      "local n = redis.call('DEL', KEYS[1]) redis.call('SREM', KEYS[2], ARGV[1]) "
-      "redis.call('SREM', KEYS[3], ARGV[1]) return n";
-  redis_.command({"EVAL", kScript, "3", keys_.trigger(t.id), keys_.userTriggers(t.user),
-                  keys_.allTriggers(), t.id},
-                 [cb = std::move(cb), id = t.id](Result<RedisValue> r) {
-                   if (!r.ok()) return cb(r.error());
-                   if (r->isError()) return cb(storeError(*r));
-                   if (r->integer == 0) return cb(Error{404, "id", "trigger " + id + " not found"});
-                   cb(okStatus());
-                 });
+  records_.remove(keys_.trigger(t.id), indexes(t),
+                  [cb = std::move(cb), id = t.id](Result<bool> existed) {
+                    if (!existed.ok()) return cb(existed.error());
+                    if (!*existed) return cb(notFound(id));
+                    cb(okStatus());
+                  });
 }
 
 }  // namespace triggerd

@@ -1,5 +1,6 @@
-// Triggers in Redis (keys.h: trigger:{id}, user:{user}:triggers, triggers). Hook secrets are
-// sealed with the keyring, bound to the trigger id, and opened only in memory.
+// Triggers in Redis (keys.h: trigger:{id}, user:{user}:triggers, triggers) as sealed records:
+// hook secrets and signing keys are sealed with the keyring, bound to the trigger id, and opened
+// only in memory.
 #pragma once
 
 #include <functional>
@@ -7,39 +8,50 @@
 #include <string>
 #include <vector>
 
-#include "common/random.h"
 #include "common/result.h"
-#include "crypto/keyring.h"
 #include "redis/keys.h"
-#include "redis/redis_client.h"
+#include "store/sealed_records.h"
 #include "triggers/trigger.h"
 
 namespace triggerd {
 
 class TriggerStore {
  public:
-  TriggerStore(RedisClient& redis, Keys keys, const Keyring& keyring, Random& rng);
+  TriggerStore(SealedRecords& records, Keys keys);
 
-  // Writes a new trigger and indexes it under its user. Fails if the id exists.
+  // Writes a new trigger and indexes it under its user. 409 if the id exists.
   void create(const Trigger& trigger, std::function<void(Status)> cb);
-  // Overwrites an existing trigger (update, secret rotation, hook verified).
-  void put(const Trigger& trigger, std::function<void(Status)> cb);
+  // Changes a stored trigger without losing concurrent updates: `change` edits the trigger as
+  // it is stored now (it may run more than once) and may refuse with an Error; the result is
+  // the trigger as written. 404 when it does not exist.
+  using Change = std::function<Status(Trigger&)>;
+  void update(const std::string& id, Change change, std::function<void(Result<Trigger>)> cb);
   // The trigger, or nullopt when there is none with that id.
   void get(const std::string& id, std::function<void(Result<std::optional<Trigger>>)> cb);
   // The raw stored text of a trigger (nullopt if absent); the webhook path caches on it.
   void getRaw(const std::string& id, std::function<void(Result<std::optional<std::string>>)> cb);
+  // A user's triggers, oldest first; unreadable records are logged and skipped.
   void list(const std::string& user, std::function<void(Result<std::vector<Trigger>>)> cb);
+  // Every trigger id (the reseal sweep and reconcilers walk them).
+  void allIds(std::function<void(Result<std::vector<std::string>>)> cb);
+  // 404 when it does not exist.
   void remove(const Trigger& trigger, std::function<void(Status)> cb);
 
-  // Encoding, public for the webhook cache and tests. decode() opens the sealed secrets.
+  // Encoding, public for the webhook cache, the reseal sweep and tests. decode() opens the
+  // sealed secrets.
   std::string encode(const Trigger& trigger) const;
   Result<Trigger> decode(std::string_view stored) const;
+  // True when a secret in the stored text is sealed with an older key.
+  bool needsReseal(std::string_view stored) const;
+
+  const Keys& keys() const { return keys_; }
+  SealedRecords& records() { return records_; }
 
  private:
-  RedisClient& redis_;
+  std::vector<IndexEntry> indexes(const Trigger& t) const;
+
+  SealedRecords& records_;
   Keys keys_;
-  const Keyring& keyring_;
-  Random& rng_;
 };
 
 }  // namespace triggerd

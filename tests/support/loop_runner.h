@@ -1,10 +1,14 @@
-// Drives a real EventLoop in tests: run until a condition holds, with a safety timeout.
+// Drives a real EventLoop in tests: run until a condition holds or a callback delivers, with a
+// safety timeout.
 #pragma once
 
 #include <event2/event.h>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <functional>
+#include <optional>
+#include <utility>
 
 #include "loop/event_loop.h"
 
@@ -26,6 +30,22 @@ inline void runFor(EventLoop& loop, std::chrono::milliseconds duration) {
   auto safety = loop.createTimer([&] { expired = true; });
   safety->arm(duration);
   while (!expired) event_base_loop(loop.base(), EVLOOP_ONCE);
+}
+
+// Starts an asynchronous call and runs the loop until its callback delivers the value:
+//   Result<bool> created = await<Result<bool>>(loop, [&](auto cb) { records.create(..., cb); });
+// A call that never calls back fails the test and aborts it.
+template <typename T>
+T await(EventLoop& loop, const std::function<void(std::function<void(T)>)>& start,
+        std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+  std::optional<T> out;
+  start([&out](T value) { out.emplace(std::move(value)); });
+  if (!runUntil(
+          loop, [&] { return out.has_value(); }, timeout)) {
+    ADD_FAILURE() << "the callback did not run within " << timeout.count() << " ms";
+    std::abort();
+  }
+  return std::move(*out);
 }
 
 }  // namespace triggerd::testing

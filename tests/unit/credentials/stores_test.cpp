@@ -31,13 +31,14 @@ class StoresTest : public ::testing::Test {
   UnusedRedis redis_;
   SecureRandom rng_;
   Keyring keyring_{SecretBox(key('k'), deriveKeyId(key('k')))};
+  SealedRecords records_{redis_, keyring_, rng_};
 };
 
 Trigger sampleTrigger() {
   Trigger t;
   t.id = "01JD0000000000000000000000";
   t.user = "alice";
-  t.provider = "github";
+  t.provider = Provider::kGithub;
   t.repository_full_name = "octo/app";
   t.secret = "canary-secret-0123456789abcdef";
   t.previous_secret = "canary-previous-secret";
@@ -53,7 +54,7 @@ Trigger sampleTrigger() {
 }
 
 TEST_F(StoresTest, TriggerRoundTripsAndItsSecretsAreSealed) {
-  TriggerStore store(redis_, Keys(), keyring_, rng_);
+  TriggerStore store(records_, Keys());
   Trigger t = sampleTrigger();
   std::string stored = store.encode(t);
   EXPECT_EQ(stored.find(t.secret), std::string::npos);
@@ -69,7 +70,7 @@ TEST_F(StoresTest, TriggerRoundTripsAndItsSecretsAreSealed) {
 }
 
 TEST_F(StoresTest, ASealedTriggerSecretDoesNotOpenUnderAnotherTriggerId) {
-  TriggerStore store(redis_, Keys(), keyring_, rng_);
+  TriggerStore store(records_, Keys());
   Trigger t = sampleTrigger();
   std::string stored = store.encode(t);
   std::string moved = stored;
@@ -80,10 +81,10 @@ TEST_F(StoresTest, ASealedTriggerSecretDoesNotOpenUnderAnotherTriggerId) {
 }
 
 TEST_F(StoresTest, SourceTokenIsSealedAndBoundToItsUser) {
-  SourceStore store(redis_, Keys(), keyring_, rng_);
+  SourceStore store(records_, Keys());
   Source s;
   s.user = "alice";
-  s.provider = "gitlab";
+  s.provider = Provider::kGitlab;
   s.api_url = "https://gitlab.example.com";
   s.login = "alice";
   s.account_id = "42";
@@ -105,16 +106,18 @@ TEST_F(StoresTest, SourceTokenIsSealedAndBoundToItsUser) {
 
 TEST_F(StoresTest, RotationReportsValuesSealedWithTheOldKey) {
   Keyring old_ring{SecretBox(key('o'), deriveKeyId(key('o')))};
-  SourceStore old_store(redis_, Keys(), old_ring, rng_);
+  SealedRecords old_records(redis_, old_ring, rng_);
+  SourceStore old_store(old_records, Keys());
   Source s;
   s.user = "bob";
-  s.provider = "github";
+  s.provider = Provider::kGithub;
   s.token = "gho_canary";
   std::string stored = old_store.encode(s);
 
   Keyring rotated{SecretBox(key('n'), deriveKeyId(key('n'))),
                   {SecretBox(key('o'), deriveKeyId(key('o')))}};
-  SourceStore store(redis_, Keys(), rotated, rng_);
+  SealedRecords rotated_records(redis_, rotated, rng_);
+  SourceStore store(rotated_records, Keys());
   EXPECT_TRUE(store.needsReseal(stored));
   auto opened = store.decode(stored);
   ASSERT_TRUE(opened.ok());
@@ -122,7 +125,8 @@ TEST_F(StoresTest, RotationReportsValuesSealedWithTheOldKey) {
   EXPECT_FALSE(store.needsReseal(resealed));
   // The new key alone opens the resealed value.
   Keyring only_new{SecretBox(key('n'), deriveKeyId(key('n')))};
-  SourceStore new_store(redis_, Keys(), only_new, rng_);
+  SealedRecords new_records(redis_, only_new, rng_);
+  SourceStore new_store(new_records, Keys());
   EXPECT_TRUE(new_store.decode(resealed).ok());
   EXPECT_FALSE(new_store.decode(stored).ok());
 }

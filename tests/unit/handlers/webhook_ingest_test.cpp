@@ -22,12 +22,13 @@ class WebhookIngestTest : public ::testing::Test {
     redis_ = std::make_unique<HiredisClient>(loop_, o);
     redis_->start();
     queue_ = std::make_unique<JobQueue>(*redis_, Keys());
-    store_ = std::make_unique<TriggerStore>(*redis_, Keys(), keyring_, rng_);
+    records_ = std::make_unique<SealedRecords>(*redis_, keyring_, rng_);
+    store_ = std::make_unique<TriggerStore>(*records_, Keys());
     ingest_ =
         std::make_unique<WebhookIngest>(*store_, *queue_, metrics_, clock_, rng_, WebhookOptions{});
     trigger_.id = newUlid(rng_, clock_.unixMillis());
     trigger_.user = "alice";
-    trigger_.provider = "gitlab";
+    trigger_.provider = Provider::kGitlab;
     trigger_.repository_full_name = "mike/diaspora";
     trigger_.secret = "s3cret";
     trigger_.image = "registry.example.com/team/app";
@@ -74,6 +75,7 @@ class WebhookIngestTest : public ::testing::Test {
   Keyring keyring_{SecretBox(std::string(32, 'k'), deriveKeyId(std::string(32, 'k')))};
   std::unique_ptr<HiredisClient> redis_;
   std::unique_ptr<JobQueue> queue_;
+  std::unique_ptr<SealedRecords> records_;
   std::unique_ptr<TriggerStore> store_;
   std::unique_ptr<WebhookIngest> ingest_;
   Trigger trigger_;

@@ -14,7 +14,7 @@ Job sampleJob() {
   j.id = "01JDQ3Z9X6V5W4T3S2R1Q0P9N8";
   j.trigger_id = "tr_01JDQ3";
   j.user = "alice";
-  j.provider = "github";
+  j.provider = Provider::kGithub;
   j.repository.id = "1296269";
   j.repository.full_name = "octo/app";
   j.repository.clone_url = "https://github.com/octo/app.git";

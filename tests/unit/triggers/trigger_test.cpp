@@ -63,7 +63,7 @@ void expectFixableError(const Error& e, std::string_view field,
 TEST(ParseTriggerCreate, GithubWithDefaults) {
   auto t = create(body());
   ASSERT_TRUE(t.ok()) << t.error().field << ": " << t.error().message;
-  EXPECT_EQ(t->provider, "github");
+  EXPECT_EQ(t->provider, Provider::kGithub);
   EXPECT_EQ(t->repository_full_name, "octo/app");
   EXPECT_EQ(t->repository_id, "");
   EXPECT_EQ(t->image, "registry.example.com/team/app");
@@ -88,7 +88,7 @@ TEST(ParseTriggerCreate, ExplicitFlags) {
 TEST(ParseTriggerCreate, GitlabProjectPath) {
   auto t = create(gitlab(R"("group/sub.group/my_project-2")"));
   ASSERT_TRUE(t.ok()) << t.error().message;
-  EXPECT_EQ(t->provider, "gitlab");
+  EXPECT_EQ(t->provider, Provider::kGitlab);
   EXPECT_EQ(t->repository_full_name, "group/sub.group/my_project-2");
   EXPECT_EQ(t->repository_id, "");
 }
@@ -102,7 +102,7 @@ TEST(ParseTriggerCreate, GitlabProjectId) {
 
 class AcceptedRepository : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
 TEST_P(AcceptedRepository, Validates) {
-  auto st = validateRepository(GetParam().first, GetParam().second, "repository");
+  auto st = validateRepository(*parseProvider(GetParam().first), GetParam().second, "repository");
   EXPECT_TRUE(st.ok()) << GetParam().second << ": " << st.error().message;
 }
 INSTANTIATE_TEST_SUITE_P(

@@ -1,5 +1,5 @@
-// Small checks shared by the validators of API bodies (rules, triggers): unknown or repeated
-// keys, JSON type names for messages, UTF-8 validity. Pure: no I/O.
+// The one set of helpers for JSON request bodies (triggers, rules, sources, tokens): parsing an
+// object body, unknown or repeated keys, required strings, and building JSON answers. Pure.
 #pragma once
 
 #include "common/encoding.h"
@@ -25,6 +25,28 @@ std::string_view closestName(std::string_view name, std::span<const std::string_
 // ("" at the top level); the error's field is prefix.key.
 Status checkObjectKeys(const rapidjson::Value& object, const std::string& prefix,
                        std::span<const std::string_view> allowed);
+
+// Parses a request body that must be a JSON object whose keys are all in `allowed` (400 for
+// bad JSON or another type, 422 naming an unknown key). An empty body is an empty object when
+// `empty_ok`.
+Result<rapidjson::Document> parseObjectBody(std::string_view body,
+                                            std::span<const std::string_view> allowed,
+                                            bool empty_ok = false);
+
+// The trimmed, non-empty string at obj[name]; 422 naming the field with `hint` otherwise.
+Result<std::string> requiredString(const rapidjson::Value& obj, const char* name,
+                                   std::string_view hint);
+
+// Builds a JSON text with a writer: json::build([&](json::Writer& w) { ... }).
+namespace json {
+template <typename Fn>
+std::string build(Fn&& fn) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  fn(w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+}  // namespace json
 
 // prefix.key, or key alone at the top level.
 std::string fieldPath(const std::string& prefix, std::string_view key);

@@ -1,4 +1,4 @@
-#include "rules/json_fields.h"
+#include "common/json_fields.h"
 
 #include <algorithm>
 #include <cctype>
@@ -100,6 +100,34 @@ Status checkObjectKeys(const rapidjson::Value& object, const std::string& prefix
     seen.push_back(key);
   }
   return okStatus();
+}
+
+Result<rapidjson::Document> parseObjectBody(std::string_view body,
+                                            std::span<const std::string_view> allowed,
+                                            bool empty_ok) {
+  if (empty_ok && trim(body).empty()) {
+    rapidjson::Document empty;
+    empty.SetObject();
+    return empty;
+  }
+  auto doc = json::parse(body);
+  if (!doc.ok()) return doc.error();
+  if (!doc->IsObject()) {
+    return Error::badRequest(
+        "body", std::string("the body must be a JSON object, got ") + jsonTypeName(*doc));
+  }
+  if (auto st = checkObjectKeys(*doc, "", allowed); !st.ok()) return st.error();
+  return doc;
+}
+
+Result<std::string> requiredString(const rapidjson::Value& obj, const char* name,
+                                   std::string_view hint) {
+  const auto* v = json::member(obj, name);
+  if (!v) return Error::unprocessable(name, "required: " + std::string(hint));
+  if (!v->IsString()) return Error::unprocessable(name, "must be a string");
+  std::string s(trim(std::string_view(v->GetString(), v->GetStringLength())));
+  if (s.empty()) return Error::unprocessable(name, "must not be empty: " + std::string(hint));
+  return s;
 }
 
 }  // namespace triggerd

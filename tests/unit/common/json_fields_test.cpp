@@ -1,4 +1,4 @@
-#include "rules/json_fields.h"
+#include "common/json_fields.h"
 
 #include <gtest/gtest.h>
 

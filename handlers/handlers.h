@@ -1,0 +1,48 @@
+// Every route handler, by the file it lives in. Each adapts one request to the component that
+// does the work and turns the answer into the reply; routes.cpp says which URL reaches which.
+#pragma once
+
+#include "handlers/routes.h"
+
+namespace triggerd::handlers {
+
+// health_handlers.cpp
+void health(const Call& c);
+void readiness(const Call& c);
+void metrics(const Call& c);
+
+// webhook_handler.cpp
+void githubWebhook(const Call& c);
+void gitlabWebhook(const Call& c);
+
+// trigger_handlers.cpp
+void createTrigger(const Call& c);
+void listTriggers(const Call& c);
+void getTrigger(const Call& c);
+void patchTrigger(const Call& c);
+void deleteTrigger(const Call& c);
+void repairHook(const Call& c);
+
+// source_handlers.cpp
+void listSources(const Call& c);
+void bindSource(const Call& c);
+void unbindSource(const Call& c);
+void listRepos(const Call& c);
+void listBranches(const Call& c);
+void listTags(const Call& c);
+void authorizeGithub(const Call& c);
+void githubOAuthCallback(const Call& c);
+
+// token_handlers.cpp
+void mintToken(const Call& c);
+void revokeToken(const Call& c);
+
+// admin_handlers.cpp
+void checkTokens(const Call& c);
+void resealKeys(const Call& c);
+
+// reply.cpp: sends an ApiReply (JSON, or the content type its headers name).
+void reply(const RequestPtr& ctx, ApiReply r);
+ApiDone replier(const RequestPtr& ctx);
+
+}  // namespace triggerd::handlers

@@ -1,0 +1,35 @@
+// What the route handlers need, owned by the Daemon, which outlives both routers.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "common/metrics.h"
+#include "common/random.h"
+#include "credentials/resealer.h"
+#include "credentials/token_checker.h"
+#include "handlers/api_auth.h"
+#include "handlers/github_oauth.h"
+#include "handlers/sources_api.h"
+#include "handlers/triggers_api.h"
+#include "handlers/webhook_ingest.h"
+#include "store/api_token_store.h"
+
+namespace triggerd {
+
+struct Services {
+  WebhookIngest* ingest = nullptr;
+  TriggersApi* triggers = nullptr;
+  SourcesApi* sources = nullptr;
+  GitHubOAuth* oauth = nullptr;
+  ApiAuth* auth = nullptr;
+  ApiTokenStore* tokens = nullptr;
+  Resealer* resealer = nullptr;
+  TokenChecker* token_checker = nullptr;
+  Metrics* metrics = nullptr;
+  Random* rng = nullptr;
+  std::function<bool()> ready;  // Redis connected and checked
+  std::function<std::string()> not_ready_reason;
+};
+
+}  // namespace triggerd

@@ -1,0 +1,50 @@
+#include "providers/github_client.h"
+
+#include "providers/scopes.h"
+
+namespace triggerd {
+
+GitHubClient::GitHubClient(HttpClient& http, const ProviderEndpoint& endpoint,
+                           const ProviderClientSettings& settings, const Clock& clock)
+    : api_url_(endpoint.api_url),
+      required_scopes_(settings.github_scopes),
+      // The OAuth host is not used here: the OAuth flow talks to GitHubApi directly.
+      api_(http, settings.github(endpoint.api_url, "", clock)) {}
+
+ApiCall GitHubClient::describeAccount(std::string_view token, AccountCallback cb) {
+  return api_.getUser(token, [cb = std::move(cb)](Result<GitHubUser> who) {
+    if (!who.ok()) return cb(who.error());
+    cb(AccountCheck{who->identity, who->token, who->scopes_reported});
+  });
+}
+
+ApiCall GitHubClient::inspectToken(std::string_view token, AccountCallback cb) {
+  return describeAccount(token, std::move(cb));  // GET /user carries the scopes and expiry
+}
+
+Status GitHubClient::checkBindable(const AccountCheck& account, int64_t) const {
+  GitHubUser user{account.identity, account.token, account.scopes_reported};
+  return checkGithubTokenForBinding(user, required_scopes_);
+}
+
+std::vector<std::string> GitHubClient::missingScopes(const AccountCheck& account) const {
+  if (!account.scopes_reported) return {};
+  return missingGithubScopes(account.token.scopes, required_scopes_);
+}
+
+ApiCall GitHubClient::listRepos(std::string_view token, std::string_view page_token,
+                                ReposCallback cb) {
+  return api_.listRepos(token, page_token, std::move(cb));
+}
+
+ApiCall GitHubClient::listBranches(std::string_view token, std::string_view repository,
+                                   std::string_view page_token, RefsCallback cb) {
+  return api_.listBranches(token, repository, page_token, std::move(cb));
+}
+
+ApiCall GitHubClient::listTags(std::string_view token, std::string_view repository,
+                               std::string_view page_token, RefsCallback cb) {
+  return api_.listTags(token, repository, page_token, std::move(cb));
+}
+
+}  // namespace triggerd

@@ -1,0 +1,34 @@
+// GitHubClient: the ProviderClient for github.com and GitHub Enterprise Server, over GitHubApi.
+#pragma once
+
+#include "providers/github_api.h"
+#include "providers/provider_client.h"
+
+namespace triggerd {
+
+class GitHubClient final : public ProviderClient {
+ public:
+  GitHubClient(HttpClient& http, const ProviderEndpoint& endpoint,
+               const ProviderClientSettings& settings, const Clock& clock);
+
+  Provider provider() const override { return Provider::kGithub; }
+  const std::string& apiUrl() const override { return api_url_; }
+  ApiCall describeAccount(std::string_view token, AccountCallback cb) override;
+  ApiCall inspectToken(std::string_view token, AccountCallback cb) override;
+  Status checkBindable(const AccountCheck& account, int64_t now_unix) const override;
+  std::vector<std::string> missingScopes(const AccountCheck& account) const override;
+  const char* tokenField() const override { return "token"; }
+  ApiCall listRepos(std::string_view token, std::string_view page_token, ReposCallback cb) override;
+  ApiCall listBranches(std::string_view token, std::string_view repository,
+                       std::string_view page_token, RefsCallback cb) override;
+  ApiCall listTags(std::string_view token, std::string_view repository, std::string_view page_token,
+                   RefsCallback cb) override;
+  void cancel(HttpRequestId id) override { api_.cancel(id); }
+
+ private:
+  std::string api_url_;
+  std::vector<std::string> required_scopes_;
+  GitHubApi api_;
+};
+
+}  // namespace triggerd

@@ -1,0 +1,40 @@
+// GitLabClient: the ProviderClient for a GitLab server, over GitLabApi.
+#pragma once
+
+#include <memory>
+
+#include "providers/gitlab_api.h"
+#include "providers/provider_client.h"
+
+namespace triggerd {
+
+class GitLabClient final : public ProviderClient {
+ public:
+  GitLabClient(HttpClient& http, const ProviderEndpoint& endpoint,
+               const ProviderClientSettings& settings, const Clock& clock);
+
+  Provider provider() const override { return Provider::kGitlab; }
+  const std::string& apiUrl() const override { return api_->serverRoot(); }
+  // Three steps: GET /version (the address is a GitLab root), the token itself (scopes, expiry,
+  // revocation), then the user.
+  ApiCall describeAccount(std::string_view token, AccountCallback cb) override;
+  ApiCall inspectToken(std::string_view token, AccountCallback cb) override;
+  Status checkBindable(const AccountCheck& account, int64_t now_unix) const override;
+  std::vector<std::string> missingScopes(const AccountCheck& account) const override;
+  const char* tokenField() const override { return "private_token"; }
+  ApiCall listRepos(std::string_view token, std::string_view page_token, ReposCallback cb) override;
+  ApiCall listBranches(std::string_view token, std::string_view repository,
+                       std::string_view page_token, RefsCallback cb) override;
+  ApiCall listTags(std::string_view token, std::string_view repository, std::string_view page_token,
+                   RefsCallback cb) override;
+  void cancel(HttpRequestId id) override { api_->cancel(id); }
+
+  // GitLab tokens need the api scope: hooks and commit statuses are write calls.
+  static const std::vector<std::string>& requiredScopes();
+
+ private:
+  // Shared with the steps of describeAccount, which may outlive this object.
+  std::shared_ptr<GitLabApi> api_;
+};
+
+}  // namespace triggerd
