@@ -31,11 +31,14 @@ constexpr FamilySpec kFamilies[] = {
      "Time from a delivery's arrival to its answer."},
     {"triggerd_redis_connected", "gauge", "1 while the Redis connection is up."},
     {"triggerd_redis_errors_total", "counter",
-     "Redis command failures, by kind (timeout, disconnected, reply)."},
-    {"triggerd_api_requests_total", "counter", "Admin API requests, by route and status."},
-    {"triggerd_api_errors_total", "counter", "Admin API requests refused, by reason."},
+     "Redis command failures, by kind (timeout, disconnected, unavailable, reply, "
+     "connect_failed, auth_failed)."},
+    {"triggerd_api_errors_total", "counter",
+     "Admin API requests refused before their handler, by reason (unauthenticated, "
+     "forbidden)."},
     {"triggerd_outbound_requests_total", "counter",
-     "Outbound provider HTTP requests, by host class and outcome."},
+     "Outbound provider HTTP requests, by outcome: the status class (2xx..5xx) of an answer, or "
+     "timeout, refused (address guard) or failed (DNS, connect, TLS, size cap)."},
     {"triggerd_ssrf_refusals_total", "counter",
      "Outbound connections refused by the address guard."},
     {"triggerd_sources", "gauge", "Bound sources, by provider and state."},
@@ -105,6 +108,10 @@ void Metrics::gaugeFn(std::string_view name, std::function<double()> fn) {
   gauge_fns_[std::string(name)] = std::move(fn);
 }
 
+void Metrics::counterFn(std::string_view name, const Labels& labels, std::function<uint64_t()> fn) {
+  counter_fns_[seriesKey(name, labels)] = std::move(fn);
+}
+
 void Metrics::observe(std::string_view name, double seconds) {
   auto& h = histograms_[std::string(name)];
   if (h.buckets.empty()) h.buckets.assign(std::size(kBuckets), 0);
@@ -130,6 +137,12 @@ std::string Metrics::render() const {
       for (auto it = counters_.lower_bound(name); it != counters_.end(); ++it) {
         if (baseName(it->first) != name) break;
         snprintf(num, sizeof num, "%llu", static_cast<unsigned long long>(it->second));
+        out += it->first + " " + num + "\n";
+        any = true;
+      }
+      for (auto it = counter_fns_.lower_bound(name); it != counter_fns_.end(); ++it) {
+        if (baseName(it->first) != name) break;
+        snprintf(num, sizeof num, "%llu", static_cast<unsigned long long>(it->second()));
         out += it->first + " " + num + "\n";
         any = true;
       }

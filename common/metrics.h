@@ -24,6 +24,8 @@ class Metrics {
   void set(std::string_view name, const Labels& labels, double value);  // gauges
   // A gauge computed when scraped (connections open, Redis connected, ...).
   void gaugeFn(std::string_view name, std::function<double()> fn);
+  // A counter kept elsewhere (a component's own stats), read when scraped.
+  void counterFn(std::string_view name, const Labels& labels, std::function<uint64_t()> fn);
   // Records one observation into histogram `name` (fixed latency buckets, seconds).
   void observe(std::string_view name, double seconds);
 
@@ -46,6 +48,7 @@ class Metrics {
   std::map<std::string, uint64_t, std::less<>> counters_;  // key: name{labels}
   std::map<std::string, double, std::less<>> gauges_;
   std::map<std::string, std::function<double()>, std::less<>> gauge_fns_;
+  std::map<std::string, std::function<uint64_t()>, std::less<>> counter_fns_;  // key: name{labels}
   std::map<std::string, Histogram, std::less<>> histograms_;
 };
 

@@ -120,6 +120,16 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   registerRoutes(admin_router_, Listener::kAdmin, services_);
 
   metrics_.gaugeFn("triggerd_redis_connected", [this] { return redis_->connected() ? 1.0 : 0.0; });
+  const HiredisClient::Stats* rs = &redis_->stats();
+  for (auto [kind, field] : {std::pair{"timeout", &HiredisClient::Stats::command_timeouts},
+                             std::pair{"disconnected", &HiredisClient::Stats::failed_in_flight},
+                             std::pair{"unavailable", &HiredisClient::Stats::failed_unavailable},
+                             std::pair{"reply", &HiredisClient::Stats::error_replies},
+                             std::pair{"connect_failed", &HiredisClient::Stats::connect_failures},
+                             std::pair{"auth_failed", &HiredisClient::Stats::auth_failures}}) {
+    metrics_.counterFn("triggerd_redis_errors_total", {{"kind", kind}},
+                       [rs, field = field] { return rs->*field; });
+  }
 }
 
 Daemon::~Daemon() {

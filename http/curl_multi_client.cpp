@@ -361,6 +361,21 @@ void CurlMultiClient::scheduleDelivery(HttpRequestId id) {
   });
 }
 
+void CurlMultiClient::countOutcome(const Result<HttpResponse>& result) {
+  if (options_.metrics == nullptr) return;
+  std::string outcome;
+  if (result.ok()) {
+    outcome = std::to_string(result->status / 100) + "xx";
+  } else if (result.error().is(Error::Kind::kUpstreamTimeout)) {
+    outcome = "timeout";
+  } else if (result.error().field == "url") {
+    outcome = "refused";  // the address guard or the URL check said no
+  } else {
+    outcome = "failed";  // DNS, connect, TLS, size cap
+  }
+  options_.metrics->inc("triggerd_outbound_requests_total", {{"outcome", outcome}});
+}
+
 void CurlMultiClient::deliver(HttpRequestId id) {
   auto it = transfers_.find(id);
   if (it == transfers_.end()) return;  // cancelled after it finished
@@ -370,6 +385,7 @@ void CurlMultiClient::deliver(HttpRequestId id) {
   HttpCallback cb = std::move(t->cb);
   Result<HttpResponse> result = std::move(*t->result);
   t.reset();
+  countOutcome(result);
   // Last statement: the callback may destroy this client.
   if (cb) cb(std::move(result));
 }

@@ -107,6 +107,7 @@ class CurlMultiClient final : public HttpClient {
   void finish(Transfer& t, CURLcode code);
   void scheduleDelivery(HttpRequestId id);
   void deliver(HttpRequestId id);
+  void countOutcome(const Result<HttpResponse>& result);
   Status configure(Transfer& t);
   void detach(Transfer& t);  // remove from the multi handle and free the easy handle
 

@@ -118,6 +118,12 @@ TEST_F(GitlabBindingTest, BindsListsAndNeverShowsTheToken) {
   EXPECT_EQ(tri_.log().find(kCanary), std::string::npos);
   auto metrics = httpCall("GET", tri_.adminUrl("/metrics"));
   EXPECT_EQ(metrics.body.find(kCanary), std::string::npos);
+  // The binding's three calls to GitLab (version, token, user) were counted as answered.
+  EXPECT_NE(metrics.body.find("triggerd_outbound_requests_total{outcome=\"2xx\"} 3"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("triggerd_redis_errors_total{kind=\"timeout\"} 0"),
+            std::string::npos);
   // The token travelled in the PRIVATE-TOKEN header, never in a URL.
   for (const auto& req : gitlab_.requests()) EXPECT_EQ(req.target.find(kCanary), std::string::npos);
 }

@@ -336,6 +336,19 @@ TEST(AdminCommands, Reseal) {
   EXPECT_EQ(server.requests().at(0).method, "POST");
 }
 
+TEST(AdminCommands, ResealFailsNamingTheRecordsLeftBehind) {
+  FakeHttpServer server([](const FakeRequest&) {
+    return FakeResponse::json(200, R"({"resealed": 3, "current": 1, "key_id": "k2",
+                 "left_behind": ["triggerd:source:bob:gitlab", "triggerd:trigger:01JD"]})");
+  });
+  auto o = runAgainst(server.url(), [](const Context& ctx) { return keysReseal(ctx); });
+  EXPECT_EQ(o.rc, kExitApiError);
+  EXPECT_EQ(o.out, "Re-sealed 3 secrets with key k2\n");
+  EXPECT_NE(o.err.find("2 records could not be opened"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("triggerd:source:bob:gitlab"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("triggerd:trigger:01JD"), std::string::npos) << o.err;
+}
+
 TEST(AdminCommands, SourcesCheck) {
   FakeHttpServer server([](const FakeRequest&) {
     return FakeResponse::json(200, R"({"checked": 5, "valid": 2, "expiring": 1, "expired": 1,

@@ -50,5 +50,14 @@ TEST(Metrics, GaugeFunctionsAreEvaluatedAtRender) {
   EXPECT_NE(m.render().find("triggerd_redis_connected 0"), std::string::npos);
 }
 
+TEST(Metrics, CounterFunctionsAreSampledAtRenderWithTheirLabels) {
+  Metrics m;
+  uint64_t timeouts = 2;
+  m.counterFn("triggerd_redis_errors_total", {{"kind", "timeout"}}, [&] { return timeouts; });
+  EXPECT_NE(m.render().find("triggerd_redis_errors_total{kind=\"timeout\"} 2"), std::string::npos);
+  timeouts = 5;
+  EXPECT_NE(m.render().find("triggerd_redis_errors_total{kind=\"timeout\"} 5"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace triggerd
