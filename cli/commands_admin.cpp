@@ -11,21 +11,20 @@ namespace triggerd::cli {
 int keysReseal(const Context& ctx) {
   auto answer = callApi(ctx, "POST", paths::keysReseal());
   if (!answer.ok()) return answer.exit_code;
-  if (printJsonIfAsked(ctx, answer.response.body)) return kExitOk;
+  // Records no configured key opens: the key that sealed them is still needed.
+  const auto* left = json::member(answer.doc, "left_behind");
+  bool left_behind = left && left->IsArray() && !left->Empty();
+  if (printJsonIfAsked(ctx, answer.response.body)) return left_behind ? kExitApiError : kExitOk;
   auto resealed = json::getInt(answer.doc, "resealed");
   if (!resealed) return unexpectedAnswer(ctx, "no \"resealed\" count");
   ctx.out << "Re-sealed " << *resealed << (*resealed == 1 ? " secret" : " secrets") << " with key "
           << cellText(memberText(answer.doc, "key_id")) << "\n";
-  // Records no configured key opens: the key that sealed them is still needed.
-  const auto* left = json::member(answer.doc, "left_behind");
-  if (left && left->IsArray() && !left->Empty()) {
-    ctx.err << "error: " << left->Size() << (left->Size() == 1 ? " record could" : " records could")
-            << " not be opened with the configured keys; do not retire the previous key:\n";
-    for (const auto& name : left->GetArray())
-      if (name.IsString()) ctx.err << "  " << cellText(name.GetString()) << "\n";
-    return kExitApiError;
-  }
-  return kExitOk;
+  if (!left_behind) return kExitOk;
+  ctx.err << "error: " << left->Size() << (left->Size() == 1 ? " record could" : " records could")
+          << " not be opened with the configured keys; do not retire the previous key:\n";
+  for (const auto& name : left->GetArray())
+    if (name.IsString()) ctx.err << "  " << cellText(name.GetString()) << "\n";
+  return kExitApiError;
 }
 
 int sourcesCheck(const Context& ctx) {

@@ -25,6 +25,11 @@ constexpr FamilySpec kFamilies[] = {
      "Webhook deliveries by provider and outcome (enqueued, duplicate, ignored, rejected)."},
     {"triggerd_webhook_rejections_total", "counter",
      "Webhook deliveries refused, by provider and reason."},
+    {"triggerd_webhook_replays_total", "counter",
+     "Verified deliveries answered as replays, by provider and kind (stale: the push is older "
+     "than the delivery window; same_push: the push came before under another delivery id)."},
+    {"triggerd_rule_compilations_total", "counter",
+     "Trigger rule sets compiled for verified deliveries (cache misses)."},
     {"triggerd_jobs_enqueued_total", "counter",
      "Build jobs written to the job stream, by provider."},
     {"triggerd_webhook_latency_seconds", "histogram",

@@ -87,6 +87,11 @@ struct Config {
   // [webhooks]
   std::chrono::seconds secret_rotation_grace{86400};  // old hook secret still verifies this long
   std::chrono::seconds signature_tolerance{300};      // Standard Webhooks timestamp window
+
+  // [triggers]
+  int max_triggers_per_user = 200;
+  int max_rule_program_size = 20000;      // RE2 instructions per trigger, all patterns together
+  int rule_cache_program_size = 5000000;  // RE2 instructions kept compiled, all triggers
 };
 
 // Loads and validates a TOML file. Every problem found is reported, one per line of the

@@ -415,6 +415,7 @@ const std::vector<ConfigTable>& configTables() {
       {"outbound", "Calls triggerd makes to GitHub and GitLab APIs."},
       {"spool", "The local spool that keeps verified deliveries while Redis is unreachable."},
       {"webhooks", "Webhook verification."},
+      {"triggers", "Limits on build triggers and the memory their compiled rules may take."},
   };
   return tables;
 }
@@ -583,6 +584,20 @@ const std::vector<ConfigKey>& configSchema() {
      "Largest clock difference accepted on a signed webhook-timestamp (GitLab Standard "
      "Webhooks). Whole seconds.",
      duration(&Config::signature_tolerance, 10s, 1h)},
+
+    // ---- [triggers] ----
+    {"triggers.max_per_user", kLive, "200",
+     "Most triggers one user may have; creating one more is refused with 422.",
+     integer(&Config::max_triggers_per_user, 1, 100000)},
+    {"triggers.max_rule_program_size", kLive, "20000",
+     "Most RE2 program instructions the match patterns of one trigger may compile to, in "
+     "total; larger rules are refused with 422 when saved. Ordinary patterns take tens.",
+     integer(&Config::max_rule_program_size, 100, 1000000)},
+    {"triggers.rule_cache_program_size", kLive, "5000000",
+     "Most RE2 program instructions kept compiled in memory for all triggers together; the "
+     "least recently used triggers' rules are dropped beyond it and compiled again when their "
+     "next verified delivery arrives.",
+     integer(&Config::rule_cache_program_size, 10000, 1000000000)},
   };
   // clang-format on
   return schema;

@@ -111,20 +111,21 @@ bool SourceStore::needsReseal(std::string_view stored) const {
 }
 
 void SourceStore::create(const Source& s, std::function<void(Status)> cb) {
-  records_.create(keys_.source(s.user, s.provider),
-                  {{keys_.allSources(), label(s.user, s.provider)}}, encode(s),
-                  [cb = std::move(cb), provider = s.provider](Result<bool> created) {
-                    if (!created.ok()) return cb(created.error());
-                    if (!*created) {
-                      std::string name = providerName(provider);
-                      return cb(Error::conflict("provider", "a " + name +
-                                                                " account is already bound for "
-                                                                "this user; unbind it first "
-                                                                "(DELETE .../sources/" +
-                                                                name + ")"));
-                    }
-                    cb(okStatus());
-                  });
+  records_.create(
+      keys_.source(s.user, s.provider), {{keys_.allSources(), label(s.user, s.provider)}},
+      encode(s),
+      [cb = std::move(cb), provider = s.provider](Result<SealedRecords::Created> created) {
+        if (!created.ok()) return cb(created.error());
+        if (*created != SealedRecords::Created::kYes) {
+          std::string name = providerName(provider);
+          return cb(Error::conflict("provider", "a " + name +
+                                                    " account is already bound for "
+                                                    "this user; unbind it first "
+                                                    "(DELETE .../sources/" +
+                                                    name + ")"));
+        }
+        cb(okStatus());
+      });
 }
 
 void SourceStore::update(const std::string& user, Provider provider, Change change,

@@ -50,9 +50,20 @@ TokenCheckOptions tokenCheckOptions(const Config& c) {
   return o;
 }
 
+TriggersOptions triggersOptions(const Config& c) {
+  TriggersOptions o;
+  o.public_base_url = c.public_base_url;
+  o.secret_rotation_grace = c.secret_rotation_grace;
+  o.max_per_user = static_cast<size_t>(c.max_triggers_per_user);
+  o.max_rule_program_size = static_cast<size_t>(c.max_rule_program_size);
+  return o;
+}
+
 WebhookOptions webhookOptions(const Config& c) {
   WebhookOptions o;
   o.signature_tolerance = c.signature_tolerance;
+  o.replay_window = c.delivery_ttl;
+  o.rule_cache_program_size = static_cast<size_t>(c.rule_cache_program_size);
   return o;
 }
 
@@ -95,8 +106,7 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   ingest_ = std::make_unique<WebhookIngest>(*triggers_, *queue_, metrics_, clock_, rng_,
                                             webhookOptions(config_));
   auth_ = std::make_unique<ApiAuth>(*api_tokens_, config_.admin_token_sha256);
-  triggers_api_ = std::make_unique<TriggersApi>(*triggers_, clock_, rng_, config_.public_base_url,
-                                                config_.secret_rotation_grace);
+  triggers_api_ = std::make_unique<TriggersApi>(*triggers_, clock_, rng_, triggersOptions(config_));
   sources_api_ = std::make_unique<SourcesApi>(*sources_, *triggers_, *http_client_, clock_,
                                               sourcesOptions(config_));
   oauth_ = std::make_unique<GitHubOAuth>(*sources_api_, *oauth_states_, *http_client_, rng_);
@@ -267,7 +277,7 @@ void Daemon::applyReload(Result<Config> next) {
   admin_server_->updateLimits(serverOptions(c, "admin"));
   auth_->setAdminHashes(c.admin_token_sha256);
   token_checker_->setOptions(tokenCheckOptions(c));
-  triggers_api_->setRotationGrace(c.secret_rotation_grace);
+  triggers_api_->setOptions(triggersOptions(c));
   ingest_->setOptions(webhookOptions(c));
   if (auto guard = AddressGuard::fromStrings(c.allowed_networks); guard.ok())
     http_client_->setAddressGuard(std::move(guard).value());
@@ -284,6 +294,9 @@ void Daemon::applyReload(Result<Config> next) {
   config_.allowed_networks = c.allowed_networks;
   config_.secret_rotation_grace = c.secret_rotation_grace;
   config_.signature_tolerance = c.signature_tolerance;
+  config_.max_triggers_per_user = c.max_triggers_per_user;
+  config_.max_rule_program_size = c.max_rule_program_size;
+  config_.rule_cache_program_size = c.rule_cache_program_size;
   auto so = sourcesOptions(config_);
   sources_api_->setOptions(so);
   metrics_.inc("triggerd_config_reloads_total", {{"outcome", "applied"}});

@@ -46,15 +46,17 @@ Error notFound(const std::string& id) {
 }  // namespace
 
 TriggersApi::TriggersApi(TriggerStore& store, const Clock& clock, Random& rng,
-                         std::string public_base_url, std::chrono::seconds secret_rotation_grace)
-    : store_(store),
-      clock_(clock),
-      rng_(rng),
-      public_base_url_(std::move(public_base_url)),
-      grace_(secret_rotation_grace) {}
+                         TriggersOptions options)
+    : store_(store), clock_(clock), rng_(rng), options_(std::move(options)) {}
+
+Status TriggersApi::checkRulesFit(const std::vector<BuildRule>& rules) const {
+  auto compiled = CompiledRules::compile(rules);
+  if (!compiled.ok()) return compiled.error();
+  return checkProgramSize(*compiled, options_.max_rule_program_size);
+}
 
 std::string TriggersApi::webhookUrl(const Trigger& t) const {
-  return public_base_url_ + "/webhooks/" + providerName(t.provider) + "/" + t.id;
+  return options_.public_base_url + "/webhooks/" + providerName(t.provider) + "/" + t.id;
 }
 
 void TriggersApi::create(const std::string& user, std::string_view body, ApiDone done) {
@@ -65,26 +67,30 @@ void TriggersApi::create(const std::string& user, std::string_view body, ApiDone
   auto parsed = parseTriggerCreate(*doc);
   if (!parsed.ok()) return done(ApiReply::error(parsed.error()));
   Trigger t = std::move(parsed).value();
+  if (auto st = checkRulesFit(t.rules); !st.ok()) return done(ApiReply::error(st.error()));
   t.id = newUlid(rng_, clock_.unixMillis());
   t.user = user;
   t.secret = newSecret(rng_);
   t.created_at = t.updated_at = clock_.unixSeconds();
-  store_.create(t, [this, t, done = std::move(done)](Status st) {
-    if (!st.ok()) return done(ApiReply::error(st.error()));
-    TLOG_INFO("api", "user=%s trigger=%s provider=%s repository=%s created", t.user.c_str(),
-              t.id.c_str(), providerName(t.provider),
-              log::logValue(t.repository_full_name).c_str());
-    done(ApiReply{201,
-                  json::build([&](json::Writer& w) {
-                    w.StartObject();
-                    json::key(w, "trigger");
-                    writeTriggerPublic(w, t);
-                    json::key(w, "webhook");
-                    writeWebhook(w, webhookUrl(t), t.secret, t);
-                    w.EndObject();
-                  }),
-                  {{"Location", "/api/v1/users/" + t.user + "/triggers/" + t.id}}});
-  });
+  store_.create(
+      t,
+      [this, t, done = std::move(done)](Status st) {
+        if (!st.ok()) return done(ApiReply::error(st.error()));
+        TLOG_INFO("api", "user=%s trigger=%s provider=%s repository=%s created", t.user.c_str(),
+                  t.id.c_str(), providerName(t.provider),
+                  log::logValue(t.repository_full_name).c_str());
+        done(ApiReply{201,
+                      json::build([&](json::Writer& w) {
+                        w.StartObject();
+                        json::key(w, "trigger");
+                        writeTriggerPublic(w, t);
+                        json::key(w, "webhook");
+                        writeWebhook(w, webhookUrl(t), t.secret, t);
+                        w.EndObject();
+                      }),
+                      {{"Location", "/api/v1/users/" + t.user + "/triggers/" + t.id}}});
+      },
+      options_.max_per_user);
 }
 
 void TriggersApi::list(const std::string& user, ApiDone done) {
@@ -134,9 +140,12 @@ void TriggersApi::patch(const std::string& user, const std::string& id, std::str
     int64_t now = clock_.unixSeconds();
     store_.update(
         t->id,
-        [shared, now](Trigger& current) -> Status {
+        [this, shared, now](Trigger& current) -> Status {
           auto patched = applyTriggerPatch(current, *shared);
           if (!patched.ok()) return patched.error();
+          if (json::member(*shared, "rules") != nullptr) {
+            if (auto st = checkRulesFit(patched->rules); !st.ok()) return st.error();
+          }
           current = std::move(patched).value();
           current.updated_at = now;
           return okStatus();
@@ -189,7 +198,7 @@ void TriggersApi::repairHook(const std::string& user, const std::string& id, std
     }
     std::string secret = newSecret(rng_);
     int64_t now = clock_.unixSeconds();
-    int64_t grace = grace_.count();
+    int64_t grace = options_.secret_rotation_grace.count();
     store_.update(
         t->id,
         [secret, now, grace](Trigger& current) {

@@ -11,11 +11,21 @@
 
 namespace triggerd {
 
+struct TriggersOptions {
+  std::string public_base_url;  // webhook URLs are {public_base_url}/webhooks/...
+  std::chrono::seconds secret_rotation_grace{86400};
+  size_t max_per_user = 200;             // triggers.max_per_user
+  size_t max_rule_program_size = 20000;  // triggers.max_rule_program_size
+};
+
 class TriggersApi {
  public:
-  TriggersApi(TriggerStore& store, const Clock& clock, Random& rng, std::string public_base_url,
-              std::chrono::seconds secret_rotation_grace);
-  void setRotationGrace(std::chrono::seconds grace) { grace_ = grace; }
+  TriggersApi(TriggerStore& store, const Clock& clock, Random& rng, TriggersOptions options);
+  // SIGHUP: the public base URL is kept (webhook URLs already handed out use it).
+  void setOptions(TriggersOptions options) {
+    options.public_base_url = options_.public_base_url;
+    options_ = std::move(options);
+  }
 
   void create(const std::string& user, std::string_view body, ApiDone done);
   void list(const std::string& user, ApiDone done);
@@ -33,11 +43,13 @@ class TriggersApi {
   void load(const std::string& user, const std::string& id,
             std::function<void(Result<Trigger>)> cb);
 
+  // Compiles the rules to prove they fit triggers.max_rule_program_size; 422 otherwise.
+  Status checkRulesFit(const std::vector<BuildRule>& rules) const;
+
   TriggerStore& store_;
   const Clock& clock_;
   Random& rng_;
-  std::string public_base_url_;
-  std::chrono::seconds grace_;
+  TriggersOptions options_;
 };
 
 }  // namespace triggerd

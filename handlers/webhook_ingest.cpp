@@ -10,8 +10,6 @@
 namespace triggerd {
 namespace {
 
-constexpr size_t kMaxCachedTriggers = 10000;
-
 std::string jobsBody(const std::vector<std::string>& ids, bool duplicate) {
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
@@ -65,7 +63,11 @@ WebhookIngest::WebhookIngest(TriggerStore& triggers, JobQueue& queue, Metrics& m
       metrics_(metrics),
       clock_(clock),
       rng_(rng),
-      options_(options) {}
+      options_(options),
+      cache_(options.rule_cache_program_size) {
+  metrics_.counterFn("triggerd_rule_compilations_total", {},
+                     [this] { return cache_.compilations(); });
+}
 
 void WebhookIngest::reject(const WebhookDelivery& d, const Error& e, const char* reason,
                            Done& done) {
@@ -94,7 +96,8 @@ void WebhookIngest::ignore(const WebhookDelivery& d, const std::string& reason, 
 
 void WebhookIngest::handle(std::shared_ptr<WebhookDelivery> d, Done done) {
   if (!looksLikeTriggerId(d->trigger_id)) {
-    return reject(*d, Error{404, "trigger_id", "no trigger with this id; check the webhook URL"},
+    return reject(*d,
+                  Error::notFound("trigger_id", "no trigger with this id; check the webhook URL"),
                   "unknown_trigger", done);
   }
   triggers_.getRaw(d->trigger_id, [this, d, done = std::move(done)](
@@ -106,30 +109,28 @@ void WebhookIngest::handle(std::shared_ptr<WebhookDelivery> d, Done done) {
       return reject(*d, e, "redis_unavailable", done);
     }
     if (!raw->has_value()) {
-      return reject(*d, Error{404, "trigger_id", "no trigger with this id; check the webhook URL"},
+      return reject(*d,
+                    Error::notFound("trigger_id", "no trigger with this id; check the webhook URL"),
                     "unknown_trigger", done);
     }
-    withTrigger(d, std::move(**raw), std::move(done));
+    withTrigger(d, **raw, std::move(done));
   });
 }
 
-void WebhookIngest::withTrigger(const std::shared_ptr<WebhookDelivery>& d, std::string raw,
+void WebhookIngest::withTrigger(const std::shared_ptr<WebhookDelivery>& d, const std::string& raw,
                                 Done done) {
-  auto it = cache_.find(d->trigger_id);
-  if (it == cache_.end() || it->second.raw != raw) {
-    auto decoded = triggers_.decode(raw);
-    if (!decoded.ok()) return reject(*d, decoded.error(), "trigger_unreadable", done);
-    auto compiled = CompiledRules::compile(decoded->rules);
-    if (!compiled.ok())
-      return reject(*d, Error::internal(compiled.error().message), "trigger_unreadable", done);
-    if (cache_.size() >= kMaxCachedTriggers) cache_.clear();
-    CachedTrigger entry{std::move(raw), std::make_shared<const Trigger>(std::move(decoded).value()),
-                        std::make_shared<const CompiledRules>(std::move(compiled).value())};
-    it = cache_.insert_or_assign(d->trigger_id, std::move(entry)).first;
+  auto entry = cache_.trigger(d->trigger_id, raw,
+                              [this](std::string_view text) { return triggers_.decode(text); });
+  if (!entry.ok()) {
+    // The detail (key ids, why a seal did not open) is for the operator's log, not the caller.
+    TLOG_ERROR("webhook", "trigger=%s reason=%s stored trigger cannot be read",
+               d->trigger_id.c_str(), log::logValue(entry.error().message, 300).c_str());
+    return reject(*d,
+                  Error::internal("the trigger cannot be read on this triggerd; its operator "
+                                  "has the details in the log"),
+                  "trigger_unreadable", done);
   }
-  // Copy the shared pointers: process() may run after the cache entry was replaced.
-  CachedTrigger entry = it->second;
-  process(d, entry, std::move(done));
+  process(d, *entry, std::move(done));
 }
 
 bool WebhookIngest::verify(const WebhookDelivery& d, const Trigger& t, std::string* why) const {
@@ -158,25 +159,47 @@ bool WebhookIngest::verify(const WebhookDelivery& d, const Trigger& t, std::stri
     *why = "X-Gitlab-Token does not match the trigger's secret";
     return false;
   }
-  // GitLab's signing token (Standard Webhooks): verified too when both sides have it.
-  if (!t.signing_key.empty() && !d.webhook_signature.empty()) {
-    switch (verifyStandardWebhook(t.signing_key, d.webhook_id, d.webhook_timestamp,
-                                  d.webhook_signature, d.body, clock_.unixSeconds(),
-                                  options_.signature_tolerance.count())) {
-      case StandardWebhookCheck::kValid:
-        return true;
-      case StandardWebhookCheck::kMalformed:
-        *why = "webhook-signature or webhook-timestamp header is malformed";
-        return false;
-      case StandardWebhookCheck::kStale:
-        *why = "webhook-timestamp is more than 5 minutes away from triggerd's clock";
-        return false;
-      case StandardWebhookCheck::kBadSignature:
-        *why = "webhook-signature does not match the body";
-        return false;
-    }
+  if (t.signing_key.empty()) return true;
+  // A trigger with a signing key takes signed deliveries only: accepting the token alone would
+  // let anyone who saw a token (it travels in clear in every delivery) downgrade to it.
+  if (d.webhook_signature.empty()) {
+    *why =
+        "missing webhook-signature header: this trigger's hook has a signing token, so every "
+        "delivery must be signed; set the signing token on the hook again (POST "
+        ".../hook/repair)";
+    return false;
   }
-  return true;
+  switch (verifyStandardWebhook(t.signing_key, d.webhook_id, d.webhook_timestamp,
+                                d.webhook_signature, d.body, clock_.unixSeconds(),
+                                options_.signature_tolerance.count())) {
+    case StandardWebhookCheck::kValid:
+      return true;
+    case StandardWebhookCheck::kMalformed:
+      *why = "webhook-signature or webhook-timestamp header is malformed";
+      return false;
+    case StandardWebhookCheck::kStale: {
+      int64_t tolerance = options_.signature_tolerance.count();
+      *why = "webhook-timestamp is more than " +
+             (tolerance % 60 == 0 ? std::to_string(tolerance / 60) + " minutes"
+                                  : std::to_string(tolerance) + " seconds") +
+             " away from triggerd's clock";
+      return false;
+    }
+    case StandardWebhookCheck::kBadSignature:
+      *why = "webhook-signature does not match the body";
+      return false;
+  }
+  return false;
+}
+
+std::string WebhookIngest::staleReason(const PushEvent& push) const {
+  if (push.pushed_at <= 0) return {};
+  int64_t age = clock_.unixSeconds() - push.pushed_at;
+  if (age <= options_.replay_window.count()) return {};
+  return "replay: the push happened " + std::to_string(age / 3600) + " hours ago, before the " +
+         std::to_string(options_.replay_window.count() / 3600) +
+         "-hour delivery window; an old delivery sent again builds nothing (run the trigger by "
+         "hand to rebuild)";
 }
 
 void WebhookIngest::markVerified(const Trigger& t) {
@@ -199,8 +222,8 @@ void WebhookIngest::markVerified(const Trigger& t) {
       });
 }
 
-void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d, const CachedTrigger& entry,
-                            Done done) {
+void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d,
+                            const TriggerCache::Entry& entry, Done done) {
   const Trigger& t = *entry.trigger;
   const char* provider = providerName(d->provider);
   if (t.provider != d->provider) {
@@ -258,8 +281,27 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d, const Cac
   if (hasSkipMarker(push.head.message))
     return ignore(*d, "head commit message asks to skip the build", done);
   if (!t.hook_verified) markVerified(t);
+  if (std::string stale = staleReason(push); !stale.empty()) {
+    metrics_.inc("triggerd_webhook_replays_total", {{"provider", provider}, {"kind", "stale"}});
+    return ignore(*d, stale, done);
+  }
+  build(d, entry, push, std::move(done));
+}
 
-  auto builds = planBuilds(*entry.rules, push, d->received_at);
+void WebhookIngest::build(const std::shared_ptr<WebhookDelivery>& d,
+                          const TriggerCache::Entry& entry, const PushEvent& push, Done done) {
+  const Trigger& t = *entry.trigger;
+  // Only now, with the signature checked, are the rules compiled (or taken from the cache).
+  auto rules = cache_.rules(t.id, entry);
+  if (!rules.ok()) {
+    TLOG_ERROR("webhook", "trigger=%s reason=%s stored rules do not compile", t.id.c_str(),
+               log::logValue(rules.error().message, 300).c_str());
+    return reject(*d,
+                  Error::internal("the trigger's rules cannot be used; its owner should save "
+                                  "them again"),
+                  "trigger_unreadable", done);
+  }
+  auto builds = planBuilds(**rules, push, d->received_at);
   if (builds.empty()) {
     return ignore(*d,
                   std::string("no build rule matches ") + refTypeName(push.ref_type) + " '" +
@@ -271,7 +313,7 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d, const Cac
   jobs.reserve(builds.size());
   std::string received = formatRfc3339(d->received_at);
   for (const auto& b : builds) {
-    const BuildRule& rule = entry.rules->rules()[b.rule_index];
+    const BuildRule& rule = (*rules)->rules()[b.rule_index];
     Job job;
     job.id = newUlid(rng_, clock_.unixMillis());
     job.trigger_id = t.id;
@@ -295,16 +337,31 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d, const Cac
     job.received_at = received;
     jobs.push_back(std::move(job));
   }
+  enqueue(d, t, push, std::move(jobs), std::move(done));
+}
 
+void WebhookIngest::enqueue(const std::shared_ptr<WebhookDelivery>& d, const Trigger& t,
+                            const PushEvent& push, std::vector<Job> jobs, Done done) {
   size_t count = jobs.size();
+  const char* provider = providerName(d->provider);
   queue_.enqueue(
       t.id, d->delivery_id, jobs,
       [this, d, count, provider, done = std::move(done)](Result<EnqueueOutcome> r) mutable {
         if (!r.ok()) {
           Error e = r.error();
-          e.message =
-              "job queue unavailable (" + e.message + "); nothing was enqueued, redeliver later";
+          e.message = "job queue unavailable (" + e.message +
+                      "); whether the jobs were enqueued is not known, redeliver later (a "
+                      "redelivery never builds twice)";
           return reject(*d, e, "redis_unavailable", done);
+        }
+        if (r->replay) {
+          metrics_.inc("triggerd_webhook_replays_total",
+                       {{"provider", provider}, {"kind", "same_push"}});
+          return ignore(*d,
+                        "replay: this push was delivered before under another delivery id and "
+                        "built as " +
+                            std::to_string(r->job_ids.size()) + " job(s)",
+                        done);
         }
         if (r->duplicate) {
           TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s duplicate jobs=%zu", provider,
@@ -320,7 +377,8 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d, const Cac
                      {{"provider", provider}, {"outcome", "enqueued"}});
         metrics_.inc("triggerd_jobs_enqueued_total", {{"provider", provider}}, count);
         done(WebhookAnswer{202, jobsBody(r->job_ids, false), {}});
-      });
+      },
+      queue_.keys().pushSeen(t.id, push.ref, push.head.sha));
 }
 
 }  // namespace triggerd

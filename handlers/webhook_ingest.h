@@ -1,12 +1,14 @@
 // The ingest path shared by the GitHub and GitLab webhook routes: look up the trigger, verify
-// the signature over the raw body, parse, match the rules, enqueue durably, answer.
-// Free of HTTP plumbing: the route handlers copy what they need into a WebhookDelivery and
-// turn the WebhookAnswer into a reply.
+// the signature over the raw body, parse, refuse replays, match the rules, enqueue durably,
+// answer. Free of HTTP plumbing: the route handlers copy what they need into a WebhookDelivery
+// and turn the WebhookAnswer into a reply.
+//
+// Order matters for the shared loop: nothing costly (rule compilation, payload parsing) happens
+// before the signature has been checked with the trigger's secret.
 #pragma once
 
 #include <chrono>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "common/random.h"
+#include "handlers/trigger_cache.h"
 #include "model/provider.h"
 #include "queue/job_queue.h"
 #include "triggers/trigger_store.h"
@@ -44,6 +47,9 @@ struct WebhookAnswer {
 
 struct WebhookOptions {
   std::chrono::seconds signature_tolerance{300};
+  // A signed push older than this is a replay (queue.delivery_ttl: the dedupe window).
+  std::chrono::seconds replay_window{72 * 3600};
+  size_t rule_cache_program_size = 5000000;
 };
 
 class WebhookIngest {
@@ -53,19 +59,25 @@ class WebhookIngest {
 
   // Processes one delivery; `done` runs exactly once (possibly on a later loop turn).
   void handle(std::shared_ptr<WebhookDelivery> delivery, std::function<void(WebhookAnswer)> done);
-  void setOptions(WebhookOptions options) { options_ = options; }
+  void setOptions(WebhookOptions options) {
+    cache_.setMaxProgramSize(options.rule_cache_program_size);
+    options_ = options;
+  }
+  const TriggerCache& cache() const { return cache_; }
 
  private:
-  struct CachedTrigger {
-    std::string raw;  // the stored text this entry was decoded from
-    std::shared_ptr<const Trigger> trigger;
-    std::shared_ptr<const CompiledRules> rules;
-  };
   using Done = std::function<void(WebhookAnswer)>;
 
-  void withTrigger(const std::shared_ptr<WebhookDelivery>& d, std::string raw, Done done);
-  void process(const std::shared_ptr<WebhookDelivery>& d, const CachedTrigger& entry, Done done);
+  void withTrigger(const std::shared_ptr<WebhookDelivery>& d, const std::string& raw, Done done);
+  void process(const std::shared_ptr<WebhookDelivery>& d, const TriggerCache::Entry& entry,
+               Done done);
+  void build(const std::shared_ptr<WebhookDelivery>& d, const TriggerCache::Entry& entry,
+             const PushEvent& push, Done done);
+  void enqueue(const std::shared_ptr<WebhookDelivery>& d, const Trigger& t, const PushEvent& push,
+               std::vector<Job> jobs, Done done);
   bool verify(const WebhookDelivery& d, const Trigger& t, std::string* why) const;
+  // Why a verified push must not build (a replay of an old body), or empty.
+  std::string staleReason(const PushEvent& push) const;
   void markVerified(const Trigger& t);
   void reject(const WebhookDelivery& d, const Error& e, const char* reason, Done& done);
   void ignore(const WebhookDelivery& d, const std::string& reason, Done& done);
@@ -76,9 +88,7 @@ class WebhookIngest {
   const Clock& clock_;
   Random& rng_;
   WebhookOptions options_;
-  // Decoded triggers with compiled rules, reused while the stored text is unchanged, so the
-  // hot path skips JSON decoding, secret opening and RE2 compilation. Bounded: cleared when full.
-  std::map<std::string, CachedTrigger, std::less<>> cache_;
+  TriggerCache cache_;
 };
 
 // Trigger ids are ULIDs: 26 Crockford base32 characters. Anything else is a 404 without I/O.

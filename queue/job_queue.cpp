@@ -13,12 +13,14 @@ namespace {
 // The enqueue script: one delivery's jobs, atomically and at most once per delivery.
 // Compiled in, never read from disk; docs/redis-layout.md describes every key it touches.
 //
-// KEYS[1] delivery key, KEYS[2] jobs stream, then per job i (0-based):
-//   KEYS[3+2i] the job record job:<id>, KEYS[4+2i] the user's recent jobs user:<u>:jobs
+// KEYS[1] delivery key, KEYS[2] jobs stream, KEYS[3] push key (content dedupe; used when
+// ARGV[5] is "1"), then per job i (0-based):
+//   KEYS[4+2i] the job record job:<id>, KEYS[5+2i] the user's recent jobs user:<u>:jobs
 // ARGV[1] delivery TTL (s), ARGV[2] job record TTL (s), ARGV[3] recent jobs kept per user,
-// ARGV[4] the JSON array of job ids, then per job i, from ARGV[5+8i]:
-//   id, job JSON, trigger, user, ref, sha, delivery, created_at
-// Returns {1, stored ids JSON} for a delivery seen before (nothing written), else {0, ids JSON}.
+// ARGV[4] the JSON array of job ids, ARGV[5] "1" to dedupe on the push key, then per job i,
+// from ARGV[6+8i]: id, job JSON, trigger, user, ref, sha, delivery, created_at
+// Returns {1, stored ids JSON} for a delivery seen before, {2, stored ids JSON} for a push seen
+// before under another delivery id (nothing written for either), else {0, ids JSON}.
 //
 // Writes happen only after the GET, so a refused first write (OOM) leaves nothing behind.
 // No MAXLEN on XADD: trimming could drop jobs no runner has seen; runners XDEL what they finish.
@@ -27,20 +29,29 @@ local seen = redis.call('GET', KEYS[1])
 if seen then
   return {1, seen}
 end
-local n = (#ARGV - 4) / 8
+if ARGV[5] == '1' then
+  local pushed = redis.call('GET', KEYS[3])
+  if pushed then
+    return {2, pushed}
+  end
+end
+local n = (#ARGV - 5) / 8
 for i = 0, n - 1 do
-  local a = 5 + i * 8
+  local a = 6 + i * 8
   local entry = redis.call('XADD', KEYS[2], '*', 'job', ARGV[a + 1], 'id', ARGV[a])
-  local record = KEYS[3 + 2 * i]
+  local record = KEYS[4 + 2 * i]
   redis.call('HSET', record, 'state', 'queued', 'stream_id', entry, 'trigger', ARGV[a + 2],
              'user', ARGV[a + 3], 'ref', ARGV[a + 4], 'sha', ARGV[a + 5],
              'delivery', ARGV[a + 6], 'created_at', ARGV[a + 7], 'updated_at', ARGV[a + 7])
   redis.call('EXPIRE', record, ARGV[2])
-  local recent = KEYS[4 + 2 * i]
+  local recent = KEYS[5 + 2 * i]
   redis.call('LPUSH', recent, ARGV[a])
   redis.call('LTRIM', recent, 0, tonumber(ARGV[3]) - 1)
 end
 redis.call('SET', KEYS[1], ARGV[4], 'EX', ARGV[1])
+if ARGV[5] == '1' then
+  redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[1])
+end
 return {0, ARGV[4]}
 )lua";
 
@@ -89,6 +100,7 @@ Result<EnqueueOutcome> enqueueOutcome(Result<RedisValue> r) {
   if (!ids) return ids.error();
   EnqueueOutcome out;
   out.duplicate = v.elements[0].integer == 1;
+  out.replay = v.elements[0].integer == 2;
   out.job_ids = std::move(*ids);
   return out;
 }
@@ -151,14 +163,17 @@ void JobQueue::runEnqueueScript(std::vector<std::string> keys_and_args, size_t n
 }
 
 void JobQueue::enqueue(const std::string& trigger_id, const std::string& delivery_id,
-                       const std::vector<Job>& jobs,
-                       std::function<void(Result<EnqueueOutcome>)> cb) {
-  std::vector<std::string> keys{keys_.delivery(trigger_id, delivery_id), keys_.jobs()};
-  std::vector<std::string> args{std::to_string(delivery_ttl_seconds_),
-                                std::to_string(kJobRecordTtlSeconds),
-                                std::to_string(kRecentJobsPerUser), idsJson(jobs)};
-  keys.reserve(2 + 2 * jobs.size());
-  args.reserve(4 + kArgsPerJob * jobs.size());
+                       const std::vector<Job>& jobs, std::function<void(Result<EnqueueOutcome>)> cb,
+                       const std::string& push_key) {
+  // Without a push key, KEYS[3] repeats the delivery key: declared, never read.
+  std::vector<std::string> keys{
+      keys_.delivery(trigger_id, delivery_id), keys_.jobs(),
+      push_key.empty() ? keys_.delivery(trigger_id, delivery_id) : push_key};
+  std::vector<std::string> args{
+      std::to_string(delivery_ttl_seconds_), std::to_string(kJobRecordTtlSeconds),
+      std::to_string(kRecentJobsPerUser), idsJson(jobs), push_key.empty() ? "0" : "1"};
+  keys.reserve(3 + 2 * jobs.size());
+  args.reserve(5 + kArgsPerJob * jobs.size());
   for (const Job& j : jobs) {
     keys.push_back(keys_.job(j.id));
     keys.push_back(keys_.userJobs(j.user));

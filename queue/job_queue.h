@@ -15,8 +15,10 @@
 namespace triggerd {
 
 struct EnqueueOutcome {
-  bool duplicate = false;            // the delivery was seen before; nothing was added
-  std::vector<std::string> job_ids;  // the jobs of this delivery (the original ones if duplicate)
+  bool duplicate = false;  // the delivery id was seen before; nothing was added
+  bool replay = false;     // the same push came under another delivery id; nothing was added
+  std::vector<std::string> job_ids;  // this delivery's jobs (the original ones if duplicate or
+                                     // replay)
 };
 
 class JobQueue {
@@ -34,14 +36,17 @@ class JobQueue {
   JobQueue(const JobQueue&) = delete;
   JobQueue& operator=(const JobQueue&) = delete;
 
-  // In one atomic step (a Lua script): if the delivery key exists, answer its job ids;
-  // else XADD every job to the stream, write each job's record (state "queued") and the user's
-  // recent-jobs list, and remember the delivery -> job ids for the TTL.
+  // In one atomic step (a Lua script): if the delivery key exists, answer its job ids; if
+  // `push_key` is given (keys.h pushSeen: trigger, ref, commit) and exists, the same push came
+  // before under another delivery id: answer its job ids as a replay; else XADD every job to
+  // the stream, write each job's record (state "queued") and the user's recent-jobs list, and
+  // remember the delivery (and the push) -> job ids for the TTL.
   // The callback runs once Redis acknowledged (so the jobs are as durable as Redis' AOF), or
   // with Error{503} when Redis is unreachable or timed out. An empty `jobs` still records
   // the delivery, so a redelivery of an ignored push stays ignored.
   void enqueue(const std::string& trigger_id, const std::string& delivery_id,
-               const std::vector<Job>& jobs, std::function<void(Result<EnqueueOutcome>)> cb);
+               const std::vector<Job>& jobs, std::function<void(Result<EnqueueOutcome>)> cb,
+               const std::string& push_key = {});
 
   // Creates the consumer group (XGROUP CREATE <jobs> runners 0 MKSTREAM), tolerating BUSYGROUP.
   // Id 0, not $: entries added before the group existed are still delivered.
@@ -49,6 +54,8 @@ class JobQueue {
   // CONFIG GET appendonly: Ok when "yes"; Error naming allow_volatile_redis otherwise.
   // A Redis that refuses CONFIG (renamed command) is reported as an error too.
   void checkPersistence(std::function<void(Status)> cb);
+
+  const Keys& keys() const { return keys_; }
 
  private:
   // command() that remembers the id until the callback runs, so ~JobQueue can cancel it.

@@ -26,6 +26,13 @@ class Keys {
     return cat("delivery:", trigger_id, ":", delivery_id);
   }
 
+  // Pushes: string, JSON array of the job ids a push (trigger, ref, commit) produced; TTL as the
+  // delivery key. A signed body replayed under a fresh delivery id finds it and builds nothing.
+  std::string pushSeen(std::string_view trigger_id, std::string_view ref,
+                       std::string_view sha) const {
+    return cat("push:", trigger_id, ":", sha, ":", ref);
+  }
+
   // Triggers: string, the trigger JSON (hook secret sealed).
   std::string trigger(std::string_view id) const { return cat("trigger:", id); }
   // Set of a user's trigger ids.

@@ -377,7 +377,7 @@ bool touchesAny(const std::vector<std::string>& globs, const std::vector<std::st
 
 }  // namespace
 
-Result<std::vector<BuildRule>> parseRules(const rapidjson::Value& rules) {
+Result<std::vector<BuildRule>> parseRules(const rapidjson::Value& rules, bool check_semantics) {
   if (!rules.IsArray()) {
     return Error::unprocessable("rules", std::string("rules must be an array of rule objects, "
                                                      "got ") +
@@ -391,7 +391,9 @@ Result<std::vector<BuildRule>> parseRules(const rapidjson::Value& rules) {
     const std::string prefix = indexed("rules", i);
     auto rule = parseRule(rules[i], prefix);
     if (!rule.ok()) return rule.error();
-    if (auto re = checkRule(*rule, prefix); !re.ok()) return re.error();
+    if (check_semantics) {
+      if (auto re = checkRule(*rule, prefix); !re.ok()) return re.error();
+    }
     out.push_back(std::move(rule).value());
   }
   return out;
@@ -429,10 +431,26 @@ Result<CompiledRules> CompiledRules::compile(std::vector<BuildRule> rules) {
   for (size_t i = 0; i < rules.size(); ++i) {
     auto re = checkRule(rules[i], indexed("rules", i));
     if (!re.ok()) return re.error();
+    out.program_size_ += static_cast<size_t>((*re)->ProgramSize());
     out.patterns_.push_back(std::move(re).value());
   }
   out.rules_ = std::move(rules);
   return out;
+}
+
+Status checkProgramSize(const CompiledRules& rules, size_t max_program_size) {
+  if (rules.programSize() <= max_program_size) return okStatus();
+  size_t largest = 0;
+  for (size_t i = 1; i < rules.rules().size(); ++i)
+    if (rules.pattern(i).ProgramSize() > rules.pattern(largest).ProgramSize()) largest = i;
+  return Error::unprocessable(
+      indexed("rules", largest) + ".match",
+      "the rules' patterns compile to " + std::to_string(rules.programSize()) +
+          " RE2 instructions, more than the " + std::to_string(max_program_size) +
+          " this triggerd allows per trigger (triggers.max_rule_program_size); the largest is "
+          "this one (" +
+          std::to_string(rules.pattern(largest).ProgramSize()) +
+          "): use fewer or simpler patterns, e.g. \".*\" instead of long repeated classes");
 }
 
 std::vector<PlannedBuild> planBuilds(const CompiledRules& rules, const PushEvent& push,

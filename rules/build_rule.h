@@ -40,8 +40,12 @@ inline constexpr size_t kMaxGlobLength = 1024;
 inline constexpr int64_t kMaxPatternMemory = 1 << 20;  // RE2 max_mem per compiled pattern
 
 // Validates a JSON "rules" array. Errors are 422 and name the field, e.g. "rules[1].match",
-// with what is wrong and how to fix it. Patterns are compiled to prove they are valid RE2.
-Result<std::vector<BuildRule>> parseRules(const rapidjson::Value& rules);
+// with what is wrong and how to fix it. With `check_semantics` (API input) patterns are compiled
+// to prove they are valid RE2 and templates, paths and build args are checked; without it (rules
+// read back from the store, checked when saved) only the structure is read and nothing is
+// compiled: CompiledRules::compile checks them again when a verified delivery needs them.
+Result<std::vector<BuildRule>> parseRules(const rapidjson::Value& rules,
+                                          bool check_semantics = true);
 void writeRules(json::Writer& w, const std::vector<BuildRule>& rules);
 
 // A trigger's rules with their patterns compiled once, reused across deliveries.
@@ -50,11 +54,19 @@ class CompiledRules {
   static Result<CompiledRules> compile(std::vector<BuildRule> rules);
   const std::vector<BuildRule>& rules() const { return rules_; }
   const re2::RE2& pattern(size_t i) const { return *patterns_[i]; }
+  // RE2 program instructions of every pattern together: what the rules cost in memory.
+  size_t programSize() const { return program_size_; }
 
  private:
   std::vector<BuildRule> rules_;
   std::vector<std::shared_ptr<re2::RE2>> patterns_;
+  size_t program_size_ = 0;
 };
+
+// 422 naming the largest pattern when the rules compile to more than `max_program_size` RE2
+// instructions in total (triggers.max_rule_program_size), so one trigger cannot make every
+// delivery's rule compilation expensive.
+Status checkProgramSize(const CompiledRules& rules, size_t max_program_size);
 
 // One build a push asks for: the rule that matched and its rendered, valid, de-duplicated tags.
 struct PlannedBuild {

@@ -7,10 +7,13 @@
 namespace triggerd {
 namespace {
 
-// KEYS[1] the record, KEYS[2..] index sets; ARGV[1] the text, ARGV[2..] index members.
+// KEYS[1] the record, KEYS[2..] index sets; ARGV[1] the text, ARGV[2] the cap on the first
+// index (0: none), ARGV[3..] index members.
 constexpr const char* kCreateScript = R"lua(
+local cap = tonumber(ARGV[2])
+if cap > 0 and #KEYS > 1 and redis.call('SCARD', KEYS[2]) >= cap then return -1 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end
-for i = 2, #KEYS do redis.call('SADD', KEYS[i], ARGV[i]) end
+for i = 2, #KEYS do redis.call('SADD', KEYS[i], ARGV[i + 1]) end
 return 1
 )lua";
 
@@ -52,14 +55,16 @@ Result<std::string> SealedRecords::open(std::string_view sealed, std::string_vie
 }
 
 void SealedRecords::create(const std::string& key, const std::vector<IndexEntry>& indexes,
-                           std::string text, std::function<void(Result<bool>)> cb) {
+                           std::string text, std::function<void(Result<Created>)> cb,
+                           size_t max_first_index) {
   auto argv = scriptCall(kCreateScript, key, indexes);
   argv.push_back(std::move(text));
+  argv.push_back(std::to_string(max_first_index));
   for (const auto& i : indexes) argv.push_back(i.member);
   redis_.command(std::move(argv), [key, cb = std::move(cb)](Result<RedisValue> r) {
     auto v = expectReply(std::move(r), "creating " + key);
     if (!v.ok()) return cb(v.error());
-    cb(v->integer == 1);
+    cb(v->integer == 1 ? Created::kYes : v->integer == 0 ? Created::kExists : Created::kIndexFull);
   });
 }
 

@@ -44,9 +44,15 @@ class SealedRecords {
   const Keyring& keyring() const { return keyring_; }
 
   // --- records ---
-  // Writes a new record and adds it to its indexes atomically; false when the key exists.
+  enum class Created {
+    kYes,
+    kExists,     // the key exists: nothing written
+    kIndexFull,  // the first index already holds `max_first_index` members: nothing written
+  };
+  // Writes a new record and adds it to its indexes atomically. With `max_first_index` > 0, the
+  // first index may hold at most that many members (a per-user cap).
   void create(const std::string& key, const std::vector<IndexEntry>& indexes, std::string text,
-              std::function<void(Result<bool>)> cb);
+              std::function<void(Result<Created>)> cb, size_t max_first_index = 0);
   // Overwrites an existing record; false when it is gone.
   void replace(const std::string& key, std::string text, std::function<void(Result<bool>)> cb);
   // Writes `text` only if the record still holds `expected`; false when it changed or is gone.

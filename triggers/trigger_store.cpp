@@ -103,7 +103,7 @@ Result<Trigger> TriggerStore::decode(std::string_view stored) const {
 
   const auto* rules = json::member(d, "rules");
   if (!rules) return Error::internal("stored trigger " + t.id + " has no rules");
-  auto parsed = parseRules(*rules);
+  auto parsed = parseRules(*rules, /*check_semantics=*/false);
   if (!parsed.ok())
     return Error::internal("stored rules of trigger " + t.id +
                            " are invalid: " + parsed.error().message);
@@ -120,14 +120,24 @@ bool TriggerStore::needsReseal(std::string_view stored) const {
   });
 }
 
-void TriggerStore::create(const Trigger& t, std::function<void(Status)> cb) {
-  records_.create(keys_.trigger(t.id), indexes(t), encode(t),
-                  [cb = std::move(cb), id = t.id](Result<bool> created) {
-                    if (!created.ok()) return cb(created.error());
-                    if (!*created)
-                      return cb(Error::conflict("id", "trigger " + id + " already exists"));
-                    cb(okStatus());
-                  });
+void TriggerStore::create(const Trigger& t, std::function<void(Status)> cb, size_t max_per_user) {
+  records_.create(
+      keys_.trigger(t.id), indexes(t), encode(t),
+      [cb = std::move(cb), id = t.id, max_per_user](Result<SealedRecords::Created> created) {
+        if (!created.ok()) return cb(created.error());
+        switch (*created) {
+          case SealedRecords::Created::kYes:
+            return cb(okStatus());
+          case SealedRecords::Created::kExists:
+            return cb(Error::conflict("id", "trigger " + id + " already exists"));
+          case SealedRecords::Created::kIndexFull:
+            return cb(Error::unprocessable(
+                "user", "this user has " + std::to_string(max_per_user) +
+                            " triggers, the most this triggerd allows (triggers.max_per_user); "
+                            "delete one first"));
+        }
+      },
+      max_per_user);
 }
 
 void TriggerStore::update(const std::string& id, Change change,

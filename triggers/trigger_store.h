@@ -19,8 +19,9 @@ class TriggerStore {
  public:
   TriggerStore(SealedRecords& records, Keys keys);
 
-  // Writes a new trigger and indexes it under its user. 409 if the id exists.
-  void create(const Trigger& trigger, std::function<void(Status)> cb);
+  // Writes a new trigger and indexes it under its user. 409 if the id exists; 422 when the user
+  // has `max_per_user` triggers already (0: no cap).
+  void create(const Trigger& trigger, std::function<void(Status)> cb, size_t max_per_user = 0);
   // Changes a stored trigger without losing concurrent updates: `change` edits the trigger as
   // it is stored now (it may run more than once) and may refuse with an Error; the result is
   // the trigger as written. 404 when it does not exist.

@@ -1,4 +1,5 @@
 // GitHub deliveries: ping and push (branches and tags), as JSON or as the form encoding.
+#include "common/clock.h"
 #include "common/encoding.h"
 #include "common/json.h"
 #include "webhook/payload_reader.h"
@@ -87,6 +88,21 @@ Status readRepository(const Value& root, RepositoryInfo* out) {
   return okStatus();
 }
 
+// repository.pushed_at: Unix seconds in push payloads (an ISO 8601 string in other events); 0
+// when absent or unreadable, which the ingest path treats as "unknown".
+int64_t pushedAt(const Value& root) {
+  const Value* repo = json::member(root, "repository");
+  const Value* v = repo ? json::member(*repo, "pushed_at") : nullptr;
+  if (v == nullptr) return 0;
+  if (v->IsInt64()) return v->GetInt64();
+  if (v->IsString()) {
+    std::chrono::system_clock::time_point t;
+    if (parseIso8601(std::string_view(v->GetString(), v->GetStringLength()), &t))
+      return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  }
+  return 0;
+}
+
 Result<Delivery> parsePush(const Value& root) {
   auto ref = payload::requireString(root, "", "ref");
   if (!ref) return ref.error();
@@ -119,6 +135,7 @@ Result<Delivery> parsePush(const Value& root) {
   push.after = std::move(*after);
 
   if (auto st = readRepository(root, &push.repository); !st) return st.error();
+  push.pushed_at = pushedAt(root);
 
   // Every push that is not a deletion carries head_commit; for a tag it is the tagged commit.
   // Its id, not `after`, is the commit to build: for an annotated tag `after` names the tag

@@ -1,6 +1,7 @@
 // A provider's push delivery reduced to what triggerd builds from. Pure: no I/O.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,9 @@ struct PushEvent {
   // GitHub at most 2048): path filters then cannot rule a build out.
   bool commits_truncated = false;
   RepositoryInfo repository;
+  // When the push happened (unix seconds): GitHub's repository.pushed_at. 0 when the provider
+  // does not say (GitLab). The body is signed, so this bounds how old a replayed delivery is.
+  int64_t pushed_at = 0;
 };
 
 enum class DeliveryKind {

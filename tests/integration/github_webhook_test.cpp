@@ -75,7 +75,7 @@ TriggerdInstance* GithubWebhookTest::instance_ = nullptr;
 std::string GithubWebhookTest::start_error_;
 
 TEST_F(GithubWebhookTest, PushEnqueuesOneJobPerMatchingRuleWithTheSchema1Fields) {
-  auto r = deliver("push", fixture("github/push.json"), "d-push-1");
+  auto r = deliver("push", githubPush("github/push.json"), "d-push-1");
   ASSERT_EQ(r.status, 202) << r.body << tri().log();
   auto body = parse(r.body);
   ASSERT_TRUE(body["jobs"].IsArray());
@@ -107,9 +107,9 @@ TEST_F(GithubWebhookTest, PushEnqueuesOneJobPerMatchingRuleWithTheSchema1Fields)
 }
 
 TEST_F(GithubWebhookTest, RedeliveryAnswersTheOriginalJobsAndEnqueuesNothing) {
-  auto first = deliver("push", fixture("github/push.json"), "d-redeliver");
+  auto first = deliver("push", githubPush("github/push.json"), "d-redeliver");
   ASSERT_EQ(first.status, 202) << first.body;
-  auto again = deliver("push", fixture("github/push.json"), "d-redeliver");
+  auto again = deliver("push", githubPush("github/push.json"), "d-redeliver");
   ASSERT_EQ(again.status, 200) << again.body;
   auto a = parse(first.body), b = parse(again.body);
   EXPECT_EQ(std::string(a["jobs"][0].GetString()), std::string(b["jobs"][0].GetString()));
@@ -118,7 +118,7 @@ TEST_F(GithubWebhookTest, RedeliveryAnswersTheOriginalJobsAndEnqueuesNothing) {
 }
 
 TEST_F(GithubWebhookTest, TagPushRendersCaptureGroups) {
-  auto r = deliver("push", fixture("github/push-tag.json"), "d-tag");
+  auto r = deliver("push", githubPush("github/push-tag.json"), "d-tag");
   ASSERT_EQ(r.status, 202) << r.body;
   auto jobs = tri().streamJobs();
   ASSERT_EQ(jobs.size(), 1u);
@@ -129,7 +129,7 @@ TEST_F(GithubWebhookTest, TagPushRendersCaptureGroups) {
 }
 
 TEST_F(GithubWebhookTest, FormEncodedPushIsAccepted) {
-  auto r = deliver("push", fixture("github/push-form-urlencoded.txt"), "d-form",
+  auto r = deliver("push", githubPush("github/push-form-urlencoded.txt"), "d-form",
                    "application/x-www-form-urlencoded");
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(tri().streamLength(), 1);
@@ -149,7 +149,7 @@ TEST_F(GithubWebhookTest, PingIsAnsweredAndMarksTheHookVerified) {
 }
 
 TEST_F(GithubWebhookTest, BadSignatureIs401AndEnqueuesNothing) {
-  auto r = deliver("push", fixture("github/push.json"), "d-badsig", "application/json",
+  auto r = deliver("push", githubPush("github/push.json"), "d-badsig", "application/json",
                    "not-the-secret");
   EXPECT_EQ(r.status, 401);
   auto body = parse(r.body);
@@ -162,14 +162,14 @@ TEST_F(GithubWebhookTest, MissingSignatureIs401) {
   Headers h{{"Content-Type", "application/json"},
             {"X-GitHub-Event", "push"},
             {"X-GitHub-Delivery", "d-nosig"}};
-  auto r = tri().post("/webhooks/github/" + id_, fixture("github/push.json"), h);
+  auto r = tri().post("/webhooks/github/" + id_, githubPush("github/push.json"), h);
   EXPECT_EQ(r.status, 401);
   EXPECT_NE(r.body.find("X-Hub-Signature-256"), std::string::npos);
   EXPECT_EQ(tri().streamLength(), 0);
 }
 
 TEST_F(GithubWebhookTest, UnknownTriggerIs404) {
-  std::string body = fixture("github/push.json");
+  std::string body = githubPush("github/push.json");
   Headers h{{"Content-Type", "application/json"},
             {"X-GitHub-Event", "push"},
             {"X-GitHub-Delivery", "d-404"},
@@ -183,7 +183,7 @@ TEST_F(GithubWebhookTest, UnknownTriggerIs404) {
 }
 
 TEST_F(GithubWebhookTest, DeliveryToTheOtherProvidersRouteIs404) {
-  std::string body = fixture("github/push.json");
+  std::string body = githubPush("github/push.json");
   Headers h{{"Content-Type", "application/json"},
             {"X-Gitlab-Event", "Push Hook"},
             {"X-Gitlab-Token", secret_}};
@@ -211,14 +211,14 @@ TEST_F(GithubWebhookTest, MissingRequiredFieldNamesIt) {
 }
 
 TEST_F(GithubWebhookTest, UnsupportedContentTypeIs415) {
-  auto r = deliver("push", fixture("github/push.json"), "d-415", "text/plain");
+  auto r = deliver("push", githubPush("github/push.json"), "d-415", "text/plain");
   EXPECT_EQ(r.status, 415);
   EXPECT_NE(r.body.find("application/json"), std::string::npos);
   EXPECT_EQ(tri().streamLength(), 0);
 }
 
 TEST_F(GithubWebhookTest, OversizeBodyIs413AndNothingIsEnqueued) {
-  std::string big = fixture("github/push.json");
+  std::string big = githubPush("github/push.json");
   big.insert(big.size() - 2, ",\"padding\": \"" + std::string(100 * 1024, 'x') + "\"");
   auto r = deliver("push", big, "d-413");
   EXPECT_EQ(r.status, 413);
@@ -227,14 +227,14 @@ TEST_F(GithubWebhookTest, OversizeBodyIs413AndNothingIsEnqueued) {
 }
 
 TEST_F(GithubWebhookTest, DeletionIsIgnored) {
-  auto r = deliver("push", fixture("github/push-delete.json"), "d-delete");
+  auto r = deliver("push", githubPush("github/push-delete.json"), "d-delete");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(std::string(parse(r.body)["ignored"].GetString()).find("deletion"), std::string::npos);
   EXPECT_EQ(tri().streamLength(), 0);
 }
 
 TEST_F(GithubWebhookTest, SkipMarkerIsIgnored) {
-  std::string body = fixture("github/push.json");
+  std::string body = githubPush("github/push.json");
   auto pos = body.find("\"Initial commit\"");
   ASSERT_NE(pos, std::string::npos);
   std::string skipped = body;
@@ -254,7 +254,7 @@ TEST_F(GithubWebhookTest, OtherEventsAreIgnoredWithAReason) {
 }
 
 TEST_F(GithubWebhookTest, MissingEventOrDeliveryHeaderIs400) {
-  std::string body = fixture("github/push.json");
+  std::string body = githubPush("github/push.json");
   Headers no_event{{"Content-Type", "application/json"},
                    {"X-GitHub-Delivery", "d-noevent"},
                    {"X-Hub-Signature-256", githubSignature(secret_, body)}};
@@ -272,7 +272,7 @@ TEST_F(GithubWebhookTest, MissingEventOrDeliveryHeaderIs400) {
 
 TEST_F(GithubWebhookTest, DeliveryForAnotherRepositoryIsRefused) {
   auto [other_id, other_secret] = tri().createTrigger("alice", "github", "someone/else", kRules);
-  std::string body = fixture("github/push.json");
+  std::string body = githubPush("github/push.json");
   Headers h{{"Content-Type", "application/json"},
             {"X-GitHub-Event", "push"},
             {"X-GitHub-Delivery", "d-wrongrepo"},
@@ -284,7 +284,7 @@ TEST_F(GithubWebhookTest, DeliveryForAnotherRepositoryIsRefused) {
 }
 
 TEST_F(GithubWebhookTest, NoMatchingRuleAndDisabledTriggerAreIgnored) {
-  std::string body = fixture("github/push.json");
+  std::string body = githubPush("github/push.json");
   std::string develop = body;
   size_t pos;
   while ((pos = develop.find("refs/heads/master")) != std::string::npos)
@@ -308,29 +308,58 @@ TEST_F(GithubWebhookTest, RotatedSecretKeepsTheOldOneValidForTheGraceWindow) {
   auto d = parse(r.body);
   std::string new_secret = d["webhook"]["secret"].GetString();
   EXPECT_NE(new_secret, secret_);
-  auto old_ok = deliver("push", fixture("github/push.json"), "d-rot-old");
+  auto old_ok = deliver("push", githubPush("github/push.json"), "d-rot-old");
   EXPECT_EQ(old_ok.status, 202) << old_ok.body;
-  auto new_ok =
-      deliver("push", fixture("github/push.json"), "d-rot-new", "application/json", new_secret);
+  auto new_ok = deliver("push", githubPush("github/push.json", 1), "d-rot-new", "application/json",
+                        new_secret);
   EXPECT_EQ(new_ok.status, 202) << new_ok.body;
   EXPECT_EQ(tri().streamLength(), 2);
 }
 
 TEST_F(GithubWebhookTest, RedisOutageAnswers503AndLosesNothingOnceRedelivered) {
   tri().redis().stop();
-  auto down = deliver("push", fixture("github/push.json"), "d-outage");
+  auto down = deliver("push", githubPush("github/push.json"), "d-outage");
   EXPECT_EQ(down.status, 503) << down.body;
   EXPECT_TRUE(parse(down.body).HasMember("error"));
   EXPECT_EQ(tri().publicPort() > 0, true);
   auto ready = httpCall("GET", tri().publicUrl("/readyz"));
   EXPECT_EQ(ready.status, 503);
+  // Why is for operators: the admin listener names Redis, the public one does not.
+  EXPECT_EQ(ready.body.find("redis"), std::string::npos) << ready.body;
+  EXPECT_EQ(ready.body.find(tri().redis().address()), std::string::npos) << ready.body;
+  auto admin_ready = httpCall("GET", tri().adminUrl("/readyz"));
+  EXPECT_EQ(admin_ready.status, 503);
+  EXPECT_NE(admin_ready.body.find(tri().redis().address()), std::string::npos) << admin_ready.body;
   tri().redis().start();
   ASSERT_TRUE(waitUntil([&] { return httpCall("GET", tri().publicUrl("/readyz")).status == 200; }))
       << tri().log();
   EXPECT_EQ(tri().streamLength(), 0);
-  auto again = deliver("push", fixture("github/push.json"), "d-outage");
+  auto again = deliver("push", githubPush("github/push.json"), "d-outage");
   EXPECT_EQ(again.status, 202) << again.body;
   EXPECT_EQ(tri().streamLength(), 1);
+}
+
+// Security: delivery ids are not signed, the body is. A captured delivery sent again under a new
+// id, or an old push, builds nothing.
+TEST_F(GithubWebhookTest, ReplayUnderAFreshDeliveryIdBuildsNothing) {
+  std::string body = githubPush("github/push.json");
+  ASSERT_EQ(deliver("push", body, "d-original").status, 202);
+  auto replay = deliver("push", body, "d-replayed-with-a-new-id");
+  EXPECT_EQ(replay.status, 200) << replay.body;
+  EXPECT_NE(std::string(parse(replay.body)["ignored"].GetString()).find("replay"),
+            std::string::npos)
+      << replay.body;
+  EXPECT_EQ(tri().streamLength(), 1);
+}
+
+TEST_F(GithubWebhookTest, APushOlderThanTheDeliveryWindowIsAReplay) {
+  // The published example as captured in 2019: validly signed, years old.
+  auto old = deliver("push", fixture("github/push.json"), "d-2019");
+  EXPECT_EQ(old.status, 200) << old.body;
+  std::string ignored = parse(old.body)["ignored"].GetString();
+  EXPECT_NE(ignored.find("replay"), std::string::npos) << ignored;
+  EXPECT_NE(ignored.find("hours ago"), std::string::npos) << ignored;
+  EXPECT_EQ(tri().streamLength(), 0);
 }
 
 }  // namespace

@@ -117,8 +117,10 @@ TEST(KeyRotationTest, ResealMovesEverySecretToTheNewKey) {
   auto [id, secret] =
       tri.createTrigger("alice", "github", "Codertocat/Hello-World",
                         R"([{"kind": "branch", "match": "master", "tags": ["x"]}])");
-  std::string body = fixture("github/push.json");
+  // Each delivery is another push (its own head commit), so none is a replay of the last.
+  int pushes = 0;
   auto deliver = [&](const std::string& delivery) {
+    std::string body = githubPush("github/push.json", ++pushes);
     return tri.post("/webhooks/github/" + id, body,
                     {{"Content-Type", "application/json"},
                      {"X-GitHub-Event", "push"},
@@ -137,6 +139,25 @@ TEST(KeyRotationTest, ResealMovesEverySecretToTheNewKey) {
   EXPECT_EQ(deliver("r3").status, 202) << tri.log();
   auto t = tri.admin("GET", "/api/v1/users/alice/triggers/" + id);
   EXPECT_EQ(t.status, 200);
+}
+
+// A record no configured key opens is named, and triggerctl fails, so nobody retires a key that
+// is still needed.
+TEST_F(TriggerctlTest, ResealNamesRecordsItCannotOpenAndExitsOne) {
+  auto [id, secret] = tri_.createTrigger("alice", "github", "octo/app",
+                                         R"([{"kind": "branch", "match": "main", "tags": ["x"]}])");
+  // The old key is dropped before the sweep: the trigger can no longer be opened.
+  tri_.restartWithKeys(std::string(64, 'c'), {});
+  tri_.dir().write("admin-token", tri_.adminToken() + "\n");
+  auto r = ctl({"keys", "reseal"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("could not be opened"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("triggerd:trigger:" + id), std::string::npos) << r.output;
+  auto json = ctl({"--json", "keys", "reseal"});
+  EXPECT_EQ(json.exit_code, 1);
+  EXPECT_NE(json.output.find("\"left_behind\":[\"triggerd:trigger:" + id + "\"]"),
+            std::string::npos)
+      << json.output;
 }
 
 }  // namespace

@@ -93,5 +93,9 @@ inline std::string triggerctlBinary() {
 
 // Reads a fixture under tests/fixtures/.
 std::string fixture(const std::string& relative);
+// A GitHub push fixture as GitHub would send it now: repository.pushed_at set to the current
+// time (triggerd refuses pushes older than its delivery window as replays). A `variant` other
+// than 0 also gives the push another head commit, so it is a different push, not a replay.
+std::string githubPush(const std::string& relative, int variant = 0);
 
 }  // namespace triggerd::testing

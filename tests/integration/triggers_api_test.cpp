@@ -121,5 +121,47 @@ TEST_F(TriggersApiTest, InvalidUserIdIsRefused) {
   EXPECT_EQ(std::string(parse(r.body)["field"].GetString()), "user");
 }
 
+TEST_F(TriggersApiTest, DotSegmentsAreNoUserIds) {
+  for (const char* user : {"%2E", "%2E%2E"}) {
+    auto r = tri_.admin("GET", std::string("/api/v1/users/") + user + "/triggers");
+    EXPECT_EQ(r.status, 400) << user << " " << r.body;
+    EXPECT_EQ(std::string(parse(r.body)["field"].GetString()), "user") << r.body;
+  }
+}
+
+// Security: rules are costly to compile in proportion to their patterns; the API caps what one
+// trigger and one user may ask for.
+TEST(TriggerLimitsTest, HeavyRulesAndTooManyTriggersAre422) {
+  TriggerdOptions o;
+  o.extra_toml = "[triggers]\nmax_per_user = 2\nmax_rule_program_size = 5000\n";
+  TriggerdInstance tri(o);
+  std::string heavy = "[";
+  for (int i = 0; i < 32; ++i)
+    heavy += std::string(i ? "," : "") + R"({"kind": "branch", "match": "\\p{L}{50}x)" +
+             std::to_string(i) + R"(", "tags": ["latest"]})";
+  heavy += "]";
+  auto r = tri.admin("POST", "/api/v1/users/alice/triggers",
+                     R"({"provider": "github", "repository": "octo/app", "image": "team/app",
+                         "install_hook": false, "rules": )" +
+                         heavy + "}");
+  ASSERT_EQ(r.status, 422) << r.body;
+  auto d = parse(r.body);
+  std::string field = d["field"].GetString();
+  EXPECT_EQ(field.rfind("rules[", 0), 0u) << field;
+  EXPECT_NE(std::string(d["error"].GetString()).find("triggers.max_rule_program_size"),
+            std::string::npos)
+      << r.body;
+
+  for (int i = 0; i < 2; ++i) tri.createTrigger("alice", "github", "octo/app", kRules);
+  auto third = tri.admin("POST", "/api/v1/users/alice/triggers",
+                         R"({"provider": "github", "repository": "octo/app", "image": "team/app",
+                             "install_hook": false, "rules": )" +
+                             std::string(kRules) + "}");
+  EXPECT_EQ(third.status, 422) << third.body;
+  EXPECT_NE(third.body.find("triggers.max_per_user"), std::string::npos) << third.body;
+  // Another user is not affected.
+  EXPECT_FALSE(tri.createTrigger("bob", "github", "octo/app", kRules).first.empty());
+}
+
 }  // namespace
 }  // namespace triggerd::testing

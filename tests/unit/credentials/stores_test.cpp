@@ -104,6 +104,52 @@ TEST_F(StoresTest, SourceTokenIsSealedAndBoundToItsUser) {
   EXPECT_FALSE(store.decode(moved).ok());
 }
 
+// Security: a Redis writer who changes where a token is sent (API URL, CA, provider) gets a
+// record that no longer opens, so the token never reaches the new address.
+TEST_F(StoresTest, ASourceWhoseDestinationWasEditedInRedisDoesNotOpen) {
+  SourceStore store(records_, Keys());
+  Source s;
+  s.user = "alice";
+  s.provider = Provider::kGitlab;
+  s.api_url = "https://gitlab.example.com";
+  s.token = "glpat-canary-token-value";
+  s.ca_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+  std::string stored = store.encode(s);
+  ASSERT_TRUE(store.decode(stored).ok());
+
+  auto edited = [&](const std::string& from, const std::string& to) {
+    std::string t = stored;
+    size_t at = t.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) t.replace(at, from.size(), to);
+    return t;
+  };
+  for (const auto& tampered : {edited("https://gitlab.example.com", "https://attacker.example.net"),
+                               edited("\"ca_pem\":\"", "\"ca_pem\":\"x"),
+                               edited("\"provider\":\"gitlab\"", "\"provider\":\"github\"")}) {
+    auto r = store.decode(tampered);
+    ASSERT_FALSE(r.ok()) << tampered;
+    EXPECT_EQ(r.error().message.find(s.token), std::string::npos);
+  }
+}
+
+// Records written before tokens were bound to their destination (format 1) still open, and the
+// reseal sweep rewrites them in the current format.
+TEST_F(StoresTest, FormatOneSourcesOpenAndAskForReseal) {
+  SourceStore store(records_, Keys());
+  std::string legacy = R"({"user":"alice","provider":"github","api_url":"https://api.github.com",)"
+                       R"("login":"alice","account_id":"1","token":")" +
+                       records_.seal("gho_legacy", "source:alice:github") +
+                       R"(","scopes":["repo"],"bound_at":1,"checked_at":1,"revoked":false})";
+  auto opened = store.decode(legacy);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  EXPECT_EQ(opened->token, "gho_legacy");
+  EXPECT_TRUE(store.needsReseal(legacy));
+  std::string current = store.encode(*opened);
+  EXPECT_FALSE(store.needsReseal(current));
+  EXPECT_NE(current.find("\"format\":2"), std::string::npos);
+}
+
 TEST_F(StoresTest, RotationReportsValuesSealedWithTheOldKey) {
   Keyring old_ring{SecretBox(key('o'), deriveKeyId(key('o')))};
   SealedRecords old_records(redis_, old_ring, rng_);

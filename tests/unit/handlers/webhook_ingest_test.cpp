@@ -67,6 +67,14 @@ class WebhookIngestTest : public ::testing::Test {
     return d;
   }
 
+  // The same GitLab push with another head commit: a different push, not a replay.
+  static std::string anotherCommit(std::string body) {
+    const std::string sha = "da1560886d4f094c3e6c9ef40349f7d38b5d27d7";  // the fixture's head
+    for (size_t at = body.find(sha); at != std::string::npos; at = body.find(sha, at))
+      body.replace(at, sha.size(), std::string(40, 'e'));
+    return body;
+  }
+
   RedisServer redis_server_;
   EventLoop loop_;
   Metrics metrics_;
@@ -145,7 +153,68 @@ TEST_F(WebhookIngestTest, ChangedTriggerIsReadAgainNotServedFromTheCache) {
   EXPECT_EQ(run(d).status, 401);
   auto ok = gitlabPush("rotated");
   ok->delivery_id = "uuid-6";
+  ok->body = anotherCommit(ok->body);  // a new push, not the first one again
   EXPECT_EQ(run(ok).status, 202);
+}
+
+// Security: nothing costly happens for a request that has not proven it knows the secret.
+TEST_F(WebhookIngestTest, UnsignedRequestsNeverCompileRules) {
+  // Verified already: a first delivery would otherwise change the stored trigger once.
+  trigger_.hook_verified = true;
+  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  for (int i = 0; i < 3; ++i) {
+    auto bad = gitlabPush("wrong");
+    bad->delivery_id = "unsigned-" + std::to_string(i);
+    EXPECT_EQ(run(bad).status, 401);
+  }
+  EXPECT_EQ(ingest_->cache().compilations(), 0u);
+  EXPECT_EQ(run(gitlabPush("s3cret")).status, 202);
+  EXPECT_EQ(ingest_->cache().compilations(), 1u);
+  auto again = gitlabPush("s3cret");
+  again->delivery_id = "uuid-again";
+  again->body = anotherCommit(again->body);
+  EXPECT_EQ(run(again).status, 202);
+  EXPECT_EQ(ingest_->cache().compilations(), 1u);  // served from the cache
+}
+
+TEST_F(WebhookIngestTest, ASignedTriggerRefusesAnUnsignedDeliveryEvenWithTheRightToken) {
+  trigger_.signing_key = std::string(32, 'w');
+  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  auto downgrade = gitlabPush("s3cret");  // right X-Gitlab-Token, no webhook-signature
+  auto a = run(downgrade);
+  EXPECT_EQ(a.status, 401) << a.body;
+  EXPECT_NE(a.body.find("webhook-signature"), std::string::npos) << a.body;
+  EXPECT_EQ(redis_server_.cmd({"XLEN", "triggerd:jobs"}).integer, 0);
+}
+
+TEST_F(WebhookIngestTest, TheSamePushUnderAFreshDeliveryIdIsAReplay) {
+  EXPECT_EQ(run(gitlabPush("s3cret")).status, 202);
+  auto replay = gitlabPush("s3cret");
+  replay->delivery_id = "uuid-fresh";  // delivery ids are not signed
+  auto a = run(replay);
+  EXPECT_EQ(a.status, 200) << a.body;
+  EXPECT_NE(a.body.find("replay"), std::string::npos) << a.body;
+  EXPECT_EQ(redis_server_.cmd({"XLEN", "triggerd:jobs"}).integer, 1);
+  EXPECT_EQ(metrics_.counter("triggerd_webhook_replays_total",
+                             {{"provider", "gitlab"}, {"kind", "same_push"}}),
+            1u);
+  // A redelivery under the first id is still the duplicate it always was.
+  auto redelivery = run(gitlabPush("s3cret"));
+  EXPECT_EQ(redelivery.status, 200);
+  EXPECT_NE(redelivery.body.find("\"duplicate\":true"), std::string::npos) << redelivery.body;
+}
+
+TEST_F(WebhookIngestTest, AnUnreadableTriggerAnswersWithoutItsDetails) {
+  // Sealed with a key this triggerd does not hold.
+  Keyring other{SecretBox(std::string(32, 'o'), deriveKeyId(std::string(32, 'o')))};
+  SealedRecords other_records(*redis_, other, rng_);
+  TriggerStore other_store(other_records, Keys());
+  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), other_store.encode(trigger_)});
+  auto a = run(gitlabPush("s3cret"));
+  EXPECT_EQ(a.status, 500);
+  EXPECT_EQ(a.body.find(deriveKeyId(std::string(32, 'o'))), std::string::npos) << a.body;
+  EXPECT_EQ(a.body.find(deriveKeyId(std::string(32, 'k'))), std::string::npos) << a.body;
+  EXPECT_EQ(a.body.find("key"), std::string::npos) << a.body;
 }
 
 }  // namespace

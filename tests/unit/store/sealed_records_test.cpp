@@ -13,11 +13,12 @@ using testing::RedisLoop;
 
 class SealedRecordsTest : public ::testing::Test {
  protected:
-  Result<bool> create(const std::string& key, std::string text) {
-    return redis_.await<Result<bool>>([&](auto cb) {
-      records_.create(key, {{"idx:a", "m"}, {"idx:b", "m"}}, text, cb);
+  Result<SealedRecords::Created> create(const std::string& key, std::string text, size_t cap = 0) {
+    return redis_.await<Result<SealedRecords::Created>>([&](auto cb) {
+      records_.create(key, {{"idx:a", key}, {"idx:b", key}}, text, cb, cap);
     });
   }
+  static constexpr auto kYes = SealedRecords::Created::kYes;
 
   RedisLoop redis_;
   SecureRandom rng_;
@@ -26,26 +27,36 @@ class SealedRecordsTest : public ::testing::Test {
 };
 
 TEST_F(SealedRecordsTest, CreateIndexesOnceAndRefusesASecondCreate) {
-  ASSERT_TRUE(create("rec", "one").value());
-  EXPECT_EQ(redis_.server().cmd({"SISMEMBER", "idx:a", "m"}).integer, 1);
-  EXPECT_EQ(redis_.server().cmd({"SISMEMBER", "idx:b", "m"}).integer, 1);
+  ASSERT_EQ(create("rec", "one").value(), kYes);
+  EXPECT_EQ(redis_.server().cmd({"SISMEMBER", "idx:a", "rec"}).integer, 1);
+  EXPECT_EQ(redis_.server().cmd({"SISMEMBER", "idx:b", "rec"}).integer, 1);
   auto again = create("rec", "two");
   ASSERT_TRUE(again.ok());
-  EXPECT_FALSE(*again);
+  EXPECT_EQ(*again, SealedRecords::Created::kExists);
   EXPECT_EQ(redis_.server().cmd({"GET", "rec"}).str, "one");
 }
 
+TEST_F(SealedRecordsTest, CreateHonoursTheCapOnTheFirstIndex) {
+  ASSERT_EQ(create("r1", "x", 2).value(), kYes);
+  ASSERT_EQ(create("r2", "x", 2).value(), kYes);
+  auto third = create("r3", "x", 2);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(*third, SealedRecords::Created::kIndexFull);
+  EXPECT_TRUE(redis_.server().cmd({"GET", "r3"}).isNil());
+  EXPECT_EQ(redis_.server().cmd({"SCARD", "idx:a"}).integer, 2);
+}
+
 TEST_F(SealedRecordsTest, RemoveDropsTheRecordAndItsIndexEntries) {
-  ASSERT_TRUE(create("rec", "one").value());
+  ASSERT_EQ(create("rec", "one").value(), kYes);
   auto removed = redis_.await<Result<bool>>([&](auto cb) {
-    records_.remove("rec", {{"idx:a", "m"}, {"idx:b", "m"}}, cb);
+    records_.remove("rec", {{"idx:a", "rec"}, {"idx:b", "rec"}}, cb);
   });
   ASSERT_TRUE(removed.ok());
   EXPECT_TRUE(*removed);
   EXPECT_TRUE(redis_.server().cmd({"GET", "rec"}).isNil());
   EXPECT_EQ(redis_.server().cmd({"SCARD", "idx:a"}).integer, 0);
   auto twice = redis_.await<Result<bool>>([&](auto cb) {
-    records_.remove("rec", {{"idx:a", "m"}}, cb);
+    records_.remove("rec", {{"idx:a", "rec"}}, cb);
   });
   EXPECT_FALSE(twice.value());
 }
@@ -57,7 +68,7 @@ TEST_F(SealedRecordsTest, ReplaceNeedsAnExistingRecord) {
 }
 
 TEST_F(SealedRecordsTest, CompareAndSetWritesOnlyOverTheExpectedText) {
-  ASSERT_TRUE(create("rec", "one").value());
+  ASSERT_EQ(create("rec", "one").value(), kYes);
   auto stale = redis_.await<Result<bool>>(
       [&](auto cb) { records_.compareAndSet("rec", "zero", "two", cb); });
   EXPECT_FALSE(stale.value());
@@ -68,7 +79,7 @@ TEST_F(SealedRecordsTest, CompareAndSetWritesOnlyOverTheExpectedText) {
 }
 
 TEST_F(SealedRecordsTest, UpdateStartsOverWhenAnotherWriterGotInBetween) {
-  ASSERT_TRUE(create("rec", "a").value());
+  ASSERT_EQ(create("rec", "a").value(), kYes);
   int calls = 0;
   auto result = redis_.await<Result<std::optional<std::string>>>([&](auto cb) {
     records_.update(
@@ -87,7 +98,7 @@ TEST_F(SealedRecordsTest, UpdateStartsOverWhenAnotherWriterGotInBetween) {
 }
 
 TEST_F(SealedRecordsTest, UpdateGivesUpAfterRepeatedConflictsAndReportsAbsentRecords) {
-  ASSERT_TRUE(create("rec", "a").value());
+  ASSERT_EQ(create("rec", "a").value(), kYes);
   int n = 0;
   auto result = redis_.await<Result<std::optional<std::string>>>([&](auto cb) {
     records_.update(

@@ -71,6 +71,21 @@ TEST(GithubPushTest, ParsesBranchPush) {
   EXPECT_EQ(p.repository.clone_url, "https://github.com/Codertocat/Hello-World.git");
   EXPECT_EQ(p.repository.ssh_url, "git@github.com:Codertocat/Hello-World.git");
   EXPECT_FALSE(p.repository.is_private);
+  EXPECT_EQ(p.pushed_at, 1557933657);  // repository.pushed_at, signed with the body
+}
+
+TEST(GithubPushTest, PushTimeIsReadAsNumberOrDateAndZeroWhenUnknown) {
+  auto iso = parsePush(
+      withString(fixture("github/push.json"), "/repository/pushed_at", "2019-05-15T15:20:57Z"));
+  ASSERT_TRUE(iso.ok()) << iso.error().message;
+  EXPECT_EQ(iso->push.pushed_at, 1557933657);
+  auto absent = parsePush(without(fixture("github/push.json"), "/repository/pushed_at"));
+  ASSERT_TRUE(absent.ok());
+  EXPECT_EQ(absent->push.pushed_at, 0);
+  auto garbage =
+      parsePush(withString(fixture("github/push.json"), "/repository/pushed_at", "yesterday"));
+  ASSERT_TRUE(garbage.ok());
+  EXPECT_EQ(garbage->push.pushed_at, 0);
 }
 
 TEST(GithubPushTest, KeepsCommitOrderAndChangedPaths) {

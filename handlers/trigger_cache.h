@@ -1,0 +1,63 @@
+// TriggerCache: decoded triggers for the webhook path, reused while their stored text is
+// unchanged, so a delivery skips JSON decoding and secret opening; and their compiled rules,
+// built only when a delivery that passed its signature check needs them (an unsigned request
+// never makes triggerd compile anything).
+//
+// Bounded twice, least recently used first out: by entries, and by the RE2 program size of
+// the compiled rules it holds (triggers.rule_cache_program_size). Loop thread only.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "common/result.h"
+#include "rules/build_rule.h"
+#include "triggers/trigger.h"
+
+namespace triggerd {
+
+class TriggerCache {
+ public:
+  struct Entry {
+    std::shared_ptr<const Trigger> trigger;
+    std::shared_ptr<const CompiledRules> rules;  // null until compiled
+  };
+  using Decode = std::function<Result<Trigger>(std::string_view raw)>;
+
+  explicit TriggerCache(size_t max_program_size, size_t max_entries = 10000)
+      : max_program_size_(max_program_size), max_entries_(max_entries) {}
+  void setMaxProgramSize(size_t max) { max_program_size_ = max; }
+
+  // The trigger stored as `raw`, decoded now or taken from the cache (the same text decodes to
+  // the same trigger).
+  Result<Entry> trigger(const std::string& id, const std::string& raw, const Decode& decode);
+  // The compiled rules of a trigger returned by trigger(): compiled now if not yet cached.
+  Result<std::shared_ptr<const CompiledRules>> rules(const std::string& id, const Entry& entry);
+
+  size_t size() const { return entries_.size(); }
+  size_t programSize() const { return program_size_; }
+  uint64_t compilations() const { return compilations_; }
+
+ private:
+  struct Slot {
+    std::string raw;
+    Entry entry;
+    std::list<std::string>::iterator lru;  // position in lru_ (front: most recent)
+  };
+  void touch(Slot& slot);
+  void evict(const std::string& keep);
+  void erase(std::unordered_map<std::string, Slot>::iterator it);
+
+  size_t max_program_size_;
+  size_t max_entries_;
+  std::unordered_map<std::string, Slot> entries_;
+  std::list<std::string> lru_;
+  size_t program_size_ = 0;  // of the compiled rules held
+  uint64_t compilations_ = 0;
+};
+
+}  // namespace triggerd
