@@ -1,6 +1,7 @@
 -- wrk script: signed GitHub push deliveries, each with its own X-GitHub-Delivery id so that
 -- every request is a new delivery (a repeated id would be answered as a duplicate).
--- Arguments after "--": <body file> <X-Hub-Signature-256 value>.
+-- Arguments after "--": <body file> <X-Hub-Signature-256 value> [<delivery id prefix>]; give each
+-- wrk run its own prefix so that no two runs can produce the same delivery id.
 local threads = {}
 local counter = 0
 
@@ -14,6 +15,7 @@ function init(args)
   body = f:read("*a")
   f:close()
   signature = args[2]
+  prefix = args[3] or tostring(os.time())
   statuses = {}
 end
 
@@ -22,7 +24,7 @@ function request()
   local headers = {
     ["Content-Type"] = "application/json",
     ["X-GitHub-Event"] = "push",
-    ["X-GitHub-Delivery"] = string.format("bench-%d-%d-%d", os.time(), tid, counter),
+    ["X-GitHub-Delivery"] = string.format("bench-%s-%d-%d", prefix, tid, counter),
     ["X-Hub-Signature-256"] = signature,
     ["User-Agent"] = "GitHub-Hookshot/bench",
   }
@@ -43,8 +45,8 @@ function done(summary, latency, requests)
   for code, n in pairs(totals) do table.insert(parts, string.format("%d=%d", code, n)) end
   table.sort(parts)
   io.write("STATUS " .. table.concat(parts, " ") .. "\n")
-  io.write(string.format("RESULT rps=%.1f p50_us=%d p99_us=%d errors=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50),
+  io.write(string.format("RESULT rps=%.1f requests=%d p50_us=%d p99_us=%d socket_errors=%d\n",
+    summary.requests / (summary.duration / 1e6), summary.requests, latency:percentile(50),
     latency:percentile(99), summary.errors.connect + summary.errors.read +
-    summary.errors.write + summary.errors.timeout + summary.errors.status))
+    summary.errors.write + summary.errors.timeout))
 end

@@ -1,154 +1,317 @@
 #!/usr/bin/env bash
-# Benchmark: signed GitHub push deliveries against triggerd (verify, parse, match, enqueue in
-# Redis with AOF) and, in the same run, against nginx answering 204 (the reference: the same
-# HTTP traffic with no work behind it). Both run one worker on this machine; wrk drives them.
-#   DURATION=20s CONNECTIONS=32 THREADS=2 bash bench/run.sh
+# Benchmark, by hand (not a test): signed GitHub push deliveries, driven by wrk over loopback, in
+# one run and on the same load against
+#   - nginx answering 204 (the HTTP ceiling: the same traffic with no work behind it),
+#   - triggerd (verify, look up the trigger, parse, match, durable enqueue in Redis, 202), and the
+#     same deliveries to a trigger whose rule matches nothing (everything but the enqueue, 200),
+#   - a typical Node service (bench/node: @octokit/webhooks verify, ioredis XADD, 202), as one
+#     process and as node:cluster workers.
+# Every server that writes gets its own fresh redis-server with AOF on, appendfsync everysec.
+# Each run of each server: a warm-up, then the measured run; servers are measured in turn, round
+# after round, and the table shows the median of the rounds. Knobs (defaults):
+#   DURATION=15s WARMUP=3s RUNS=3 THREADS=1 CONNECTIONS=32
+#   NGINX_WORKERS="1 2"     nginx worker counts, one row each
+#   NODE_WORKERS="1 2"      Node rows: 1 = one process, N > 1 = node:cluster with N workers
+#   TRIGGERD_PROCESSES="1"  triggerd rows: N > 1 = N processes sharing the port (SO_REUSEPORT),
+#                           which needs the server.reuse_port key; checked before anything runs
+#   BODY=tests/fixtures/github/push.json   KEEP_WORK=1 keeps the scratch directory
+#   bash bench/run.sh                       RUNS=1 DURATION=5s bash bench/run.sh (quick look)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
-duration=${DURATION:-20s}
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+cd "$bench_root"
+
+duration=${DURATION:-15s}
+warmup=${WARMUP:-3s}
+runs=${RUNS:-3}
+threads=${THREADS:-1}
 connections=${CONNECTIONS:-32}
-threads=${THREADS:-2}
+nginx_workers=${NGINX_WORKERS-1 2}
+node_workers=${NODE_WORKERS-1 2}
+triggerd_processes=${TRIGGERD_PROCESSES:-1}
+body="$bench_root/${BODY:-tests/fixtures/github/push.json}"
+
+for v in runs threads connections; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "${v^^} must be a positive integer, not '${!v}'"
+done
+for v in $nginx_workers $node_workers $triggerd_processes; do
+  [[ $v =~ ^[1-9][0-9]*$ ]] || die "worker and process counts must be positive integers, not '$v'"
+done
+[[ -f $body ]] || die "no body file $body"
 
 bash scripts/install-deps.sh >/dev/null
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DTRIGGERD_BUILD_TESTS=OFF \
-  -DTRIGGERD_BUILD_BENCH=OFF >/dev/null
-cmake --build build-bench -j2 --target triggerd >/dev/null
+build_triggerd
+bench_init
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-redis_port=$(free_port); public_port=$(free_port); admin_port=$(free_port); nginx_port=$(free_port)
-
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --appendonly yes \
-  --appendfsync everysec --save "" --daemonize no --logfile "$work/redis.log" &
-pids+=($!)
-
-admin_token=$(openssl rand -hex 24)
-openssl rand -hex 32 >"$work/master.key"
-chmod 600 "$work/master.key"
-cat >"$work/triggerd.toml" <<TOML
-[server]
-public_listen = "127.0.0.1:$public_port"
-admin_listen = "127.0.0.1:$admin_port"
-public_base_url = "http://127.0.0.1:$public_port"
-log_level = "warn"
-[redis]
-address = "127.0.0.1:$redis_port"
-[security]
-master_key_file = "master.key"
-admin_token_sha256 = ["$(printf %s "$admin_token" | sha256sum | cut -d' ' -f1)"]
-TOML
-for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-build-bench/daemon/triggerd --config "$work/triggerd.toml" 2>"$work/triggerd.log" &
-triggerd_pid=$!
-pids+=($triggerd_pid)
-for _ in $(seq 100); do
-  curl -fsS "http://127.0.0.1:$public_port/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
+# --- TRIGGERD_PROCESSES > 1 ------------------------------------------------------------------
+# Several triggerd processes can share the public port only when the daemon sets SO_REUSEPORT,
+# enabled by `reuse_port = true` in [server]. Binaries without that key are refused here, before
+# anything runs.
+for n in $triggerd_processes; do
+  if ((n > 1)) && ! triggerd_accepts "reuse_port = true" server; then
+    die "TRIGGERD_PROCESSES=$n needs a triggerd that shares its port between processes
+(config key server.reuse_port); this build does not know it:
+$(grep -i reuse_port "$bench_work/probe/out" || tail -3 "$bench_work/probe/out")
+Run with TRIGGERD_PROCESSES=1."
+  fi
 done
 
-created=$(curl -fsS -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' \
-  -d '{"provider":"github","repository":"Codertocat/Hello-World","image":"registry.example.com/bench/app","install_hook":false,"rules":[{"kind":"branch","match":"master|main","tags":["latest","{branch}-{sha:7}"]}]}' \
-  "http://127.0.0.1:$admin_port/api/v1/users/bench/triggers")
-trigger_id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["trigger"]["id"])' <<<"$created")
-secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["webhook"]["secret"])' <<<"$created")
+if [[ -n $node_workers ]]; then
+  (cd bench/node && npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null) ||
+    die "npm ci in bench/node failed"
+fi
 
-# A second trigger whose rule matches no pushed branch: the same verify-parse-match work, answered
-# 200 "ignored" without the enqueue, to show what the Redis write costs.
-created2=$(curl -fsS -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' \
-  -d '{"provider":"github","repository":"Codertocat/Hello-World","image":"registry.example.com/bench/app","install_hook":false,"rules":[{"kind":"branch","match":"release","tags":["latest"]}]}' \
-  "http://127.0.0.1:$admin_port/api/v1/users/bench/triggers")
-trigger2_id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["trigger"]["id"])' <<<"$created2")
-secret2=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["webhook"]["secret"])' <<<"$created2")
+# --- servers ----------------------------------------------------------------------------------
+# Each server id has: a title, a URL, the signature to send, the status that means success, its
+# processes (pids), its Redis (port and pid; none for nginx) and its stream key. A stream key with
+# expect=202 is checked against the 202 answers; with another expected status it must not grow.
+servers=()
+declare -A title short url sig expect pids rport rpid stream
 
-body="$root/tests/fixtures/github/push.json"
-signature="sha256=$(openssl dgst -sha256 -hmac "$secret" -r "$body" | cut -d' ' -f1)"
-signature2="sha256=$(openssl dgst -sha256 -hmac "$secret2" -r "$body" | cut -d' ' -f1)"
-redis_pid=$(redis-cli -p "$redis_port" info server | awk -F: '/^process_id/ {print $2}' | tr -d '\r')
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
-cat >"$work/nginx.conf" <<NGINX
-worker_processes 1;
+for n in $nginx_workers; do
+  id="nginx$n"
+  port=$(free_port)
+  dir="$bench_work/nginx$n"
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<NGINX
+worker_processes $n;
 daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path $work;
+  client_body_temp_path $dir;
   client_max_body_size 10m;
+  keepalive_requests 1000000;
   server {
-    listen 127.0.0.1:$nginx_port;
+    listen 127.0.0.1:$port;
     location / { return 204; }
   }
 }
 NGINX
-nginx -c "$work/nginx.conf" &
-pids+=($!)
-sleep 0.5
+  nginx -c "$dir/nginx.conf" &
+  master=$!
+  bench_pids+=("$master")
+  wait_for 10 curl -fsS "http://127.0.0.1:$port/" || die "nginx did not start ($dir/error.log)"
+  wait_for 10 has_children "$master" "$n" || die "nginx workers missing"
+  servers+=("$id")
+  plural=""
+  ((n > 1)) && plural=s
+  title[$id]="nginx \`return 204\`, $n worker$plural"
+  short[$id]="nginx, $n worker$plural"
+  url[$id]="http://127.0.0.1:$port/webhooks/github/bench"
+  sig[$id]=$(sign_body "$(openssl rand -hex 20)" "$body")  # same headers; nginx checks nothing
+  expect[$id]=204
+  pids[$id]="$master $(children "$master" | tr '\n' ' ')"
+done
 
-nginx_url="http://127.0.0.1:$nginx_port/webhooks/github/$trigger_id"
-triggerd_url="http://127.0.0.1:$public_port/webhooks/github/$trigger_id"
-warm() { wrk -t"$threads" -c"$connections" -d2s -s bench/push.lua "$1" -- "$body" "$signature" >/dev/null; }
-measure() {  # url label [signature]
-  local t0 r0
-  t0=$(cpu_ticks "$triggerd_pid")
-  r0=$(cpu_ticks "$redis_pid")
-  wrk -t"$threads" -c"$connections" -d"$duration" --latency -s bench/push.lua "$1" -- "$body" \
-    "${3:-$signature}" >"$work/$2.out"
-  echo "$(($(cpu_ticks "$triggerd_pid") - t0)) $(($(cpu_ticks "$redis_pid") - r0))" >"$work/$2.cpu"
+for n in $triggerd_processes; do
+  id="triggerd$n"
+  start_redis "$id"
+  start_triggerd "$id" "$redis_port" "$n"
+  create_trigger "$triggerd_admin_port" "$admin_token" "master|main"
+  label="triggerd"
+  ((n > 1)) && label="triggerd, $n processes (SO_REUSEPORT)"
+  servers+=("$id")
+  title[$id]="$label: verify, parse, match, enqueue, 202"
+  short[$id]=$label
+  url[$id]="http://127.0.0.1:$triggerd_public_port/webhooks/github/$trigger_id"
+  sig[$id]=$(sign_body "$trigger_secret" "$body")
+  expect[$id]=202
+  pids[$id]="${triggerd_pids[*]}"
+  rport[$id]=$redis_port
+  rpid[$id]=$redis_pid
+  stream[$id]="triggerd:jobs"
+  # The same deliveries to a trigger whose rule matches no pushed branch: everything but the
+  # enqueue, answered 200 "ignored"; the difference is what the durable write costs.
+  create_trigger "$triggerd_admin_port" "$admin_token" "release"
+  servers+=("$id-nomatch")
+  title[$id-nomatch]="$label, no rule matches: verify, parse, match, 200"
+  short[$id-nomatch]="$label, no rule matches"
+  url[$id-nomatch]="http://127.0.0.1:$triggerd_public_port/webhooks/github/$trigger_id"
+  sig[$id-nomatch]=$(sign_body "$trigger_secret" "$body")
+  expect[$id-nomatch]=200
+  pids[$id-nomatch]=${pids[$id]}
+  rport[$id-nomatch]=$redis_port
+  rpid[$id-nomatch]=$redis_pid
+  stream[$id-nomatch]="triggerd:jobs"
+done
+
+for n in $node_workers; do
+  id="node$n"
+  start_redis "$id"
+  port=$(free_port)
+  secret=$(openssl rand -hex 20)
+  NODE_ENV=production WEBHOOK_SECRET=$secret REDIS_URL="redis://127.0.0.1:$redis_port" \
+    HOST=127.0.0.1 PORT=$port WORKERS=$n STREAM=jobs node bench/node/server.js \
+    2>"$bench_work/$id.log" &
+  primary=$!
+  bench_pids+=("$primary")
+  node_up() { [[ $(curl -s -o /dev/null -w '%{http_code}' -d '{}' "http://127.0.0.1:$1/") == 401 ]]; }
+  wait_for 20 node_up "$port" || die "Node service did not start ($bench_work/$id.log)"
+  if ((n > 1)); then
+    wait_for 20 has_children "$primary" "$n" || die "Node workers missing"
+    sleep 0.5  # the last worker is forked; let it connect to Redis and listen
+  fi
+  servers+=("$id")
+  if ((n > 1)); then
+    short[$id]="Node, cluster of $n workers"
+  else
+    short[$id]="Node, 1 process"
+  fi
+  title[$id]="${short[$id]}: verify, XADD, 202"
+  url[$id]="http://127.0.0.1:$port/webhooks/github"
+  sig[$id]=$(sign_body "$secret" "$body")
+  expect[$id]=202
+  pids[$id]="$primary $(children "$primary" | tr '\n' ' ')"
+  rport[$id]=$redis_port
+  rpid[$id]=$redis_pid
+  stream[$id]="jobs"
+done
+
+# --- measuring --------------------------------------------------------------------------------
+hz=$(getconf CLK_TCK)
+field() { sed -n 's/^RESULT //p' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+status_count() { sed -n 's/^STATUS //p' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | grep . || echo 0; }
+xlen() { redis-cli -p "${rport[$1]}" xlen "${stream[$1]}"; }
+settle() {  # until the stream stops growing: requests wrk abandoned at its deadline finish
+  local id=$1 last now
+  if [[ -z ${rport[$id]:-} ]]; then sleep 0.5; return; fi
+  last=$(xlen "$id")
+  for _ in $(seq 50); do
+    sleep 0.3
+    now=$(xlen "$id")
+    [[ $now == "$last" ]] && return
+    last=$now
+  done
+}
+wrk_run() {  # wrk_run ID LENGTH NONCE [OUT]
+  local limit=$((${2//[!0-9]/} * 60 + 60))  # bounded even if the length is in minutes
+  timeout "$limit" wrk -t"$threads" -c"$connections" -d"$2" --latency -s bench/push.lua \
+    "${url[$1]}" -- "$body" "${sig[$1]}" "$3" >"${4:-/dev/null}"
 }
 
-warm "$nginx_url"
-warm "$triggerd_url"
-jobs_before=$(redis-cli -p "$redis_port" xlen triggerd:jobs)
-measure "$nginx_url" nginx
-measure "$triggerd_url" triggerd
-sleep 1  # requests wrk abandoned at the deadline still finish on the server
-jobs_after=$(redis-cli -p "$redis_port" xlen triggerd:jobs)
-measure "http://127.0.0.1:$public_port/webhooks/github/$trigger2_id" ignored "$signature2"
-rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$triggerd_pid/status")
+failures=()
+notes=()
+measure() {  # measure ID ROUND: warm-up, measured run, checks; appends a result line
+  local id=$1 r=$2 out="$bench_work/$1.$2.out" before=0 after=0 c0 c1 r0=0 r1=0
+  wrk_run "$id" "$warmup" "warm-$id-$r-$RANDOM"
+  settle "$id"
+  [[ -n ${rport[$id]:-} ]] && before=$(xlen "$id")
+  # shellcheck disable=SC2086
+  c0=$(cpu_ticks ${pids[$id]})
+  [[ -n ${rpid[$id]:-} ]] && r0=$(cpu_ticks "${rpid[$id]}")
+  wrk_run "$id" "$duration" "$id-$r-$RANDOM$RANDOM" "$out"
+  # shellcheck disable=SC2086
+  c1=$(cpu_ticks ${pids[$id]})
+  [[ -n ${rpid[$id]:-} ]] && r1=$(cpu_ticks "${rpid[$id]}")
+  settle "$id"
+  [[ -n ${rport[$id]:-} ]] && after=$(xlen "$id")
 
-field() { grep RESULT "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
-accepted=$(grep STATUS "$work/triggerd.out" | tr ' ' '\n' | grep '^202=' | cut -d= -f2 || echo 0)
+  local requests ok jobs sockerr statuses
+  requests=$(field "$out" requests)
+  ok=$(status_count "$out" "${expect[$id]}")
+  sockerr=$(field "$out" socket_errors)
+  statuses=$(sed -n 's/^STATUS //p' "$out")
+  jobs=$((after - before))
+  ((requests > 0)) || { failures+=("${title[$id]}, run $r: no answers at all"); return; }
+  if ((ok != requests || sockerr > 0)); then
+    notes+=("${title[$id]}, run $r: answers $statuses, socket errors $sockerr")
+  fi
+  if [[ -n ${stream[$id]:-} ]]; then
+    if [[ ${expect[$id]} == 202 ]]; then
+      # wrk stops at its deadline without reading the answers in flight (at most one per
+      # connection): those deliveries were enqueued but never counted as 202s.
+      if ((jobs < ok || jobs > ok + connections)); then
+        failures+=("${title[$id]}, run $r: $jobs jobs in the stream for $ok answers 202")
+      fi
+    elif ((jobs != 0)); then
+      failures+=("${title[$id]}, run $r: $jobs jobs in the stream, none expected")
+    fi
+  fi
+  echo "$r $(field "$out" rps) $(field "$out" p50_us) $(field "$out" p99_us) $requests $ok" \
+    "$((c1 - c0)) $((r1 - r0)) $jobs" >>"$bench_work/$id.results"
+  printf '  round %d %-58s %9s req/s  p99 %6.2f ms  jobs-202s %s\n' "$r" "${title[$id]}" \
+    "$(field "$out" rps)" "$(awk -v u="$(field "$out" p99_us)" 'BEGIN {print u / 1000}')" \
+    "$([[ ${expect[$id]} == 202 ]] && echo $((jobs - ok)) || echo -)" >&2
+}
 
-printf '\nbody: %s (%d bytes), %s connections, %s wrk threads, %s\n' "tests/fixtures/github/push.json" \
-  "$(stat -c %s "$body")" "$connections" "$threads" "$duration"
-hz=$(getconf CLK_TCK)
-printf '%-10s %12s %10s %10s %8s %16s %14s\n' server "requests/s" "p50 (ms)" "p99 (ms)" errors \
-  "triggerd us/req" "redis us/req"
-for s in nginx triggerd ignored; do
-  requests=$(echo "$(field "$work/$s.out" rps) * ${duration%s}" | bc -l)
-  read -r tcpu rcpu <"$work/$s.cpu"
-  label=$s
-  [[ $s == ignored ]] && label="triggerd*"
-  printf '%-10s %12s %10.3f %10.3f %8s %16.1f %14.1f\n' "$label" "$(field "$work/$s.out" rps)" \
-    "$(echo "$(field "$work/$s.out" p50_us)/1000" | bc -l)" \
-    "$(echo "$(field "$work/$s.out" p99_us)/1000" | bc -l)" "$(field "$work/$s.out" errors)" \
-    "$(echo "$tcpu * 1000000 / $hz / $requests" | bc -l)" \
-    "$(echo "$rcpu * 1000000 / $hz / $requests" | bc -l)"
+parse_seconds() { awk -v d="$1" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; if (d ~ /h$/) n *= 3600; print n }'; }
+per_run=$(($(parse_seconds "$duration") + $(parse_seconds "$warmup") + 3))
+echo "${#servers[@]} servers x $runs runs x ~${per_run}s: about $(((${#servers[@]} * runs * per_run + 59) / 60)) min" >&2
+for r in $(seq "$runs"); do
+  for id in "${servers[@]}"; do measure "$id" "$r"; done
 done
-echo "triggerd*: same deliveries to a trigger whose rule matches nothing (verify, parse, match; no enqueue)"
-ratio=$(echo "$(field "$work/triggerd.out" rps) / $(field "$work/nginx.out" rps) * 100" | bc -l)
-printf 'triggerd / nginx: %.1f%% of the reference requests/s\n' "$ratio"
-printf 'triggerd peak RSS: %.1f MiB\n' "$(echo "$rss_kb/1024" | bc -l)"
-printf 'triggerd statuses: %s\n' "$(grep STATUS "$work/triggerd.out" | cut -d' ' -f2-)"
-measured_jobs=$((jobs_after - jobs_before))
-printf 'jobs in the stream from the measured run: %d; 202 answers wrk read: %s\n' \
-  "$measured_jobs" "$accepted"
-# wrk stops at its deadline without reading the answers still in flight (at most one per
-# connection); those deliveries were enqueued but never counted as 202s.
-if ((measured_jobs < accepted || measured_jobs > accepted + connections)); then
-  echo "MISMATCH: every 202 must be a job in the stream, and no job may lack a delivery" >&2
+
+# --- the table --------------------------------------------------------------------------------
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+col() { awk -v c="$2" '{print $c}' "$bench_work/$1.results" | median; }
+# CPU per delivery of run r: ticks * 1e6 / hz / answers; the median over the runs
+cpu_us() { awk -v c="$2" -v hz="$hz" '{print $c * 1e6 / hz / $5}' "$bench_work/$1.results" | median; }
+
+declare -A m_rps m_srv m_red
+printf '\nbody: %s (%d bytes); wrk -t%s -c%s, %s per run after a %s warm-up; median of %s runs\n\n' \
+  "${body#"$bench_root"/}" "$(stat -c %s "$body")" "$threads" "$connections" "$duration" \
+  "$warmup" "$runs"
+row() { printf '| %-58s | %9s | %6s | %8s | %8s | %9s | %10s | %10s |\n' "$@"; }
+row server "req/s" spread p50 p99 "peak RSS" "CPU server" "CPU Redis"
+row "$(printf -- '-%.0s' {1..58})" "--------:" "-----:" "-------:" "-------:" "--------:" \
+  "---------:" "---------:"
+for id in "${servers[@]}"; do
+  m_rps[$id]=$(col "$id" 2)
+  m_srv[$id]=$(cpu_us "$id" 7)
+  m_red[$id]=$(cpu_us "$id" 8)
+  spread=$(awk -v m="${m_rps[$id]}" 'NR == 1 {lo = hi = $2} {if ($2 < lo) lo = $2; if ($2 > hi) hi = $2}
+    END {printf "%.0f%%", (hi - lo) * 100 / m}' "$bench_work/$id.results")
+  # shellcheck disable=SC2086
+  rss=$(status_kb VmHWM ${pids[$id]})
+  redis_col="-"
+  [[ -n ${rpid[$id]:-} ]] && redis_col=$(printf '%.1f us' "${m_red[$id]}")
+  row "${title[$id]}" "$(printf %.0f "${m_rps[$id]}")" "$spread" \
+    "$(col "$id" 3 | awk '{printf "%.2f ms", $1 / 1000}')" \
+    "$(col "$id" 4 | awk '{printf "%.2f ms", $1 / 1000}')" \
+    "$(awk -v k="$rss" 'BEGIN {printf "%.1f MiB", k / 1024}')" \
+    "$(printf '%.1f us' "${m_srv[$id]}")" "$redis_col"
+done
+cat <<'EXPLAIN'
+
+req/s, p50, p99: wrk's figures for the measured run (median of the runs); spread: (max - min) /
+median of req/s over the runs. Peak RSS: VmHWM over the whole benchmark, summed over the server's
+processes (nginx master and workers, Node primary and workers). CPU: utime + stime from
+/proc/<pid>/stat over the measured run, per answer wrk read, of the server's processes and,
+separately, of its redis-server. A "no rule matches" row is the same process and Redis as the row
+above it.
+EXPLAIN
+
+echo
+for t in "${servers[@]}"; do
+  [[ $t == triggerd* && $t != *-nomatch ]] || continue
+  for n in "${servers[@]}"; do
+    [[ $n == node* ]] || continue
+    awk -v t="${short[$t]}" -v n="${short[$n]}" -v tr="${m_rps[$t]}" -v nr="${m_rps[$n]}" \
+      -v tc="$(awk -v a="${m_srv[$t]}" -v b="${m_red[$t]}" 'BEGIN {print a + b}')" \
+      -v nc="$(awk -v a="${m_srv[$n]}" -v b="${m_red[$n]}" 'BEGIN {print a + b}')" \
+      'BEGIN {printf "%s / %s: %.2fx the requests/s, %.2fx the CPU per delivery (server + Redis)\n", t, n, tr / nr, tc / nc}'
+  done
+  for n in "${servers[@]}"; do
+    [[ $n == nginx* ]] || continue
+    awk -v t="${short[$t]}" -v n="${short[$n]}" -v tr="${m_rps[$t]}" -v nr="${m_rps[$n]}" \
+      'BEGIN {printf "%s / %s: %.1f%% of the requests/s\n", t, n, tr * 100 / nr}'
+  done
+done
+
+echo
+for id in "${servers[@]}"; do
+  [[ ${expect[$id]} == 202 ]] || continue
+  awk -v t="${short[$id]}" -v c="$connections" '{d = $9 - $6; if (NR == 1 || d < lo) lo = d; if (NR == 1 || d > hi) hi = d}
+    END {printf "stream check, %s: jobs - 202 answers = %d..%d per run (in flight at stop; at most %d)\n", t, lo, hi, c}' \
+    "$bench_work/$id.results"
+done
+for n in "${notes[@]}"; do echo "note: $n"; done
+if ((${#failures[@]})); then
+  for f in "${failures[@]}"; do echo "MISMATCH: $f" >&2; done
+  echo "every 202 must be a job in the stream, and no job may lack a delivery" >&2
   exit 1
 fi
-printf 'jobs - 202s = %d (answers in flight when wrk stopped; at most %d): ok\n' \
-  "$((measured_jobs - accepted))" "$connections"
+echo "stream check: ok"

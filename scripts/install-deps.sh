@@ -7,13 +7,18 @@ packages=(
   build-essential cmake pkg-config git ca-certificates clang-format
   libevent-dev libssl-dev rapidjson-dev libhiredis-dev libre2-dev libtomlplusplus-dev
   libcli11-dev libsystemd-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
-  redis-server redis-tools nginx-light wrk procps bc openssl curl python3
+  redis-server redis-tools nginx-light wrk procps bc openssl curl python3 nodejs
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# npm (for the Node service bench/run.sh compares with): Debian's npm package, unless the
+# installed nodejs already ships npm (some nodejs builds do, and conflict with Debian's npm).
+command -v npm >/dev/null 2>&1 || dpkg-query -W -f='${Status}' npm 2>/dev/null |
+  grep -q "install ok installed" || missing+=(npm)
 
 if ((${#missing[@]})); then
   sudo=""
