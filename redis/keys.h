@@ -51,6 +51,9 @@ class Keys {
   // Set of "user:provider" for every bound source (token checker walks it).
   std::string allSources() const { return p_ + "sources"; }
 
+  // Leases: string, the owner holding it ("host:pid:random"); expires by itself (store/lease.h).
+  std::string lease(std::string_view name) const { return cat("lease:", name); }
+
   // OAuth state: string, the user id it was issued to; TTL 10 min, deleted on first use.
   std::string oauthState(std::string_view state) const { return cat("oauth:state:", state); }
 
