@@ -80,6 +80,9 @@ struct Config {
   std::chrono::milliseconds outbound_total_timeout{15000};
   size_t outbound_max_response_bytes = 8 * 1024 * 1024;
   std::string user_agent = "triggerd/0.1";
+  std::string outbound_proxy;            // "" or http://IP:port
+  bool allow_plain_http_gitlab = false;  // http:// GitLab outside allowed_networks
+  bool allow_core_dumps = false;
 
   // [spool]
   std::string spool_dir;  // reserved for the disk spool (later); empty: disabled

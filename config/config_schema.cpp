@@ -221,6 +221,21 @@ std::optional<std::string> userAgent(std::string& s) {
   return std::nullopt;
 }
 
+// "" or http://IP:port: the guard exempts exactly the proxy's address, so it must be a literal.
+std::optional<std::string> proxyUrl(std::string& s) {
+  if (s.empty()) return std::nullopt;
+  constexpr std::string_view kScheme = "http://";
+  std::string_view rest(s);
+  if (rest.substr(0, kScheme.size()) != kScheme || rest.back() == '/') {
+    return std::string("must be http://IP:port (e.g. \"http://10.0.0.8:3128\"), or \"\" for none");
+  }
+  auto hp = splitHostPort(rest.substr(kScheme.size()));
+  if (!hp.ok() || !isIpLiteral(hp->first)) {
+    return std::string("the proxy must be an IP literal and a port, e.g. \"http://10.0.0.8:3128\"");
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> clientId(std::string& s) {
   if (s.size() > 100 || !printableNoSpace(s)) {
     return std::string("must be printable characters without spaces, as GitHub shows it");
@@ -514,6 +529,15 @@ const std::vector<ConfigKey>& configSchema() {
      "Files of admin token hashes, one per line ('#' starts a comment line); their hashes are "
      "added to admin_token_sha256 and re-read on reload.",
      adminTokenFiles()},
+    {"security.allow_core_dumps", kRestart, "false",
+     "Let triggerd dump core (for debugging a crash). Off: the process is not dumpable "
+     "(PR_SET_DUMPABLE 0), so keys and decrypted tokens never reach a core file.",
+     flag(&Config::allow_core_dumps)},
+    {"security.allow_plain_http_gitlab", kLive, "false",
+     "Let GitLab tokens travel over plain http:// to servers outside allowed_networks. Off: an "
+     "http:// GitLab server must be inside security.allowed_networks (a network you vouch for), "
+     "or the call is refused before the token is sent.",
+     flag(&Config::allow_plain_http_gitlab)},
     {"security.allowed_networks", kLive, "[]",
      "CIDR networks outbound calls may reach although they are loopback, private or "
      "link-local, e.g. a GitLab server on the internal network.",
@@ -564,6 +588,12 @@ const std::vector<ConfigKey>& configSchema() {
     {"outbound.max_response_bytes", kRestart, "\"8MiB\"",
      "Largest provider API response read; a larger one fails the call.",
      size(&Config::outbound_max_response_bytes, 64 * kKiB, 256 * kMiB)},
+    {"outbound.proxy", kRestart, "\"\"",
+     "HTTP proxy for every call to GitHub and GitLab, as http://IP:port; empty: none. The "
+     "proxy environment variables (HTTPS_PROXY, ...) are always ignored. Through a proxy, "
+     "triggerd still resolves each destination itself and refuses it unless every address passes "
+     "security.allowed_networks, then asks the proxy for that address.",
+     text(&Config::outbound_proxy, "string", "\"http://10.0.0.8:3128\"", proxyUrl)},
     {"outbound.user_agent", kRestart, "\"triggerd/0.1\"",
      "User-Agent header of provider API calls (GitHub requires one).",
      text(&Config::user_agent, "string", "\"triggerd/0.1\"", userAgent)},

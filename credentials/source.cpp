@@ -57,6 +57,13 @@ void writeSourcePublic(json::Writer& w, const Source& s, int64_t now, int64_t wa
     json::kv(w, "state_reason", s.revoked_reason);
   json::key(w, "private_ca");
   w.Bool(!s.ca_pem.empty());
+  // An http:// GitLab server: say so wherever the source is shown.
+  if (s.api_url.rfind("http://", 0) == 0) {
+    json::kv(w, "transport", "plain_http");
+    json::kv(w, "warning",
+             "the token travels unencrypted to " + s.api_url +
+                 " on every call; use an https:// address when the server offers one");
+  }
   w.EndObject();
 }
 

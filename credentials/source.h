@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/json.h"
+#include "crypto/secure_memory.h"
 #include "model/provider.h"
 #include "providers/provider_client.h"
 
@@ -26,7 +27,7 @@ struct Source {
   std::string api_url;  // GitHub API base (api.github.com or GHES /api/v3); GitLab server root
   std::string login;
   std::string account_id;
-  std::string token;  // in memory only; sealed at rest, bound to "source:{user}:{provider}"
+  SecretString token;  // in memory only (secure memory); sealed at rest
   std::vector<std::string> scopes;
   std::optional<int64_t> expires_at;  // unix seconds
   int64_t bound_at = 0;

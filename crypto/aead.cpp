@@ -88,11 +88,11 @@ Error malformed(std::string why) {
 
 }  // namespace
 
-SecretBox::SecretBox(std::string key, std::string key_id)
-    : key_(std::move(key)), key_id_(std::move(key_id)) {
+SecretBox::SecretBox(std::string_view key, std::string key_id)
+    : key_(secret(key)), key_id_(std::move(key_id)) {
   // Construction happens at start-up (key loading), where an exception becomes an exit message.
   if (key_.size() != kKeyBytes) {
-    OPENSSL_cleanse(key_.data(), key_.size());
+    wipe(key_);
     throw std::invalid_argument("secret key must be 32 bytes, got " + std::to_string(key_.size()));
   }
   if (!validKeyId(key_id_)) {
@@ -138,8 +138,8 @@ std::string SecretBox::seal(std::string_view plaintext, std::string_view associa
   return sealed;
 }
 
-Result<std::string> SecretBox::open(std::string_view sealed,
-                                    std::string_view associated_data) const {
+Result<SecretString> SecretBox::open(std::string_view sealed,
+                                     std::string_view associated_data) const {
   auto parts = split(sealed);
   if (!parts) return malformed("expected v1.<key id>.<nonce>.<ciphertext>");
   if (parts->version != kVersion) {
@@ -157,7 +157,7 @@ Result<std::string> SecretBox::open(std::string_view sealed,
 
   size_t ct_len = data->size() - kTagBytes;
   std::string aad = fullAad(parts->key_id, associated_data);
-  std::string plaintext(ct_len, '\0');
+  SecretString plaintext(ct_len, '\0');
   auto* pt_bytes = reinterpret_cast<unsigned char*>(plaintext.data());
   std::string tag = data->substr(ct_len);
 

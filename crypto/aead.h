@@ -8,14 +8,16 @@
 
 #include "common/random.h"
 #include "common/result.h"
+#include "crypto/secure_memory.h"
 
 namespace triggerd {
 
 class SecretBox {
  public:
-  // `key` is 32 raw bytes; `key_id` a short label stored with every sealed value (rotation),
-  // 1-32 characters of [A-Za-z0-9_-]. Throws std::invalid_argument otherwise (start-up only).
-  SecretBox(std::string key, std::string key_id);
+  // `key` is 32 raw bytes (copied into secure memory; the caller wipes its own copy); `key_id` a
+  // short label stored with every sealed value (rotation), 1-32 characters of [A-Za-z0-9_-].
+  // Throws std::invalid_argument otherwise (start-up only).
+  SecretBox(std::string_view key, std::string key_id);
 
   // Text form: "v1.<key_id>.<base64url nonce>.<base64url ciphertext+tag>".
   std::string seal(std::string_view plaintext, std::string_view associated_data, Random& rng) const;
@@ -23,13 +25,13 @@ class SecretBox {
   // "v1.<key_id>." + associated_data. Errors (status 500, never carrying plaintext or key):
   // malformed value, a key id other than this key's, authentication failed (modified, sealed for
   // another record, or sealed with a different key).
-  Result<std::string> open(std::string_view sealed, std::string_view associated_data) const;
+  Result<SecretString> open(std::string_view sealed, std::string_view associated_data) const;
   const std::string& keyId() const { return key_id_; }
   // The key id a sealed value names, or empty if malformed.
   static std::string keyIdOf(std::string_view sealed);
 
  private:
-  std::string key_;
+  SecretString key_;
   std::string key_id_;
 };
 

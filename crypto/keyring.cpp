@@ -30,7 +30,8 @@ const SecretBox* Keyring::find(std::string_view key_id) const {
   return nullptr;
 }
 
-Result<std::string> Keyring::open(std::string_view sealed, std::string_view associated_data) const {
+Result<SecretString> Keyring::open(std::string_view sealed,
+                                   std::string_view associated_data) const {
   std::string key_id = SecretBox::keyIdOf(sealed);
   if (key_id.empty()) {
     // The primary produces the precise "malformed: ..." message.
@@ -57,9 +58,7 @@ Result<std::string> Keyring::reseal(std::string_view sealed, std::string_view as
                                     Random& rng) const {
   auto plaintext = open(sealed, associated_data);
   if (!plaintext.ok()) return plaintext.error();
-  std::string resealed = seal(*plaintext, associated_data, rng);
-  OPENSSL_cleanse(plaintext->data(), plaintext->size());
-  return resealed;
+  return seal(*plaintext, associated_data, rng);
 }
 
 std::vector<std::string> Keyring::keyIds() const {

@@ -22,7 +22,7 @@ class Keyring {
   std::string seal(std::string_view plaintext, std::string_view associated_data, Random& rng) const;
   // Opens with the key the value names. Errors: malformed, unknown key id (names the ids this
   // keyring holds), authentication failed. Messages never carry plaintext or key material.
-  Result<std::string> open(std::string_view sealed, std::string_view associated_data) const;
+  Result<SecretString> open(std::string_view sealed, std::string_view associated_data) const;
   // True when a well-formed value names a key other than the primary.
   bool needsReseal(std::string_view sealed) const;
   // Opens and seals again with the primary key.

@@ -24,6 +24,7 @@ ProviderClientSettings clientSettings(const Config& c) {
   ProviderClientSettings s;
   s.user_agent = c.user_agent;
   s.github_scopes = c.github_scopes;
+  s.allow_plain_http_gitlab = c.allow_plain_http_gitlab;
   s.connect_timeout = c.outbound_connect_timeout;
   s.total_timeout = c.outbound_total_timeout;
   return s;
@@ -78,6 +79,9 @@ std::unique_ptr<Keyring> makeKeyring(const Config& c) {
 
 Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_prefix) {
   keyring_ = makeKeyring(config_);
+  // The keyring holds the keys in secure memory now; no other copy stays around.
+  wipe(config_.master_key);
+  for (auto& k : config_.previous_master_keys) wipe(k);
 
   HiredisClient::Options ro;
   ro.address = config_.redis_address;
@@ -98,6 +102,7 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   co.connect_timeout = config_.outbound_connect_timeout;
   co.total_timeout = config_.outbound_total_timeout;
   co.max_response_bytes = config_.outbound_max_response_bytes;
+  co.proxy = config_.outbound_proxy;
   auto guard = AddressGuard::fromStrings(config_.allowed_networks);
   if (guard.ok()) co.address_guard = std::move(guard).value();
   co.metrics = &metrics_;
@@ -269,6 +274,9 @@ void Daemon::applyReload(Result<Config> next) {
     return;
   }
   Config& c = *next;
+  // Key files are re-read with the rest; keys change only on restart, so drop these copies.
+  wipe(c.master_key);
+  for (auto& k : c.previous_master_keys) wipe(k);
   for (const auto& key : nonReloadableChanges(config_, c))
     TLOG_WARN("daemon", "key=%s changed but needs a restart; the running value stays", key.c_str());
   log::Level level;
@@ -292,6 +300,7 @@ void Daemon::applyReload(Result<Config> next) {
   config_.token_check_interval = c.token_check_interval;
   config_.token_expiry_warning = c.token_expiry_warning;
   config_.allowed_networks = c.allowed_networks;
+  config_.allow_plain_http_gitlab = c.allow_plain_http_gitlab;
   config_.secret_rotation_grace = c.secret_rotation_grace;
   config_.signature_tolerance = c.signature_tolerance;
   config_.max_triggers_per_user = c.max_triggers_per_user;

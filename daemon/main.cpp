@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 #include <event2/thread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -9,6 +10,7 @@
 
 #include "common/log.h"
 #include "config/config.h"
+#include "crypto/secure_memory.h"
 #include "daemon/daemon.h"
 #include "loop/libevent_log.h"
 
@@ -22,6 +24,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "triggerd 0.1.0");
   CLI11_PARSE(app, argc, argv);
 
+  // Before any secret is read: keys and tokens go to memory that is locked and excluded from
+  // core dumps, and the process itself never dumps core (unless the config asks for it below).
+  bool secure_heap = initSecureHeap();
+  bool no_dumps = disableCoreDumps();
   auto config = loadConfig(config_path);
   if (!config.ok()) {
     fprintf(stderr, "%s\n", config.error().message.c_str());
@@ -35,6 +41,17 @@ int main(int argc, char** argv) {
   log::Level level;
   if (log::parseLevel(config->log_level, &level)) log::setLevel(level);
   log::installLibeventLogCallback();
+  if (config->allow_core_dumps) {
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    TLOG_WARN("daemon",
+              "security.allow_core_dumps is true: a core dump may contain keys and tokens");
+  } else if (!no_dumps) {
+    TLOG_WARN("daemon", "could not disable core dumps (prctl PR_SET_DUMPABLE)");
+  }
+  if (!secure_heap)
+    TLOG_WARN("daemon",
+              "no secure heap (mlock refused, raise LimitMEMLOCK): secrets live in ordinary "
+              "memory, still excluded from core dumps by PR_SET_DUMPABLE");
 
   signal(SIGPIPE, SIG_IGN);  // writes to closed sockets must fail, not kill the daemon
   evthread_use_pthreads();   // the reload thread hands its result to the loop

@@ -7,7 +7,7 @@
 namespace triggerd {
 namespace {
 
-void writeWebhook(json::Writer& w, const std::string& url, const std::string& secret,
+void writeWebhook(json::Writer& w, const std::string& url, std::string_view secret,
                   const Trigger& t) {
   w.StartObject();
   json::kv(w, "url", url);
@@ -70,7 +70,7 @@ void TriggersApi::create(const std::string& user, std::string_view body, ApiDone
   if (auto st = checkRulesFit(t.rules); !st.ok()) return done(ApiReply::error(st.error()));
   t.id = newUlid(rng_, clock_.unixMillis());
   t.user = user;
-  t.secret = newSecret(rng_);
+  t.secret = secret(newSecret(rng_));
   t.created_at = t.updated_at = clock_.unixSeconds();
   store_.create(
       t,
@@ -196,15 +196,15 @@ void TriggersApi::repairHook(const std::string& user, const std::string& id, std
                            }),
                            {}});
     }
-    std::string secret = newSecret(rng_);
+    SecretString fresh = secret(newSecret(rng_));
     int64_t now = clock_.unixSeconds();
     int64_t grace = options_.secret_rotation_grace.count();
     store_.update(
         t->id,
-        [secret, now, grace](Trigger& current) {
+        [fresh, now, grace](Trigger& current) {
           current.previous_secret = current.secret;
           current.previous_secret_until = now + grace;
-          current.secret = secret;
+          current.secret = fresh;
           current.updated_at = now;
           return okStatus();
         },

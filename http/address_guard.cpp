@@ -312,6 +312,11 @@ bool AddressGuard::isAllowed(const IpAddress& address) const {
   for (const auto& cidr : allowed_) {
     if (cidr.contains(address)) return true;
   }
+  IpAddress embedded = classifyAddress(address).judged;
+  if (embedded == address) return false;
+  for (const auto& cidr : allowed_) {
+    if (cidr.contains(embedded)) return true;
+  }
   return false;
 }
 

@@ -102,10 +102,11 @@ class AddressGuard {
   std::optional<AddressRefusal> check(const sockaddr* sa, socklen_t len) const;
 
   const std::vector<Cidr>& allowedNetworks() const { return allowed_; }
-
- private:
+  // Whether the address (or the IPv4 address embedded in it) lies in an allowed network: a
+  // network the operator vouches for, which is what plain HTTP needs (not merely "public").
   bool isAllowed(const IpAddress& address) const;
 
+ private:
   std::vector<Cidr> allowed_;
 };
 

@@ -26,6 +26,10 @@ struct HttpRequest {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{15000};
   size_t max_response_bytes = 8 * 1024 * 1024;
+  // An http:// request carrying a credential: refused unless the address connected to lies in
+  // security.allowed_networks (a network the operator vouches for), so a token never crosses
+  // the internet unencrypted.
+  bool cleartext_needs_allowed_network = false;
 };
 
 struct HttpResponse {

@@ -1,11 +1,14 @@
 #include "http/curl_multi_client.h"
 
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cassert>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "common/encoding.h"
 #include "common/log.h"
@@ -58,6 +61,19 @@ std::string_view stripBrackets(std::string_view host) {
   return host;
 }
 
+Status parseProxy(const std::string& proxy, std::optional<IpAddress>* ip, uint16_t* port) {
+  if (proxy.empty()) return okStatus();
+  CurlUrlPtr url(curl_url());
+  if (!url || curl_url_set(url.get(), CURLUPART_URL, proxy.c_str(), 0) != CURLUE_OK)
+    return Error{422, "outbound.proxy", "not a URL: give http://IP:port"};
+  *ip = IpAddress::parse(stripBrackets(urlPart(url.get(), CURLUPART_HOST)));
+  std::string p = urlPart(url.get(), CURLUPART_PORT);
+  if (!*ip || p.empty())
+    return Error{422, "outbound.proxy", "give the proxy as http://IP:port (an IP literal)"};
+  *port = static_cast<uint16_t>(std::stoi(p));
+  return okStatus();
+}
+
 }  // namespace
 
 // One request from send() until its callback runs or it is cancelled.
@@ -77,6 +93,10 @@ struct CurlMultiClient::Transfer {
   size_t header_bytes = 0;
   bool too_large = false;                 // the write or header callback hit the cap
   std::optional<AddressRefusal> refusal;  // the first address the guard refused
+  std::string port;                       // the destination port, explicit or the scheme's
+  bool cleartext = false;                 // http:// with a credential (cleartext_needs_...)
+  bool cleartext_refused = false;         // ... and the address was outside allowed_networks
+  CurlSlistPtr connect_to;                // through a proxy: host:port -> the judged address
   HttpResponse response;
   char error_buffer[CURL_ERROR_SIZE] = {};
   std::optional<Result<HttpResponse>> result;  // set once finished, until delivered
@@ -94,6 +114,12 @@ CurlMultiClient::CurlMultiClient(EventLoop& loop, Options options)
   curl_global_init(CURL_GLOBAL_DEFAULT);
   multi_.reset(curl_multi_init());
   if (!multi_) std::abort();  // out of memory: nothing sane to do
+  if (auto st = parseProxy(options_.proxy, &proxy_ip_, &proxy_port_); !st.ok()) {
+    // Config validation refuses such a value; a direct caller gets no proxy rather than env's.
+    TLOG_ERROR(kLog, "proxy=%s reason=%s proxy ignored", log::logValue(options_.proxy).c_str(),
+               st.error().message.c_str());
+    options_.proxy.clear();
+  }
   timer_ = loop_.createTimer([this] { onTimeout(); });
   curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, &CurlMultiClient::onSocket);
   curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, this);
@@ -127,11 +153,13 @@ HttpRequestId CurlMultiClient::send(HttpRequest request, HttpCallback cb) {
 
   Status configured = configure(t);
   if (configured.ok()) {
-    CURLMcode mc = curl_multi_add_handle(multi_.get(), t.easy.get());
-    if (mc != CURLM_OK) {
-      configured = Error{
-          502, "", "could not start the request to " + t.safe_url + ": " + curl_multi_strerror(mc)};
+    bool literal = IpAddress::parse(stripBrackets(t.host)).has_value();
+    if (!options_.proxy.empty() && !literal) {
+      resolveThenStart(t);
+      return id;
     }
+    start(t);
+    return id;
   }
   if (!configured.ok()) {
     t.easy.reset();
@@ -143,6 +171,70 @@ HttpRequestId CurlMultiClient::send(HttpRequest request, HttpCallback cb) {
   }
   // Otherwise curl has asked for a 0 ms timer; the transfer starts on a later turn.
   return id;
+}
+
+void CurlMultiClient::start(Transfer& t) {
+  CURLMcode mc = curl_multi_add_handle(multi_.get(), t.easy.get());
+  if (mc == CURLM_OK) return;  // curl asked for a 0 ms timer; the transfer starts on a later turn
+  t.easy.reset();
+  t.result = Error{502, "",
+                   "could not start the request to " + t.safe_url + ": " + curl_multi_strerror(mc)};
+  scheduleDelivery(t.id);
+}
+
+void CurlMultiClient::resolveThenStart(Transfer& t) {
+  // getaddrinfo blocks: it runs on a short-lived thread and its answer comes back to the loop.
+  std::weak_ptr<char> alive = alive_;
+  std::thread([this, alive, id = t.id, host = t.host, port = t.port] {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
+    std::vector<IpAddress> addresses;
+    std::string error = rc == 0 ? "" : gai_strerror(rc);
+    for (addrinfo* a = res; a != nullptr; a = a->ai_next)
+      if (auto ip = IpAddress::fromSockaddr(a->ai_addr, a->ai_addrlen)) addresses.push_back(*ip);
+    if (res != nullptr) freeaddrinfo(res);
+    if (alive.expired()) return;
+    loop_.postFromAnyThread(
+        [this, alive, id, addresses = std::move(addresses), error = std::move(error)]() mutable {
+          if (!alive.expired()) onResolved(id, std::move(addresses), std::move(error));
+        });
+  }).detach();
+}
+
+void CurlMultiClient::onResolved(HttpRequestId id, std::vector<IpAddress> addresses,
+                                 std::string error) {
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;  // cancelled while resolving
+  Transfer& t = *it->second;
+  auto fail = [&](Error e) {
+    t.easy.reset();
+    t.result = std::move(e);
+    scheduleDelivery(id);
+  };
+  if (addresses.empty()) {
+    return fail(Error{
+        502, "",
+        "could not resolve host '" + t.host + "': " + (error.empty() ? "no address" : error)});
+  }
+  // Every address must pass: the proxy may otherwise be steered to a refused one.
+  for (const IpAddress& ip : addresses) {
+    if (auto refusal = options_.address_guard.check(ip)) {
+      if (options_.metrics != nullptr) {
+        options_.metrics->inc("triggerd_ssrf_refusals_total",
+                              {{"class", addressClassName(refusal->classification.cls)}});
+      }
+      return fail(Error{502, "url", refusal->message(t.host)});
+    }
+  }
+  std::string target = addresses.front().v6 ? "[" + addresses.front().toString() + "]"
+                                            : addresses.front().toString();
+  t.connect_to.reset(
+      curl_slist_append(nullptr, (t.host + ":" + t.port + ":" + target + ":" + t.port).c_str()));
+  if (curl_easy_setopt(t.easy.get(), CURLOPT_CONNECT_TO, t.connect_to.get()) != CURLE_OK)
+    return fail(Error{502, "", "could not configure the request to " + t.safe_url});
+  start(t);
 }
 
 void CurlMultiClient::cancel(HttpRequestId id) {
@@ -167,6 +259,8 @@ Status CurlMultiClient::configure(Transfer& t) {
   std::string port = urlPart(t.url.get(), CURLUPART_PORT);
   t.safe_url = scheme + "://" + t.host + (port.empty() ? "" : ":" + port) +
                urlPart(t.url.get(), CURLUPART_PATH);
+  t.port = port.empty() ? (toLower(scheme) == "https" ? "443" : "80") : port;
+  t.cleartext = scheme == "http" && req.cleartext_needs_allowed_network;
   if (scheme != "http" && scheme != "https") {
     return Error{422, "url",
                  "unsupported URL scheme '" + log::logValue(scheme, 20) +
@@ -236,7 +330,9 @@ Status CurlMultiClient::configure(Transfer& t) {
   set(CURLOPT_HEADERDATA, static_cast<void*>(&t));
   set(CURLOPT_OPENSOCKETFUNCTION, &CurlMultiClient::onOpenSocket);
   set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(&t));
-  if (options_.proxy) set(CURLOPT_PROXY, options_.proxy->c_str());
+  // Always set: an empty proxy makes curl ignore http_proxy, HTTPS_PROXY, ALL_PROXY...
+  set(CURLOPT_PROXY, options_.proxy.c_str());
+  if (!options_.proxy.empty()) set(CURLOPT_HTTPPROXYTUNNEL, 1L);  // CONNECT, for http too
   if (req.ca_pem) {
     curl_blob blob{const_cast<char*>(req.ca_pem->data()), req.ca_pem->size(), CURL_BLOB_COPY};
     set(CURLOPT_CAINFO_BLOB, &blob);
@@ -399,6 +495,21 @@ void CurlMultiClient::finish(Transfer& t, CURLcode code) {
               log::logValue(t.safe_url).c_str(), message.c_str());
     t.result = Error{status, std::move(field), std::move(message)};
   };
+  if (t.cleartext_refused) {
+    return fail(502, "url",
+                "refusing to send a token over plain HTTP to " + t.host +
+                    ", which is outside security.allowed_networks; use https, list the server's "
+                    "network in security.allowed_networks, or set "
+                    "security.allow_plain_http_gitlab = true");
+  }
+  // Through a proxy, one wording for every failure: the proxy's answer (and whether the target
+  // port was open) is not passed on to callers; the log line keeps the detail for operators.
+  if (!options_.proxy.empty() && code != CURLE_OK && code != CURLE_OPERATION_TIMEDOUT &&
+      !t.refusal) {
+    TLOG_WARN(kLog, "request=%llu url=%s proxy detail: %s", static_cast<unsigned long long>(t.id),
+              log::logValue(t.safe_url).c_str(), log::logValue(detail, 200).c_str());
+    return fail(502, "", "could not reach " + t.host + " through the proxy (outbound.proxy)");
+  }
   switch (code) {
     case CURLE_OK: {
       HttpResponse response = std::move(t.response);
@@ -471,7 +582,28 @@ curl_socket_t CurlMultiClient::onOpenSocket(void* clientp, curlsocktype purpose,
     std::memcpy(&storage, &address->addr, len);
     const auto* sa = reinterpret_cast<const sockaddr*>(&storage);
     CurlMultiClient* self = t->client;
-    if (auto refusal = self->options_.address_guard.check(sa, static_cast<socklen_t>(len))) {
+    // Through a proxy, every socket goes to the proxy, which the operator chose; the
+    // destination's addresses were judged before the transfer started (onResolved).
+    bool to_proxy = false;
+    if (self->proxy_ip_) {
+      auto ip = IpAddress::fromSockaddr(sa, static_cast<socklen_t>(len));
+      uint16_t port = sa->sa_family == AF_INET6
+                          ? ntohs(reinterpret_cast<const sockaddr_in6*>(sa)->sin6_port)
+                          : ntohs(reinterpret_cast<const sockaddr_in*>(sa)->sin_port);
+      to_proxy = ip && *ip == *self->proxy_ip_ && port == self->proxy_port_;
+    }
+    auto refusal = to_proxy ? std::nullopt
+                            : self->options_.address_guard.check(sa, static_cast<socklen_t>(len));
+    if (!refusal && t->cleartext) {
+      auto ip = IpAddress::fromSockaddr(sa, static_cast<socklen_t>(len));
+      if (!ip || !self->options_.address_guard.isAllowed(*ip)) {
+        t->cleartext_refused = true;
+        TLOG_WARN(kLog, "request=%llu host=%s plain HTTP refused outside allowed_networks",
+                  static_cast<unsigned long long>(t->id), log::logValue(t->host).c_str());
+        return CURL_SOCKET_BAD;
+      }
+    }
+    if (refusal) {
       if (!t->refusal) t->refusal = refusal;
       if (self->options_.metrics != nullptr) {
         self->options_.metrics->inc("triggerd_ssrf_refusals_total",

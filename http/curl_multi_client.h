@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common/metrics.h"
 #include "http/address_guard.h"
@@ -50,12 +51,14 @@ namespace triggerd {
  * store is not consulted), which is what a per-server private CA setting means: the GitLab server
  * must chain to it. Without ca_pem, the system store is used.
  *
- * Proxies: curl's environment proxy support stays on (http_proxy, https_proxy, all_proxy,
- * no_proxy), unless Options::proxy overrides it. Proxies are operator-trusted: through a proxy the
- * guard sees the PROXY's address when the socket opens (list the proxy's address in
- * security.allowed_networks if it is private), and the proxy, not triggerd, resolves and connects
- * to the destination. A destination written as an IP literal is still judged before the transfer
- * starts; a host name reached through a proxy is not: filter egress on the proxy.
+ * Proxies: the environment (http_proxy, HTTPS_PROXY, ALL_PROXY, ...) is ignored; only
+ * Options::proxy is used. Through a proxy the socket-open check would see the proxy's address and
+ * the proxy would resolve the destination itself, so with a proxy triggerd first resolves the
+ * destination (on a worker thread, never on the loop), judges every address with the guard, and
+ * has curl ask the proxy for the judged address (CONNECT_TO), so the proxy never resolves the
+ * name again (no DNS rebinding). The proxy's own address is exempt from the guard. Failures
+ * through the proxy are worded without the proxy's answer, so error messages cannot be used to
+ * probe what lies behind it.
  */
 class CurlMultiClient final : public HttpClient {
  public:
@@ -67,9 +70,9 @@ class CurlMultiClient final : public HttpClient {
     std::chrono::milliseconds total_timeout{15000};
     size_t max_response_bytes = 8 * 1024 * 1024;
     AddressGuard address_guard;  // default: every non-public address refused
-    // nullopt: curl's environment proxy handling; "": no proxy at all (env ignored);
-    // otherwise a proxy URL for every request (no_proxy from the environment still applies).
-    std::optional<std::string> proxy;
+    // "": no proxy (the environment is ignored); else "http://IP:port", the proxy for every
+    // request. An IP literal: the guard exempts exactly that address.
+    std::string proxy;
     Metrics* metrics = nullptr;  // counts triggerd_ssrf_refusals_total{class}; may be null
   };
 
@@ -107,12 +110,18 @@ class CurlMultiClient final : public HttpClient {
   void finish(Transfer& t, CURLcode code);
   void scheduleDelivery(HttpRequestId id);
   void deliver(HttpRequestId id);
+  // Through a proxy: resolves the destination off the loop, then start() or fails the transfer.
+  void resolveThenStart(Transfer& t);
+  void onResolved(HttpRequestId id, std::vector<IpAddress> addresses, std::string error);
+  void start(Transfer& t);
   void countOutcome(const Result<HttpResponse>& result);
   Status configure(Transfer& t);
   void detach(Transfer& t);  // remove from the multi handle and free the easy handle
 
   EventLoop& loop_;
   Options options_;
+  std::optional<IpAddress> proxy_ip_;  // the address of options_.proxy
+  uint16_t proxy_port_ = 0;
   CurlMultiPtr multi_;
   std::unique_ptr<Timer> timer_;
   std::unordered_map<HttpRequestId, std::unique_ptr<Transfer>> transfers_;

@@ -262,6 +262,7 @@ HttpRequest GitLabApi::apiRequest(std::string path_and_query, std::string_view t
                  {"User-Agent", options_.user_agent},
                  {"PRIVATE-TOKEN", std::string(token)}};
   req.ca_pem = options_.ca_pem;
+  req.cleartext_needs_allowed_network = !options_.allow_plain_http;
   req.connect_timeout = options_.connect_timeout;
   req.total_timeout = options_.total_timeout;
   return req;

@@ -43,6 +43,9 @@ class GitLabApi {
     std::chrono::milliseconds connect_timeout{5000};
     std::chrono::milliseconds total_timeout{15000};
     const Clock* clock = nullptr;  // for rate limit reset times; nullptr: the system clock
+    // An http:// server root: true lets the token travel in clear to any address (the operator
+    // set security.allow_plain_http_gitlab); false only to addresses in allowed_networks.
+    bool allow_plain_http = false;
   };
 
   using ProbeCallback = std::function<void(Result<GitLabServerInfo>)>;

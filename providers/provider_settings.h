@@ -16,6 +16,8 @@ struct ProviderClientSettings {
   std::string user_agent = "triggerd";
   // The scopes a GitHub token must hold (github.scopes); GitLab tokens need "api".
   std::vector<std::string> github_scopes{"repo"};
+  // security.allow_plain_http_gitlab: http:// GitLab servers outside allowed_networks.
+  bool allow_plain_http_gitlab = false;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{15000};
 
@@ -41,6 +43,7 @@ struct ProviderClientSettings {
     o.connect_timeout = connect_timeout;
     o.total_timeout = total_timeout;
     o.clock = &clock;
+    o.allow_plain_http = allow_plain_http_gitlab;
     return o;
   }
 };

@@ -46,8 +46,8 @@ std::string SealedRecords::seal(std::string_view clear, std::string_view binding
   return keyring_.seal(clear, binding, rng_);
 }
 
-Result<std::string> SealedRecords::open(std::string_view sealed, std::string_view binding,
-                                        std::string_view what) const {
+Result<SecretString> SealedRecords::open(std::string_view sealed, std::string_view binding,
+                                         std::string_view what) const {
   auto clear = keyring_.open(sealed, binding);
   if (!clear.ok())
     return Error::internal("cannot open " + std::string(what) + ": " + clear.error().message);

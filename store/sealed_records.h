@@ -38,8 +38,8 @@ class SealedRecords {
   std::string seal(std::string_view clear, std::string_view binding) const;
   // Opens a sealed field; the error names `what` ("the token of source:alice:github") but never
   // the value.
-  Result<std::string> open(std::string_view sealed, std::string_view binding,
-                           std::string_view what) const;
+  Result<SecretString> open(std::string_view sealed, std::string_view binding,
+                            std::string_view what) const;
   bool needsReseal(std::string_view sealed) const { return keyring_.needsReseal(sealed); }
   const Keyring& keyring() const { return keyring_; }
 

@@ -11,6 +11,7 @@
 
 #include "common/json.h"
 #include "common/result.h"
+#include "crypto/secure_memory.h"
 #include "model/provider.h"
 #include "rules/build_rule.h"
 
@@ -26,11 +27,11 @@ struct Trigger {
   std::string hook_id;               // the provider's hook id, empty in manual-hook mode
   bool install_hook = false;         // false: the user pastes the URL and secret by hand
   bool hook_verified = false;        // a GitHub ping (or first delivery) reached us
-  std::string secret;                // in memory only; sealed at rest
-  std::string previous_secret;       // still verifies until previous_secret_until (rotation)
+  SecretString secret;               // in memory only (secure memory); sealed at rest
+  SecretString previous_secret;      // still verifies until previous_secret_until (rotation)
   int64_t previous_secret_until = 0;
-  std::string signing_key;  // GitLab Standard Webhooks key (raw bytes), optional
-  std::string image;        // registry.example.com/team/app
+  SecretString signing_key;  // GitLab Standard Webhooks key (raw bytes), optional
+  std::string image;         // registry.example.com/team/app
   std::vector<BuildRule> rules;
   bool enabled = true;
   int64_t created_at = 0;  // unix seconds

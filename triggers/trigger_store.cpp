@@ -85,7 +85,7 @@ Result<Trigger> TriggerStore::decode(std::string_view stored) const {
   t.updated_at = json::getInt(d, "updated_at").value_or(0);
   if (t.id.empty()) return Error::internal("stored trigger has no id");
 
-  auto open = [&](const char* name, std::string* out) -> Status {
+  auto open = [&](const char* name, SecretString* out) -> Status {
     auto sealed = json::getString(d, name);
     if (!sealed) return okStatus();
     auto clear = records_.open(*sealed, secretBinding(t.id, name),

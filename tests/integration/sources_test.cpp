@@ -10,6 +10,7 @@
 #include "tests/fakes/fake_github.h"
 #include "tests/fakes/fake_gitlab.h"
 #include "tests/integration/triggerd_fixture.h"
+#include "tests/support/connect_proxy.h"
 
 namespace triggerd::testing {
 namespace {
@@ -107,6 +108,10 @@ TEST_F(GitlabBindingTest, BindsListsAndNeverShowsTheToken) {
   EXPECT_EQ(std::string(d["source"]["state"].GetString()), "valid");
   EXPECT_EQ(std::string(d["source"]["api_url"].GetString()), gitlab_.serverRoot());
   EXPECT_EQ(std::string(d["source"]["expires_at"].GetString()), "2099-01-31T00:00:00Z");
+  // The fake speaks plain HTTP (inside allowed_networks): the answer says the token travels
+  // unencrypted.
+  EXPECT_EQ(std::string(d["source"]["transport"].GetString()), "plain_http");
+  EXPECT_NE(std::string(d["source"]["warning"].GetString()).find("unencrypted"), std::string::npos);
 
   auto list = tri_.admin("GET", "/api/v1/users/alice/sources");
   ASSERT_EQ(list.status, 200);
@@ -466,6 +471,25 @@ TEST_F(GithubBindingTest, RevokedTokenIsFoundByTheCheck) {
   auto list = parse(tri.admin("GET", "/api/v1/users/alice/sources").body);
   EXPECT_EQ(std::string(list["sources"][0]["state"].GetString()), "revoked");
   EXPECT_EQ(tri.log().find(kGithubCanary), std::string::npos);
+}
+
+// Security: proxy variables in triggerd's environment must not route provider calls around the
+// address guard; only outbound.proxy is used.
+TEST(OutboundProxyTest, ProxyEnvironmentIsIgnoredByTheDaemon) {
+  ConnectProxy proxy;
+  FakeGitLab gitlab;
+  gitlab.addUser(42, "alice", "Alice Liddell");
+  gitlab.addToken("glpat-proxy-test-0000000000", "alice", {"api"});
+  TriggerdOptions o;
+  o.security_extra = "allowed_networks = [\"127.0.0.0/8\"]";
+  o.env = {{"http_proxy", proxy.url()},  {"HTTP_PROXY", proxy.url()}, {"https_proxy", proxy.url()},
+           {"HTTPS_PROXY", proxy.url()}, {"ALL_PROXY", proxy.url()},  {"no_proxy", ""}};
+  TriggerdInstance tri(o);
+  auto r = tri.admin("PUT", "/api/v1/users/alice/sources/gitlab",
+                     R"({"service_address": ")" + gitlab.serverRoot() +
+                         R"(", "private_token": "glpat-proxy-test-0000000000"})");
+  EXPECT_EQ(r.status, 201) << r.body << tri.log();
+  EXPECT_EQ(proxy.connections(), 0u);
 }
 
 }  // namespace

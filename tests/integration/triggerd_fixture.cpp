@@ -79,7 +79,7 @@ void TriggerdInstance::writeConfig() {
 void TriggerdInstance::start() {
   proc_ = std::make_unique<Subprocess>(
       std::vector<std::string>{triggerdBinary(), "--config", config_path_},
-      dir_.file("triggerd.log"));
+      dir_.file("triggerd.log"), options_.env);
   if (!options_.wait_ready) return;
   bool ready = waitUntil([&] {
     if (!proc_->running()) return true;

@@ -26,6 +26,7 @@ struct TriggerdOptions {
   bool redis_appendonly = true;
   bool wait_ready = true;
   std::map<std::string, std::string> files;  // written into the config dir before start
+  std::map<std::string, std::string> env;    // extra environment of the daemon
   std::string master_key_hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
   std::vector<std::string> previous_master_keys_hex;
 };

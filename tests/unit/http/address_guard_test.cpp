@@ -270,5 +270,17 @@ TEST(AddressGuardTest, RefusalMessages) {
       << mapped->message("[::ffff:169.254.169.254]");
 }
 
+// Plain HTTP with a token is allowed only into networks the operator listed: a public address
+// passes the guard but is not "allowed" in that sense.
+TEST(AddressGuardAllowed, OnlyListedNetworksCountAsVouchedFor) {
+  auto guard = AddressGuard::fromStrings({"10.20.0.0/16"});
+  ASSERT_TRUE(guard.ok());
+  EXPECT_TRUE(guard->isAllowed(*IpAddress::parse("10.20.3.4")));
+  EXPECT_TRUE(guard->isAllowed(*IpAddress::parse("::ffff:10.20.3.4")));  // the same destination
+  EXPECT_FALSE(guard->isAllowed(*IpAddress::parse("8.8.8.8")));
+  EXPECT_FALSE(guard->check(*IpAddress::parse("8.8.8.8")).has_value());  // public passes the guard
+  EXPECT_FALSE(guard->isAllowed(*IpAddress::parse("10.21.0.1")));
+}
+
 }  // namespace
 }  // namespace triggerd

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 
+#include "tests/support/connect_proxy.h"
 #include "tests/support/tls_server.h"
 
 namespace triggerd {
@@ -22,14 +23,13 @@ class CurlMultiClientTest : public ::testing::Test {
  protected:
   void SetUp() override { makeClient({"127.0.0.0/8", "::1/128"}); }
 
-  void makeClient(const std::vector<std::string>& allowed_networks,
-                  std::optional<std::string> proxy = std::string()) {
+  void makeClient(const std::vector<std::string>& allowed_networks, std::string proxy = "") {
     CurlMultiClient::Options options;
     options.user_agent = "triggerd-test/1";
     auto guard = AddressGuard::fromStrings(allowed_networks);
     EXPECT_TRUE(guard.ok());
     options.address_guard = *guard;
-    options.proxy = std::move(proxy);  // "" by default: no proxy from the test environment
+    options.proxy = std::move(proxy);
     options.metrics = &metrics_;
     client_ = std::make_unique<CurlMultiClient>(loop_, std::move(options));
   }
@@ -599,7 +599,8 @@ TEST_F(CurlMultiClientTest, ErrorMessagesOmitQueryAndCredentials) {
   EXPECT_NE(result.error().message.find("/path"), std::string::npos) << result.error().message;
 }
 
-// Proxies come from the environment unless Options::proxy overrides it.
+// Security: the proxy environment variables would route calls around the address guard; they
+// are ignored, and a configured proxy is only asked for destinations the guard accepted.
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, const std::string& value) : name_(name) {
@@ -619,33 +620,54 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
-TEST_F(CurlMultiClientTest, EnvironmentProxyIsHonoured) {
-  FakeHttpServer proxy([](const FakeRequest& req) {
-    return FakeResponse::text(200, "via proxy for " + req.header("Host"));
-  });
-  ScopedEnv http_proxy("http_proxy", proxy.url());
-  ScopedEnv no_proxy("no_proxy", "");
-  makeClient({"127.0.0.0/8"}, std::nullopt);  // proxy from the environment
-  auto result = get("http://git.example.invalid/api/v4/version");
+TEST_F(CurlMultiClientTest, ProxyEnvironmentVariablesAreIgnored) {
+  testing::ConnectProxy proxy;
+  FakeHttpServer target([](const FakeRequest&) { return FakeResponse::text(200, "direct"); });
+  ScopedEnv a("http_proxy", proxy.url()), b("HTTPS_PROXY", proxy.url()),
+      c("ALL_PROXY", proxy.url()), d("no_proxy", "");
+  makeClient({"127.0.0.0/8"});
+  auto result = get("http://localhost:" + std::to_string(target.port()) + "/");
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->body, "via proxy for git.example.invalid");
-  ASSERT_EQ(proxy.requestCount(), 1u);
+  EXPECT_EQ(result->body, "direct");
+  EXPECT_EQ(proxy.connections(), 0u);
+}
 
-  // A literal internal destination is still refused, although the socket goes to the proxy.
-  auto literal = get("http://10.0.0.1/");
-  ASSERT_FALSE(literal.ok());
-  EXPECT_EQ(literal.error().field, "url");
-  EXPECT_NE(literal.error().message.find("10.0.0.1 (private)"), std::string::npos);
-  EXPECT_EQ(proxy.requestCount(), 1u);
+TEST_F(CurlMultiClientTest, ThroughAProxyTheDestinationIsJudgedAndPinnedByAddress) {
+  testing::ConnectProxy proxy("127.0.0.2");  // exempt: the guard allows only 127.0.0.1
+  FakeHttpServer target([](const FakeRequest& req) {
+    return FakeResponse::text(200, "tunnelled for " + req.header("Host"));
+  });
+  makeClient({"127.0.0.1/32"}, proxy.url());
+  std::string port = std::to_string(target.port());
+  auto result = get("http://localhost:" + port + "/api/v4/version");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->body, "tunnelled for localhost:" + port);
+  // The proxy was asked for the address triggerd judged, not for the name (no second lookup).
+  EXPECT_EQ(proxy.targets(), std::vector<std::string>{"127.0.0.1:" + port});
+}
 
-  // Options::proxy = "" ignores the environment.
-  makeClient({"127.0.0.0/8"}, std::string());
-  HttpRequest direct_request;
-  direct_request.url = "http://git.example.invalid/api/v4/version";
-  direct_request.total_timeout = milliseconds(1500);
-  auto direct = fetch(direct_request);
-  ASSERT_FALSE(direct.ok());
-  EXPECT_EQ(proxy.requestCount(), 1u);
+TEST_F(CurlMultiClientTest, ThroughAProxyARefusedDestinationNeverReachesTheProxy) {
+  testing::ConnectProxy proxy("127.0.0.2");
+  makeClient({"10.0.0.0/8"}, proxy.url());  // loopback destinations are refused
+  auto result = get("http://localhost:9/");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().field, "url");
+  EXPECT_NE(result.error().message.find("loopback"), std::string::npos) << result.error().message;
+  EXPECT_EQ(proxy.connections(), 0u);
+  EXPECT_GE(metrics_.counter("triggerd_ssrf_refusals_total", {{"class", "loopback"}}), 1u);
+}
+
+TEST_F(CurlMultiClientTest, TheProxysAnswerIsNotPassedOnToCallers) {
+  testing::ConnectProxy proxy("127.0.0.2");
+  proxy.refuseWith(403, "internal host db7 port 5432 is closed");
+  FakeHttpServer target([](const FakeRequest&) { return FakeResponse::text(200, "x"); });
+  makeClient({"127.0.0.1/32"}, proxy.url());
+  auto result = get("https://localhost:" + std::to_string(target.port()) + "/");
+  ASSERT_FALSE(result.ok());
+  const std::string& m = result.error().message;
+  EXPECT_NE(m.find("through the proxy"), std::string::npos) << m;
+  EXPECT_EQ(m.find("403"), std::string::npos) << m;
+  EXPECT_EQ(m.find("db7"), std::string::npos) << m;
 }
 
 }  // namespace
