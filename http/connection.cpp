@@ -39,14 +39,8 @@ constexpr std::string_view k100Continue = "HTTP/1.1 100 Continue\r\n\r\n";
 }  // namespace
 
 HttpConnection::HttpConnection(HttpServer& server, int fd, uint64_t id,
-                               std::shared_ptr<const std::string> peer,
-                               std::optional<AddressLimits::Key> address)
-    : server_(server),
-      fd_(fd),
-      id_(id),
-      peer_(std::move(peer)),
-      address_(address),
-      parser_(server.parserLimits()) {
+                               std::shared_ptr<const std::string> peer)
+    : server_(server), fd_(fd), id_(id), peer_(std::move(peer)), parser_(server.parserLimits()) {
   event_base* base = server_.loop_.base();
   read_ev_.reset(event_new(base, fd_, EV_READ | EV_PERSIST, &HttpConnection::onReadable, this));
   write_ev_.reset(event_new(base, fd_, EV_WRITE | EV_PERSIST, &HttpConnection::onWritable, this));

@@ -66,8 +66,7 @@ class HttpConnection final : public DeferredDeletable {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
 
-  HttpConnection(HttpServer& server, int fd, uint64_t id, std::shared_ptr<const std::string> peer,
-                 std::optional<AddressLimits::Key> address);
+  HttpConnection(HttpServer& server, int fd, uint64_t id, std::shared_ptr<const std::string> peer);
   ~HttpConnection() override;
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
@@ -82,7 +81,9 @@ class HttpConnection final : public DeferredDeletable {
   uint64_t id() const { return id_; }
   bool closed() const { return phase_ == Phase::kClosed; }
   const std::shared_ptr<const std::string>& peer() const { return peer_; }
+  // The address slot this connection holds in the server's AddressLimits, if any.
   const std::optional<AddressLimits::Key>& address() const { return address_; }
+  void setAddress(const AddressLimits::Key& key) { address_ = key; }
   bool idle() const;  // between requests: nothing buffered, nothing pending
 
   // --- called by the server ---

@@ -455,7 +455,8 @@ Http1Refusal Http1Parser::finishHead() {
     return Http1Refusal::kBodyTooLarge;
   // HTTP/1.0 ignores expectations (RFC 9110 §10.1.1).
   if (http11 && expect_other_) return Http1Refusal::kUnsupportedExpectation;
-  head_.expect_continue = http11 && expect_seen_ && head_.framing != BodyFraming::kNone;
+  bool has_body = head_.framing == BodyFraming::kChunked || head_.content_length > 0;
+  head_.expect_continue = http11 && expect_seen_ && has_body;
   head_.keep_alive = !connection_close_ && (http11 || connection_keep_alive_);
   return Http1Refusal::kNone;
 }

@@ -206,37 +206,47 @@ void HttpServer::onAccept(evconnlistener*, evutil_socket_t fd, sockaddr* address
   auto* self = static_cast<HttpServer*>(arg);
   try {
     self->accept(fd, address, static_cast<socklen_t>(length));
-    return;
   } catch (const std::exception& e) {
     TLOG_ERROR("http", "listener=%s accepting a connection failed: %s", self->options_.name.c_str(),
                e.what());
   } catch (...) {
     TLOG_ERROR("http", "listener=%s accepting a connection failed", self->options_.name.c_str());
   }
-  // Reached only when the connection could not be set up at all.
-  ::close(fd);
 }
 
 void HttpServer::accept(int fd, const sockaddr* address, socklen_t length) {
   auto key = AddressLimits::keyOf(address, length);
-  if (key) {
-    // Answers go out in one send() each: nothing to gain from Nagle's delay.
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  HttpConnection* conn = nullptr;
+  try {
+    if (key) {
+      // Answers go out in one send() each: nothing to gain from Nagle's delay.
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    uint64_t id = next_conn_id_;
+    auto owned = std::make_unique<HttpConnection>(
+        *this, fd, id, std::make_shared<const std::string>(peerName(address, length)));
+    conn = owned.get();
+    conns_.emplace(id, std::move(owned));
+    ++next_conn_id_;
+  } catch (...) {
+    if (!conn) ::close(fd);  // else the connection owns it
+    throw;
   }
-  bool over_address_cap = key && !addresses_.tryAdd(*key, options_.max_connections_per_address);
-  uint64_t id = next_conn_id_++;
-  auto conn = std::make_unique<HttpConnection>(
-      *this, fd, id, std::make_shared<const std::string>(peerName(address, length)),
-      over_address_cap ? std::nullopt : key);
-  HttpConnection& c = *conn;
-  conns_.emplace(id, std::move(conn));
-  setGauge();
-  updateAccepting();
-  if (over_address_cap)
-    refuseAddress(c);
-  else
-    c.start();
+  // From here the connection owns the socket; counted in conns_ until connectionClosed().
+  try {
+    bool over_address_cap = key && !addresses_.tryAdd(*key, options_.max_connections_per_address);
+    if (key && !over_address_cap) conn->setAddress(*key);
+    setGauge();
+    updateAccepting();
+    if (over_address_cap)
+      refuseAddress(*conn);
+    else
+      conn->start();
+  } catch (...) {
+    conn->close("internal error");
+    throw;
+  }
 }
 
 // A client over max_connections_per_address: a canned 503 without reading its request.

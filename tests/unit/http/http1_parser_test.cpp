@@ -201,6 +201,9 @@ TEST(Http1ParserTest, ExpectContinue) {
   // Without a body there is nothing to wait for; HTTP/1.0 ignores expectations.
   EXPECT_FALSE(
       parseBothWays("GET / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\n").expect_continue);
+  EXPECT_FALSE(parseBothWays("POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+                             "Content-Length: 0\r\n\r\n")
+                   .expect_continue);
   Parsed old = parseBothWays("POST / HTTP/1.0\r\nExpect: something\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(old.step, Step::kDone);
   EXPECT_FALSE(old.expect_continue);
