@@ -18,8 +18,8 @@ constexpr FamilySpec kFamilies[] = {
     {"triggerd_http_requests_total", "counter",
      "HTTP requests answered, by listener, route and status."},
     {"triggerd_http_rejected_total", "counter",
-     "Requests refused before routing, by reason (too_large, headers_too_large, deadline, "
-     "connection_limit)."},
+     "Requests and connections refused before routing, by reason (docs/http-limits.md lists "
+     "them)."},
     {"triggerd_http_connections", "gauge", "Open HTTP connections."},
     {"triggerd_webhook_deliveries_total", "counter",
      "Webhook deliveries by provider and outcome (enqueued, duplicate, ignored, rejected)."},

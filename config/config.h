@@ -35,7 +35,8 @@ struct Config {
   size_t max_header_bytes = 64 * 1024;
   std::chrono::milliseconds request_timeout{10000};  // whole request, first byte to last
   std::chrono::milliseconds idle_timeout{30000};     // keep-alive between requests
-  int max_connections = 1024;
+  int max_connections = 1024;                        // per listener; beyond it accept pauses
+  int max_connections_per_address = 256;             // public listener; 0: no limit
 
   // [redis]
   std::string redis_address = "127.0.0.1:6379";  // host:port (IP literal) or unix:/path

@@ -464,15 +464,26 @@ const std::vector<ConfigKey>& configSchema() {
      "Largest request line plus headers accepted.",
      size(&Config::max_header_bytes, kKiB, kMiB)},
     {"limits.request_timeout", kLive, "\"10s\"",
-     "Deadline for a whole request, from its first byte to the end of the response "
-     "(guards against slow clients).",
+     "Deadline for reading a whole request, from its first byte (from the accept for a "
+     "connection's first request) to its last; a slower client is disconnected (guards "
+     "against slowloris). Handler time is not covered.",
      duration(&Config::request_timeout, 100ms, 10min)},
     {"limits.idle_timeout", kLive, "\"30s\"",
-     "How long a keep-alive connection may stay idle between requests.",
+     "How long a keep-alive connection may stay idle between requests, and how long an answer "
+     "may stall unread.",
      duration(&Config::idle_timeout, 1s, 1h)},
     {"limits.max_connections", kLive, "1024",
-     "Most inbound connections open at once; further ones are closed on accept.",
+     "Most inbound connections open at once, per listener. At the limit triggerd stops "
+     "accepting: new clients wait in the kernel's backlog until a connection closes.",
      integer(&Config::max_connections, 1, 1000000)},
+    {"limits.max_connections_per_address", kLive, "256",
+     "Most connections open at once from one client IP address on the public listener; a "
+     "further one is answered 503 with Retry-After and closed. 0 disables the limit. GitHub and "
+     "GitLab deliver from a few addresses with a few connections each, so the default leaves "
+     "them ample room while one address cannot hold more than a quarter of max_connections. "
+     "Behind a reverse proxy every connection comes from the proxy: set it to max_connections "
+     "or 0 there.",
+     integer(&Config::max_connections_per_address, 0, 1000000)},
 
     // ---- [redis] ----
     {"redis.address", kRestart, "\"127.0.0.1:6379\"",

@@ -17,6 +17,9 @@ HttpServer::Options serverOptions(const Config& c, const char* name) {
   o.request_timeout = c.request_timeout;
   o.idle_timeout = c.idle_timeout;
   o.max_connections = c.max_connections;
+  // The admin listener serves operators on loopback or a unix socket: no per-address cap.
+  o.max_connections_per_address =
+      std::string_view(name) == "public" ? static_cast<size_t>(c.max_connections_per_address) : 0;
   return o;
 }
 

@@ -1,17 +1,18 @@
 #include "http/request_context.h"
 
-#include <event2/keyvalq_struct.h>
-
 #include "common/encoding.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "http/connection.h"
 #include "http/server.h"
 
 namespace triggerd {
 
 RequestContext::RequestContext(EventLoop& loop) : loop_(loop) {}
 
-RequestContext::~RequestContext() = default;
+RequestContext::~RequestContext() {
+  if (pool_) pool_->release(std::move(storage_));
+}
 
 RequestPtr RequestContext::wrap(RequestContext* ctx) {
   return RequestPtr(ctx, &RequestContext::release);
@@ -38,9 +39,17 @@ std::optional<std::string_view> RequestContext::queryParam(std::string_view name
   return std::nullopt;
 }
 
+const HeaderList& RequestContext::headers() const {
+  if (!headers_built_) {
+    headers_built_ = true;
+    for (const auto& [k, v] : storage_->headers) headers_.emplace_back(k, v);
+  }
+  return headers_;
+}
+
 std::optional<std::string_view> RequestContext::header(std::string_view name) const {
-  for (const auto& [k, v] : headers_)
-    if (equalsIgnoreCase(k, name)) return std::string_view(v);
+  for (const auto& [k, v] : storage_->headers)
+    if (equalsIgnoreCase(k, name)) return v;
   return std::nullopt;
 }
 
@@ -57,6 +66,16 @@ void RequestContext::fail(const Error& error, const ResponseHeaders& extra) {
   int status = error.status >= 400 && error.status <= 599 ? error.status : 500;
   send(status, json::errorBody(error), kJsonContentType, extra, error.message);
 }
+
+namespace {
+
+// Framing is the connection's: a handler cannot set these.
+bool isFramingHeader(std::string_view name) {
+  return equalsIgnoreCase(name, "Content-Length") || equalsIgnoreCase(name, "Transfer-Encoding") ||
+         equalsIgnoreCase(name, "Connection");
+}
+
+}  // namespace
 
 void RequestContext::send(int status, std::string_view body, std::string_view content_type,
                           const ResponseHeaders& extra, std::string_view log_reason) {
@@ -79,36 +98,41 @@ void RequestContext::send(int status, std::string_view body, std::string_view co
     return;
   }
 
-  evhttp_request* req = req_;
-  req_ = nullptr;
-  if (!req || !server_) {  // belief: a pending server-side context always has both
-    TLOG_ERROR("http", "id=%s answer dropped: context has no request", id_.c_str());
-    return;
-  }
-  evkeyvalq* out = evhttp_request_get_output_headers(req);
-  if (!content_type.empty())
-    evhttp_add_header(out, "Content-Type", std::string(content_type).c_str());
-  evhttp_add_header(out, "X-Request-Id", id_.c_str());
-  evhttp_add_header(out, "Cache-Control", "no-store");
-  evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
-  for (const auto& [name, value] : extra) {
-    if (!isSafeHeader(name, value)) {
-      TLOG_WARN("http", "id=%s dropped unsafe response header %s", id_.c_str(),
-                log::logValue(name, 60).c_str());
-      continue;
-    }
-    evhttp_add_header(out, name.c_str(), value.c_str());
-  }
-  evbuffer_add(evhttp_request_get_output_buffer(req), body.data(), body.size());
-
   HttpServer* server = server_;
   HttpConnection* conn = conn_;
   server_ = nullptr;
   conn_ = nullptr;
-  // Metrics, the log line, the connection's state machine and "Connection: close" while
-  // draining; before evhttp_send_reply because that may move the connection on.
-  server->onReplying(conn, *this, req, status, log_reason);
-  evhttp_send_reply(req, status, httpReasonPhrase(status).data(), nullptr);
+  if (!server || !conn) {  // belief: a pending server-side context always has both
+    TLOG_ERROR("http", "id=%s answer dropped: context has no connection", id_.c_str());
+    return;
+  }
+  const ResponseHeaders* headers = &extra;
+  ResponseHeaders checked;
+  for (const auto& [name, value] : extra) {
+    if (isSafeHeader(name, value) && !isFramingHeader(name)) continue;
+    // Rare: copy the acceptable ones once something has to be dropped.
+    checked.clear();
+    for (const auto& [n, v] : extra) {
+      if (isSafeHeader(n, v) && !isFramingHeader(n)) {
+        checked.emplace_back(n, v);
+      } else {
+        TLOG_WARN("http", "id=%s dropped response header %s", id_.c_str(),
+                  log::logValue(n, 60).c_str());
+      }
+    }
+    headers = &checked;
+    break;
+  }
+  if (content_type.empty() && !body.empty()) content_type = kJsonContentType;
+  // Metrics and the log line first: the write may close the connection.
+  server->onReplying(*this, status, log_reason);
+  OutgoingResponse response;
+  response.status = status;
+  response.content_type = content_type;
+  response.body = body;
+  response.extra = headers;
+  response.request_id = id_;
+  conn->respond(response);
 }
 
 void RequestContext::onCancel(std::function<void()> hook) {
@@ -138,15 +162,10 @@ void RequestContext::onCancel(std::function<void()> hook) {
 void RequestContext::onConnectionLost() {
   if (state_ != State::kPending) return;
   state_ = State::kClientGone;
-  if (req_ && evhttp_request_get_connection(req_) == nullptr) {
-    // libevent's orphan path (EOF/timeout before the reply): the request was unlinked from its
-    // dying connection and is ours to free. Otherwise libevent frees it right after this call.
-    evhttp_request_free(req_);
-  }
-  req_ = nullptr;
-  if (server_) server_->onClientGone(*this);
+  HttpServer* server = server_;
   server_ = nullptr;
   conn_ = nullptr;
+  if (server) server->onClientGone(*this);
 }
 
 void RequestContext::runCancelHooks() {
@@ -175,11 +194,14 @@ RequestPtr RequestContext::makeForTest(EventLoop& loop, TestRequest request,
   ctx->path_ = std::move(request.path);
   ctx->params_ = std::move(request.params);
   ctx->query_ = std::move(request.query);
+  ctx->storage_ = std::make_unique<RequestStorage>();
+  ctx->storage_->bytes.append(request.body);
+  ctx->body_ = ctx->storage_->bytes.view();
   ctx->headers_ = std::move(request.headers);
-  ctx->body_copy_ = std::move(request.body);
-  ctx->body_ = ctx->body_copy_;
+  ctx->headers_built_ = true;
+  for (const auto& [k, v] : ctx->headers_) ctx->storage_->headers.emplace_back(k, v);
   ctx->listener_ = std::move(request.listener);
-  ctx->peer_ = std::move(request.peer);
+  ctx->peer_ = std::make_shared<const std::string>(std::move(request.peer));
   ctx->id_ = "test";
   ctx->route_ = ctx->path_;
   ctx->arrival_ = std::chrono::steady_clock::now();

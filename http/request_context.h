@@ -5,19 +5,13 @@
 // * Handlers receive a RequestPtr (std::shared_ptr<RequestContext>). Holding it keeps the C++
 //   object valid; copy it into callbacks that answer later (Redis, curl, timers).
 // * The HTTP exchange ends exactly once, by whichever comes first:
-//     - reply()/replyRaw()/fail()  — the answer is handed to libevent, which frees the
-//                                    evhttp_request after writing it;
+//     - reply()/replyRaw()/fail()  — the answer is handed to the connection, which writes it;
 //     - the client going away      — the context becomes dead (clientGone()), registered cancel
 //                                    hooks run, and every later reply()/fail() is a no-op.
 //   alive() is true until then. Accessors (method, path, params, query, headers, body, peer...)
-//   read copies owned by the context and stay valid for the object's whole lifetime, also after
-//   the exchange ended: body() is a view over an evbuffer the context owns, not libevent's.
-// * The evhttp_request itself is never exposed. It is owned by libevent throughout: triggerd
-//   does not call evhttp_request_own(), because evhttp_send_done frees a request unconditionally
-//   while evhttp_connection_free skips owned ones — owning it would leak every request whose
-//   connection dies between reply() and the end of the write. The only case where triggerd frees
-//   it is libevent's "orphan" path (client EOF before the reply: libevent unlinks the request
-//   from its dying connection and leaves it to the user); see onConnectionLost().
+//   stay valid for the object's whole lifetime, also after the exchange ended: the context owns
+//   the buffer the request was read into (moved from the connection, not copied), and body()
+//   and the header values are views into it.
 // * Dropping the last RequestPtr without replying answers 500 (and logs an error) so the
 //   connection is never left hanging. The object is then freed on a later loop turn through
 //   EventLoop::deferredDelete, never inside the callback that dropped it. Contexts must
@@ -25,9 +19,10 @@
 //
 // Callbacks and re-entrancy
 // -------------------------
-// * reply()/fail() never call back into handler code and never fire cancel hooks.
+// * reply()/fail() never call back into handler code and never fire cancel hooks. The next
+//   request of a pipelining client is parsed from the server's task event, not inside reply().
 // * Cancel hooks run once, on the loop, from a clean stack (the server's task event, not from
-//   inside libevent's close callback), after the context is already dead. Use them to cancel
+//   inside the connection's close), after the context is already dead. Use them to cancel
 //   pending work (HttpClient::cancel, Redis command handles); they must not reply.
 // * onCancel() on an already-dead context whose hooks have run calls the hook inline.
 // * Everything here is loop-thread only.
@@ -43,9 +38,6 @@
 //   });
 #pragma once
 
-#include <event2/buffer.h>
-#include <event2/http.h>
-
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -56,15 +48,15 @@
 #include <vector>
 
 #include "common/result.h"
+#include "http/request_storage.h"
 #include "http/responses.h"
 #include "http/router.h"
 #include "loop/event_loop.h"
-#include "loop/libevent_ptr.h"
 
 namespace triggerd {
 
 class HttpServer;
-struct HttpConnection;
+class HttpConnection;
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -83,10 +75,13 @@ class RequestContext final : public DeferredDeletable,
   std::string_view param(std::string_view name) const { return params_.get(name); }
   const HeaderList& query() const { return query_; }
   std::optional<std::string_view> queryParam(std::string_view name) const;  // first value
-  const HeaderList& headers() const { return headers_; }
+  // Every header field in order, as owned strings (built on first use).
+  const HeaderList& headers() const;
   std::optional<std::string_view> header(std::string_view name) const;  // case-insensitive
+  // Every header field in order, as views valid for the context's lifetime (no copies).
+  const HeaderViews& headerViews() const { return storage_->headers; }
   std::string_view body() const { return body_; }
-  const std::string& peer() const { return peer_; }          // "203.0.113.7:51234", "unix"
+  const std::string& peer() const { return *peer_; }         // "203.0.113.7:51234", "unix"
   const std::string& listener() const { return listener_; }  // "public", "admin"
   const std::string& id() const { return id_; }              // request id (ULID), X-Request-Id
   // When the first byte of the request arrived (for latency), and when it was dispatched.
@@ -135,7 +130,7 @@ class RequestContext final : public DeferredDeletable,
 
   enum class State {
     kPending,     // handed to a handler, no answer yet
-    kReplied,     // reply()/fail() handed the answer to libevent
+    kReplied,     // reply()/fail() handed the answer to the connection
     kClientGone,  // the connection closed first; answers are dropped
   };
 
@@ -146,17 +141,15 @@ class RequestContext final : public DeferredDeletable,
 
   void send(int status, std::string_view body, std::string_view content_type,
             const ResponseHeaders& extra, std::string_view log_reason);
-  // Called by the server from libevent's connection-close callback (inline, so that the
-  // evhttp_request pointer is dropped before libevent frees it).
+  // Called by the server when the connection closes before the answer.
   void onConnectionLost();
   // Called by the server from its task event after onConnectionLost().
   void runCancelHooks();
 
   EventLoop& loop_;
   State state_ = State::kPending;
-  evhttp_request* req_ = nullptr;   // libevent's, valid only while kPending (null in tests)
-  HttpServer* server_ = nullptr;    // valid only while kPending
-  HttpConnection* conn_ = nullptr;  // valid only while kPending (may be null: untracked)
+  HttpServer* server_ = nullptr;    // valid only while kPending (null in tests)
+  HttpConnection* conn_ = nullptr;  // valid only while kPending (null in tests)
   std::vector<std::function<void()>> cancel_hooks_;
   bool hooks_ran_ = false;
   std::function<void(const CapturedReply&)> test_sink_;
@@ -166,11 +159,13 @@ class RequestContext final : public DeferredDeletable,
   std::string route_ = "unmatched";
   RouteParams params_;
   HeaderList query_;
-  HeaderList headers_;
-  EvbufferPtr body_buf_;
-  std::string body_copy_;  // test contexts only
+  // The request's bytes and header views; returned to pool_ (if any) on destruction.
+  std::unique_ptr<RequestStorage> storage_;  // never null once the context is set up
+  std::shared_ptr<RequestStoragePool> pool_;
+  mutable HeaderList headers_;  // headers(): built from the views on first use
+  mutable bool headers_built_ = false;
   std::string_view body_;
-  std::string peer_;
+  std::shared_ptr<const std::string> peer_;
   std::string listener_;
   std::string id_;
   std::chrono::steady_clock::time_point arrival_;

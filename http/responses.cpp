@@ -2,6 +2,8 @@
 
 #include <event2/http.h>
 
+#include <cstdio>
+
 namespace triggerd {
 
 std::string_view httpReasonPhrase(int status) {
@@ -96,27 +98,91 @@ bool isSafeHeader(std::string_view name, std::string_view value) {
   return true;
 }
 
+bool statusHasNoBody(int status) {
+  return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
+
+namespace {
+
+void appendDecimal(ByteBuffer& out, size_t n) {
+  char digits[24];
+  size_t i = sizeof digits;
+  do {
+    digits[--i] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  out.append(std::string_view(digits + i, sizeof digits - i));
+}
+
+void appendHeader(ByteBuffer& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
+}  // namespace
+
+void appendResponseHead(ByteBuffer& out, const ResponseHead& head) {
+  out.ensureSpare(256);
+  out.append("HTTP/1.1 ");
+  appendDecimal(out, static_cast<size_t>(head.status));
+  out.append(' ');
+  out.append(httpReasonPhrase(head.status));
+  out.append("\r\n");
+  if (!head.date.empty()) appendHeader(out, "Date", head.date);
+  if (!head.content_type.empty()) appendHeader(out, "Content-Type", head.content_type);
+  if (!statusHasNoBody(head.status)) {
+    out.append("Content-Length: ");
+    appendDecimal(out, head.content_length);
+    out.append("\r\n");
+  }
+  if (!head.request_id.empty()) appendHeader(out, "X-Request-Id", head.request_id);
+  out.append("Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
+  if (head.extra) {
+    for (const auto& [name, value] : *head.extra) appendHeader(out, name, value);
+  }
+  if (head.close) {
+    out.append("Connection: close\r\n");
+  } else if (head.keep_alive) {
+    out.append("Connection: keep-alive\r\n");
+  }
+  out.append("\r\n");
+}
+
 std::string closingJsonResponse(int status, std::string_view json_body,
                                 const ResponseHeaders& extra) {
-  std::string out;
-  out.reserve(200 + json_body.size());
-  out += "HTTP/1.1 ";
-  out += std::to_string(status);
-  out += ' ';
-  out += httpReasonPhrase(status);
-  out += "\r\nContent-Type: application/json\r\nContent-Length: ";
-  out += std::to_string(json_body.size());
-  out += "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
-  for (const auto& [name, value] : extra) {
-    if (!isSafeHeader(name, value)) continue;
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
+  ResponseHeaders safe;
+  for (const auto& [name, value] : extra)
+    if (isSafeHeader(name, value)) safe.emplace_back(name, value);
+  ByteBuffer out(256 + json_body.size());
+  ResponseHead head;
+  head.status = status;
+  head.content_type = kJsonContentType;
+  head.content_length = json_body.size();
+  head.extra = &safe;
+  head.close = true;
+  appendResponseHead(out, head);
+  out.append(json_body);
+  return std::string(out.view());
+}
+
+std::string_view HttpDate::now() {
+  std::time_t t = std::time(nullptr);
+  if (t != second_) {
+    // Formatted by hand: strftime's %a and %b follow the locale, HTTP's names do not.
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    int n = std::snprintf(text_, sizeof text_, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                          kDays[tm.tm_wday % 7], tm.tm_mday, kMonths[tm.tm_mon % 12],
+                          tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    length_ = n > 0 ? static_cast<size_t>(n) : 0;
+    second_ = t;
   }
-  out += "Connection: close\r\n\r\n";
-  out += json_body;
-  return out;
+  return {text_, length_};
 }
 
 const char* httpMethodName(evhttp_cmd_type type) {

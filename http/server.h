@@ -1,28 +1,21 @@
-// HttpServer: one evhttp listener ("public" or "admin") with triggerd's hardening on top.
+// HttpServer: one inbound listener ("public" or "admin"): a strict HTTP/1.1 server of triggerd's
+// own on libevent (docs/http-limits.md has what a client sees for every limit and refusal).
 //
-// libevent 2.1.12's evhttp has per-read/per-write timeouts and size caps but no connection cap,
-// no whole-request deadline and no hook when a connection opens or closes. HttpServer adds them
-// with public libevent API only (docs/http-limits.md has the full reasoning):
-//
-// * Connection tracking: evhttp_set_bevcb() tells us about every accepted connection (we create
-//   its bufferevent). A task on the same loop turn finds the evhttp_connection (libevent keeps it
-//   as the bufferevent's callback argument) and registers evhttp_connection_set_closecb(), which
-//   libevent calls exactly once from evhttp_connection_free(). A bufferevent reference held
-//   across that gap makes the hand-over safe even if libevent frees the connection first.
+// * Accepting: evconnlistener on sockets from http/listen_socket.h. Each accepted socket becomes
+//   an HttpConnection (http/connection.h): plain recv()/send(), the pure Http1Parser, requests
+//   read into a pooled buffer that moves into the RequestContext without a copy.
 // * Connection cap: at max_connections the listeners are disabled (the kernel backlog holds new
 //   clients: backpressure, not refusal) and re-enabled when a connection closes.
-// * Whole-request deadline (slowloris): a per-connection timer from the first byte of a request
-//   (from accept for the first one) until evhttp hands us the complete request; on expiry the
-//   connection is freed. Keep-alive gaps are bounded by idle_timeout (evhttp's read timeout).
-// * Size caps: evhttp_set_max_body_size/_headers_size. libevent answers violations itself with
-//   an HTML page; HttpServer swaps that answer for a JSON one before it is written and the
-//   connection is closed (no lingering read of the rest of an oversize body).
-// * Close detection: while a handler works asynchronously, reads stay on (with evhttp's read
-//   callback parked) so a client that disconnects is noticed: its RequestContext dies and its
-//   cancel hooks run.
+// * Per-address cap (max_connections_per_address, 0 = none): a connection beyond it gets a
+//   canned 503 with Retry-After and is closed.
+// * Whole-request deadline (slowloris), keep-alive idle timeout, write stall limit.
+// * Size caps (413/431) and every framing refusal (400) are answered as JSON with
+//   "Connection: close", then the connection lingers (reads and drops input, bounded) so that
+//   the client gets the answer rather than a reset.
+// * Close detection: while a handler works asynchronously the socket stays readable, so a client
+//   that disconnects is noticed: its RequestContext dies and its cancel hooks run.
 //
-// Threading: everything runs on the loop thread. The process must ignore SIGPIPE (libevent
-// writes to sockets the peer may have closed).
+// Threading: everything runs on the loop thread. Writes use MSG_NOSIGNAL: no SIGPIPE from here.
 #pragma once
 
 #include <sys/types.h>
@@ -32,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -39,18 +33,18 @@
 #include "common/metrics.h"
 #include "common/random.h"
 #include "common/result.h"
+#include "http/address_limits.h"
+#include "http/connection.h"
+#include "http/http1_parser.h"
+#include "http/listen_socket.h"
 #include "http/request_context.h"
+#include "http/request_storage.h"
+#include "http/responses.h"
 #include "http/router.h"
 #include "loop/event_loop.h"
 #include "loop/libevent_ptr.h"
 
-struct bufferevent;
-struct evbuffer_cb_info;
-struct evhttp_bound_socket;
-
 namespace triggerd {
-
-struct HttpConnection;  // per-connection state, defined in server.cpp
 
 class HttpServer {
  public:
@@ -61,9 +55,11 @@ class HttpServer {
     // Whole request, from its first byte until it is fully read (the first request on a
     // connection counts from accept). Expiry closes the connection.
     std::chrono::milliseconds request_timeout{10000};
-    // Keep-alive gap between requests, and the per-read/per-write stall limit.
+    // Keep-alive gap between requests, and how long an answer may stall unread.
     std::chrono::milliseconds idle_timeout{30000};
     int max_connections = 1024;  // open connections; beyond it accepting pauses
+    // Open connections from one IP address; beyond it a 503 answer. 0: no limit.
+    size_t max_connections_per_address = 256;
   };
 
   HttpServer(EventLoop& loop, Metrics& metrics, Options options);
@@ -76,8 +72,6 @@ class HttpServer {
   Status bindTcp(const std::string& host, uint16_t port);
   // Listens on a unix socket with mode 0660. A stale socket file (nobody listening) is replaced;
   // a live one or a non-socket file is an error. The file is removed again on close.
-  // Caveat: libevent 2.1.12 reads an unnamed unix peer's address from an uninitialised buffer
-  // (libevent issue #807); see docs/http-limits.md.
   Status bindUnix(const std::string& path);
   // Serves an already-listening stream socket (systemd socket activation). Takes ownership.
   Status adoptFd(int fd);
@@ -94,8 +88,8 @@ class HttpServer {
   // once, on a later loop turn, when no connection is left. on_idle runs from the server's own
   // task event: it may stop the loop, but must not destroy the server inline (defer that).
   void drain(std::function<void()> on_idle);
-  // SIGHUP: applies new limits (name is ignored). Size caps and the idle timeout also apply to
-  // open connections; the request deadline applies from the next request.
+  // SIGHUP: applies new limits (name is ignored). Size caps apply from each connection's next
+  // request, timeouts from the next deadline; the connection caps at once.
   void updateLimits(const Options& options);
 
   size_t connectionCount() const { return conns_.size(); }
@@ -106,66 +100,68 @@ class HttpServer {
 
  private:
   friend class RequestContext;
+  friend class HttpConnection;
+
   struct Listener {
-    evhttp_bound_socket* bound = nullptr;
-    bool is_unix = false;
-    std::string unix_path;  // set when we created the socket file (and must remove it)
-    dev_t dev = 0;
-    ino_t ino = 0;
+    EvconnListenerPtr lev;
+    ListenSocket socket;
   };
 
-  Status addListener(evconnlistener* lev, bool is_unix, std::string unix_path);
+  // Methods with routes in triggerd; others are answered 405 before the body is read.
+  static constexpr std::string_view kServedMethods = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT";
+  static bool isServedMethod(std::string_view method);
+
+  Status addListener(Result<ListenSocket> socket);
   void removeListeners();
   void updateAccepting();
 
-  // libevent trampolines (noexcept; exceptions become log lines or a 500).
-  static bufferevent* onNewConnection(event_base* base, void* arg) noexcept;
-  static void onRequest(evhttp_request* req, void* arg) noexcept;
-  static void onConnectionClosed(evhttp_connection* evcon, void* arg) noexcept;
-  static void onReplyFlushed(evhttp_request* req, void* arg) noexcept;
-  static void onInput(evbuffer* buf, const evbuffer_cb_info* info, void* arg) noexcept;
-  static void onOutput(evbuffer* buf, const evbuffer_cb_info* info, void* arg) noexcept;
+  // libevent trampolines (noexcept; exceptions become log lines).
+  static void onAccept(evconnlistener* lev, evutil_socket_t fd, sockaddr* address, int length,
+                       void* arg) noexcept;
   static void onAcceptError(evconnlistener* lev, void* arg) noexcept;
   static void onTasks(evutil_socket_t, short, void* arg) noexcept;
 
-  bufferevent* newConnection(event_base* base);
-  bool registerConnection(HttpConnection& conn);
-  void dispatch(evhttp_request* req);
-  void route(const RequestPtr& ctx, const char* query);
-  void connectionClosed(HttpConnection& conn);
-  void forget(HttpConnection& conn);
-  void startRequest(HttpConnection& conn);
-  void onDeadline(HttpConnection& conn);
-  void parkReading(HttpConnection& conn);
-  void rewriteLibeventAnswer(HttpConnection& conn);
-  void closeIdleConnections();
+  void accept(int fd, const sockaddr* address, socklen_t length);
+  void refuseAddress(HttpConnection& conn);
+  void route(const RequestPtr& ctx, std::string_view query);
   void scheduleTasks();
   void runTasks();
+  void closeIdleConnections();
   void maybeFinishDrain();
   HttpConnection* find(uint64_t id);
   void setGauge();
+  Http1Parser::Limits parserLimits() const;
+  std::string newRequestId();
+
+  // Called by HttpConnection.
+  void dispatch(HttpConnection& conn, IncomingRequest request);
+  void connectionClosed(HttpConnection& conn, RequestContext* pending);
+  void scheduleResume(HttpConnection& conn);
+  // Counts and logs a refusal answered before routing; returns the answer's request id.
+  std::string countRefusal(const HttpConnection& conn, int status, const char* reason,
+                           std::string_view message);
+  void countDeadline(const HttpConnection& conn, size_t bytes);
 
   // Called by RequestContext.
-  void onReplying(HttpConnection* conn, RequestContext& ctx, evhttp_request* req, int status,
-                  std::string_view reason);
+  void onReplying(RequestContext& ctx, int status, std::string_view reason);
   void onClientGone(RequestContext& ctx);
 
   EventLoop& loop_;
   Metrics& metrics_;
   Options options_;
   Router* router_ = nullptr;
-  EvhttpPtr http_;
   EventPtr tasks_ev_;
   std::unique_ptr<Timer> accept_backoff_;
   std::vector<Listener> listeners_;
 
   std::unordered_map<uint64_t, std::unique_ptr<HttpConnection>> conns_;
-  std::unordered_map<bufferevent*, HttpConnection*> by_bev_;
+  AddressLimits addresses_;
   uint64_t next_conn_id_ = 1;
+  std::shared_ptr<RequestStoragePool> pool_ = std::make_shared<RequestStoragePool>();
+  HttpDate date_;
 
   // Work for the task event (a later callback of the same loop turn).
-  std::vector<uint64_t> to_register_;
-  std::vector<uint64_t> to_rewrite_;
+  std::vector<uint64_t> to_resume_;
   std::vector<RequestPtr> to_cancel_;
   bool close_idle_ = false;
   bool notify_idle_ = false;
@@ -177,6 +173,8 @@ class HttpServer {
   bool destroying_ = false;
   std::function<void()> on_idle_;
   std::chrono::steady_clock::time_point last_cap_log_;
+  std::chrono::steady_clock::time_point last_address_log_;
+  uint64_t address_refusals_unlogged_ = 0;
 
   SecureRandom rng_;
   SystemClock clock_;

@@ -51,6 +51,7 @@ max_body_bytes = 2048
 max_header_bytes = "16KiB"
 request_timeout = "1m30s"
 max_connections = 20
+max_connections_per_address = 0
 [redis]
 address = "unix:/run/redis/redis.sock"
 password_file = "redis.password"
@@ -70,6 +71,7 @@ dir = "spool"
   EXPECT_EQ(c.max_header_bytes, 16u * 1024);
   EXPECT_EQ(c.request_timeout, milliseconds(90000));
   EXPECT_EQ(c.max_connections, 20);
+  EXPECT_EQ(c.max_connections_per_address, 0);
   EXPECT_EQ(c.redis_endpoint.unix_path, "/run/redis/redis.sock");
   EXPECT_EQ(c.redis_password, "s3cret");  // trailing CR/LF trimmed
   EXPECT_EQ(c.redis_password_file, dir_.file("redis.password"));
@@ -107,6 +109,14 @@ TEST_F(ConfigTest, UnknownTableSuggestsTheClosestTable) {
 TEST_F(ConfigTest, TableGivenAsValueIsATypeError) {
   std::string e = errorOf("limits = 3\n" + minimal());
   EXPECT_EQ(e, at(1, "limits") + "expected a table ([limits]), got an integer");
+}
+
+TEST_F(ConfigTest, PerAddressConnectionCapDefaultsAndRange) {
+  auto r = parse(minimal());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->max_connections_per_address, 256);
+  std::string e = errorOf(minimal("[limits]\nmax_connections_per_address = -1\n"));
+  EXPECT_EQ(e, at(7, "limits.max_connections_per_address") + "must be from 0 to 1000000 (got -1)");
 }
 
 TEST_F(ConfigTest, WrongTypeNamesTheTypeAndShowsAnExample) {
