@@ -55,7 +55,9 @@ void Resealer::run(std::function<void(Result<std::pair<int, std::string>>)> done
                     keyring_.primary().keyId().c_str());
           return pass->done(std::make_pair(pass->rewritten, keyring_.primary().keyId()));
         }
-        auto [is_source, key] = pass->keys[pass->next++];
+        // Copies, not a structured binding: lambdas cannot capture bindings before clang 16.
+        bool is_source = pass->keys[pass->next].first;
+        std::string key = pass->keys[pass->next++].second;
         redis_.command({"GET", key}, [this, pass, self, is_source, key](Result<RedisValue> r) {
           if (!r.ok()) return pass->done(r.error());
           if (r->isNil() || !r->isString()) return (*self)();

@@ -166,8 +166,10 @@ void TriggersApi::repairHook(const std::string& user, const std::string& id, std
   if (!trim(body).empty()) {
     auto doc = json::parse(body);
     if (!doc.ok()) return done(ApiReply::error(doc.error()));
-    for (auto it = doc->IsObject() ? doc->MemberBegin() : doc->MemberEnd();
-         doc->IsObject() && it != doc->MemberEnd(); ++it) {
+    // Const iterators: comparing rapidjson's mutable ones is ambiguous in C++20 (clang warns).
+    const rapidjson::Value& root = doc.value();
+    for (auto it = root.IsObject() ? root.MemberBegin() : root.MemberEnd();
+         root.IsObject() && it != root.MemberEnd(); ++it) {
       std::string name(it->name.GetString(), it->name.GetStringLength());
       if (name != "rotate_secret")
         return done(ApiReply::error(
