@@ -81,8 +81,11 @@ struct Config {
   size_t outbound_max_response_bytes = 8 * 1024 * 1024;
   std::string user_agent = "triggerd/0.1";
 
-  // [spool]
-  std::string spool_dir;  // reserved for the disk spool (later); empty: disabled
+  // [spool] (spool/spool.h, docs/spool.md)
+  std::string spool_dir;  // where deliveries wait while Redis cannot take them; empty: no spool
+  size_t spool_max_bytes = size_t{1} << 30;       // segment files on disk
+  size_t spool_segment_bytes = size_t{16} << 20;  // a segment is closed at this size
+  std::chrono::seconds spool_max_age{24 * 3600};  // older records are moved aside
 
   // [webhooks]
   std::chrono::seconds secret_rotation_grace{86400};  // old hook secret still verifies this long

@@ -35,6 +35,9 @@ TEST_F(ConfigTest, MinimalConfigLoadsWithDefaults) {
   EXPECT_EQ(c.github_scopes, std::vector<std::string>{"repo"});
   EXPECT_TRUE(c.redis_password.empty());
   EXPECT_TRUE(c.spool_dir.empty());
+  EXPECT_EQ(c.spool_max_bytes, size_t{1} << 30);
+  EXPECT_EQ(c.spool_segment_bytes, size_t{16} << 20);
+  EXPECT_EQ(c.spool_max_age, seconds(24 * 3600));
 }
 
 TEST_F(ConfigTest, ValuesOfEveryTypeAreStored) {
@@ -385,6 +388,28 @@ TEST_F(ConfigTest, OutboundTimeoutsMustNest) {
   std::string e =
       errorOf(minimal("[outbound]\nconnect_timeout = \"30s\"\ntotal_timeout = \"10s\"\n"));
   EXPECT_EQ(e, at(8, "outbound.total_timeout") + "must be at least outbound.connect_timeout (30s)");
+}
+
+TEST_F(ConfigTest, SpoolKeysAreStoredAndChecked) {
+  auto r =
+      parse(minimal("[spool]\ndir = \"spool\"\nmax_bytes = \"64MiB\"\nsegment_bytes = \"4MiB\"\n"
+                    "max_age = \"12h\"\n"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->spool_dir, dir_.file("spool"));
+  EXPECT_EQ(r->spool_max_bytes, 64u << 20);
+  EXPECT_EQ(r->spool_segment_bytes, 4u << 20);
+  EXPECT_EQ(r->spool_max_age, seconds(12 * 3600));
+
+  std::string e = errorOf(minimal("[spool]\nmax_bytes = \"8MiB\"\nsegment_bytes = \"6MiB\"\n"));
+  EXPECT_EQ(e, at(8, "spool.segment_bytes") +
+                   "must be at most half of spool.max_bytes (8MiB), so that deleting consumed "
+                   "segments can free space");
+  e = errorOf(minimal("[queue]\ndelivery_ttl = \"20h\"\n[spool]\nmax_age = \"20h\"\n"));
+  EXPECT_EQ(e, at(9, "spool.max_age") +
+                   "must be shorter than queue.delivery_ttl (20h): a delivery replayed after its "
+                   "id was forgotten could build twice");
+  e = errorOf(minimal("[spool]\nmax_age = \"90500ms\"\n"));
+  EXPECT_EQ(e, at(7, "spool.max_age") + "must be a whole number of seconds");
 }
 
 TEST_F(ConfigTest, EveryErrorIsReportedInLineOrder) {
