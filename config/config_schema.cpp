@@ -355,7 +355,8 @@ Binding previousMasterKeyFiles() {
                  }};
 }
 
-// Appends the hashes read from each file to admin_token_sha256 (applied after the inline list).
+// Appends the hashes read from each file to admin_token_sha256 (applied after the inline list),
+// skipping hashes listed already.
 Binding adminTokenFiles() {
   return Binding{ValueType::kStringArray,
                  "array of strings (file paths)",
@@ -369,7 +370,14 @@ Binding adminTokenFiles() {
                      if (!p.ok()) return why(n + p.error().message, item);
                      auto hashes = readHashFile(p.value());
                      if (!hashes.ok()) return why(n + hashes.error().message, item);
-                     for (auto& h : hashes.value()) c.admin_token_sha256.push_back(std::move(h));
+                     // A hash already listed (inline, or in an earlier file) is not added
+                     // again, so the rendered effective config loads to the same list.
+                     for (auto& h : hashes.value()) {
+                       auto& all = c.admin_token_sha256;
+                       if (std::find(all.begin(), all.end(), h) == all.end()) {
+                         all.push_back(std::move(h));
+                       }
+                     }
                      paths.push_back(std::move(p.value()));
                    }
                    c.admin_token_sha256_files = std::move(paths);

@@ -2,7 +2,13 @@
 // asserting the exact "file:line key:" prefix.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
+#include <future>
 
 #include "config/config.h"
 #include "tests/unit/config/config_test_util.h"
@@ -242,6 +248,22 @@ TEST_F(ConfigTest, AdminTokenHashFilesAreMerged) {
   EXPECT_EQ(e, at(6, "security.admin_token_sha256_files") +
                    "item 1: " + dir_.file("tokens.sha256") +
                    " line 2: not a SHA-256 digest (64 hex characters)");
+}
+
+// open() of a FIFO for reading waits for a writer: a secret file that is one must be refused,
+// not hang the start-up or the reload thread.
+TEST_F(ConfigTest, AFifoAsSecretFileIsRefusedWithoutWaiting) {
+  ASSERT_EQ(::mkfifo(dir_.file("redis.password").c_str(), 0600), 0);
+  auto loading = std::async(std::launch::async, [&] {
+    return errorOf(minimal("[redis]\npassword_file = \"redis.password\"\n"));
+  });
+  if (loading.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    int unblock = ::open(dir_.file("redis.password").c_str(), O_WRONLY);  // lets it finish
+    ::close(unblock);
+    ADD_FAILURE() << "loading the config waited for a writer on the FIFO";
+  }
+  EXPECT_EQ(loading.get(),
+            at(7, "redis.password_file") + dir_.file("redis.password") + " is not a regular file");
 }
 
 TEST_F(ConfigTest, BadCidrPointsAtTheItemLine) {
