@@ -228,6 +228,7 @@ void Spool::append(std::string payload, AppendDone done) {
                                    sizeText(unwritten_bytes_) + " waiting to be written)"));
     return;
   }
+  refusing_ = false;  // there is room again
   const uint64_t sequence = next_sequence_++;
   pending_.push_back(PendingRecord{sequence, clock_.unixMillis(), std::move(payload)});
   unwritten_bytes_ += size;

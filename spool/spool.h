@@ -196,7 +196,7 @@ class Spool {
   std::map<uint64_t, AppendDone> waiting_;     // by sequence, until durable or failed
   std::optional<Batch> writing_;
   bool write_failed_ = false;
-  bool refusing_ = false;  // an append was refused for space since space was last freed
+  bool refusing_ = false;  // the last append that needed space was refused for lack of it
   std::string last_error_;
 
   // Reading: segments up to finished_through_ were read to their end; reading continues at
