@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -19,6 +20,12 @@
 namespace {
 
 std::string g_config_path;
+std::string g_scratch_dir;
+
+void removeScratch() {
+  std::error_code ec;
+  std::filesystem::remove_all(g_scratch_dir, ec);
+}
 
 void writeFile(const std::string& path, const std::string& content, mode_t mode) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
@@ -31,6 +38,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   char dir[] = "/tmp/triggerd-config-fuzz-XXXXXX";
   if (!::mkdtemp(dir)) std::abort();
   std::string d = dir;
+  g_scratch_dir = d;
+  std::atexit(removeScratch);  // libFuzzer ends a timed run with exit()
   writeFile(d + "/master.key", std::string(64, 'a') + "\n", 0600);
   writeFile(d + "/admin-tokens.sha256", std::string(64, 'b') + "\n", 0644);
   ::mkdir((d + "/state").c_str(), 0700);
