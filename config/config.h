@@ -85,8 +85,11 @@ struct Config {
   bool allow_plain_http_gitlab = false;  // http:// GitLab outside allowed_networks
   bool allow_core_dumps = false;
 
-  // [spool]
-  std::string spool_dir;  // reserved for the disk spool (later); empty: disabled
+  // [spool] (spool/spool.h, docs/spool.md)
+  std::string spool_dir;  // where deliveries wait while Redis cannot take them; empty: no spool
+  size_t spool_max_bytes = size_t{1} << 30;       // segment files on disk
+  size_t spool_segment_bytes = size_t{16} << 20;  // a segment is closed at this size
+  std::chrono::seconds spool_max_age{24 * 3600};  // older records are moved aside
 
   // [webhooks]
   std::chrono::seconds secret_rotation_grace{86400};  // old hook secret still verifies this long

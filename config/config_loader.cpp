@@ -254,7 +254,9 @@ std::string errnoText(const std::string& path, int err) {
 
 // Reads a whole regular file of at most `max` bytes.
 Result<std::string> readSmallFile(const std::string& path, size_t max) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer before fstat() can refuse it.
+  // It changes nothing for the regular files read here.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return Error::badRequest("", errnoText(path, errno));
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

@@ -370,7 +370,8 @@ Binding previousMasterKeyFiles() {
                  }};
 }
 
-// Appends the hashes read from each file to admin_token_sha256 (applied after the inline list).
+// Appends the hashes read from each file to admin_token_sha256 (applied after the inline list),
+// skipping hashes listed already.
 Binding adminTokenFiles() {
   return Binding{ValueType::kStringArray,
                  "array of strings (file paths)",
@@ -384,7 +385,14 @@ Binding adminTokenFiles() {
                      if (!p.ok()) return why(n + p.error().message, item);
                      auto hashes = readHashFile(p.value());
                      if (!hashes.ok()) return why(n + hashes.error().message, item);
-                     for (auto& h : hashes.value()) c.admin_token_sha256.push_back(std::move(h));
+                     // A hash already listed (inline, or in an earlier file) is not added
+                     // again, so the rendered effective config loads to the same list.
+                     for (auto& h : hashes.value()) {
+                       auto& all = c.admin_token_sha256;
+                       if (std::find(all.begin(), all.end(), h) == all.end()) {
+                         all.push_back(std::move(h));
+                       }
+                     }
                      paths.push_back(std::move(p.value()));
                    }
                    c.admin_token_sha256_files = std::move(paths);
@@ -611,10 +619,25 @@ const std::vector<ConfigKey>& configSchema() {
 
     // ---- [spool] ----
     {"spool.dir", kRestart, "\"\"",
-     "Directory where verified deliveries wait while Redis is unreachable (replayed when it "
-     "returns). Empty: no spool, such deliveries get 503. Under systemd: a directory in "
-     "/var/lib/triggerd (StateDirectory=).",
+     "Directory of the disk spool: from this version, a verified delivery that Redis cannot "
+     "take (unreachable, or slower than its deadline) is written here and fsynced before its "
+     "202, then replayed in order when Redis returns (docs/spool.md). Empty: no spool, such "
+     "deliveries get 503. Created with mode 0700 when missing; a world-writable directory is "
+     "refused. Under systemd: a directory in /var/lib/triggerd (StateDirectory=).",
      directory(&Config::spool_dir)},
+    {"spool.max_bytes", kRestart, "\"1GiB\"",
+     "Most bytes the spool's segment files may take; beyond it, deliveries that would be "
+     "spooled get 503 with Retry-After.",
+     size(&Config::spool_max_bytes, kMiB, 1024 * 1024 * kMiB)},
+    {"spool.segment_bytes", kRestart, "\"16MiB\"",
+     "A segment file this large is closed and a new one begun; a segment is deleted once every "
+     "record in it was replayed. At most half of max_bytes.",
+     size(&Config::spool_segment_bytes, 64 * kKiB, 1024 * kMiB)},
+    {"spool.max_age", kRestart, "\"24h\"",
+     "Spooled deliveries older than this are not replayed but moved to the file \"expired\" in "
+     "the spool directory, logged and counted: replayed after queue.delivery_ttl, a delivery "
+     "could build twice. Shorter than queue.delivery_ttl. Whole seconds.",
+     duration(&Config::spool_max_age, 1min, 30 * 24h)},
 
     // ---- [webhooks] ----
     {"webhooks.secret_rotation_grace", kLive, "\"24h\"",
@@ -673,6 +696,19 @@ std::vector<CrossProblem> crossCheck(const Config& c) {
   if (c.github_client_id.empty() && !c.github_client_secret_file.empty()) {
     out.push_back({"github.client_id", "required when github.client_secret_file is set",
                    "github.client_secret_file"});
+  }
+  if (c.spool_segment_bytes > c.spool_max_bytes / 2) {
+    out.push_back({"spool.segment_bytes",
+                   "must be at most half of spool.max_bytes (" + formatSize(c.spool_max_bytes) +
+                       "), so that deleting consumed segments can free space",
+                   "spool.max_bytes"});
+  }
+  if (c.spool_max_age >= c.delivery_ttl) {
+    out.push_back({"spool.max_age",
+                   "must be shorter than queue.delivery_ttl (" +
+                       formatDuration(std::chrono::duration_cast<milliseconds>(c.delivery_ttl)) +
+                       "): a delivery replayed after its id was forgotten could build twice",
+                   "queue.delivery_ttl"});
   }
   if (c.outbound_connect_timeout > c.outbound_total_timeout) {
     out.push_back({"outbound.total_timeout", "must be at least outbound.connect_timeout (" +

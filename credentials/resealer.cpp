@@ -49,7 +49,9 @@ void Resealer::visitNext(const std::shared_ptr<Pass>& pass) {
     }
     return pass->done(pass->outcome);
   }
-  auto [is_source, key] = pass->keys[pass->next++];
+  // Copies, not a structured binding: lambdas cannot capture bindings before clang 16.
+  bool is_source = pass->keys[pass->next].first;
+  std::string key = pass->keys[pass->next++].second;
   sources_.records().get(key, [this, pass, is_source, key](Result<std::optional<std::string>> r) {
     if (!r.ok()) return pass->done(r.error());
     if (!r->has_value()) return visitNext(pass);  // deleted since the sweep started

@@ -8,6 +8,7 @@ packages=(
   libevent-dev libssl-dev rapidjson-dev libhiredis-dev libre2-dev libtomlplusplus-dev
   libcli11-dev libsystemd-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
   redis-server redis-tools nginx-light wrk procps bc openssl curl python3 nodejs
+  clang-14 libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer, ASan and UBSan runtimes
 )
 
 missing=()

@@ -2,7 +2,13 @@
 // asserting the exact "file:line key:" prefix.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
+#include <future>
 
 #include "config/config.h"
 #include "tests/unit/config/config_test_util.h"
@@ -35,6 +41,9 @@ TEST_F(ConfigTest, MinimalConfigLoadsWithDefaults) {
   EXPECT_EQ(c.github_scopes, std::vector<std::string>{"repo"});
   EXPECT_TRUE(c.redis_password.empty());
   EXPECT_TRUE(c.spool_dir.empty());
+  EXPECT_EQ(c.spool_max_bytes, size_t{1} << 30);
+  EXPECT_EQ(c.spool_segment_bytes, size_t{16} << 20);
+  EXPECT_EQ(c.spool_max_age, seconds(24 * 3600));
 }
 
 TEST_F(ConfigTest, ValuesOfEveryTypeAreStored) {
@@ -251,6 +260,22 @@ TEST_F(ConfigTest, AdminTokenHashFilesAreMerged) {
                    " line 2: not a SHA-256 digest (64 hex characters)");
 }
 
+// open() of a FIFO for reading waits for a writer: a secret file that is one must be refused,
+// not hang the start-up or the reload thread.
+TEST_F(ConfigTest, AFifoAsSecretFileIsRefusedWithoutWaiting) {
+  ASSERT_EQ(::mkfifo(dir_.file("redis.password").c_str(), 0600), 0);
+  auto loading = std::async(std::launch::async, [&] {
+    return errorOf(minimal("[redis]\npassword_file = \"redis.password\"\n"));
+  });
+  if (loading.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    int unblock = ::open(dir_.file("redis.password").c_str(), O_WRONLY);  // lets it finish
+    ::close(unblock);
+    ADD_FAILURE() << "loading the config waited for a writer on the FIFO";
+  }
+  EXPECT_EQ(loading.get(),
+            at(7, "redis.password_file") + dir_.file("redis.password") + " is not a regular file");
+}
+
 TEST_F(ConfigTest, BadCidrPointsAtTheItemLine) {
   std::string e =
       errorOf(withSecurity("allowed_networks = [\n  \"10.0.0.0/8\",\n  \"192.168.1.1/16\",\n]"));
@@ -395,6 +420,28 @@ TEST_F(ConfigTest, OutboundTimeoutsMustNest) {
   std::string e =
       errorOf(minimal("[outbound]\nconnect_timeout = \"30s\"\ntotal_timeout = \"10s\"\n"));
   EXPECT_EQ(e, at(8, "outbound.total_timeout") + "must be at least outbound.connect_timeout (30s)");
+}
+
+TEST_F(ConfigTest, SpoolKeysAreStoredAndChecked) {
+  auto r =
+      parse(minimal("[spool]\ndir = \"spool\"\nmax_bytes = \"64MiB\"\nsegment_bytes = \"4MiB\"\n"
+                    "max_age = \"12h\"\n"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->spool_dir, dir_.file("spool"));
+  EXPECT_EQ(r->spool_max_bytes, 64u << 20);
+  EXPECT_EQ(r->spool_segment_bytes, 4u << 20);
+  EXPECT_EQ(r->spool_max_age, seconds(12 * 3600));
+
+  std::string e = errorOf(minimal("[spool]\nmax_bytes = \"8MiB\"\nsegment_bytes = \"6MiB\"\n"));
+  EXPECT_EQ(e, at(8, "spool.segment_bytes") +
+                   "must be at most half of spool.max_bytes (8MiB), so that deleting consumed "
+                   "segments can free space");
+  e = errorOf(minimal("[queue]\ndelivery_ttl = \"20h\"\n[spool]\nmax_age = \"20h\"\n"));
+  EXPECT_EQ(e, at(9, "spool.max_age") +
+                   "must be shorter than queue.delivery_ttl (20h): a delivery replayed after its "
+                   "id was forgotten could build twice");
+  e = errorOf(minimal("[spool]\nmax_age = \"90500ms\"\n"));
+  EXPECT_EQ(e, at(7, "spool.max_age") + "must be a whole number of seconds");
 }
 
 TEST_F(ConfigTest, EveryErrorIsReportedInLineOrder) {

@@ -116,6 +116,21 @@ TEST_F(ConfigTest, EffectiveConfigHidesSecretsAndParsesBack) {
   EXPECT_EQ(again->redis_password, "hunter2");
 }
 
+// Found by tests/fuzz/config_fuzz: the rendering lists the hashes read from token files under
+// admin_token_sha256 as well, and loading it read the files again, listing them twice.
+TEST_F(ConfigTest, EffectiveConfigWithTokenFilesParsesBackToTheSameTokens) {
+  const std::string from_file(64, 'e');
+  dir_.write("tokens.sha256", from_file + "\n", 0644);
+  auto r = parse(withSecurity("admin_token_sha256_files = [\"tokens.sha256\"]"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->admin_token_sha256, (std::vector<std::string>{kTokenHash, from_file}));
+  std::string text = renderEffectiveConfig(r.value());
+  auto again = parseConfig(text, path());
+  ASSERT_TRUE(again.ok()) << again.error().message << "\n" << text;
+  EXPECT_EQ(again->admin_token_sha256, r->admin_token_sha256);
+  EXPECT_EQ(renderEffectiveConfig(again.value()), text);
+}
+
 TEST(ConfigSchemaTest, ReferenceListsEveryKey) {
   std::string ref = renderConfigReference();
   for (const auto& k : configSchema()) {
