@@ -2,28 +2,20 @@
 // loopback: every binding path, every refusal, and that tokens never show in clear.
 #include <gtest/gtest.h>
 
-#include <rapidjson/document.h>
-
 #include <regex>
 
 #include "common/encoding.h"
 #include "tests/fakes/fake_github.h"
 #include "tests/fakes/fake_gitlab.h"
 #include "tests/integration/triggerd_fixture.h"
+#include "tests/support/json_doc.h"
 
 namespace triggerd::testing {
 namespace {
 
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str());
-  EXPECT_FALSE(d.HasParseError()) << text;
-  return d;
-}
-
 std::string field(const HttpCallResult& r) {
-  auto d = parse(r.body);
-  return d.IsObject() && d.HasMember("field") ? d["field"].GetString() : "";
+  auto d = parseJson(r.body);
+  return d.IsObject() && jsonHas(d, "/field") ? jsonString(d, "/field") : "";
 }
 
 std::string gitlabBody(const std::string& address, const std::string& token,
@@ -101,16 +93,16 @@ TEST_F(GitlabBindingTest, BindsListsAndNeverShowsTheToken) {
   auto r = tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
                       gitlabBody(gitlab_.serverRoot() + "/", kCanary));
   ASSERT_EQ(r.status, 201) << r.body << tri_.log();
-  auto d = parse(r.body);
-  EXPECT_EQ(std::string(d["source"]["login"].GetString()), "alice");
-  EXPECT_EQ(std::string(d["source"]["account_id"].GetString()), "42");
-  EXPECT_EQ(std::string(d["source"]["state"].GetString()), "valid");
-  EXPECT_EQ(std::string(d["source"]["api_url"].GetString()), gitlab_.serverRoot());
-  EXPECT_EQ(std::string(d["source"]["expires_at"].GetString()), "2099-01-31T00:00:00Z");
+  auto d = parseJson(r.body);
+  EXPECT_EQ(jsonString(d, "/source/login"), "alice");
+  EXPECT_EQ(jsonString(d, "/source/account_id"), "42");
+  EXPECT_EQ(jsonString(d, "/source/state"), "valid");
+  EXPECT_EQ(jsonString(d, "/source/api_url"), gitlab_.serverRoot());
+  EXPECT_EQ(jsonString(d, "/source/expires_at"), "2099-01-31T00:00:00Z");
 
   auto list = tri_.admin("GET", "/api/v1/users/alice/sources");
   ASSERT_EQ(list.status, 200);
-  EXPECT_EQ(parse(list.body)["sources"].Size(), 1u);
+  EXPECT_EQ(jsonSize(parseJson(list.body), "/sources"), 1u);
 
   EXPECT_EQ(r.body.find(kCanary), std::string::npos);
   EXPECT_EQ(list.body.find(kCanary), std::string::npos);
@@ -137,9 +129,9 @@ TEST_F(GitlabBindingTest, OneAccountPerProviderUnbindFirst) {
                          R"([{"kind": "branch", "match": "main", "tags": ["latest"]}])");
   auto unbind = tri_.admin("DELETE", "/api/v1/users/alice/sources/gitlab");
   ASSERT_EQ(unbind.status, 200) << unbind.body;
-  EXPECT_EQ(parse(unbind.body)["triggers_disabled"].GetInt(), 1);
+  EXPECT_EQ(jsonInt(parseJson(unbind.body), "/triggers_disabled"), 1);
   auto t = tri_.admin("GET", "/api/v1/users/alice/triggers/" + trigger_id);
-  EXPECT_FALSE(parse(t.body)["trigger"]["enabled"].GetBool());
+  EXPECT_FALSE(jsonBool(parseJson(t.body), "/trigger/enabled"));
   EXPECT_EQ(tri_.admin("DELETE", "/api/v1/users/alice/sources/gitlab").status, 404);
   EXPECT_EQ(tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
                        gitlabBody(gitlab_.serverRoot(), kCanary))
@@ -163,7 +155,8 @@ TEST_F(GitlabBindingTest, TokenRefusals) {
     EXPECT_NE(r.body.find(c.must_mention), std::string::npos) << r.body;
     EXPECT_EQ(r.body.find(c.token), std::string::npos);
   }
-  EXPECT_EQ(parse(tri_.admin("GET", "/api/v1/users/alice/sources").body)["sources"].Size(), 0u);
+  EXPECT_EQ(jsonSize(parseJson(tri_.admin("GET", "/api/v1/users/alice/sources").body), "/sources"),
+            0u);
 }
 
 TEST_F(GitlabBindingTest, AddressRefusals) {
@@ -209,9 +202,9 @@ TEST_F(GitlabBindingTest, BrowsesProjectsBranchesAndTagsWithPagination) {
     auto r = tri_.admin("GET", "/api/v1/users/alice/sources/gitlab/repos" +
                                    (page.empty() ? "" : "?page=" + urlEncode(page)));
     ASSERT_EQ(r.status, 200) << r.body;
-    auto d = parse(r.body);
-    total += d["repositories"].Size();
-    page = d["next_page"].IsNull() ? "" : d["next_page"].GetString();
+    auto d = parseJson(r.body);
+    total += jsonSize(d, "/repositories");
+    page = d["next_page"].IsNull() ? "" : jsonString(d, "/next_page");
     ++pages;
   } while (!page.empty() && pages < 10);
   EXPECT_EQ(total, 130u);
@@ -220,12 +213,12 @@ TEST_F(GitlabBindingTest, BrowsesProjectsBranchesAndTagsWithPagination) {
   auto branches = tri_.admin("GET", "/api/v1/users/alice/sources/gitlab/repos/" +
                                         urlEncode("team/project-1001") + "/branches");
   ASSERT_EQ(branches.status, 200) << branches.body;
-  auto b = parse(branches.body);
-  EXPECT_EQ(b["branches"].Size(), 100u);
+  auto b = parseJson(branches.body);
+  EXPECT_EQ(jsonSize(b, "/branches"), 100u);
   EXPECT_FALSE(b["next_page"].IsNull());
   auto tags = tri_.admin("GET", "/api/v1/users/alice/sources/gitlab/repos/1/tags");
   ASSERT_EQ(tags.status, 200) << tags.body;
-  EXPECT_EQ(parse(tags.body)["tags"].Size(), 3u);
+  EXPECT_EQ(jsonSize(parseJson(tags.body), "/tags"), 3u);
 
   auto unbound = tri_.admin("GET", "/api/v1/users/bob/sources/gitlab/repos");
   EXPECT_EQ(unbound.status, 404);
@@ -237,15 +230,15 @@ TEST_F(GitlabBindingTest, ExpiringTokenIsReportedAndTheCheckFindsRevocation) {
                        gitlabBody(gitlab_.serverRoot(), "glpat-soon-000000000000000"))
                 .status,
             201);
-  auto list = parse(tri_.admin("GET", "/api/v1/users/alice/sources").body);
-  EXPECT_EQ(std::string(list["sources"][0]["state"].GetString()), "expiring");
+  auto list = parseJson(tri_.admin("GET", "/api/v1/users/alice/sources").body);
+  EXPECT_EQ(jsonString(list, "/sources/0/state"), "expiring");
 
   gitlab_.revokeToken("glpat-soon-000000000000000");
   auto check = tri_.admin("POST", "/api/v1/admin/tokens/check");
   ASSERT_EQ(check.status, 200) << check.body;
-  EXPECT_EQ(parse(check.body)["revoked"].GetInt(), 1) << check.body;
-  list = parse(tri_.admin("GET", "/api/v1/users/alice/sources").body);
-  EXPECT_EQ(std::string(list["sources"][0]["state"].GetString()), "revoked");
+  EXPECT_EQ(jsonInt(parseJson(check.body), "/revoked"), 1) << check.body;
+  list = parseJson(tri_.admin("GET", "/api/v1/users/alice/sources").body);
+  EXPECT_EQ(jsonString(list, "/sources/0/state"), "revoked");
   auto metrics = httpCall("GET", tri_.adminUrl("/metrics"));
   EXPECT_NE(
       metrics.body.find("triggerd_token_checks_total{provider=\"gitlab\",state=\"revoked\"} 1"),
@@ -270,7 +263,7 @@ TEST(GitlabTlsTest, PrivateCaIsNeededAndHonoured) {
   auto with = tri.admin("PUT", "/api/v1/users/carol/sources/gitlab",
                         gitlabBody(root, kCanary, gitlab.caPem()));
   ASSERT_EQ(with.status, 201) << with.body << tri.log();
-  EXPECT_EQ(std::string(parse(with.body)["source"]["api_url"].GetString()), root);
+  EXPECT_EQ(jsonString(parseJson(with.body), "/source/api_url"), root);
   auto bad_pem = tri.admin("PUT", "/api/v1/users/dave/sources/gitlab",
                            gitlabBody(root, kCanary, "not a certificate"));
   EXPECT_EQ(bad_pem.status, 422);
@@ -332,10 +325,10 @@ TEST_F(GithubBindingTest, PersonalTokenBindsWithItsScopes) {
   auto r = tri.admin("PUT", "/api/v1/users/alice/sources/github",
                      std::string(R"({"token": ")") + kGithubCanary + "\"}");
   ASSERT_EQ(r.status, 201) << r.body << tri.log();
-  auto d = parse(r.body);
-  EXPECT_EQ(std::string(d["source"]["login"].GetString()), "octocat");
-  EXPECT_EQ(std::string(d["source"]["scopes"][0].GetString()), "read:org");
-  EXPECT_EQ(std::string(d["source"]["scopes"][1].GetString()), "repo");
+  auto d = parseJson(r.body);
+  EXPECT_EQ(jsonString(d, "/source/login"), "octocat");
+  EXPECT_EQ(jsonString(d, "/source/scopes/0"), "read:org");
+  EXPECT_EQ(jsonString(d, "/source/scopes/1"), "repo");
   EXPECT_EQ(redisDump(tri.redis()).find(kGithubCanary), std::string::npos);
   EXPECT_EQ(tri.log().find(kGithubCanary), std::string::npos);
   EXPECT_EQ(tri.admin("PUT", "/api/v1/users/alice/sources/github",
@@ -345,7 +338,8 @@ TEST_F(GithubBindingTest, PersonalTokenBindsWithItsScopes) {
 
   auto repos = tri.admin("GET", "/api/v1/users/alice/sources/github/repos");
   ASSERT_EQ(repos.status, 200) << repos.body;
-  EXPECT_EQ(parse(repos.body)["repositories"].Size(), 3u) << "only repositories with admin rights";
+  EXPECT_EQ(jsonSize(parseJson(repos.body), "/repositories"), 3u)
+      << "only repositories with admin rights";
 
   size_t branches = 0;
   std::string page;
@@ -355,9 +349,9 @@ TEST_F(GithubBindingTest, PersonalTokenBindsWithItsScopes) {
         tri.admin("GET", "/api/v1/users/alice/sources/github/repos/" + urlEncode("octocat/app-0") +
                              "/branches" + (page.empty() ? "" : "?page=" + urlEncode(page)));
     ASSERT_EQ(b.status, 200) << b.body;
-    auto bd = parse(b.body);
-    branches += bd["branches"].Size();
-    page = bd["next_page"].IsNull() ? "" : bd["next_page"].GetString();
+    auto bd = parseJson(b.body);
+    branches += jsonSize(bd, "/branches");
+    page = bd["next_page"].IsNull() ? "" : jsonString(bd, "/next_page");
   } while (!page.empty() && ++pages < 10);
   EXPECT_EQ(branches, 250u);
 }
@@ -386,7 +380,7 @@ TEST_F(GithubBindingTest, OAuthWebFlowBindsOnceAndRefusesReplays) {
   TriggerdInstance tri(options());
   auto start = tri.admin("POST", "/api/v1/users/alice/sources/github/authorize");
   ASSERT_EQ(start.status, 200) << start.body << tri.log();
-  std::string url = parse(start.body)["authorize_url"].GetString();
+  std::string url = jsonString(parseJson(start.body), "/authorize_url");
   EXPECT_EQ(url.rfind(github_.oauthBaseUrl() + "/login/oauth/authorize?", 0), 0u) << url;
   EXPECT_EQ(queryValue(url, "client_id"), github_.options().client_id);
   EXPECT_EQ(queryValue(url, "scope"), "repo");
@@ -401,9 +395,9 @@ TEST_F(GithubBindingTest, OAuthWebFlowBindsOnceAndRefusesReplays) {
       httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state));
   ASSERT_EQ(cb.status, 200) << cb.body << tri.log();
   EXPECT_NE(cb.header("Content-Type").find("text/html"), std::string::npos);
-  auto sources = parse(tri.admin("GET", "/api/v1/users/alice/sources").body);
-  ASSERT_EQ(sources["sources"].Size(), 1u);
-  EXPECT_EQ(std::string(sources["sources"][0]["login"].GetString()), "octocat");
+  auto sources = parseJson(tri.admin("GET", "/api/v1/users/alice/sources").body);
+  ASSERT_EQ(jsonSize(sources, "/sources"), 1u);
+  EXPECT_EQ(jsonString(sources, "/sources/0/login"), "octocat");
   for (const auto& token : github_.issuedTokens()) {
     EXPECT_EQ(redisDump(tri.redis()).find(token), std::string::npos);
     EXPECT_EQ(tri.log().find(token), std::string::npos);
@@ -423,17 +417,18 @@ TEST_F(GithubBindingTest, OAuthWebFlowBindsOnceAndRefusesReplays) {
 
 TEST_F(GithubBindingTest, OAuthRefusesMissingScopesAndDenials) {
   TriggerdInstance tri(options());
-  auto start = parse(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
-  std::string url = start["authorize_url"].GetString();
+  auto start = parseJson(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
+  std::string url = jsonString(start, "/authorize_url");
   std::string code = github_.issueCode("octocat", {"public_repo"}, queryValue(url, "redirect_uri"));
   auto cb = httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code +
                                           "&state=" + queryValue(url, "state")));
   EXPECT_EQ(cb.status, 403) << cb.body;
   EXPECT_NE(cb.body.find("repo"), std::string::npos);
-  EXPECT_EQ(parse(tri.admin("GET", "/api/v1/users/bob/sources").body)["sources"].Size(), 0u);
+  EXPECT_EQ(jsonSize(parseJson(tri.admin("GET", "/api/v1/users/bob/sources").body), "/sources"),
+            0u);
 
-  auto again = parse(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
-  std::string url2 = again["authorize_url"].GetString();
+  auto again = parseJson(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
+  std::string url2 = jsonString(again, "/authorize_url");
   auto denied = httpCall("GET", tri.publicUrl("/oauth/github/callback?error=access_denied&"
                                               "error_description=The+user+has+denied+your+"
                                               "application+access.&state=" +
@@ -441,8 +436,8 @@ TEST_F(GithubBindingTest, OAuthRefusesMissingScopesAndDenials) {
   EXPECT_EQ(denied.status, 400);
   EXPECT_NE(denied.body.find("denied"), std::string::npos);
 
-  auto again3 = parse(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
-  std::string url3 = again3["authorize_url"].GetString();
+  auto again3 = parseJson(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
+  std::string url3 = jsonString(again3, "/authorize_url");
   auto badcode = httpCall(
       "GET", tri.publicUrl("/oauth/github/callback?code=wrong&state=" + queryValue(url3, "state")));
   EXPECT_EQ(badcode.status, 400) << badcode.body;
@@ -457,8 +452,8 @@ TEST_F(GithubBindingTest, RevokedTokenIsFoundByTheCheck) {
   github_.revokeToken(kGithubCanary);
   auto check = tri.admin("POST", "/api/v1/admin/tokens/check");
   ASSERT_EQ(check.status, 200) << check.body;
-  auto list = parse(tri.admin("GET", "/api/v1/users/alice/sources").body);
-  EXPECT_EQ(std::string(list["sources"][0]["state"].GetString()), "revoked");
+  auto list = parseJson(tri.admin("GET", "/api/v1/users/alice/sources").body);
+  EXPECT_EQ(jsonString(list, "/sources/0/state"), "revoked");
   EXPECT_EQ(tri.log().find(kGithubCanary), std::string::npos);
 }
 

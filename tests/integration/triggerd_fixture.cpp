@@ -6,13 +6,9 @@
 #include <stdexcept>
 
 #include "common/digest.h"
-#include "common/json.h"
+#include "tests/support/json_doc.h"
 
 namespace triggerd::testing {
-
-std::string fixture(const std::string& relative) {
-  return readFile(sourcePath("tests/fixtures/" + relative));
-}
 
 TriggerdInstance::TriggerdInstance(TriggerdOptions options) : options_(std::move(options)) {
   RedisServer::Options ro;
@@ -120,11 +116,8 @@ std::pair<std::string, std::string> TriggerdInstance::createTrigger(const std::s
       rules_json + "}";
   auto r = admin("POST", "/api/v1/users/" + user + "/triggers", body);
   if (r.status != 201) throw std::runtime_error("create trigger failed: " + r.body);
-  auto doc = json::parse(r.body);
-  if (!doc.ok()) throw std::runtime_error("create trigger: bad JSON " + r.body);
-  std::string id(json::getString((*doc)["trigger"], "id").value_or(""));
-  std::string secret(json::getString((*doc)["webhook"], "secret").value_or(""));
-  return {id, secret};
+  auto doc = parseJson(r.body);
+  return {jsonString(doc, "/trigger/id"), jsonString(doc, "/webhook/secret")};
 }
 
 long long TriggerdInstance::streamLength() {

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/fixtures.h"
 #include "tests/support/http_call.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/subprocess.h"
@@ -90,8 +91,5 @@ inline std::string triggerctlBinary() {
   const char* env = getenv("TRIGGERCTL_BIN");
   return env && *env ? env : TRIGGERCTL_BIN_DEFAULT;
 }
-
-// Reads a fixture under tests/fixtures/.
-std::string fixture(const std::string& relative);
 
 }  // namespace triggerd::testing

@@ -4,53 +4,34 @@
 
 #include <gtest/gtest.h>
 
-#include "loop/event_loop.h"
-#include "redis/hiredis_client.h"
-#include "tests/support/redis_server.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/redis_loop.h"
+#include "tests/support/sample_trigger.h"
 #include "webhook/signature.h"
 
 namespace triggerd {
 namespace {
 
-using testing::RedisServer;
-
 class WebhookIngestTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    HiredisClient::Options o;
-    o.address = redis_server_.address();
-    redis_ = std::make_unique<HiredisClient>(loop_, o);
-    redis_->start();
-    queue_ = std::make_unique<JobQueue>(*redis_, Keys());
-    records_ = std::make_unique<SealedRecords>(*redis_, keyring_, rng_);
-    store_ = std::make_unique<TriggerStore>(*records_, Keys());
-    ingest_ =
-        std::make_unique<WebhookIngest>(*store_, *queue_, metrics_, clock_, rng_, WebhookOptions{});
+    trigger_ = testing::sampleTrigger();
     trigger_.id = newUlid(rng_, clock_.unixMillis());
-    trigger_.user = "alice";
     trigger_.provider = Provider::kGitlab;
     trigger_.repository_full_name = "mike/diaspora";
     trigger_.secret = "s3cret";
-    trigger_.image = "registry.example.com/team/app";
-    BuildRule rule;
-    rule.kind = RefType::kBranch;
-    rule.match = "master";
-    rule.tags = {"{branch}"};
-    trigger_.rules = {rule};
-    redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+    trigger_.rules[0].match = "master";
+    trigger_.rules[0].tags = {"{branch}"};
+    store();
+  }
+
+  // Writes trigger_ as it is now, behind the store's back (as another triggerd would).
+  void store() {
+    redis_.server().cmd({"SET", Keys().trigger(trigger_.id), store_.encode(trigger_)});
   }
 
   WebhookAnswer run(std::shared_ptr<WebhookDelivery> d) {
-    std::optional<WebhookAnswer> answer;
-    ingest_->handle(std::move(d), [&](WebhookAnswer a) {
-      answer = std::move(a);
-      loop_.stop();
-    });
-    auto guard = loop_.createTimer([&] { loop_.stop(); });
-    guard->arm(std::chrono::seconds(5));
-    if (!answer) loop_.run();
-    EXPECT_TRUE(answer.has_value()) << "no answer within 5 s";
-    return answer.value_or(WebhookAnswer{0, "", {}});
+    return redis_.await<WebhookAnswer>([&](auto done) { ingest_.handle(std::move(d), done); });
   }
 
   std::shared_ptr<WebhookDelivery> gitlabPush(const std::string& token) {
@@ -62,29 +43,29 @@ class WebhookIngestTest : public ::testing::Test {
     d->delivery_id = "uuid-1";
     d->has_gitlab_token = true;
     d->gitlab_token = token;
-    d->body = testing::readFile(testing::sourcePath("tests/fixtures/gitlab/push.json"));
+    d->body = testing::fixture("gitlab/push.json");
     d->received_at = clock_.now();
     return d;
   }
 
-  RedisServer redis_server_;
-  EventLoop loop_;
+  long long streamLength() { return redis_.server().cmd({"XLEN", "triggerd:jobs"}).integer; }
+
+  testing::RedisLoop redis_;
   Metrics metrics_;
   ManualClock clock_;
   SecureRandom rng_;
   Keyring keyring_{SecretBox(std::string(32, 'k'), deriveKeyId(std::string(32, 'k')))};
-  std::unique_ptr<HiredisClient> redis_;
-  std::unique_ptr<JobQueue> queue_;
-  std::unique_ptr<SealedRecords> records_;
-  std::unique_ptr<TriggerStore> store_;
-  std::unique_ptr<WebhookIngest> ingest_;
+  JobQueue queue_{redis_.client(), Keys()};
+  SealedRecords records_{redis_.client(), keyring_, rng_};
+  TriggerStore store_{records_, Keys()};
+  WebhookIngest ingest_{store_, queue_, metrics_, clock_, rng_, WebhookOptions{}};
   Trigger trigger_;
 };
 
 TEST_F(WebhookIngestTest, AcceptedDeliveryIsCountedAndEnqueued) {
   auto a = run(gitlabPush("s3cret"));
   EXPECT_EQ(a.status, 202) << a.body;
-  EXPECT_EQ(redis_server_.cmd({"XLEN", "triggerd:jobs"}).integer, 1);
+  EXPECT_EQ(streamLength(), 1);
   EXPECT_EQ(metrics_.counter("triggerd_jobs_enqueued_total", {{"provider", "gitlab"}}), 1u);
 }
 
@@ -94,13 +75,13 @@ TEST_F(WebhookIngestTest, RejectionsAreCountedByReason) {
   EXPECT_EQ(metrics_.counter("triggerd_webhook_rejections_total",
                              {{"provider", "gitlab"}, {"reason", "signature"}}),
             1u);
-  EXPECT_EQ(redis_server_.cmd({"XLEN", "triggerd:jobs"}).integer, 0);
+  EXPECT_EQ(streamLength(), 0);
 }
 
 TEST_F(WebhookIngestTest, PreviousSecretVerifiesOnlyUntilItsDeadline) {
   trigger_.previous_secret = "old";
   trigger_.previous_secret_until = clock_.unixSeconds() + 60;
-  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  store();
   EXPECT_EQ(run(gitlabPush("old")).status, 202);
   clock_.advance(std::chrono::seconds(61));
   auto late = gitlabPush("old");
@@ -110,7 +91,7 @@ TEST_F(WebhookIngestTest, PreviousSecretVerifiesOnlyUntilItsDeadline) {
 
 TEST_F(WebhookIngestTest, StandardWebhookSignatureIsVerifiedWhenTheTriggerHasAKey) {
   trigger_.signing_key = std::string(32, 'w');
-  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  store();
   auto d = gitlabPush("s3cret");
   d->webhook_id = "msg_1";
   d->webhook_timestamp = std::to_string(clock_.unixSeconds());
@@ -139,7 +120,7 @@ TEST_F(WebhookIngestTest, StandardWebhookSignatureIsVerifiedWhenTheTriggerHasAKe
 TEST_F(WebhookIngestTest, ChangedTriggerIsReadAgainNotServedFromTheCache) {
   EXPECT_EQ(run(gitlabPush("s3cret")).status, 202);
   trigger_.secret = "rotated";
-  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  store();
   auto d = gitlabPush("s3cret");
   d->delivery_id = "uuid-5";
   EXPECT_EQ(run(d).status, 401);

@@ -28,12 +28,15 @@
 #include "common/encoding.h"
 #include "common/json.h"
 #include "tests/support/http_call.h"
+#include "tests/support/json_doc.h"
 
 namespace triggerd {
 namespace {
 
 using namespace std::chrono_literals;
 using testing::httpCall;
+using testing::jsonString;
+using testing::parseJson;
 using Clock = std::chrono::steady_clock;
 
 // ---------------------------------------------------------------------------------------------
@@ -233,9 +236,7 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout = 5s) {
 }
 
 std::string errorOf(const std::string& body) {
-  auto doc = json::parse(body);
-  if (!doc.ok()) return "<not json: " + body + ">";
-  return std::string(json::getString(*doc, "error").value_or("<no error member>"));
+  return jsonString(parseJson(body), "/error");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,18 +367,18 @@ TEST_F(HttpServerTest, RoutesWithParamsQueryHeadersAndBody) {
   EXPECT_EQ(r.header("X-Extra"), "yes");
   EXPECT_EQ(r.header("X-Request-Id").size(), 26u);
   EXPECT_EQ(r.header("Cache-Control"), "no-store");
-  auto doc = json::parse(r.body);
-  ASSERT_TRUE(doc.ok()) << r.body;
-  EXPECT_EQ(json::getString(*doc, "method").value_or(""), "POST");
-  EXPECT_EQ(json::getString(*doc, "user").value_or(""), "al ice");
-  EXPECT_EQ(json::getString(*doc, "id").value_or(""), "octo/app");
-  EXPECT_EQ(json::getString(*doc, "a").value_or(""), "1");
-  EXPECT_EQ(json::getString(*doc, "b").value_or(""), "x y!");
-  EXPECT_EQ(json::getString(*doc, "test_header").value_or(""), "hello");
-  EXPECT_EQ(json::getString(*doc, "body").value_or(""), "{\"k\":1}");
-  EXPECT_EQ(json::getString(*doc, "listener").value_or(""), "public");
-  EXPECT_EQ(json::getString(*doc, "route").value_or(""), "/api/v1/users/{user}/triggers/{id}");
-  EXPECT_EQ(json::getString(*doc, "peer").value_or("").rfind("127.0.0.1:", 0), 0u);
+  auto doc = parseJson(r.body);
+  ASSERT_TRUE(doc.IsObject()) << r.body;
+  EXPECT_EQ(jsonString(doc, "/method"), "POST");
+  EXPECT_EQ(jsonString(doc, "/user"), "al ice");
+  EXPECT_EQ(jsonString(doc, "/id"), "octo/app");
+  EXPECT_EQ(jsonString(doc, "/a"), "1");
+  EXPECT_EQ(jsonString(doc, "/b"), "x y!");
+  EXPECT_EQ(jsonString(doc, "/test_header"), "hello");
+  EXPECT_EQ(jsonString(doc, "/body"), "{\"k\":1}");
+  EXPECT_EQ(jsonString(doc, "/listener"), "public");
+  EXPECT_EQ(jsonString(doc, "/route"), "/api/v1/users/{user}/triggers/{id}");
+  EXPECT_EQ(jsonString(doc, "/peer").rfind("127.0.0.1:", 0), 0u);
   EXPECT_EQ(requests("/api/v1/users/{user}/triggers/{id}", 200), 1u);
 }
 
@@ -412,9 +413,9 @@ TEST_F(HttpServerTest, MalformedPathOrQueryIs400Json) {
   EXPECT_EQ(errorOf(p.body), "malformed percent-encoding in the request path");
   auto q = httpCall("POST", url("/api/v1/users/a/triggers/1?a=%G1"), {}, "x");
   EXPECT_EQ(q.status, 400);
-  auto doc = json::parse(q.body);
-  ASSERT_TRUE(doc.ok());
-  EXPECT_EQ(json::getString(*doc, "field").value_or(""), "query");
+  auto doc = parseJson(q.body);
+  ASSERT_TRUE(doc.IsObject());
+  EXPECT_EQ(jsonString(doc, "/field"), "query");
   EXPECT_EQ(handled_, 0);
 }
 
@@ -925,9 +926,9 @@ TEST_F(UnixSocketTest, ServesOverAUnixSocketWithMode0660) {
   for (int i = 0; i < 50; ++i) {
     auto r = httpCall("POST", "http://localhost/api/v1/users/u/triggers/1", {}, "b", opts);
     ASSERT_EQ(r.status, 200) << r.error;
-    auto doc = json::parse(r.body);
-    ASSERT_TRUE(doc.ok());
-    EXPECT_EQ(json::getString(*doc, "peer").value_or(""), "unix");
+    auto doc = parseJson(r.body);
+    ASSERT_TRUE(doc.IsObject());
+    EXPECT_EQ(jsonString(doc, "/peer"), "unix");
   }
   EXPECT_EQ(loop_.run([&] { return server_->boundPort(); }), 0);
   loop_.run([&] { server_.reset(); });

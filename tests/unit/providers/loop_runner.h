@@ -1,5 +1,5 @@
 // Drives a provider API call to completion for tests: a real EventLoop, a CurlMultiClient that
-// may reach loopback (the fakes listen on 127.0.0.1), and a safety timeout.
+// may reach the fakes on 127.0.0.1, and a safety timeout (tests/support/loop_runner.h).
 #pragma once
 
 #include <chrono>
@@ -11,12 +11,14 @@
 #include "http/curl_multi_client.h"
 #include "loop/event_loop.h"
 #include "providers/provider_http.h"
+#include "tests/support/loop_runner.h"
+#include "tests/support/loopback_http.h"
 
 namespace triggerd::testing {
 
 class LoopRunner {
  public:
-  LoopRunner() : client_(loop_, clientOptions()) {}
+  LoopRunner() : client_(loop_, loopbackClientOptions()) {}
 
   HttpClient& http() { return client_; }
   EventLoop& loop() { return loop_; }
@@ -27,19 +29,10 @@ class LoopRunner {
   Result<T> run(const std::function<ApiCall(std::function<void(Result<T>)>)>& start,
                 std::chrono::milliseconds timeout = std::chrono::milliseconds(10000)) {
     std::optional<Result<T>> out;
-    ApiCall call = start([&](Result<T> r) {
-      out.emplace(std::move(r));
-      loop_.stop();
-    });
+    ApiCall call = start([&](Result<T> r) { out.emplace(std::move(r)); });
     if (!call.ok()) return call.error();
-    bool timed_out = false;
-    auto timer = loop_.createTimer([&] {
-      timed_out = true;
-      loop_.stop();
-    });
-    timer->arm(timeout);
-    while (!out && !timed_out) loop_.run();
-    if (!out) {
+    if (!runUntil(
+            loop_, [&] { return out.has_value(); }, timeout)) {
       client_.cancel(*call);
       return Error{599, "", "test timed out waiting for the callback"};
     }
@@ -47,13 +40,6 @@ class LoopRunner {
   }
 
  private:
-  static CurlMultiClient::Options clientOptions() {
-    CurlMultiClient::Options options;
-    auto guard = AddressGuard::fromStrings({"127.0.0.0/8"});
-    if (guard.ok()) options.address_guard = *guard;
-    return options;
-  }
-
   EventLoop loop_;
   CurlMultiClient client_;
 };
