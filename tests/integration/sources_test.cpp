@@ -9,6 +9,7 @@
 #include "tests/fakes/fake_gitlab.h"
 #include "tests/integration/triggerd_fixture.h"
 #include "tests/support/json_doc.h"
+#include "tests/support/redis_dump.h"
 
 namespace triggerd::testing {
 namespace {
@@ -28,22 +29,6 @@ std::string gitlabBody(const std::string& address, const std::string& token,
     body += R"(, "ca_certificate": ")" + escaped + "\"";
   }
   return body + "}";
-}
-
-// Every value in Redis, as one string, to search for secrets in clear.
-std::string redisDump(RedisServer& redis) {
-  std::string all;
-  auto keys = redis.cmd({"KEYS", "*"});
-  for (const auto& k : keys.elements) {
-    all += k.str + "\n";
-    auto type = redis.cmd({"TYPE", k.str}).str;
-    if (type == "string") all += redis.cmd({"GET", k.str}).str + "\n";
-    if (type == "hash")
-      for (const auto& e : redis.cmd({"HGETALL", k.str}).elements) all += e.str + "\n";
-    if (type == "set")
-      for (const auto& e : redis.cmd({"SMEMBERS", k.str}).elements) all += e.str + "\n";
-  }
-  return all;
 }
 
 constexpr const char* kCanary = "glpat-CANARY-7f3a9c1e5b2d4f60";
