@@ -1,86 +1,33 @@
-// Encoding of the records that hold secrets: what reaches Redis is sealed and bound to its
-// record, and decodes back to the same values.
+// What the source store writes to Redis: provider tokens sealed and bound to their user, still
+// opening after a key rotation, and a source's state over time.
+#include "credentials/source_store.h"
+
 #include <gtest/gtest.h>
 
 #include "common/random.h"
-#include "credentials/source_store.h"
 #include "crypto/keyring.h"
-#include "tests/support/redis_server.h"
-#include "triggers/trigger_store.h"
+#include "tests/fakes/fake_redis_client.h"
 
 namespace triggerd {
 namespace {
-
-// The stores' encode/decode are pure; the RedisClient is never called by them.
-class UnusedRedis final : public RedisClient {
- public:
-  RedisRequestId command(std::vector<std::string>, RedisCallback) override {
-    ADD_FAILURE() << "encode/decode must not touch Redis";
-    return 0;
-  }
-  void cancel(RedisRequestId) override {}
-  bool connected() const override { return false; }
-};
 
 std::string key(char c) {
   return std::string(32, c);
 }
 
-class StoresTest : public ::testing::Test {
+class SourceStoreEncodingTest : public ::testing::Test {
  protected:
-  UnusedRedis redis_;
+  // encode() and decode() are pure: they never send a command.
+  void TearDown() override { EXPECT_TRUE(redis_.sent().empty()); }
+
+  EventLoop loop_;
+  testing::FakeRedisClient redis_{loop_};
   SecureRandom rng_;
   Keyring keyring_{SecretBox(key('k'), deriveKeyId(key('k')))};
   SealedRecords records_{redis_, keyring_, rng_};
 };
 
-Trigger sampleTrigger() {
-  Trigger t;
-  t.id = "01JD0000000000000000000000";
-  t.user = "alice";
-  t.provider = Provider::kGithub;
-  t.repository_full_name = "octo/app";
-  t.secret = "canary-secret-0123456789abcdef";
-  t.previous_secret = "canary-previous-secret";
-  t.previous_secret_until = 1800000000;
-  t.image = "registry.example.com/team/app";
-  BuildRule r;
-  r.kind = RefType::kBranch;
-  r.match = "main";
-  r.tags = {"latest"};
-  t.rules = {r};
-  t.created_at = t.updated_at = 1764064800;
-  return t;
-}
-
-TEST_F(StoresTest, TriggerRoundTripsAndItsSecretsAreSealed) {
-  TriggerStore store(records_, Keys());
-  Trigger t = sampleTrigger();
-  std::string stored = store.encode(t);
-  EXPECT_EQ(stored.find(t.secret), std::string::npos);
-  EXPECT_EQ(stored.find(t.previous_secret), std::string::npos);
-  auto back = store.decode(stored);
-  ASSERT_TRUE(back.ok()) << back.error().message;
-  EXPECT_EQ(back->secret, t.secret);
-  EXPECT_EQ(back->previous_secret, t.previous_secret);
-  EXPECT_EQ(back->previous_secret_until, t.previous_secret_until);
-  EXPECT_EQ(back->image, t.image);
-  ASSERT_EQ(back->rules.size(), 1u);
-  EXPECT_EQ(back->rules[0].match, "main");
-}
-
-TEST_F(StoresTest, ASealedTriggerSecretDoesNotOpenUnderAnotherTriggerId) {
-  TriggerStore store(records_, Keys());
-  Trigger t = sampleTrigger();
-  std::string stored = store.encode(t);
-  std::string moved = stored;
-  moved.replace(moved.find(t.id), t.id.size(), "01JD0000000000000000000001");
-  auto r = store.decode(moved);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message.find(t.secret), std::string::npos);
-}
-
-TEST_F(StoresTest, SourceTokenIsSealedAndBoundToItsUser) {
+TEST_F(SourceStoreEncodingTest, SourceTokenIsSealedAndBoundToItsUser) {
   SourceStore store(records_, Keys());
   Source s;
   s.user = "alice";
@@ -104,7 +51,7 @@ TEST_F(StoresTest, SourceTokenIsSealedAndBoundToItsUser) {
   EXPECT_FALSE(store.decode(moved).ok());
 }
 
-TEST_F(StoresTest, RotationReportsValuesSealedWithTheOldKey) {
+TEST_F(SourceStoreEncodingTest, RotationReportsValuesSealedWithTheOldKey) {
   Keyring old_ring{SecretBox(key('o'), deriveKeyId(key('o')))};
   SealedRecords old_records(redis_, old_ring, rng_);
   SourceStore old_store(old_records, Keys());
