@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "tests/fakes/redis_values.h"
+
 namespace triggerd::testing {
 
 FakeRedisClient::FakeRedisClient(EventLoop& loop) : loop_(loop) {}
@@ -21,9 +23,7 @@ Result<RedisValue> FakeRedisClient::run(const std::vector<std::string>& argv) {
     return Error::unavailable("redis unavailable: connection lost");
   }
   if (!error_replies_.empty()) {
-    RedisValue refused;
-    refused.type = RedisValue::Type::kError;
-    refused.str = error_replies_.front();
+    RedisValue refused = redisError(error_replies_.front());
     error_replies_.erase(error_replies_.begin());
     return refused;
   }

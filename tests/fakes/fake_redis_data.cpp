@@ -2,13 +2,12 @@
 
 #include <fnmatch.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <charconv>
 
-#include "common/encoding.h"
 #include "tests/fakes/fake_redis_scripts.h"
+#include "tests/fakes/redis_values.h"
 
 namespace triggerd::testing {
 namespace {
@@ -18,45 +17,6 @@ constexpr const char* kWrongType =
 constexpr const char* kNotInteger = "ERR value is not an integer or out of range";
 constexpr const char* kSyntax = "ERR syntax error";
 constexpr const char* kNoScript = "NOSCRIPT No matching script. Please use EVAL.";
-
-RedisValue error(std::string message) {
-  RedisValue v;
-  v.type = RedisValue::Type::kError;
-  v.str = std::move(message);
-  return v;
-}
-
-RedisValue status(std::string s) {
-  RedisValue v;
-  v.type = RedisValue::Type::kStatus;
-  v.str = std::move(s);
-  return v;
-}
-
-RedisValue bulk(std::string s) {
-  RedisValue v;
-  v.type = RedisValue::Type::kString;
-  v.str = std::move(s);
-  return v;
-}
-
-RedisValue integer(int64_t n) {
-  RedisValue v;
-  v.type = RedisValue::Type::kInteger;
-  v.integer = n;
-  return v;
-}
-
-RedisValue array(std::vector<RedisValue> elements = {}) {
-  RedisValue v;
-  v.type = RedisValue::Type::kArray;
-  v.elements = std::move(elements);
-  return v;
-}
-
-RedisValue nil() {
-  return RedisValue{};
-}
 
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
@@ -79,14 +39,7 @@ std::optional<int64_t> toInt(const std::string& s) {
 RedisValue unsupported(const std::string& what) {
   ADD_FAILURE() << "FakeRedisClient does not implement " << what
                 << "; implement it in tests/fakes/fake_redis_data.cpp or use a real redis-server";
-  return error("ERR FakeRedisClient does not implement " + what);
-}
-
-std::string sha1Hex(std::string_view text) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha1(), nullptr);
-  return hexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
+  return redisError("ERR FakeRedisClient does not implement " + what);
 }
 
 // LRANGE/LTRIM index rules: negative counts from the end; the range is clamped.
@@ -156,7 +109,7 @@ RedisValue FakeRedisData::execute(const std::vector<std::string>& argv) {
     if (name != c.name) continue;
     const int n = static_cast<int>(argv.size());
     if (n < c.min_args || (c.max_args >= 0 && n > c.max_args))
-      return error("ERR wrong number of arguments for '" + lower(name) + "' command");
+      return redisError("ERR wrong number of arguments for '" + lower(name) + "' command");
     return (this->*c.handler)(argv);
   }
   return unsupported("the command " + name);
@@ -196,14 +149,14 @@ void FakeRedisData::dropIfEmpty(const std::string& key) {
 // --- strings ---------------------------------------------------------------------------------
 
 RedisValue FakeRedisData::ping(const Args&) {
-  return status("PONG");
+  return redisStatus("PONG");
 }
 
 RedisValue FakeRedisData::get(const Args& a) {
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kString, &wrong);
-  if (wrong) return error(kWrongType);
-  return v ? bulk(v->str) : nil();
+  if (wrong) return redisError(kWrongType);
+  return v ? redisBulk(v->str) : redisNil();
 }
 
 RedisValue FakeRedisData::set(const Args& a) {
@@ -216,21 +169,21 @@ RedisValue FakeRedisData::set(const Args& a) {
     } else if (option == "XX") {
       xx = true;
     } else if (option == "EX") {
-      if (++i >= a.size()) return error(kSyntax);
+      if (++i >= a.size()) return redisError(kSyntax);
       ex = toInt(a[i]);
-      if (!ex) return error(kNotInteger);
-      if (*ex <= 0) return error("ERR invalid expire time in 'set' command");
+      if (!ex) return redisError(kNotInteger);
+      if (*ex <= 0) return redisError("ERR invalid expire time in 'set' command");
     } else {
       return unsupported("SET option " + a[i]);
     }
   }
-  if (nx && xx) return error(kSyntax);
+  if (nx && xx) return redisError(kSyntax);
   const bool exists = find(a[1]) != nullptr;
-  if ((nx && exists) || (xx && !exists)) return nil();
+  if ((nx && exists) || (xx && !exists)) return redisNil();
   Value& v = create(a[1], Type::kString);
   v.str = a[2];
   if (ex) v.expires_at_ms = now_ms_ + *ex * 1000;
-  return status("OK");
+  return redisStatus("OK");
 }
 
 RedisValue FakeRedisData::getdel(const Args& a) {
@@ -240,10 +193,10 @@ RedisValue FakeRedisData::getdel(const Args& a) {
 }
 
 RedisValue FakeRedisData::mget(const Args& a) {
-  RedisValue out = array();
+  RedisValue out = redisArray();
   for (size_t i = 1; i < a.size(); ++i) {
     Value* v = find(a[i]);
-    out.elements.push_back(v && v->type == Type::kString ? bulk(v->str) : nil());
+    out.elements.push_back(v && v->type == Type::kString ? redisBulk(v->str) : redisNil());
   }
   return out;
 }
@@ -256,61 +209,61 @@ RedisValue FakeRedisData::del(const Args& a) {
       ++n;
     }
   }
-  return integer(n);
+  return redisInteger(n);
 }
 
 RedisValue FakeRedisData::exists(const Args& a) {
   int64_t n = 0;
   for (size_t i = 1; i < a.size(); ++i) n += find(a[i]) ? 1 : 0;
-  return integer(n);
+  return redisInteger(n);
 }
 
 RedisValue FakeRedisData::type(const Args& a) {
   Value* v = find(a[1]);
-  if (!v) return status("none");
+  if (!v) return redisStatus("none");
   switch (v->type) {
     case Type::kString:
-      return status("string");
+      return redisStatus("string");
     case Type::kSet:
-      return status("set");
+      return redisStatus("set");
     case Type::kHash:
-      return status("hash");
+      return redisStatus("hash");
     case Type::kList:
-      return status("list");
+      return redisStatus("list");
     case Type::kStream:
-      return status("stream");
+      return redisStatus("stream");
   }
-  return status("none");
+  return redisStatus("none");
 }
 
 RedisValue FakeRedisData::keys(const Args& a) {
-  RedisValue out = array();
+  RedisValue out = redisArray();
   std::vector<std::string> names;
   for (const auto& [name, value] : keys_) names.push_back(name);
   for (const auto& name : names)
     if (find(name) && fnmatch(a[1].c_str(), name.c_str(), 0) == 0)
-      out.elements.push_back(bulk(name));
+      out.elements.push_back(redisBulk(name));
   return out;
 }
 
 RedisValue FakeRedisData::expire(const Args& a) {
   auto seconds = toInt(a[2]);
-  if (!seconds) return error(kNotInteger);
+  if (!seconds) return redisError(kNotInteger);
   Value* v = find(a[1]);
-  if (!v) return integer(0);
+  if (!v) return redisInteger(0);
   if (*seconds <= 0) {
     keys_.erase(a[1]);
   } else {
     v->expires_at_ms = now_ms_ + *seconds * 1000;
   }
-  return integer(1);
+  return redisInteger(1);
 }
 
 RedisValue FakeRedisData::ttl(const Args& a) {
   Value* v = find(a[1]);
-  if (!v) return integer(-2);
-  if (!v->expires_at_ms) return integer(-1);
-  return integer((*v->expires_at_ms - now_ms_ + 500) / 1000);
+  if (!v) return redisInteger(-2);
+  if (!v->expires_at_ms) return redisInteger(-1);
+  return redisInteger((*v->expires_at_ms - now_ms_ + 500) / 1000);
 }
 
 // --- sets ------------------------------------------------------------------------------------
@@ -318,55 +271,55 @@ RedisValue FakeRedisData::ttl(const Args& a) {
 RedisValue FakeRedisData::sadd(const Args& a) {
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kSet, &wrong);
-  if (wrong) return error(kWrongType);
+  if (wrong) return redisError(kWrongType);
   if (!v) v = &create(a[1], Type::kSet);
   int64_t added = 0;
   for (size_t i = 2; i < a.size(); ++i) added += v->members.insert(a[i]).second ? 1 : 0;
-  return integer(added);
+  return redisInteger(added);
 }
 
 RedisValue FakeRedisData::srem(const Args& a) {
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kSet, &wrong);
-  if (wrong) return error(kWrongType);
-  if (!v) return integer(0);
+  if (wrong) return redisError(kWrongType);
+  if (!v) return redisInteger(0);
   int64_t removed = 0;
   for (size_t i = 2; i < a.size(); ++i) removed += static_cast<int64_t>(v->members.erase(a[i]));
   dropIfEmpty(a[1]);
-  return integer(removed);
+  return redisInteger(removed);
 }
 
 RedisValue FakeRedisData::smembers(const Args& a) {
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kSet, &wrong);
-  if (wrong) return error(kWrongType);
-  RedisValue out = array();
+  if (wrong) return redisError(kWrongType);
+  RedisValue out = redisArray();
   if (v)
-    for (const auto& m : v->members) out.elements.push_back(bulk(m));
+    for (const auto& m : v->members) out.elements.push_back(redisBulk(m));
   return out;
 }
 
 RedisValue FakeRedisData::sismember(const Args& a) {
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kSet, &wrong);
-  if (wrong) return error(kWrongType);
-  return integer(v && v->members.count(a[2]) ? 1 : 0);
+  if (wrong) return redisError(kWrongType);
+  return redisInteger(v && v->members.count(a[2]) ? 1 : 0);
 }
 
 RedisValue FakeRedisData::scard(const Args& a) {
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kSet, &wrong);
-  if (wrong) return error(kWrongType);
-  return integer(v ? static_cast<int64_t>(v->members.size()) : 0);
+  if (wrong) return redisError(kWrongType);
+  return redisInteger(v ? static_cast<int64_t>(v->members.size()) : 0);
 }
 
 // --- hashes ----------------------------------------------------------------------------------
 
 RedisValue FakeRedisData::hset(const Args& a) {
-  if (a.size() % 2 != 0) return error("ERR wrong number of arguments for 'hset' command");
+  if (a.size() % 2 != 0) return redisError("ERR wrong number of arguments for 'hset' command");
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kHash, &wrong);
-  if (wrong) return error(kWrongType);
+  if (wrong) return redisError(kWrongType);
   if (!v) v = &create(a[1], Type::kHash);
   int64_t added = 0;
   for (size_t i = 2; i + 1 < a.size(); i += 2) {
@@ -379,24 +332,24 @@ RedisValue FakeRedisData::hset(const Args& a) {
       ++added;
     }
   }
-  return integer(added);
+  return redisInteger(added);
 }
 
 RedisValue FakeRedisData::hget(const Args& a) {
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kHash, &wrong);
-  if (wrong) return error(kWrongType);
+  if (wrong) return redisError(kWrongType);
   if (v)
     for (const auto& [field, value] : v->fields)
-      if (field == a[2]) return bulk(value);
-  return nil();
+      if (field == a[2]) return redisBulk(value);
+  return redisNil();
 }
 
 RedisValue FakeRedisData::hdel(const Args& a) {
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kHash, &wrong);
-  if (wrong) return error(kWrongType);
-  if (!v) return integer(0);
+  if (wrong) return redisError(kWrongType);
+  if (!v) return redisInteger(0);
   int64_t removed = 0;
   for (size_t i = 2; i < a.size(); ++i) {
     auto it = std::find_if(v->fields.begin(), v->fields.end(),
@@ -407,18 +360,18 @@ RedisValue FakeRedisData::hdel(const Args& a) {
     }
   }
   dropIfEmpty(a[1]);
-  return integer(removed);
+  return redisInteger(removed);
 }
 
 RedisValue FakeRedisData::hgetall(const Args& a) {
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kHash, &wrong);
-  if (wrong) return error(kWrongType);
-  RedisValue out = array();
+  if (wrong) return redisError(kWrongType);
+  RedisValue out = redisArray();
   if (v) {
     for (const auto& [field, value] : v->fields) {
-      out.elements.push_back(bulk(field));
-      out.elements.push_back(bulk(value));
+      out.elements.push_back(redisBulk(field));
+      out.elements.push_back(redisBulk(value));
     }
   }
   return out;
@@ -429,56 +382,56 @@ RedisValue FakeRedisData::hgetall(const Args& a) {
 RedisValue FakeRedisData::lpush(const Args& a) {
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kList, &wrong);
-  if (wrong) return error(kWrongType);
+  if (wrong) return redisError(kWrongType);
   if (!v) v = &create(a[1], Type::kList);
   for (size_t i = 2; i < a.size(); ++i) v->list.push_front(a[i]);
-  return integer(static_cast<int64_t>(v->list.size()));
+  return redisInteger(static_cast<int64_t>(v->list.size()));
 }
 
 RedisValue FakeRedisData::ltrim(const Args& a) {
   auto start = toInt(a[2]), stop = toInt(a[3]);
-  if (!start || !stop) return error(kNotInteger);
+  if (!start || !stop) return redisError(kNotInteger);
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kList, &wrong);
-  if (wrong) return error(kWrongType);
-  if (!v) return status("OK");
+  if (wrong) return redisError(kWrongType);
+  if (!v) return redisStatus("OK");
   auto [from, to] = listRange(*start, *stop, static_cast<int64_t>(v->list.size()));
   std::deque<std::string> kept;
   for (int64_t i = from; i <= to; ++i) kept.push_back(v->list[static_cast<size_t>(i)]);
   v->list = std::move(kept);
   dropIfEmpty(a[1]);
-  return status("OK");
+  return redisStatus("OK");
 }
 
 RedisValue FakeRedisData::lrange(const Args& a) {
   auto start = toInt(a[2]), stop = toInt(a[3]);
-  if (!start || !stop) return error(kNotInteger);
+  if (!start || !stop) return redisError(kNotInteger);
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kList, &wrong);
-  if (wrong) return error(kWrongType);
-  RedisValue out = array();
+  if (wrong) return redisError(kWrongType);
+  RedisValue out = redisArray();
   if (!v) return out;
   auto [from, to] = listRange(*start, *stop, static_cast<int64_t>(v->list.size()));
   for (int64_t i = from; i <= to; ++i)
-    out.elements.push_back(bulk(v->list[static_cast<size_t>(i)]));
+    out.elements.push_back(redisBulk(v->list[static_cast<size_t>(i)]));
   return out;
 }
 
 RedisValue FakeRedisData::llen(const Args& a) {
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kList, &wrong);
-  if (wrong) return error(kWrongType);
-  return integer(v ? static_cast<int64_t>(v->list.size()) : 0);
+  if (wrong) return redisError(kWrongType);
+  return redisInteger(v ? static_cast<int64_t>(v->list.size()) : 0);
 }
 
 // --- streams, as far as the enqueue goes --------------------------------------------------------
 
 RedisValue FakeRedisData::xadd(const Args& a) {
   if (a[2] != "*") return unsupported("XADD with " + a[2] + " (only an auto id, *)");
-  if (a.size() % 2 != 1) return error("ERR wrong number of arguments for 'xadd' command");
+  if (a.size() % 2 != 1) return redisError("ERR wrong number of arguments for 'xadd' command");
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kStream, &wrong);
-  if (wrong) return error(kWrongType);
+  if (wrong) return redisError(kWrongType);
   if (!v) v = &create(a[1], Type::kStream);
   if (now_ms_ > last_stream_ms_) {
     last_stream_ms_ = now_ms_;
@@ -490,39 +443,39 @@ RedisValue FakeRedisData::xadd(const Args& a) {
   entry.id = std::to_string(last_stream_ms_) + "-" + std::to_string(last_stream_seq_);
   entry.fields.assign(a.begin() + 3, a.end());
   v->stream.push_back(entry);
-  return bulk(entry.id);
+  return redisBulk(entry.id);
 }
 
 RedisValue FakeRedisData::xlen(const Args& a) {
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kStream, &wrong);
-  if (wrong) return error(kWrongType);
-  return integer(v ? static_cast<int64_t>(v->stream.size()) : 0);
+  if (wrong) return redisError(kWrongType);
+  return redisInteger(v ? static_cast<int64_t>(v->stream.size()) : 0);
 }
 
 RedisValue FakeRedisData::xrange(const Args& a) {
   auto from = a[2] == "-" ? std::pair<int64_t, int64_t>{0, 0} : streamId(a[2], 0);
   auto to =
       a[3] == "+" ? std::pair<int64_t, int64_t>{INT64_MAX, INT64_MAX} : streamId(a[3], INT64_MAX);
-  if (!from || !to) return error("ERR Invalid stream ID specified as stream command argument");
+  if (!from || !to) return redisError("ERR Invalid stream ID specified as stream command argument");
   std::optional<int64_t> count;
   if (a.size() > 4) {
-    if (a.size() != 6 || upper(a[4]) != "COUNT") return error(kSyntax);
+    if (a.size() != 6 || upper(a[4]) != "COUNT") return redisError(kSyntax);
     count = toInt(a[5]);
-    if (!count) return error(kNotInteger);
+    if (!count) return redisError(kNotInteger);
   }
   bool wrong = false;
   Value* v = findTyped(a[1], Type::kStream, &wrong);
-  if (wrong) return error(kWrongType);
-  RedisValue out = array();
+  if (wrong) return redisError(kWrongType);
+  RedisValue out = redisArray();
   if (!v) return out;
   for (const auto& entry : v->stream) {
     if (count && static_cast<int64_t>(out.elements.size()) >= *count) break;
     auto id = streamId(entry.id, 0);
     if (*id < *from || *id > *to) continue;
-    RedisValue fields = array();
-    for (const auto& f : entry.fields) fields.elements.push_back(bulk(f));
-    out.elements.push_back(array({bulk(entry.id), std::move(fields)}));
+    RedisValue fields = redisArray();
+    for (const auto& f : entry.fields) fields.elements.push_back(redisBulk(f));
+    out.elements.push_back(redisArray({redisBulk(entry.id), std::move(fields)}));
   }
   return out;
 }
@@ -534,13 +487,13 @@ RedisValue FakeRedisData::eval(const Args& a) {
     size_t end = a[1].find('\n', 1);
     return unsupported("the script \"" + a[1].substr(0, std::min<size_t>(end, 80)) + "...\"");
   }
-  scripts_[sha1Hex(a[1])] = a[1];  // EVAL caches the script, so a later EVALSHA finds it
+  scripts_[scriptSha(a[1])] = a[1];  // EVAL caches the script, so a later EVALSHA finds it
   return runScript(a[1], a);
 }
 
 RedisValue FakeRedisData::evalsha(const Args& a) {
   auto it = scripts_.find(lower(a[1]));
-  if (it == scripts_.end()) return error(kNoScript);
+  if (it == scripts_.end()) return redisError(kNoScript);
   return runScript(it->second, a);
 }
 
@@ -548,22 +501,22 @@ RedisValue FakeRedisData::script(const Args& a) {
   const std::string sub = upper(a[1]);
   if (sub == "FLUSH" && a.size() == 2) {
     scripts_.clear();
-    return status("OK");
+    return redisStatus("OK");
   }
   if (sub == "LOAD" && a.size() == 3) {
     if (!findNativeScript(a[2])) return unsupported("SCRIPT LOAD of an unknown script");
-    scripts_[sha1Hex(a[2])] = a[2];
-    return bulk(sha1Hex(a[2]));
+    scripts_[scriptSha(a[2])] = a[2];
+    return redisBulk(scriptSha(a[2]));
   }
   return unsupported("SCRIPT " + sub);
 }
 
 RedisValue FakeRedisData::runScript(const std::string& text, const Args& a) {
   auto numkeys = toInt(a[2]);
-  if (!numkeys) return error(kNotInteger);
-  if (*numkeys < 0) return error("ERR Number of keys can't be negative");
+  if (!numkeys) return redisError(kNotInteger);
+  if (*numkeys < 0) return redisError("ERR Number of keys can't be negative");
   if (static_cast<size_t>(*numkeys) > a.size() - 3)
-    return error("ERR Number of keys can't be greater than number of args");
+    return redisError("ERR Number of keys can't be greater than number of args");
   const auto first_arg = a.begin() + 3 + *numkeys;
   std::vector<std::string> keys(a.begin() + 3, first_arg);
   std::vector<std::string> args(first_arg, a.end());
@@ -575,7 +528,7 @@ RedisValue FakeRedisData::runScript(const std::string& text, const Args& a) {
   try {
     return findNativeScript(text)(call, keys, args);
   } catch (const ScriptError& e) {
-    return error(e.reply);
+    return redisError(e.reply);
   }
 }
 

@@ -1,26 +1,16 @@
 #include "tests/fakes/fake_redis_scripts.h"
 
+#include <openssl/evp.h>
+
 #include <utility>
 
+#include "common/encoding.h"
 #include "queue/enqueue_script.h"
 #include "store/scripts.h"
+#include "tests/fakes/redis_values.h"
 
 namespace triggerd::testing {
 namespace {
-
-RedisValue integer(int64_t n) {
-  RedisValue v;
-  v.type = RedisValue::Type::kInteger;
-  v.integer = n;
-  return v;
-}
-
-RedisValue bulk(std::string s) {
-  RedisValue v;
-  v.type = RedisValue::Type::kString;
-  v.str = std::move(s);
-  return v;
-}
 
 // ARGV[i] or KEYS[i] (1-based, as the script says); a missing one is nil, which redis.call
 // refuses.
@@ -33,9 +23,9 @@ const std::string& at(const std::vector<std::string>& list, size_t lua_index) {
 // sealed_records.cpp kCreateScript
 RedisValue createRecord(const ScriptCall& call, const std::vector<std::string>& keys,
                         const std::vector<std::string>& args) {
-  if (call({"SET", at(keys, 1), at(args, 1), "NX"}).isNil()) return integer(0);
+  if (call({"SET", at(keys, 1), at(args, 1), "NX"}).isNil()) return redisInteger(0);
   for (size_t i = 2; i <= keys.size(); ++i) call({"SADD", at(keys, i), at(args, i)});
-  return integer(1);
+  return redisInteger(1);
 }
 
 // sealed_records.cpp kRemoveScript
@@ -50,9 +40,9 @@ RedisValue removeRecord(const ScriptCall& call, const std::vector<std::string>& 
 RedisValue compareAndSet(const ScriptCall& call, const std::vector<std::string>& keys,
                          const std::vector<std::string>& args) {
   RedisValue current = call({"GET", at(keys, 1)});
-  if (current.isNil() || current.str != at(args, 1)) return integer(0);
+  if (current.isNil() || current.str != at(args, 1)) return redisInteger(0);
   call({"SET", at(keys, 1), at(args, 2)});
-  return integer(1);
+  return redisInteger(1);
 }
 
 // api_token_store.cpp kMintScript
@@ -60,17 +50,17 @@ RedisValue mintToken(const ScriptCall& call, const std::vector<std::string>& key
                      const std::vector<std::string>& args) {
   call({"SET", at(keys, 1), at(args, 1)});
   call({"HSET", at(keys, 2), at(args, 2), at(args, 3)});
-  return integer(1);
+  return redisInteger(1);
 }
 
 // api_token_store.cpp kRevokeScript
 RedisValue revokeToken(const ScriptCall& call, const std::vector<std::string>& keys,
                        const std::vector<std::string>& args) {
   RedisValue hash = call({"HGET", at(keys, 1), at(args, 1)});
-  if (hash.isNil()) return integer(0);
+  if (hash.isNil()) return redisInteger(0);
   call({"DEL", at(args, 2) + hash.str});
   call({"HDEL", at(keys, 1), at(args, 1)});
-  return integer(1);
+  return redisInteger(1);
 }
 
 // job_queue.cpp kEnqueueScript
@@ -78,10 +68,7 @@ RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
                    const std::vector<std::string>& args) {
   RedisValue seen = call({"GET", at(keys, 1)});
   if (!seen.isNil()) {
-    RedisValue out;
-    out.type = RedisValue::Type::kArray;
-    out.elements = {integer(1), bulk(seen.str)};
-    return out;
+    return redisArray({redisInteger(1), redisBulk(seen.str)});
   }
   const size_t n = args.size() >= 4 ? (args.size() - 4) / 8 : 0;
   for (size_t i = 0; i < n; ++i) {
@@ -98,13 +85,17 @@ RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
     call({"LTRIM", recent, "0", std::to_string(std::stoll(at(args, 3)) - 1)});
   }
   call({"SET", at(keys, 1), at(args, 4), "EX", at(args, 1)});
-  RedisValue out;
-  out.type = RedisValue::Type::kArray;
-  out.elements = {integer(0), bulk(at(args, 4))};
-  return out;
+  return redisArray({redisInteger(0), redisBulk(at(args, 4))});
 }
 
 }  // namespace
+
+std::string scriptSha(std::string_view text) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha1(), nullptr);
+  return hexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
+}
 
 NativeScript findNativeScript(std::string_view text) {
   const std::pair<const char*, NativeScript> kScripts[] = {

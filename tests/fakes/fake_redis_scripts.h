@@ -23,6 +23,9 @@ struct ScriptError {
 using NativeScript = RedisValue (*)(const ScriptCall& call, const std::vector<std::string>& keys,
                                     const std::vector<std::string>& args);
 
+// The SHA-1 (hex) that names a script for EVALSHA.
+std::string scriptSha(std::string_view text);
+
 // The native version of `text`, or nullptr for a script the fake does not know.
 NativeScript findNativeScript(std::string_view text);
 

@@ -1,10 +1,10 @@
 // FakeRedisClient: the RedisClient contract, failure injection, loud failures, and the same
 // replies as a real redis-server for every command and script triggerd sends.
 #include "tests/fakes/fake_redis_client.h"
+#include "tests/fakes/fake_redis_scripts.h"
 
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <optional>
@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "common/encoding.h"
 #include "queue/enqueue_script.h"
 #include "queue/job_queue.h"
 #include "store/scripts.h"
 #include "tests/support/loop_runner.h"
+#include "tests/support/redis_client_checks.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/sample_job.h"
 
@@ -25,31 +25,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string sha1Hex(std::string_view text) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha1(), nullptr);
-  return hexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
-}
-
-// Records what one command's callback received.
-struct Capture {
-  int calls = 0;
-  std::optional<Result<RedisValue>> result;
-  RedisCallback cb() {
-    return [this](Result<RedisValue> r) {
-      ++calls;
-      result.emplace(std::move(r));
-    };
-  }
-};
-
 class FakeRedisClientTest : public ::testing::Test {
  protected:
-  Capture call(std::vector<std::string> argv) {
-    Capture cap;
+  RedisCapture call(std::vector<std::string> argv) {
+    RedisCapture cap;
     redis_.command(std::move(argv), cap.cb());
-    EXPECT_TRUE(runUntil(loop_, [&] { return cap.calls > 0; }));
+    EXPECT_TRUE(runUntil(loop_, [&] { return cap.done(); }));
     return cap;
   }
 
@@ -58,11 +39,11 @@ class FakeRedisClientTest : public ::testing::Test {
 };
 
 TEST_F(FakeRedisClientTest, AnswersOnALaterTurnExactlyOnce) {
-  Capture cap;
+  RedisCapture cap;
   redis_.command({"SET", "k", "v"}, cap.cb());
   EXPECT_EQ(cap.calls, 0);  // never inline
   EXPECT_EQ(redis_.pending(), 1u);
-  ASSERT_TRUE(runUntil(loop_, [&] { return cap.calls > 0; }));
+  ASSERT_TRUE(runUntil(loop_, [&] { return cap.done(); }));
   runFor(loop_, 10ms);
   EXPECT_EQ(cap.calls, 1);
   ASSERT_TRUE(cap.result->ok());
@@ -73,10 +54,10 @@ TEST_F(FakeRedisClientTest, AnswersOnALaterTurnExactlyOnce) {
 }
 
 TEST_F(FakeRedisClientTest, CancelDropsTheAnswerButTheCommandRan) {
-  Capture cancelled;
+  RedisCapture cancelled;
   RedisRequestId id = redis_.command({"SET", "c", "1"}, cancelled.cb());
   redis_.cancel(id);
-  Capture after = call({"PING"});
+  RedisCapture after = call({"PING"});
   runFor(loop_, 10ms);
   EXPECT_EQ(cancelled.calls, 0);
   EXPECT_EQ(after.calls, 1);
@@ -87,7 +68,7 @@ TEST_F(FakeRedisClientTest, CancelDropsTheAnswerButTheCommandRan) {
 
 TEST_F(FakeRedisClientTest, DestructionRunsNoPendingCallback) {
   auto redis = std::make_unique<FakeRedisClient>(loop_);
-  Capture cap;
+  RedisCapture cap;
   redis->command({"PING"}, cap.cb());
   redis.reset();
   runFor(loop_, 10ms);
@@ -95,23 +76,13 @@ TEST_F(FakeRedisClientTest, DestructionRunsNoPendingCallback) {
 }
 
 TEST_F(FakeRedisClientTest, ClientMayBeDestroyedFromItsOwnCallback) {
-  auto redis = std::make_unique<FakeRedisClient>(loop_);
-  Capture second;
-  bool first = false;
-  redis->command({"PING"}, [&](Result<RedisValue>) {
-    first = true;
-    redis.reset();
-  });
-  redis->command({"PING"}, second.cb());
-  ASSERT_TRUE(runUntil(loop_, [&] { return first; }));
-  runFor(loop_, 10ms);
-  EXPECT_EQ(second.calls, 0);
+  expectDestroyableFromItsOwnCallback(loop_, std::make_unique<FakeRedisClient>(loop_));
 }
 
 TEST_F(FakeRedisClientTest, DisconnectedCommandsFailWith503AndChangeNothing) {
   redis_.setConnected(false);
   EXPECT_FALSE(redis_.connected());
-  Capture down = call({"SET", "k", "v"});
+  RedisCapture down = call({"SET", "k", "v"});
   ASSERT_FALSE(down.result->ok());
   EXPECT_EQ(down.result->error().status, 503);
   EXPECT_EQ(down.result->error().message.rfind("redis unavailable: ", 0), 0u);
@@ -130,7 +101,7 @@ TEST_F(FakeRedisClientTest, FailNextFailsExactlyThatManyCommands) {
 
 TEST_F(FakeRedisClientTest, ReplyErrorNextAnswersARedisErrorAndChangesNothing) {
   redis_.replyErrorNext("OOM command not allowed when used memory > 'maxmemory'.");
-  Capture refused = call({"SET", "k", "v"});
+  RedisCapture refused = call({"SET", "k", "v"});
   ASSERT_TRUE(refused.result->ok());  // an error reply is a reply
   EXPECT_TRUE(refused.result->value().isError());
   EXPECT_EQ(refused.result->value().str.rfind("OOM", 0), 0u);
@@ -176,7 +147,7 @@ TEST_F(FakeRedisClientTest, UnknownCommandsOptionsAndScriptsFailTheTest) {
 }
 
 TEST_F(FakeRedisClientTest, EvalshaIsNoscriptUntilTheScriptWasEvaled) {
-  const std::string sha = sha1Hex(kCompareAndSetScript);
+  const std::string sha = scriptSha(kCompareAndSetScript);
   redis_.cmd({"SET", "rec", "a"});
   EXPECT_EQ(redis_.cmd({"EVALSHA", sha, "1", "rec", "a", "b"}).str,
             "NOSCRIPT No matching script. Please use EVAL.");
@@ -342,13 +313,13 @@ std::vector<Step> everyCommandTriggerdSends() {
       {{"DEL", "n", "h", "missing"}},
       {{"EXISTS", "n", "h", "l"}},
       // sealed records' scripts
-      {{"EVALSHA", sha1Hex(create), "1", "rec", "t"}},
+      {{"EVALSHA", scriptSha(create), "1", "rec", "t"}},
       {{"EVAL", create, "3", "rec", "idx:a", "idx:b", "text", "m1", "m2"}},
       {{"EVAL", create, "3", "rec", "idx:a", "idx:b", "other", "m1", "m2"}},
       {{"GET", "rec"}},
       {{"SMEMBERS", "idx:a"}},
       {{"SMEMBERS", "idx:b"}},
-      {{"EVALSHA", sha1Hex(create), "1", "rec2", "t2"}},
+      {{"EVALSHA", scriptSha(create), "1", "rec2", "t2"}},
       {{"EVAL", cas, "1", "rec", "wrong", "new"}},
       {{"EVAL", cas, "1", "rec", "text", "new"}},
       {{"EVAL", cas, "1", "missing", "x", "y"}},
@@ -381,7 +352,7 @@ std::vector<Step> everyCommandTriggerdSends() {
       {enqueueCall("delivery:4", "q:jobs", {}, "2")},
       {{"GET", "delivery:4"}},
       {{"SCRIPT", "FLUSH"}},
-      {{"EVALSHA", sha1Hex(create), "1", "rec3", "t3"}},
+      {{"EVALSHA", scriptSha(create), "1", "rec3", "t3"}},
   };
 }
 
