@@ -110,7 +110,11 @@ RedisValue FakeRedisData::execute(const std::vector<std::string>& argv) {
     const int n = static_cast<int>(argv.size());
     if (n < c.min_args || (c.max_args >= 0 && n > c.max_args))
       return redisError("ERR wrong number of arguments for '" + lower(name) + "' command");
-    return (this->*c.handler)(argv);
+    try {
+      return (this->*c.handler)(argv);
+    } catch (const ErrorReply& e) {
+      return redisError(e.message);
+    }
   }
   return unsupported("the command " + name);
 }
@@ -125,10 +129,10 @@ FakeRedisData::Value* FakeRedisData::find(const std::string& key) {
   return &it->second;
 }
 
-FakeRedisData::Value* FakeRedisData::findTyped(const std::string& key, Type type, bool* wrong) {
+FakeRedisData::Value* FakeRedisData::findTyped(const std::string& key, Type type) {
   Value* v = find(key);
-  *wrong = v && v->type != type;
-  return *wrong ? nullptr : v;
+  if (v && v->type != type) throw ErrorReply{kWrongType};
+  return v;
 }
 
 FakeRedisData::Value& FakeRedisData::create(const std::string& key, Type type) {
@@ -153,9 +157,7 @@ RedisValue FakeRedisData::ping(const Args&) {
 }
 
 RedisValue FakeRedisData::get(const Args& a) {
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kString, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kString);
   return v ? redisBulk(v->str) : redisNil();
 }
 
@@ -269,9 +271,7 @@ RedisValue FakeRedisData::ttl(const Args& a) {
 // --- sets ------------------------------------------------------------------------------------
 
 RedisValue FakeRedisData::sadd(const Args& a) {
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kSet, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kSet);
   if (!v) v = &create(a[1], Type::kSet);
   int64_t added = 0;
   for (size_t i = 2; i < a.size(); ++i) added += v->members.insert(a[i]).second ? 1 : 0;
@@ -279,9 +279,7 @@ RedisValue FakeRedisData::sadd(const Args& a) {
 }
 
 RedisValue FakeRedisData::srem(const Args& a) {
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kSet, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kSet);
   if (!v) return redisInteger(0);
   int64_t removed = 0;
   for (size_t i = 2; i < a.size(); ++i) removed += static_cast<int64_t>(v->members.erase(a[i]));
@@ -290,9 +288,7 @@ RedisValue FakeRedisData::srem(const Args& a) {
 }
 
 RedisValue FakeRedisData::smembers(const Args& a) {
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kSet, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kSet);
   RedisValue out = redisArray();
   if (v)
     for (const auto& m : v->members) out.elements.push_back(redisBulk(m));
@@ -300,16 +296,12 @@ RedisValue FakeRedisData::smembers(const Args& a) {
 }
 
 RedisValue FakeRedisData::sismember(const Args& a) {
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kSet, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kSet);
   return redisInteger(v && v->members.count(a[2]) ? 1 : 0);
 }
 
 RedisValue FakeRedisData::scard(const Args& a) {
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kSet, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kSet);
   return redisInteger(v ? static_cast<int64_t>(v->members.size()) : 0);
 }
 
@@ -317,9 +309,7 @@ RedisValue FakeRedisData::scard(const Args& a) {
 
 RedisValue FakeRedisData::hset(const Args& a) {
   if (a.size() % 2 != 0) return redisError("ERR wrong number of arguments for 'hset' command");
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kHash, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kHash);
   if (!v) v = &create(a[1], Type::kHash);
   int64_t added = 0;
   for (size_t i = 2; i + 1 < a.size(); i += 2) {
@@ -336,9 +326,7 @@ RedisValue FakeRedisData::hset(const Args& a) {
 }
 
 RedisValue FakeRedisData::hget(const Args& a) {
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kHash, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kHash);
   if (v)
     for (const auto& [field, value] : v->fields)
       if (field == a[2]) return redisBulk(value);
@@ -346,9 +334,7 @@ RedisValue FakeRedisData::hget(const Args& a) {
 }
 
 RedisValue FakeRedisData::hdel(const Args& a) {
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kHash, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kHash);
   if (!v) return redisInteger(0);
   int64_t removed = 0;
   for (size_t i = 2; i < a.size(); ++i) {
@@ -364,9 +350,7 @@ RedisValue FakeRedisData::hdel(const Args& a) {
 }
 
 RedisValue FakeRedisData::hgetall(const Args& a) {
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kHash, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kHash);
   RedisValue out = redisArray();
   if (v) {
     for (const auto& [field, value] : v->fields) {
@@ -380,9 +364,7 @@ RedisValue FakeRedisData::hgetall(const Args& a) {
 // --- lists -----------------------------------------------------------------------------------
 
 RedisValue FakeRedisData::lpush(const Args& a) {
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kList, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kList);
   if (!v) v = &create(a[1], Type::kList);
   for (size_t i = 2; i < a.size(); ++i) v->list.push_front(a[i]);
   return redisInteger(static_cast<int64_t>(v->list.size()));
@@ -391,9 +373,7 @@ RedisValue FakeRedisData::lpush(const Args& a) {
 RedisValue FakeRedisData::ltrim(const Args& a) {
   auto start = toInt(a[2]), stop = toInt(a[3]);
   if (!start || !stop) return redisError(kNotInteger);
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kList, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kList);
   if (!v) return redisStatus("OK");
   auto [from, to] = listRange(*start, *stop, static_cast<int64_t>(v->list.size()));
   std::deque<std::string> kept;
@@ -406,9 +386,7 @@ RedisValue FakeRedisData::ltrim(const Args& a) {
 RedisValue FakeRedisData::lrange(const Args& a) {
   auto start = toInt(a[2]), stop = toInt(a[3]);
   if (!start || !stop) return redisError(kNotInteger);
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kList, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kList);
   RedisValue out = redisArray();
   if (!v) return out;
   auto [from, to] = listRange(*start, *stop, static_cast<int64_t>(v->list.size()));
@@ -418,9 +396,7 @@ RedisValue FakeRedisData::lrange(const Args& a) {
 }
 
 RedisValue FakeRedisData::llen(const Args& a) {
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kList, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kList);
   return redisInteger(v ? static_cast<int64_t>(v->list.size()) : 0);
 }
 
@@ -429,9 +405,7 @@ RedisValue FakeRedisData::llen(const Args& a) {
 RedisValue FakeRedisData::xadd(const Args& a) {
   if (a[2] != "*") return unsupported("XADD with " + a[2] + " (only an auto id, *)");
   if (a.size() % 2 != 1) return redisError("ERR wrong number of arguments for 'xadd' command");
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kStream, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kStream);
   if (!v) v = &create(a[1], Type::kStream);
   if (now_ms_ > last_stream_ms_) {
     last_stream_ms_ = now_ms_;
@@ -447,9 +421,7 @@ RedisValue FakeRedisData::xadd(const Args& a) {
 }
 
 RedisValue FakeRedisData::xlen(const Args& a) {
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kStream, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kStream);
   return redisInteger(v ? static_cast<int64_t>(v->stream.size()) : 0);
 }
 
@@ -464,9 +436,7 @@ RedisValue FakeRedisData::xrange(const Args& a) {
     count = toInt(a[5]);
     if (!count) return redisError(kNotInteger);
   }
-  bool wrong = false;
-  Value* v = findTyped(a[1], Type::kStream, &wrong);
-  if (wrong) return redisError(kWrongType);
+  Value* v = findTyped(a[1], Type::kStream);
   RedisValue out = redisArray();
   if (!v) return out;
   for (const auto& entry : v->stream) {

@@ -43,6 +43,10 @@ class FakeRedisData {
     std::optional<int64_t> expires_at_ms;
   };
   using Args = std::vector<std::string>;
+  // An error reply thrown from deep in a command; execute() answers it.
+  struct ErrorReply {
+    std::string message;
+  };
   using Handler = RedisValue (FakeRedisData::*)(const Args&);
   struct Command {
     const char* name;
@@ -54,8 +58,9 @@ class FakeRedisData {
 
   // The live value at `key` (expired ones are removed first), or nullptr.
   Value* find(const std::string& key);
-  // The value at `key` if it has `type`; nullptr when absent. Sets *wrong when of another type.
-  Value* findTyped(const std::string& key, Type type, bool* wrong);
+  // The value at `key` if it has `type`; nullptr when absent. Of another type, it throws the
+  // WRONGTYPE error, which execute() answers.
+  Value* findTyped(const std::string& key, Type type);
   Value& create(const std::string& key, Type type);
   void dropIfEmpty(const std::string& key);
 

@@ -21,25 +21,21 @@ inline RedisValue redisInteger(int64_t n) {
   return v;
 }
 
+// A bulk string, a status ("OK") or an error reply.
+inline RedisValue redisText(RedisValue::Type type, std::string text) {
+  RedisValue v;
+  v.type = type;
+  v.str = std::move(text);
+  return v;
+}
 inline RedisValue redisBulk(std::string s) {
-  RedisValue v;
-  v.type = RedisValue::Type::kString;
-  v.str = std::move(s);
-  return v;
+  return redisText(RedisValue::Type::kString, std::move(s));
 }
-
 inline RedisValue redisStatus(std::string s) {
-  RedisValue v;
-  v.type = RedisValue::Type::kStatus;
-  v.str = std::move(s);
-  return v;
+  return redisText(RedisValue::Type::kStatus, std::move(s));
 }
-
 inline RedisValue redisError(std::string message) {
-  RedisValue v;
-  v.type = RedisValue::Type::kError;
-  v.str = std::move(message);
-  return v;
+  return redisText(RedisValue::Type::kError, std::move(message));
 }
 
 inline RedisValue redisArray(std::vector<RedisValue> elements = {}) {

@@ -7,13 +7,10 @@
 #include "common/random.h"
 #include "crypto/keyring.h"
 #include "tests/fakes/fake_redis_client.h"
+#include "tests/support/test_keys.h"
 
 namespace triggerd {
 namespace {
-
-std::string key(char c) {
-  return std::string(32, c);
-}
 
 class SourceStoreEncodingTest : public ::testing::Test {
  protected:
@@ -23,7 +20,7 @@ class SourceStoreEncodingTest : public ::testing::Test {
   EventLoop loop_;
   testing::FakeRedisClient redis_{loop_};
   SecureRandom rng_;
-  Keyring keyring_{SecretBox(key('k'), deriveKeyId(key('k')))};
+  Keyring keyring_ = testing::keyringOf(testing::masterKey('k'));
   SealedRecords records_{redis_, keyring_, rng_};
 };
 
@@ -52,7 +49,7 @@ TEST_F(SourceStoreEncodingTest, SourceTokenIsSealedAndBoundToItsUser) {
 }
 
 TEST_F(SourceStoreEncodingTest, RotationReportsValuesSealedWithTheOldKey) {
-  Keyring old_ring{SecretBox(key('o'), deriveKeyId(key('o')))};
+  Keyring old_ring = testing::keyringOf(testing::masterKey('o'));
   SealedRecords old_records(redis_, old_ring, rng_);
   SourceStore old_store(old_records, Keys());
   Source s;
@@ -61,8 +58,7 @@ TEST_F(SourceStoreEncodingTest, RotationReportsValuesSealedWithTheOldKey) {
   s.token = "gho_canary";
   std::string stored = old_store.encode(s);
 
-  Keyring rotated{SecretBox(key('n'), deriveKeyId(key('n'))),
-                  {SecretBox(key('o'), deriveKeyId(key('o')))}};
+  Keyring rotated = testing::keyringOf(testing::masterKey('n'), {testing::masterKey('o')});
   SealedRecords rotated_records(redis_, rotated, rng_);
   SourceStore store(rotated_records, Keys());
   EXPECT_TRUE(store.needsReseal(stored));
@@ -71,7 +67,7 @@ TEST_F(SourceStoreEncodingTest, RotationReportsValuesSealedWithTheOldKey) {
   std::string resealed = store.encode(*opened);
   EXPECT_FALSE(store.needsReseal(resealed));
   // The new key alone opens the resealed value.
-  Keyring only_new{SecretBox(key('n'), deriveKeyId(key('n')))};
+  Keyring only_new = testing::keyringOf(testing::masterKey('n'));
   SealedRecords new_records(redis_, only_new, rng_);
   SourceStore new_store(new_records, Keys());
   EXPECT_TRUE(new_store.decode(resealed).ok());

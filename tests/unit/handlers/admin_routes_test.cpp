@@ -9,6 +9,7 @@
 #include "tests/support/loop_runner.h"
 #include "tests/support/redis_dump.h"
 #include "tests/support/sample_trigger.h"
+#include "tests/support/test_keys.h"
 #include "tests/unit/handlers/route_harness.h"
 
 namespace triggerd::testing {
@@ -61,7 +62,7 @@ TEST(TokenRoutes, MintDefaultsTheNameAndRefusesBadOnes) {
 
 // A trigger written with `key` as the only key of the keyring.
 void storeTriggerSealedWith(RouteHarness& api, const std::string& key, const std::string& id) {
-  Keyring ring{SecretBox(key, deriveKeyId(key))};
+  Keyring ring = keyringOf(key);
   SecureRandom rng;
   SealedRecords records(api.redis(), ring, rng);
   TriggerStore store(records, api.keys());
@@ -74,7 +75,8 @@ void storeTriggerSealedWith(RouteHarness& api, const std::string& key, const std
 TEST(AdminRoutes, ResealReportsResealedCurrentAndLeftBehindRecords) {
   // The keyring now: a new primary, the old key still accepted.
   RouteHarnessOptions options;
-  options.master_keys = {masterKey('n'), masterKey('o')};
+  options.master_key = masterKey('n');
+  options.previous_master_keys = {masterKey('o')};
   RouteHarness api(options);
   storeTriggerSealedWith(api, masterKey('o'), "01JD0000000000000000000001");  // to reseal
   storeTriggerSealedWith(api, masterKey('n'), "01JD0000000000000000000002");  // current

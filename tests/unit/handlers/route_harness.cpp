@@ -15,12 +15,6 @@
 namespace triggerd::testing {
 namespace {
 
-Keyring makeKeyring(const std::vector<std::string>& keys) {
-  std::vector<SecretBox> previous;
-  for (size_t i = 1; i < keys.size(); ++i) previous.emplace_back(keys[i], deriveKeyId(keys[i]));
-  return Keyring(SecretBox(keys.at(0), deriveKeyId(keys.at(0))), std::move(previous));
-}
-
 SourcesOptions sourcesOptions(const RouteHarnessOptions& o) {
   SourcesOptions s;
   s.public_base_url = RouteHarness::kPublicBaseUrl;
@@ -49,10 +43,6 @@ HeaderList parseQuery(std::string_view query) {
 
 }  // namespace
 
-std::string masterKey(char c) {
-  return std::string(32, c);
-}
-
 std::string RouteReply::header(const std::string& name) const {
   for (const auto& [k, v] : headers)
     if (equalsIgnoreCase(k, name)) return v;
@@ -66,7 +56,7 @@ std::string RouteReply::errorField() const {
 }
 
 RouteHarness::RouteHarness(RouteHarnessOptions options)
-    : keyring_(makeKeyring(options.master_keys)),
+    : keyring_(keyringOf(options.master_key, options.previous_master_keys)),
       http_(loop_, loopbackClientOptions()),
       auth_(tokens_, {sha256Hex(kAdminToken)}),
       sources_api_(sources_, triggers_, http_, clock_, sourcesOptions(options)) {

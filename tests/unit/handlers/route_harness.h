@@ -22,19 +22,18 @@
 #include "http/router.h"
 #include "loop/event_loop.h"
 #include "tests/fakes/fake_redis_client.h"
+#include "tests/support/test_keys.h"
 
 namespace triggerd::testing {
-
-// A 32-byte master key made of one repeated character.
-std::string masterKey(char c);
 
 struct RouteHarnessOptions {
   std::string github_api_url = "https://api.github.com";
   std::string github_oauth_url = "https://github.com";
   std::string github_client_id;  // empty: the OAuth flow is not configured
   std::string github_client_secret;
-  // The keyring: the primary key, then previous keys that still open records.
-  std::vector<std::string> master_keys = {masterKey('k')};
+  // The keyring: the key that seals, and previous keys that still open records.
+  std::string master_key = masterKey('k');
+  std::vector<std::string> previous_master_keys;
 };
 
 struct RouteReply {

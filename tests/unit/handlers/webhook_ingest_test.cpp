@@ -7,6 +7,7 @@
 #include "tests/support/fixtures.h"
 #include "tests/support/redis_loop.h"
 #include "tests/support/sample_trigger.h"
+#include "tests/support/test_keys.h"
 #include "webhook/signature.h"
 
 namespace triggerd {
@@ -54,7 +55,7 @@ class WebhookIngestTest : public ::testing::Test {
   Metrics metrics_;
   ManualClock clock_;
   SecureRandom rng_;
-  Keyring keyring_{SecretBox(std::string(32, 'k'), deriveKeyId(std::string(32, 'k')))};
+  Keyring keyring_ = testing::keyringOf(testing::masterKey('k'));
   JobQueue queue_{redis_.client(), Keys()};
   SealedRecords records_{redis_.client(), keyring_, rng_};
   TriggerStore store_{records_, Keys()};

@@ -8,6 +8,7 @@
 #include "crypto/keyring.h"
 #include "tests/fakes/fake_redis_client.h"
 #include "tests/support/sample_trigger.h"
+#include "tests/support/test_keys.h"
 
 namespace triggerd {
 namespace {
@@ -22,7 +23,7 @@ class TriggerStoreEncodingTest : public ::testing::Test {
   EventLoop loop_;
   testing::FakeRedisClient redis_{loop_};
   SecureRandom rng_;
-  Keyring keyring_{SecretBox(std::string(32, 'k'), deriveKeyId(std::string(32, 'k')))};
+  Keyring keyring_ = testing::keyringOf(testing::masterKey('k'));
   SealedRecords records_{redis_, keyring_, rng_};
   TriggerStore store_{records_, Keys()};
 };
