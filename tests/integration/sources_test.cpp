@@ -45,11 +45,7 @@ class GitlabBindingTest : public ::testing::Test {
     gitlab_.revokeToken("glpat-revoked-0000000000000");
     gitlab_.addToken("glpat-soon-000000000000000", "alice", {"api"}, soonDate());
     for (int i = 1; i <= 130; ++i) {
-      FakeGitLabProject p;
-      p.id = i;
-      p.path_with_namespace = "team/project-" + std::to_string(1000 + i);
-      p.members["alice"] = 40;
-      gitlab_.addProject(p);
+      gitlab_.addProject(gitlabProject(i, "team/project-" + std::to_string(1000 + i), "alice", 40));
     }
     gitlab_.addBranches(1, 120);
     gitlab_.addTags(1, 3);

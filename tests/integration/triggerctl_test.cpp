@@ -86,11 +86,7 @@ TEST_F(TriggerctlTest, BindsGitlabAndBrowses) {
   FakeGitLab gitlab;
   gitlab.addUser(5, "alice", "Alice");
   gitlab.addToken("glpat-ctl-000000000000000", "alice", {"api"});
-  FakeGitLabProject p;
-  p.id = 9;
-  p.path_with_namespace = "team/web";
-  p.members["alice"] = 50;
-  gitlab.addProject(p);
+  gitlab.addProject(gitlabProject(9, "team/web", "alice", 50));
   gitlab.addBranches(9, 4);
   tri_.dir().write("gitlab-token", "glpat-ctl-000000000000000\n");
   auto bound = ctl({"sources", "bind-gitlab", "alice", "--address", gitlab.serverRoot(),

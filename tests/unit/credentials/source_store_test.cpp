@@ -4,9 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "common/random.h"
-#include "crypto/keyring.h"
-#include "tests/fakes/fake_redis_client.h"
+#include "tests/fakes/fake_sealed_records.h"
 #include "tests/support/test_keys.h"
 
 namespace triggerd {
@@ -15,17 +13,13 @@ namespace {
 class SourceStoreEncodingTest : public ::testing::Test {
  protected:
   // encode() and decode() are pure: they never send a command.
-  void TearDown() override { EXPECT_TRUE(redis_.sent().empty()); }
+  void TearDown() override { EXPECT_TRUE(fake_.redis.sent().empty()); }
 
-  EventLoop loop_;
-  testing::FakeRedisClient redis_{loop_};
-  SecureRandom rng_;
-  Keyring keyring_ = testing::keyringOf(testing::masterKey('k'));
-  SealedRecords records_{redis_, keyring_, rng_};
+  testing::FakeSealedRecords fake_;
 };
 
 TEST_F(SourceStoreEncodingTest, SourceTokenIsSealedAndBoundToItsUser) {
-  SourceStore store(records_, Keys());
+  SourceStore store(fake_.records, Keys());
   Source s;
   s.user = "alice";
   s.provider = Provider::kGitlab;
@@ -50,7 +44,7 @@ TEST_F(SourceStoreEncodingTest, SourceTokenIsSealedAndBoundToItsUser) {
 
 TEST_F(SourceStoreEncodingTest, RotationReportsValuesSealedWithTheOldKey) {
   Keyring old_ring = testing::keyringOf(testing::masterKey('o'));
-  SealedRecords old_records(redis_, old_ring, rng_);
+  SealedRecords old_records(fake_.redis, old_ring, fake_.rng);
   SourceStore old_store(old_records, Keys());
   Source s;
   s.user = "bob";
@@ -59,7 +53,7 @@ TEST_F(SourceStoreEncodingTest, RotationReportsValuesSealedWithTheOldKey) {
   std::string stored = old_store.encode(s);
 
   Keyring rotated = testing::keyringOf(testing::masterKey('n'), {testing::masterKey('o')});
-  SealedRecords rotated_records(redis_, rotated, rng_);
+  SealedRecords rotated_records(fake_.redis, rotated, fake_.rng);
   SourceStore store(rotated_records, Keys());
   EXPECT_TRUE(store.needsReseal(stored));
   auto opened = store.decode(stored);
@@ -68,7 +62,7 @@ TEST_F(SourceStoreEncodingTest, RotationReportsValuesSealedWithTheOldKey) {
   EXPECT_FALSE(store.needsReseal(resealed));
   // The new key alone opens the resealed value.
   Keyring only_new = testing::keyringOf(testing::masterKey('n'));
-  SealedRecords new_records(redis_, only_new, rng_);
+  SealedRecords new_records(fake_.redis, only_new, fake_.rng);
   SourceStore new_store(new_records, Keys());
   EXPECT_TRUE(new_store.decode(resealed).ok());
   EXPECT_FALSE(new_store.decode(stored).ok());

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <utility>
@@ -11,10 +12,17 @@
 #include "http/curl_multi_client.h"
 #include "loop/event_loop.h"
 #include "providers/provider_http.h"
+#include "providers/provider_types.h"
 #include "tests/support/loop_runner.h"
 #include "tests/support/loopback_http.h"
 
 namespace triggerd::testing {
+
+// What walking a paginated listing saw.
+struct PageWalk {
+  size_t items = 0;
+  int pages = 0;
+};
 
 class LoopRunner {
  public:
@@ -37,6 +45,32 @@ class LoopRunner {
       return Error{599, "", "test timed out waiting for the callback"};
     }
     return std::move(*out);
+  }
+
+  // Follows a listing's next_page tokens from the first page to the last, calling `check` on
+  // every item. A failed page, or more than 10 pages, fails the test and ends the walk.
+  template <typename T>
+  PageWalk walkPages(const std::function<ApiCall(const std::string& page,
+                                                 std::function<void(Result<Page<T>>)>)>& list,
+                     const std::function<void(const T&)>& check) {
+    PageWalk walk;
+    std::string page;
+    do {
+      auto result = run<Page<T>>([&](auto cb) { return list(page, cb); });
+      if (!result.ok()) {
+        ADD_FAILURE() << "page " << walk.pages + 1 << ": " << result.error().message;
+        break;
+      }
+      ++walk.pages;
+      walk.items += result->items.size();
+      for (const auto& item : result->items) check(item);
+      page = result->next_page.value_or("");
+      if (walk.pages >= 10) {
+        ADD_FAILURE() << "the listing did not end within 10 pages";
+        break;
+      }
+    } while (!page.empty());
+    return walk;
   }
 
  private:

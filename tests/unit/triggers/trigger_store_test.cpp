@@ -4,11 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/random.h"
-#include "crypto/keyring.h"
-#include "tests/fakes/fake_redis_client.h"
+#include "tests/fakes/fake_sealed_records.h"
 #include "tests/support/sample_trigger.h"
-#include "tests/support/test_keys.h"
 
 namespace triggerd {
 namespace {
@@ -18,14 +15,10 @@ using testing::sampleTrigger;
 class TriggerStoreEncodingTest : public ::testing::Test {
  protected:
   // encode() and decode() are pure: they never send a command.
-  void TearDown() override { EXPECT_TRUE(redis_.sent().empty()); }
+  void TearDown() override { EXPECT_TRUE(fake_.redis.sent().empty()); }
 
-  EventLoop loop_;
-  testing::FakeRedisClient redis_{loop_};
-  SecureRandom rng_;
-  Keyring keyring_ = testing::keyringOf(testing::masterKey('k'));
-  SealedRecords records_{redis_, keyring_, rng_};
-  TriggerStore store_{records_, Keys()};
+  testing::FakeSealedRecords fake_;
+  TriggerStore store_{fake_.records, Keys()};
 };
 
 TEST_F(TriggerStoreEncodingTest, TriggerRoundTripsAndItsSecretsAreSealed) {
