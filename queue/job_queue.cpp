@@ -6,9 +6,9 @@
 
 #include "common/encoding.h"
 #include "common/json.h"
+#include "queue/enqueue_script.h"
 
 namespace triggerd {
-namespace {
 
 // The enqueue script: one delivery's jobs, atomically and at most once per delivery.
 // Compiled in, never read from disk; docs/redis-layout.md describes every key it touches.
@@ -24,7 +24,7 @@ namespace {
 //
 // Writes happen only after the GET, so a refused first write (OOM) leaves nothing behind.
 // No MAXLEN on XADD: trimming could drop jobs no runner has seen; runners XDEL what they finish.
-constexpr const char* kEnqueueScript = R"lua(
+const char* const kEnqueueScript = R"lua(
 local seen = redis.call('GET', KEYS[1])
 if seen then
   return {1, seen}
@@ -54,6 +54,8 @@ if ARGV[5] == '1' then
 end
 return {0, ARGV[4]}
 )lua";
+
+namespace {
 
 constexpr size_t kArgsPerJob = 8;
 

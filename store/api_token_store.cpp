@@ -4,16 +4,18 @@
 #include "common/encoding.h"
 #include "common/json.h"
 #include "redis/reply.h"
+#include "store/scripts.h"
 
 namespace triggerd {
-namespace {
 
-constexpr const char* kMintScript =
+const char* const kMintScript =
     "redis.call('SET', KEYS[1], ARGV[1]) redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) return 1";
 // KEYS[1] the user's token hash; ARGV[1] the id, ARGV[2] the key prefix of token records.
-constexpr const char* kRevokeScript =
+const char* const kRevokeScript =
     "local h = redis.call('HGET', KEYS[1], ARGV[1]) if not h then return 0 end "
     "redis.call('DEL', ARGV[2] .. h) redis.call('HDEL', KEYS[1], ARGV[1]) return 1";
+
+namespace {
 
 std::string encodeRecord(const ApiTokenRecord& r) {
   rapidjson::StringBuffer buf;

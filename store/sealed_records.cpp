@@ -3,13 +3,13 @@
 #include <memory>
 
 #include "redis/reply.h"
+#include "store/scripts.h"
 
 namespace triggerd {
-namespace {
 
 // KEYS[1] the record, KEYS[2..] index sets; ARGV[1] the text, ARGV[2] the cap on the first
 // index (0: none), ARGV[3..] index members.
-constexpr const char* kCreateScript = R"lua(
+const char* const kCreateScript = R"lua(
 local cap = tonumber(ARGV[2])
 if cap > 0 and #KEYS > 1 and redis.call('SCARD', KEYS[2]) >= cap then return -1 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end
@@ -18,17 +18,19 @@ return 1
 )lua";
 
 // KEYS[1] the record, KEYS[2..] index sets; ARGV[1..] index members.
-constexpr const char* kRemoveScript = R"lua(
+const char* const kRemoveScript = R"lua(
 local n = redis.call('DEL', KEYS[1])
 for i = 2, #KEYS do redis.call('SREM', KEYS[i], ARGV[i - 1]) end
 return n
 )lua";
 
-constexpr const char* kCompareAndSetScript = R"lua(
+const char* const kCompareAndSetScript = R"lua(
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1
 )lua";
+
+namespace {
 
 std::vector<std::string> scriptCall(const char* script, const std::string& key,
                                     const std::vector<IndexEntry>& indexes) {

@@ -1,6 +1,8 @@
 #include "tests/fakes/fake_api_common.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
 
 #include "common/encoding.h"
 #include "common/json.h"
@@ -146,6 +148,57 @@ FakeHttpServer::Handler serveApi(std::function<FakeApiResponse(const FakeApiRequ
     out.body = std::move(answer.body);
     return out;
   };
+}
+
+std::vector<FakeRef> generatedRefs(const std::string& scope, const std::string& prefix, int count) {
+  std::vector<FakeRef> refs;
+  for (int i = 0; i < count; ++i) {
+    char index[16];
+    std::snprintf(index, sizeof index, "%03d", i);
+    FakeRef ref{prefix + index, "", false};
+    // 40 hex characters of FNV-1a over the ref's scope and name: stable and distinct.
+    uint64_t h = 14695981039346656037ULL;
+    for (int round = 0; ref.sha.size() < 40; ++round) {
+      for (char c : scope + ref.name + "#" + std::to_string(round)) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+      }
+      char hex[17];
+      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+      ref.sha += hex;
+    }
+    ref.sha.resize(40);
+    refs.push_back(std::move(ref));
+  }
+  return refs;
+}
+
+FakeApiHost::FakeApiHost(bool tls, std::function<FakeApiResponse(const FakeApiRequest&)> handle)
+    : tls_(tls) {
+  FakeHttpServer::Options options;
+  options.tls = tls;
+  server_ = std::make_unique<FakeHttpServer>(serveApi(std::move(handle)), options);
+  std::lock_guard lock(mu_);
+  port_ = server_->port();
+  ca_pem_ = server_->caPem();
+}
+
+FakeApiHost::~FakeApiHost() {
+  server_.reset();
+}
+
+int FakeApiHost::port() const {
+  std::lock_guard lock(mu_);
+  return port_;
+}
+
+std::string FakeApiHost::caPem() const {
+  std::lock_guard lock(mu_);
+  return ca_pem_;
+}
+
+std::string FakeApiHost::url() const {
+  return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port());
 }
 
 }  // namespace triggerd::testing

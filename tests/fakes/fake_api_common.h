@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,5 +65,38 @@ std::string withQueryParam(std::string_view target, std::string_view name, std::
 std::string linkHeader(const std::vector<std::pair<std::string, std::string>>& url_rel);
 
 std::string jsonEscape(std::string_view s);  // a quoted JSON string
+
+// A branch or tag of a fake repository.
+struct FakeRef {
+  std::string name;
+  std::string sha;
+  bool is_protected = false;
+};
+
+// `count` refs named prefix + zero-padded index ("branch-007"), each with a stable SHA of its
+// own derived from `scope` ("octo/app/heads/") and its name.
+std::vector<FakeRef> generatedRefs(const std::string& scope, const std::string& prefix, int count);
+
+// The loopback server a fake API answers on, plain HTTP or TLS with its own CA. The owner
+// destroys it first, so that the server thread stops before the state it reads goes.
+class FakeApiHost {
+ public:
+  FakeApiHost(bool tls, std::function<FakeApiResponse(const FakeApiRequest&)> handle);
+  ~FakeApiHost();
+  FakeApiHost(const FakeApiHost&) = delete;
+  FakeApiHost& operator=(const FakeApiHost&) = delete;
+
+  int port() const;
+  std::string caPem() const;  // "" without TLS
+  std::string url() const;    // http(s)://127.0.0.1:port
+
+ private:
+  const bool tls_;
+  std::unique_ptr<FakeHttpServer> server_;
+  // Copied from the server once it runs: the server thread reads them, never server_ itself.
+  mutable std::mutex mu_;
+  int port_ = 0;
+  std::string ca_pem_;
+};
 
 }  // namespace triggerd::testing

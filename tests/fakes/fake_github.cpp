@@ -18,28 +18,6 @@ int64_t nowUnix() {
   return static_cast<int64_t>(std::time(nullptr));
 }
 
-// 40 hex chars derived from a name: stable, distinct SHAs for generated refs.
-std::string fakeSha(const std::string& seed) {
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a
-  std::string out;
-  for (int round = 0; out.size() < 40; ++round) {
-    for (char c : seed + std::to_string(round)) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 1099511628211ULL;
-    }
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    out += buf;
-  }
-  return out.substr(0, 40);
-}
-
-std::string padded(int i) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%03d", i);
-  return buf;
-}
-
 FakeApiResponse githubMessage(int status, const std::string& message,
                               const std::string& docs = kDocs) {
   return jsonAnswer(status, "{\"message\":" + jsonEscape(message) +
@@ -72,21 +50,17 @@ FakeGitHub::FakeGitHub() : FakeGitHub(Options{}) {}
 FakeGitHub::FakeGitHub(Options options) : options_(std::move(options)) {
   while (!options_.api_prefix.empty() && options_.api_prefix.back() == '/')
     options_.api_prefix.pop_back();
-  FakeHttpServer::Options server_options;
-  server_options.tls = options_.tls;
-  server_ = std::make_unique<FakeHttpServer>(
-      serveApi([this](const FakeApiRequest& r) { return handle(r); }), server_options);
-  std::lock_guard lock(mu_);  // the handler reads these under mu_ on the server thread
-  port_ = server_->port();
-  ca_pem_ = server_->caPem();
+  std::lock_guard lock(mu_);  // the server thread reads host_ under mu_
+  host_ = std::make_unique<FakeApiHost>(options_.tls,
+                                        [this](const FakeApiRequest& r) { return handle(r); });
 }
 
 FakeGitHub::~FakeGitHub() {
-  server_.reset();
-}  // stop the server thread before state goes
+  host_.reset();  // stop the server thread before the state it reads goes
+}
 
 std::string FakeGitHub::serverUrl() const {
-  return std::string(options_.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port());
+  return host_->url();
 }
 std::string FakeGitHub::apiBaseUrl() const {
   return serverUrl() + options_.api_prefix;
@@ -95,10 +69,10 @@ std::string FakeGitHub::oauthBaseUrl() const {
   return serverUrl();
 }
 std::string FakeGitHub::caPem() const {
-  return ca_pem_;
+  return host_->caPem();
 }
 int FakeGitHub::port() const {
-  return port_;
+  return host_->port();
 }
 
 void FakeGitHub::addUser(int64_t id, const std::string& login, const std::string& name) {
@@ -128,10 +102,8 @@ void FakeGitHub::addBranches(const std::string& full_name, int count, const std:
   std::lock_guard lock(mu_);
   for (auto& repo : repos_) {
     if (repo.fullName() != full_name) continue;
-    for (int i = 0; i < count; ++i) {
-      std::string name = prefix + padded(i);
-      repo.branches.push_back({name, fakeSha(full_name + "/heads/" + name), false});
-    }
+    for (auto& ref : generatedRefs(full_name + "/heads/", prefix, count))
+      repo.branches.push_back(std::move(ref));
   }
 }
 
@@ -139,10 +111,8 @@ void FakeGitHub::addTags(const std::string& full_name, int count, const std::str
   std::lock_guard lock(mu_);
   for (auto& repo : repos_) {
     if (repo.fullName() != full_name) continue;
-    for (int i = 0; i < count; ++i) {
-      std::string name = prefix + padded(i);
-      repo.tags.push_back({name, fakeSha(full_name + "/tags/" + name), false});
-    }
+    for (auto& ref : generatedRefs(full_name + "/tags/", prefix, count))
+      repo.tags.push_back(std::move(ref));
   }
 }
 

@@ -19,13 +19,7 @@
 
 namespace triggerd::testing {
 
-class FakeHttpServer;
-
-struct FakeGitHubRef {
-  std::string name;
-  std::string sha;
-  bool is_protected = false;
-};
+using FakeGitHubRef = FakeRef;
 
 struct FakeGitHubRepo {
   int64_t id = 0;
@@ -41,6 +35,16 @@ struct FakeGitHubRepo {
 
   std::string fullName() const { return owner + "/" + name; }
 };
+
+// A private repository `owner`/`name` on which its owner has `permission`.
+inline FakeGitHubRepo githubRepo(std::string owner, std::string name,
+                                 std::string permission = "admin") {
+  FakeGitHubRepo repo;
+  repo.permissions[owner] = std::move(permission);
+  repo.owner = std::move(owner);
+  repo.name = std::move(name);
+  return repo;
+}
 
 class FakeGitHub {
  public:
@@ -135,10 +139,7 @@ class FakeGitHub {
   std::string serverUrl() const;  // scheme://127.0.0.1:port
 
   Options options_;
-  std::unique_ptr<FakeHttpServer> server_;
-  // Copied from the server once it runs: the handler reads them, never server_ itself.
-  int port_ = 0;
-  std::string ca_pem_;
+  std::unique_ptr<FakeApiHost> host_;
 
   mutable std::mutex mu_;
   std::map<std::string, User> users_;  // by login

@@ -15,27 +15,6 @@ namespace {
 constexpr const char* kInsufficientScope =
     "The request requires higher privileges than provided by the access token.";
 
-std::string fakeSha(const std::string& seed) {
-  uint64_t h = 14695981039346656037ULL;  // FNV-1a
-  std::string out;
-  for (int round = 0; out.size() < 40; ++round) {
-    for (char c : seed + "#" + std::to_string(round)) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 1099511628211ULL;
-    }
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    out += buf;
-  }
-  return out.substr(0, 40);
-}
-
-std::string padded(int i) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%03d", i);
-  return buf;
-}
-
 FakeApiResponse gitlabMessage(int status, const std::string& message) {
   return jsonAnswer(status, "{\"message\":" + jsonEscape(message) + "}");
 }
@@ -70,30 +49,26 @@ FakeGitLab::FakeGitLab() : FakeGitLab(Options{}) {}
 FakeGitLab::FakeGitLab(Options options) : options_(std::move(options)) {
   while (!options_.relative_root.empty() && options_.relative_root.back() == '/')
     options_.relative_root.pop_back();
-  FakeHttpServer::Options server_options;
-  server_options.tls = options_.tls;
-  server_ = std::make_unique<FakeHttpServer>(
-      serveApi([this](const FakeApiRequest& r) { return handle(r); }), server_options);
-  std::lock_guard lock(mu_);  // the handler reads these under mu_ on the server thread
-  port_ = server_->port();
-  ca_pem_ = server_->caPem();
+  std::lock_guard lock(mu_);  // the server thread reads host_ under mu_
+  host_ = std::make_unique<FakeApiHost>(options_.tls,
+                                        [this](const FakeApiRequest& r) { return handle(r); });
 }
 
 FakeGitLab::~FakeGitLab() {
-  server_.reset();
-}  // stop the server thread before state goes
+  host_.reset();  // stop the server thread before the state it reads goes
+}
 
 std::string FakeGitLab::serverUrl() const {
-  return std::string(options_.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port());
+  return host_->url();
 }
 std::string FakeGitLab::serverRoot() const {
   return serverUrl() + options_.relative_root;
 }
 std::string FakeGitLab::caPem() const {
-  return ca_pem_;
+  return host_->caPem();
 }
 int FakeGitLab::port() const {
-  return port_;
+  return host_->port();
 }
 
 void FakeGitLab::addUser(int64_t id, const std::string& username, const std::string& name) {
@@ -124,10 +99,8 @@ void FakeGitLab::addBranches(int64_t project_id, int count, const std::string& p
   std::lock_guard lock(mu_);
   for (auto& p : projects_) {
     if (p.id != project_id) continue;
-    for (int i = 0; i < count; ++i) {
-      std::string name = prefix + padded(i);
-      p.branches.push_back({name, fakeSha(p.path_with_namespace + "/heads/" + name), false});
-    }
+    for (auto& ref : generatedRefs(p.path_with_namespace + "/heads/", prefix, count))
+      p.branches.push_back(std::move(ref));
   }
 }
 
@@ -135,10 +108,8 @@ void FakeGitLab::addTags(int64_t project_id, int count, const std::string& prefi
   std::lock_guard lock(mu_);
   for (auto& p : projects_) {
     if (p.id != project_id) continue;
-    for (int i = 0; i < count; ++i) {
-      std::string name = prefix + padded(i);
-      p.tags.push_back({name, fakeSha(p.path_with_namespace + "/tags/" + name), false});
-    }
+    for (auto& ref : generatedRefs(p.path_with_namespace + "/tags/", prefix, count))
+      p.tags.push_back(std::move(ref));
   }
 }
 

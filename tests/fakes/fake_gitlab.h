@@ -20,13 +20,7 @@
 
 namespace triggerd::testing {
 
-class FakeHttpServer;
-
-struct FakeGitLabRef {
-  std::string name;
-  std::string sha;
-  bool is_protected = false;
-};
+using FakeGitLabRef = FakeRef;
 
 struct FakeGitLabProject {
   int64_t id = 0;
@@ -37,6 +31,16 @@ struct FakeGitLabProject {
   std::vector<FakeGitLabRef> branches;
   std::vector<FakeGitLabRef> tags;
 };
+
+// A private project `path` (id `id`) where `username` has `access_level` (40 Maintainer).
+inline FakeGitLabProject gitlabProject(int64_t id, std::string path, std::string username,
+                                       int access_level = 40) {
+  FakeGitLabProject p;
+  p.id = id;
+  p.path_with_namespace = std::move(path);
+  p.members[std::move(username)] = access_level;
+  return p;
+}
 
 class FakeGitLab {
  public:
@@ -110,10 +114,7 @@ class FakeGitLab {
   std::string serverUrl() const;
 
   Options options_;
-  std::unique_ptr<FakeHttpServer> server_;
-  // Copied from the server once it runs: the handler reads them, never server_ itself.
-  int port_ = 0;
-  std::string ca_pem_;
+  std::unique_ptr<FakeApiHost> host_;
 
   mutable std::mutex mu_;
   std::map<std::string, User> users_;  // by username

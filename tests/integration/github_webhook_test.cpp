@@ -2,11 +2,10 @@
 // job stream holds afterwards.
 #include <gtest/gtest.h>
 
-#include <rapidjson/document.h>
-
 #include "common/encoding.h"
 #include "common/json.h"
 #include "tests/integration/triggerd_fixture.h"
+#include "tests/support/json_doc.h"
 #include "webhook/signature.h"
 
 namespace triggerd::testing {
@@ -58,13 +57,6 @@ class GithubWebhookTest : public ::testing::Test {
     return tri().post("/webhooks/github/" + id_, body, h);
   }
 
-  static rapidjson::Document parse(const std::string& text) {
-    rapidjson::Document d;
-    d.Parse(text.c_str());
-    EXPECT_FALSE(d.HasParseError()) << text;
-    return d;
-  }
-
   std::string id_;
   std::string secret_;
   static TriggerdInstance* instance_;
@@ -77,33 +69,32 @@ std::string GithubWebhookTest::start_error_;
 TEST_F(GithubWebhookTest, PushEnqueuesOneJobPerMatchingRuleWithTheSchema1Fields) {
   auto r = deliver("push", githubPush("github/push.json"), "d-push-1");
   ASSERT_EQ(r.status, 202) << r.body << tri().log();
-  auto body = parse(r.body);
+  auto body = parseJson(r.body);
   ASSERT_TRUE(body["jobs"].IsArray());
-  ASSERT_EQ(body["jobs"].Size(), 1u);
-  std::string job_id = body["jobs"][0].GetString();
+  ASSERT_EQ(jsonSize(body, "/jobs"), 1u);
+  std::string job_id = jsonString(body, "/jobs/0");
 
   auto jobs = tri().streamJobs();
   ASSERT_EQ(jobs.size(), 1u);
-  auto job = parse(jobs[0]);
-  EXPECT_EQ(job["schema"].GetInt(), 1);
-  EXPECT_EQ(std::string(job["id"].GetString()), job_id);
-  EXPECT_EQ(std::string(job["trigger_id"].GetString()), id_);
-  EXPECT_EQ(std::string(job["user"].GetString()), "alice");
-  EXPECT_EQ(std::string(job["provider"].GetString()), "github");
-  EXPECT_EQ(std::string(job["repository"]["full_name"].GetString()), "Codertocat/Hello-World");
-  EXPECT_EQ(std::string(job["repository"]["id"].GetString()), "186853002");
-  EXPECT_EQ(std::string(job["ref"].GetString()), "refs/heads/master");
-  EXPECT_EQ(std::string(job["ref_type"].GetString()), "branch");
-  EXPECT_EQ(std::string(job["ref_name"].GetString()), "master");
-  EXPECT_EQ(std::string(job["commit"]["sha"].GetString()),
-            "6113728f27ae82c7b1a177c8d03f9e96e0adf246");
-  EXPECT_EQ(std::string(job["image"].GetString()), "registry.example.com/team/app");
-  ASSERT_EQ(job["tags"].Size(), 2u);
-  EXPECT_EQ(std::string(job["tags"][0].GetString()), "latest");
-  EXPECT_EQ(std::string(job["tags"][1].GetString()), "master-6113728");
-  EXPECT_EQ(std::string(job["dockerfile"].GetString()), "Dockerfile");
-  EXPECT_EQ(std::string(job["delivery_id"].GetString()), "d-push-1");
-  EXPECT_EQ(job["attempt"].GetInt(), 1);
+  auto job = parseJson(jobs[0]);
+  EXPECT_EQ(jsonInt(job, "/schema"), 1);
+  EXPECT_EQ(jsonString(job, "/id"), job_id);
+  EXPECT_EQ(jsonString(job, "/trigger_id"), id_);
+  EXPECT_EQ(jsonString(job, "/user"), "alice");
+  EXPECT_EQ(jsonString(job, "/provider"), "github");
+  EXPECT_EQ(jsonString(job, "/repository/full_name"), "Codertocat/Hello-World");
+  EXPECT_EQ(jsonString(job, "/repository/id"), "186853002");
+  EXPECT_EQ(jsonString(job, "/ref"), "refs/heads/master");
+  EXPECT_EQ(jsonString(job, "/ref_type"), "branch");
+  EXPECT_EQ(jsonString(job, "/ref_name"), "master");
+  EXPECT_EQ(jsonString(job, "/commit/sha"), "6113728f27ae82c7b1a177c8d03f9e96e0adf246");
+  EXPECT_EQ(jsonString(job, "/image"), "registry.example.com/team/app");
+  ASSERT_EQ(jsonSize(job, "/tags"), 2u);
+  EXPECT_EQ(jsonString(job, "/tags/0"), "latest");
+  EXPECT_EQ(jsonString(job, "/tags/1"), "master-6113728");
+  EXPECT_EQ(jsonString(job, "/dockerfile"), "Dockerfile");
+  EXPECT_EQ(jsonString(job, "/delivery_id"), "d-push-1");
+  EXPECT_EQ(jsonInt(job, "/attempt"), 1);
 }
 
 TEST_F(GithubWebhookTest, RedeliveryAnswersTheOriginalJobsAndEnqueuesNothing) {
@@ -111,9 +102,9 @@ TEST_F(GithubWebhookTest, RedeliveryAnswersTheOriginalJobsAndEnqueuesNothing) {
   ASSERT_EQ(first.status, 202) << first.body;
   auto again = deliver("push", githubPush("github/push.json"), "d-redeliver");
   ASSERT_EQ(again.status, 200) << again.body;
-  auto a = parse(first.body), b = parse(again.body);
-  EXPECT_EQ(std::string(a["jobs"][0].GetString()), std::string(b["jobs"][0].GetString()));
-  EXPECT_TRUE(b["duplicate"].GetBool());
+  auto a = parseJson(first.body), b = parseJson(again.body);
+  EXPECT_EQ(jsonString(a, "/jobs/0"), jsonString(b, "/jobs/0"));
+  EXPECT_TRUE(jsonBool(b, "/duplicate"));
   EXPECT_EQ(tri().streamLength(), 1);
 }
 
@@ -122,10 +113,10 @@ TEST_F(GithubWebhookTest, TagPushRendersCaptureGroups) {
   ASSERT_EQ(r.status, 202) << r.body;
   auto jobs = tri().streamJobs();
   ASSERT_EQ(jobs.size(), 1u);
-  auto job = parse(jobs[0]);
-  EXPECT_EQ(std::string(job["ref_type"].GetString()), "tag");
-  EXPECT_EQ(std::string(job["tags"][0].GetString()), "tag");
-  EXPECT_EQ(std::string(job["tags"][1].GetString()), "tag-simple-tag");
+  auto job = parseJson(jobs[0]);
+  EXPECT_EQ(jsonString(job, "/ref_type"), "tag");
+  EXPECT_EQ(jsonString(job, "/tags/0"), "tag");
+  EXPECT_EQ(jsonString(job, "/tags/1"), "tag-simple-tag");
 }
 
 TEST_F(GithubWebhookTest, FormEncodedPushIsAccepted) {
@@ -138,12 +129,12 @@ TEST_F(GithubWebhookTest, FormEncodedPushIsAccepted) {
 TEST_F(GithubWebhookTest, PingIsAnsweredAndMarksTheHookVerified) {
   auto r = deliver("ping", fixture("github/ping.json"), "d-ping");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_TRUE(parse(r.body).HasMember("ignored"));
+  EXPECT_TRUE(jsonHas(parseJson(r.body), "/ignored"));
   EXPECT_EQ(tri().streamLength(), 0);
   bool verified = waitUntil([&] {
     auto t = tri().admin("GET", "/api/v1/users/alice/triggers/" + id_);
-    auto d = parse(t.body);
-    return d.HasMember("trigger") && d["trigger"]["hook"]["verified"].GetBool();
+    auto d = parseJson(t.body);
+    return jsonHas(d, "/trigger") && jsonBool(d, "/trigger/hook/verified");
   });
   EXPECT_TRUE(verified);
 }
@@ -152,9 +143,9 @@ TEST_F(GithubWebhookTest, BadSignatureIs401AndEnqueuesNothing) {
   auto r = deliver("push", githubPush("github/push.json"), "d-badsig", "application/json",
                    "not-the-secret");
   EXPECT_EQ(r.status, 401);
-  auto body = parse(r.body);
-  EXPECT_EQ(std::string(body["field"].GetString()), "signature");
-  EXPECT_NE(std::string(body["error"].GetString()).find("secret"), std::string::npos);
+  auto body = parseJson(r.body);
+  EXPECT_EQ(jsonString(body, "/field"), "signature");
+  EXPECT_NE(jsonString(body, "/error").find("secret"), std::string::npos);
   EXPECT_EQ(tri().streamLength(), 0);
 }
 
@@ -176,7 +167,7 @@ TEST_F(GithubWebhookTest, UnknownTriggerIs404) {
             {"X-Hub-Signature-256", githubSignature(secret_, body)}};
   auto r = tri().post("/webhooks/github/01ARZ3NDEKTSV4RRFFQ69G5FAV", body, h);
   EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(std::string(parse(r.body)["field"].GetString()), "trigger_id");
+  EXPECT_EQ(jsonString(parseJson(r.body), "/field"), "trigger_id");
   auto bad_shape = tri().post("/webhooks/github/not-a-trigger", body, h);
   EXPECT_EQ(bad_shape.status, 404);
   EXPECT_EQ(tri().streamLength(), 0);
@@ -196,7 +187,7 @@ TEST_F(GithubWebhookTest, DeliveryToTheOtherProvidersRouteIs404) {
 TEST_F(GithubWebhookTest, MalformedJsonIs400) {
   auto r = deliver("push", "{\"ref\": \"refs/heads/master\", ", "d-malformed");
   EXPECT_EQ(r.status, 400);
-  EXPECT_TRUE(parse(r.body).HasMember("error"));
+  EXPECT_TRUE(jsonHas(parseJson(r.body), "/error"));
   EXPECT_EQ(tri().streamLength(), 0);
 }
 
@@ -206,7 +197,7 @@ TEST_F(GithubWebhookTest, MissingRequiredFieldNamesIt) {
       R"({"ref": "refs/heads/master", "after": "6113728f27ae82c7b1a177c8d03f9e96e0adf246"})",
       "d-missing");
   EXPECT_EQ(r.status, 400);
-  EXPECT_FALSE(std::string(parse(r.body)["field"].GetString()).empty());
+  EXPECT_FALSE(jsonString(parseJson(r.body), "/field").empty());
   EXPECT_EQ(tri().streamLength(), 0);
 }
 
@@ -229,7 +220,7 @@ TEST_F(GithubWebhookTest, OversizeBodyIs413AndNothingIsEnqueued) {
 TEST_F(GithubWebhookTest, DeletionIsIgnored) {
   auto r = deliver("push", githubPush("github/push-delete.json"), "d-delete");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_NE(std::string(parse(r.body)["ignored"].GetString()).find("deletion"), std::string::npos);
+  EXPECT_NE(jsonString(parseJson(r.body), "/ignored").find("deletion"), std::string::npos);
   EXPECT_EQ(tri().streamLength(), 0);
 }
 
@@ -242,14 +233,14 @@ TEST_F(GithubWebhookTest, SkipMarkerIsIgnored) {
     skipped.replace(pos, 16, "\"Initial commit [skip ci]\"");
   auto r = deliver("push", skipped, "d-skip");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_NE(std::string(parse(r.body)["ignored"].GetString()).find("skip"), std::string::npos);
+  EXPECT_NE(jsonString(parseJson(r.body), "/ignored").find("skip"), std::string::npos);
   EXPECT_EQ(tri().streamLength(), 0);
 }
 
 TEST_F(GithubWebhookTest, OtherEventsAreIgnoredWithAReason) {
   auto r = deliver("issues", "{\"action\": \"opened\"}", "d-issues");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_NE(std::string(parse(r.body)["ignored"].GetString()).find("issues"), std::string::npos);
+  EXPECT_NE(jsonString(parseJson(r.body), "/ignored").find("issues"), std::string::npos);
   EXPECT_EQ(tri().streamLength(), 0);
 }
 
@@ -260,13 +251,13 @@ TEST_F(GithubWebhookTest, MissingEventOrDeliveryHeaderIs400) {
                    {"X-Hub-Signature-256", githubSignature(secret_, body)}};
   auto r = tri().post("/webhooks/github/" + id_, body, no_event);
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(std::string(parse(r.body)["field"].GetString()), "X-GitHub-Event");
+  EXPECT_EQ(jsonString(parseJson(r.body), "/field"), "X-GitHub-Event");
   Headers no_delivery{{"Content-Type", "application/json"},
                       {"X-GitHub-Event", "push"},
                       {"X-Hub-Signature-256", githubSignature(secret_, body)}};
   r = tri().post("/webhooks/github/" + id_, body, no_delivery);
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(std::string(parse(r.body)["field"].GetString()), "X-GitHub-Delivery");
+  EXPECT_EQ(jsonString(parseJson(r.body), "/field"), "X-GitHub-Delivery");
   EXPECT_EQ(tri().streamLength(), 0);
 }
 
@@ -291,13 +282,13 @@ TEST_F(GithubWebhookTest, NoMatchingRuleAndDisabledTriggerAreIgnored) {
     develop.replace(pos, 17, "refs/heads/develop");
   auto r = deliver("push", develop, "d-nomatch");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_NE(std::string(parse(r.body)["ignored"].GetString()).find("develop"), std::string::npos);
+  EXPECT_NE(jsonString(parseJson(r.body), "/ignored").find("develop"), std::string::npos);
 
   auto p = tri().admin("PATCH", "/api/v1/users/alice/triggers/" + id_, R"({"enabled": false})");
   ASSERT_EQ(p.status, 200) << p.body;
   r = deliver("push", body, "d-disabled");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_NE(std::string(parse(r.body)["ignored"].GetString()).find("disabled"), std::string::npos);
+  EXPECT_NE(jsonString(parseJson(r.body), "/ignored").find("disabled"), std::string::npos);
   EXPECT_EQ(tri().streamLength(), 0);
 }
 
@@ -305,8 +296,8 @@ TEST_F(GithubWebhookTest, RotatedSecretKeepsTheOldOneValidForTheGraceWindow) {
   auto r = tri().admin("POST", "/api/v1/users/alice/triggers/" + id_ + "/hook/repair",
                        R"({"rotate_secret": true})");
   ASSERT_EQ(r.status, 200) << r.body;
-  auto d = parse(r.body);
-  std::string new_secret = d["webhook"]["secret"].GetString();
+  auto d = parseJson(r.body);
+  std::string new_secret = jsonString(d, "/webhook/secret");
   EXPECT_NE(new_secret, secret_);
   auto old_ok = deliver("push", githubPush("github/push.json"), "d-rot-old");
   EXPECT_EQ(old_ok.status, 202) << old_ok.body;
@@ -320,7 +311,7 @@ TEST_F(GithubWebhookTest, RedisOutageAnswers503AndLosesNothingOnceRedelivered) {
   tri().redis().stop();
   auto down = deliver("push", githubPush("github/push.json"), "d-outage");
   EXPECT_EQ(down.status, 503) << down.body;
-  EXPECT_TRUE(parse(down.body).HasMember("error"));
+  EXPECT_TRUE(jsonHas(parseJson(down.body), "/error"));
   EXPECT_EQ(tri().publicPort() > 0, true);
   auto ready = httpCall("GET", tri().publicUrl("/readyz"));
   EXPECT_EQ(ready.status, 503);
@@ -346,8 +337,7 @@ TEST_F(GithubWebhookTest, ReplayUnderAFreshDeliveryIdBuildsNothing) {
   ASSERT_EQ(deliver("push", body, "d-original").status, 202);
   auto replay = deliver("push", body, "d-replayed-with-a-new-id");
   EXPECT_EQ(replay.status, 200) << replay.body;
-  EXPECT_NE(std::string(parse(replay.body)["ignored"].GetString()).find("replay"),
-            std::string::npos)
+  EXPECT_NE(jsonString(parseJson(replay.body), "/ignored").find("replay"), std::string::npos)
       << replay.body;
   EXPECT_EQ(tri().streamLength(), 1);
 }
@@ -356,7 +346,7 @@ TEST_F(GithubWebhookTest, APushOlderThanTheDeliveryWindowIsAReplay) {
   // The published example as captured in 2019: validly signed, years old.
   auto old = deliver("push", fixture("github/push.json"), "d-2019");
   EXPECT_EQ(old.status, 200) << old.body;
-  std::string ignored = parse(old.body)["ignored"].GetString();
+  std::string ignored = jsonString(parseJson(old.body), "/ignored");
   EXPECT_NE(ignored.find("replay"), std::string::npos) << ignored;
   EXPECT_NE(ignored.find("hours ago"), std::string::npos) << ignored;
   EXPECT_EQ(tri().streamLength(), 0);

@@ -1,9 +1,8 @@
 // GitLab deliveries through the real daemon.
 #include <gtest/gtest.h>
 
-#include <rapidjson/document.h>
-
 #include "tests/integration/triggerd_fixture.h"
+#include "tests/support/json_doc.h"
 
 namespace triggerd::testing {
 namespace {
@@ -31,13 +30,6 @@ class GitlabWebhookTest : public ::testing::Test {
     return tri_->post("/webhooks/gitlab/" + id_, body, h);
   }
 
-  static rapidjson::Document parse(const std::string& text) {
-    rapidjson::Document d;
-    d.Parse(text.c_str());
-    EXPECT_FALSE(d.HasParseError()) << text;
-    return d;
-  }
-
   std::unique_ptr<TriggerdInstance> tri_;
   std::string id_, secret_;
 };
@@ -48,14 +40,13 @@ TEST_F(GitlabWebhookTest, PushHookEnqueuesAJob) {
   ASSERT_EQ(r.status, 202) << r.body << tri_->log();
   auto jobs = tri_->streamJobs();
   ASSERT_EQ(jobs.size(), 1u);
-  auto job = parse(jobs[0]);
-  EXPECT_EQ(std::string(job["provider"].GetString()), "gitlab");
-  EXPECT_EQ(std::string(job["repository"]["full_name"].GetString()), "mike/diaspora");
-  EXPECT_EQ(std::string(job["repository"]["id"].GetString()), "15");
-  EXPECT_EQ(std::string(job["commit"]["sha"].GetString()),
-            "da1560886d4f094c3e6c9ef40349f7d38b5d27d7");
-  EXPECT_EQ(std::string(job["tags"][0].GetString()), "master-da156088");
-  EXPECT_EQ(std::string(job["delivery_id"].GetString()), "13792a34-cac6-4fda-95a8-c58e00a3954e");
+  auto job = parseJson(jobs[0]);
+  EXPECT_EQ(jsonString(job, "/provider"), "gitlab");
+  EXPECT_EQ(jsonString(job, "/repository/full_name"), "mike/diaspora");
+  EXPECT_EQ(jsonString(job, "/repository/id"), "15");
+  EXPECT_EQ(jsonString(job, "/commit/sha"), "da1560886d4f094c3e6c9ef40349f7d38b5d27d7");
+  EXPECT_EQ(jsonString(job, "/tags/0"), "master-da156088");
+  EXPECT_EQ(jsonString(job, "/delivery_id"), "13792a34-cac6-4fda-95a8-c58e00a3954e");
 }
 
 TEST_F(GitlabWebhookTest, IdempotencyKeyDeduplicatesRetries) {
@@ -67,7 +58,7 @@ TEST_F(GitlabWebhookTest, IdempotencyKeyDeduplicatesRetries) {
                 {"X-Gitlab-Event-UUID", "uuid-second"}};
   auto again = deliver("Push Hook", fixture("gitlab/push.json"), retry, secret_);
   ASSERT_EQ(again.status, 200) << again.body;
-  EXPECT_TRUE(parse(again.body)["duplicate"].GetBool());
+  EXPECT_TRUE(jsonBool(parseJson(again.body), "/duplicate"));
   EXPECT_EQ(tri_->streamLength(), 1);
 }
 
@@ -88,11 +79,11 @@ TEST_F(GitlabWebhookTest, TagPushHookUsesCaptureGroups) {
             {"X-Gitlab-Event-UUID", "tag-uuid-1"}};
   auto r = tri_->post("/webhooks/gitlab/" + tag_id, fixture("gitlab/tag-push.json"), h);
   ASSERT_EQ(r.status, 202) << r.body;
-  auto job = parse(tri_->streamJobs().at(0));
-  EXPECT_EQ(std::string(job["ref_type"].GetString()), "tag");
-  ASSERT_EQ(job["tags"].Size(), 2u);
-  EXPECT_EQ(std::string(job["tags"][0].GetString()), "1.0.0");
-  EXPECT_EQ(std::string(job["tags"][1].GetString()), "1.0");
+  auto job = parseJson(tri_->streamJobs().at(0));
+  EXPECT_EQ(jsonString(job, "/ref_type"), "tag");
+  ASSERT_EQ(jsonSize(job, "/tags"), 2u);
+  EXPECT_EQ(jsonString(job, "/tags/0"), "1.0.0");
+  EXPECT_EQ(jsonString(job, "/tags/1"), "1.0");
 }
 
 TEST_F(GitlabWebhookTest, WrongOrMissingTokenIs401) {
@@ -110,7 +101,7 @@ TEST_F(GitlabWebhookTest, OtherHooksAreIgnored) {
   auto r = deliver("Merge Request Hook", R"({"object_kind": "merge_request"})",
                    {{"X-Gitlab-Event-UUID", "u3"}}, secret_);
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_TRUE(parse(r.body).HasMember("ignored"));
+  EXPECT_TRUE(jsonHas(parseJson(r.body), "/ignored"));
   EXPECT_EQ(tri_->streamLength(), 0);
 }
 
@@ -118,7 +109,7 @@ TEST_F(GitlabWebhookTest, MismatchedObjectKindIs400) {
   auto r = deliver("Tag Push Hook", fixture("gitlab/push.json"), {{"X-Gitlab-Event-UUID", "u4"}},
                    secret_);
   EXPECT_EQ(r.status, 400) << r.body;
-  EXPECT_EQ(std::string(parse(r.body)["field"].GetString()), "object_kind");
+  EXPECT_EQ(jsonString(parseJson(r.body), "/field"), "object_kind");
   EXPECT_EQ(tri_->streamLength(), 0);
 }
 

@@ -2,8 +2,6 @@
 // loopback: every binding path, every refusal, and that tokens never show in clear.
 #include <gtest/gtest.h>
 
-#include <rapidjson/document.h>
-
 #include <regex>
 
 #include "common/encoding.h"
@@ -11,20 +9,15 @@
 #include "tests/fakes/fake_gitlab.h"
 #include "tests/integration/triggerd_fixture.h"
 #include "tests/support/connect_proxy.h"
+#include "tests/support/json_doc.h"
+#include "tests/support/redis_dump.h"
 
 namespace triggerd::testing {
 namespace {
 
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str());
-  EXPECT_FALSE(d.HasParseError()) << text;
-  return d;
-}
-
 std::string field(const HttpCallResult& r) {
-  auto d = parse(r.body);
-  return d.IsObject() && d.HasMember("field") ? d["field"].GetString() : "";
+  auto d = parseJson(r.body);
+  return d.IsObject() && jsonHas(d, "/field") ? jsonString(d, "/field") : "";
 }
 
 std::string gitlabBody(const std::string& address, const std::string& token,
@@ -37,22 +30,6 @@ std::string gitlabBody(const std::string& address, const std::string& token,
     body += R"(, "ca_certificate": ")" + escaped + "\"";
   }
   return body + "}";
-}
-
-// Every value in Redis, as one string, to search for secrets in clear.
-std::string redisDump(RedisServer& redis) {
-  std::string all;
-  auto keys = redis.cmd({"KEYS", "*"});
-  for (const auto& k : keys.elements) {
-    all += k.str + "\n";
-    auto type = redis.cmd({"TYPE", k.str}).str;
-    if (type == "string") all += redis.cmd({"GET", k.str}).str + "\n";
-    if (type == "hash")
-      for (const auto& e : redis.cmd({"HGETALL", k.str}).elements) all += e.str + "\n";
-    if (type == "set")
-      for (const auto& e : redis.cmd({"SMEMBERS", k.str}).elements) all += e.str + "\n";
-  }
-  return all;
 }
 
 constexpr const char* kCanary = "glpat-CANARY-7f3a9c1e5b2d4f60";
@@ -69,11 +46,7 @@ class GitlabBindingTest : public ::testing::Test {
     gitlab_.revokeToken("glpat-revoked-0000000000000");
     gitlab_.addToken("glpat-soon-000000000000000", "alice", {"api"}, soonDate());
     for (int i = 1; i <= 130; ++i) {
-      FakeGitLabProject p;
-      p.id = i;
-      p.path_with_namespace = "team/project-" + std::to_string(1000 + i);
-      p.members["alice"] = 40;
-      gitlab_.addProject(p);
+      gitlab_.addProject(gitlabProject(i, "team/project-" + std::to_string(1000 + i), "alice", 40));
     }
     gitlab_.addBranches(1, 120);
     gitlab_.addTags(1, 3);
@@ -102,20 +75,20 @@ TEST_F(GitlabBindingTest, BindsListsAndNeverShowsTheToken) {
   auto r = tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
                       gitlabBody(gitlab_.serverRoot() + "/", kCanary));
   ASSERT_EQ(r.status, 201) << r.body << tri_.log();
-  auto d = parse(r.body);
-  EXPECT_EQ(std::string(d["source"]["login"].GetString()), "alice");
-  EXPECT_EQ(std::string(d["source"]["account_id"].GetString()), "42");
-  EXPECT_EQ(std::string(d["source"]["state"].GetString()), "valid");
-  EXPECT_EQ(std::string(d["source"]["api_url"].GetString()), gitlab_.serverRoot());
-  EXPECT_EQ(std::string(d["source"]["expires_at"].GetString()), "2099-01-31T00:00:00Z");
+  auto d = parseJson(r.body);
+  EXPECT_EQ(jsonString(d, "/source/login"), "alice");
+  EXPECT_EQ(jsonString(d, "/source/account_id"), "42");
+  EXPECT_EQ(jsonString(d, "/source/state"), "valid");
+  EXPECT_EQ(jsonString(d, "/source/api_url"), gitlab_.serverRoot());
+  EXPECT_EQ(jsonString(d, "/source/expires_at"), "2099-01-31T00:00:00Z");
   // The fake speaks plain HTTP (inside allowed_networks): the answer says the token travels
   // unencrypted.
-  EXPECT_EQ(std::string(d["source"]["transport"].GetString()), "plain_http");
-  EXPECT_NE(std::string(d["source"]["warning"].GetString()).find("unencrypted"), std::string::npos);
+  EXPECT_EQ(jsonString(d, "/source/transport"), "plain_http");
+  EXPECT_NE(jsonString(d, "/source/warning").find("unencrypted"), std::string::npos);
 
   auto list = tri_.admin("GET", "/api/v1/users/alice/sources");
   ASSERT_EQ(list.status, 200);
-  EXPECT_EQ(parse(list.body)["sources"].Size(), 1u);
+  EXPECT_EQ(jsonSize(parseJson(list.body), "/sources"), 1u);
 
   EXPECT_EQ(r.body.find(kCanary), std::string::npos);
   EXPECT_EQ(list.body.find(kCanary), std::string::npos);
@@ -148,9 +121,9 @@ TEST_F(GitlabBindingTest, OneAccountPerProviderUnbindFirst) {
                          R"([{"kind": "branch", "match": "main", "tags": ["latest"]}])");
   auto unbind = tri_.admin("DELETE", "/api/v1/users/alice/sources/gitlab");
   ASSERT_EQ(unbind.status, 200) << unbind.body;
-  EXPECT_EQ(parse(unbind.body)["triggers_disabled"].GetInt(), 1);
+  EXPECT_EQ(jsonInt(parseJson(unbind.body), "/triggers_disabled"), 1);
   auto t = tri_.admin("GET", "/api/v1/users/alice/triggers/" + trigger_id);
-  EXPECT_FALSE(parse(t.body)["trigger"]["enabled"].GetBool());
+  EXPECT_FALSE(jsonBool(parseJson(t.body), "/trigger/enabled"));
   EXPECT_EQ(tri_.admin("DELETE", "/api/v1/users/alice/sources/gitlab").status, 404);
   EXPECT_EQ(tri_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
                        gitlabBody(gitlab_.serverRoot(), kCanary))
@@ -174,7 +147,8 @@ TEST_F(GitlabBindingTest, TokenRefusals) {
     EXPECT_NE(r.body.find(c.must_mention), std::string::npos) << r.body;
     EXPECT_EQ(r.body.find(c.token), std::string::npos);
   }
-  EXPECT_EQ(parse(tri_.admin("GET", "/api/v1/users/alice/sources").body)["sources"].Size(), 0u);
+  EXPECT_EQ(jsonSize(parseJson(tri_.admin("GET", "/api/v1/users/alice/sources").body), "/sources"),
+            0u);
 }
 
 TEST_F(GitlabBindingTest, AddressRefusals) {
@@ -220,9 +194,9 @@ TEST_F(GitlabBindingTest, BrowsesProjectsBranchesAndTagsWithPagination) {
     auto r = tri_.admin("GET", "/api/v1/users/alice/sources/gitlab/repos" +
                                    (page.empty() ? "" : "?page=" + urlEncode(page)));
     ASSERT_EQ(r.status, 200) << r.body;
-    auto d = parse(r.body);
-    total += d["repositories"].Size();
-    page = d["next_page"].IsNull() ? "" : d["next_page"].GetString();
+    auto d = parseJson(r.body);
+    total += jsonSize(d, "/repositories");
+    page = d["next_page"].IsNull() ? "" : jsonString(d, "/next_page");
     ++pages;
   } while (!page.empty() && pages < 10);
   EXPECT_EQ(total, 130u);
@@ -231,12 +205,12 @@ TEST_F(GitlabBindingTest, BrowsesProjectsBranchesAndTagsWithPagination) {
   auto branches = tri_.admin("GET", "/api/v1/users/alice/sources/gitlab/repos/" +
                                         urlEncode("team/project-1001") + "/branches");
   ASSERT_EQ(branches.status, 200) << branches.body;
-  auto b = parse(branches.body);
-  EXPECT_EQ(b["branches"].Size(), 100u);
+  auto b = parseJson(branches.body);
+  EXPECT_EQ(jsonSize(b, "/branches"), 100u);
   EXPECT_FALSE(b["next_page"].IsNull());
   auto tags = tri_.admin("GET", "/api/v1/users/alice/sources/gitlab/repos/1/tags");
   ASSERT_EQ(tags.status, 200) << tags.body;
-  EXPECT_EQ(parse(tags.body)["tags"].Size(), 3u);
+  EXPECT_EQ(jsonSize(parseJson(tags.body), "/tags"), 3u);
 
   auto unbound = tri_.admin("GET", "/api/v1/users/bob/sources/gitlab/repos");
   EXPECT_EQ(unbound.status, 404);
@@ -248,15 +222,15 @@ TEST_F(GitlabBindingTest, ExpiringTokenIsReportedAndTheCheckFindsRevocation) {
                        gitlabBody(gitlab_.serverRoot(), "glpat-soon-000000000000000"))
                 .status,
             201);
-  auto list = parse(tri_.admin("GET", "/api/v1/users/alice/sources").body);
-  EXPECT_EQ(std::string(list["sources"][0]["state"].GetString()), "expiring");
+  auto list = parseJson(tri_.admin("GET", "/api/v1/users/alice/sources").body);
+  EXPECT_EQ(jsonString(list, "/sources/0/state"), "expiring");
 
   gitlab_.revokeToken("glpat-soon-000000000000000");
   auto check = tri_.admin("POST", "/api/v1/admin/tokens/check");
   ASSERT_EQ(check.status, 200) << check.body;
-  EXPECT_EQ(parse(check.body)["revoked"].GetInt(), 1) << check.body;
-  list = parse(tri_.admin("GET", "/api/v1/users/alice/sources").body);
-  EXPECT_EQ(std::string(list["sources"][0]["state"].GetString()), "revoked");
+  EXPECT_EQ(jsonInt(parseJson(check.body), "/revoked"), 1) << check.body;
+  list = parseJson(tri_.admin("GET", "/api/v1/users/alice/sources").body);
+  EXPECT_EQ(jsonString(list, "/sources/0/state"), "revoked");
   auto metrics = httpCall("GET", tri_.adminUrl("/metrics"));
   EXPECT_NE(
       metrics.body.find("triggerd_token_checks_total{provider=\"gitlab\",state=\"revoked\"} 1"),
@@ -281,7 +255,7 @@ TEST(GitlabTlsTest, PrivateCaIsNeededAndHonoured) {
   auto with = tri.admin("PUT", "/api/v1/users/carol/sources/gitlab",
                         gitlabBody(root, kCanary, gitlab.caPem()));
   ASSERT_EQ(with.status, 201) << with.body << tri.log();
-  EXPECT_EQ(std::string(parse(with.body)["source"]["api_url"].GetString()), root);
+  EXPECT_EQ(jsonString(parseJson(with.body), "/source/api_url"), root);
   auto bad_pem = tri.admin("PUT", "/api/v1/users/dave/sources/gitlab",
                            gitlabBody(root, kCanary, "not a certificate"));
   EXPECT_EQ(bad_pem.status, 422);
@@ -343,10 +317,10 @@ TEST_F(GithubBindingTest, PersonalTokenBindsWithItsScopes) {
   auto r = tri.admin("PUT", "/api/v1/users/alice/sources/github",
                      std::string(R"({"token": ")") + kGithubCanary + "\"}");
   ASSERT_EQ(r.status, 201) << r.body << tri.log();
-  auto d = parse(r.body);
-  EXPECT_EQ(std::string(d["source"]["login"].GetString()), "octocat");
-  EXPECT_EQ(std::string(d["source"]["scopes"][0].GetString()), "read:org");
-  EXPECT_EQ(std::string(d["source"]["scopes"][1].GetString()), "repo");
+  auto d = parseJson(r.body);
+  EXPECT_EQ(jsonString(d, "/source/login"), "octocat");
+  EXPECT_EQ(jsonString(d, "/source/scopes/0"), "read:org");
+  EXPECT_EQ(jsonString(d, "/source/scopes/1"), "repo");
   EXPECT_EQ(redisDump(tri.redis()).find(kGithubCanary), std::string::npos);
   EXPECT_EQ(tri.log().find(kGithubCanary), std::string::npos);
   EXPECT_EQ(tri.admin("PUT", "/api/v1/users/alice/sources/github",
@@ -356,7 +330,8 @@ TEST_F(GithubBindingTest, PersonalTokenBindsWithItsScopes) {
 
   auto repos = tri.admin("GET", "/api/v1/users/alice/sources/github/repos");
   ASSERT_EQ(repos.status, 200) << repos.body;
-  EXPECT_EQ(parse(repos.body)["repositories"].Size(), 3u) << "only repositories with admin rights";
+  EXPECT_EQ(jsonSize(parseJson(repos.body), "/repositories"), 3u)
+      << "only repositories with admin rights";
 
   size_t branches = 0;
   std::string page;
@@ -366,9 +341,9 @@ TEST_F(GithubBindingTest, PersonalTokenBindsWithItsScopes) {
         tri.admin("GET", "/api/v1/users/alice/sources/github/repos/" + urlEncode("octocat/app-0") +
                              "/branches" + (page.empty() ? "" : "?page=" + urlEncode(page)));
     ASSERT_EQ(b.status, 200) << b.body;
-    auto bd = parse(b.body);
-    branches += bd["branches"].Size();
-    page = bd["next_page"].IsNull() ? "" : bd["next_page"].GetString();
+    auto bd = parseJson(b.body);
+    branches += jsonSize(bd, "/branches");
+    page = bd["next_page"].IsNull() ? "" : jsonString(bd, "/next_page");
   } while (!page.empty() && ++pages < 10);
   EXPECT_EQ(branches, 250u);
 }
@@ -397,7 +372,7 @@ TEST_F(GithubBindingTest, OAuthWebFlowBindsOnceAndRefusesReplays) {
   TriggerdInstance tri(options());
   auto start = tri.admin("POST", "/api/v1/users/alice/sources/github/authorize");
   ASSERT_EQ(start.status, 200) << start.body << tri.log();
-  std::string url = parse(start.body)["authorize_url"].GetString();
+  std::string url = jsonString(parseJson(start.body), "/authorize_url");
   EXPECT_EQ(url.rfind(github_.oauthBaseUrl() + "/login/oauth/authorize?", 0), 0u) << url;
   EXPECT_EQ(queryValue(url, "client_id"), github_.options().client_id);
   EXPECT_EQ(queryValue(url, "scope"), "repo");
@@ -412,9 +387,9 @@ TEST_F(GithubBindingTest, OAuthWebFlowBindsOnceAndRefusesReplays) {
       httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state));
   ASSERT_EQ(cb.status, 200) << cb.body << tri.log();
   EXPECT_NE(cb.header("Content-Type").find("text/html"), std::string::npos);
-  auto sources = parse(tri.admin("GET", "/api/v1/users/alice/sources").body);
-  ASSERT_EQ(sources["sources"].Size(), 1u);
-  EXPECT_EQ(std::string(sources["sources"][0]["login"].GetString()), "octocat");
+  auto sources = parseJson(tri.admin("GET", "/api/v1/users/alice/sources").body);
+  ASSERT_EQ(jsonSize(sources, "/sources"), 1u);
+  EXPECT_EQ(jsonString(sources, "/sources/0/login"), "octocat");
   for (const auto& token : github_.issuedTokens()) {
     EXPECT_EQ(redisDump(tri.redis()).find(token), std::string::npos);
     EXPECT_EQ(tri.log().find(token), std::string::npos);
@@ -434,17 +409,18 @@ TEST_F(GithubBindingTest, OAuthWebFlowBindsOnceAndRefusesReplays) {
 
 TEST_F(GithubBindingTest, OAuthRefusesMissingScopesAndDenials) {
   TriggerdInstance tri(options());
-  auto start = parse(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
-  std::string url = start["authorize_url"].GetString();
+  auto start = parseJson(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
+  std::string url = jsonString(start, "/authorize_url");
   std::string code = github_.issueCode("octocat", {"public_repo"}, queryValue(url, "redirect_uri"));
   auto cb = httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code +
                                           "&state=" + queryValue(url, "state")));
   EXPECT_EQ(cb.status, 403) << cb.body;
   EXPECT_NE(cb.body.find("repo"), std::string::npos);
-  EXPECT_EQ(parse(tri.admin("GET", "/api/v1/users/bob/sources").body)["sources"].Size(), 0u);
+  EXPECT_EQ(jsonSize(parseJson(tri.admin("GET", "/api/v1/users/bob/sources").body), "/sources"),
+            0u);
 
-  auto again = parse(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
-  std::string url2 = again["authorize_url"].GetString();
+  auto again = parseJson(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
+  std::string url2 = jsonString(again, "/authorize_url");
   auto denied = httpCall("GET", tri.publicUrl("/oauth/github/callback?error=access_denied&"
                                               "error_description=The+user+has+denied+your+"
                                               "application+access.&state=" +
@@ -452,8 +428,8 @@ TEST_F(GithubBindingTest, OAuthRefusesMissingScopesAndDenials) {
   EXPECT_EQ(denied.status, 400);
   EXPECT_NE(denied.body.find("denied"), std::string::npos);
 
-  auto again3 = parse(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
-  std::string url3 = again3["authorize_url"].GetString();
+  auto again3 = parseJson(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
+  std::string url3 = jsonString(again3, "/authorize_url");
   auto badcode = httpCall(
       "GET", tri.publicUrl("/oauth/github/callback?code=wrong&state=" + queryValue(url3, "state")));
   EXPECT_EQ(badcode.status, 400) << badcode.body;
@@ -468,8 +444,8 @@ TEST_F(GithubBindingTest, RevokedTokenIsFoundByTheCheck) {
   github_.revokeToken(kGithubCanary);
   auto check = tri.admin("POST", "/api/v1/admin/tokens/check");
   ASSERT_EQ(check.status, 200) << check.body;
-  auto list = parse(tri.admin("GET", "/api/v1/users/alice/sources").body);
-  EXPECT_EQ(std::string(list["sources"][0]["state"].GetString()), "revoked");
+  auto list = parseJson(tri.admin("GET", "/api/v1/users/alice/sources").body);
+  EXPECT_EQ(jsonString(list, "/sources/0/state"), "revoked");
   EXPECT_EQ(tri.log().find(kGithubCanary), std::string::npos);
 }
 

@@ -1,10 +1,9 @@
 // triggerctl against the real daemon, and master key rotation end to end.
 #include <gtest/gtest.h>
 
-#include <rapidjson/document.h>
-
 #include "tests/fakes/fake_gitlab.h"
 #include "tests/integration/triggerd_fixture.h"
+#include "tests/support/json_doc.h"
 #include "webhook/signature.h"
 
 namespace triggerd::testing {
@@ -51,12 +50,10 @@ TEST_F(TriggerctlTest, CreateListShowUpdateDelete) {
 
   auto json = ctl({"--json", "triggers", "list", "alice"});
   ASSERT_EQ(json.exit_code, 0) << json.output;
-  rapidjson::Document d;
-  d.Parse(json.output.c_str());
-  ASSERT_FALSE(d.HasParseError()) << json.output;
-  ASSERT_EQ(d["triggers"].Size(), 1u);
-  std::string id = d["triggers"][0]["id"].GetString();
-  EXPECT_EQ(d["triggers"][0]["rules"].Size(), 2u);
+  auto d = parseJson(json.output);
+  ASSERT_EQ(jsonSize(d, "/triggers"), 1u);
+  std::string id = jsonString(d, "/triggers/0/id");
+  EXPECT_EQ(jsonSize(d, "/triggers/0/rules"), 2u);
 
   auto table = ctl({"triggers", "list", "alice"});
   EXPECT_EQ(table.exit_code, 0);
@@ -89,11 +86,7 @@ TEST_F(TriggerctlTest, BindsGitlabAndBrowses) {
   FakeGitLab gitlab;
   gitlab.addUser(5, "alice", "Alice");
   gitlab.addToken("glpat-ctl-000000000000000", "alice", {"api"});
-  FakeGitLabProject p;
-  p.id = 9;
-  p.path_with_namespace = "team/web";
-  p.members["alice"] = 50;
-  gitlab.addProject(p);
+  gitlab.addProject(gitlabProject(9, "team/web", "alice", 50));
   gitlab.addBranches(9, 4);
   tri_.dir().write("gitlab-token", "glpat-ctl-000000000000000\n");
   auto bound = ctl({"sources", "bind-gitlab", "alice", "--address", gitlab.serverRoot(),

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "common/digest.h"
-#include "common/json.h"
+#include "tests/support/json_doc.h"
 
 namespace triggerd::testing {
 
@@ -22,10 +22,6 @@ std::string githubPush(const std::string& relative, int variant) {
     replaceAll("6113728f27ae82c7b1a177c8d03f9e96e0adf246",
                sha256Hex(std::to_string(variant)).substr(0, 40));
   return body;
-}
-
-std::string fixture(const std::string& relative) {
-  return readFile(sourcePath("tests/fixtures/" + relative));
 }
 
 TriggerdInstance::TriggerdInstance(TriggerdOptions options) : options_(std::move(options)) {
@@ -134,11 +130,8 @@ std::pair<std::string, std::string> TriggerdInstance::createTrigger(const std::s
       rules_json + "}";
   auto r = admin("POST", "/api/v1/users/" + user + "/triggers", body);
   if (r.status != 201) throw std::runtime_error("create trigger failed: " + r.body);
-  auto doc = json::parse(r.body);
-  if (!doc.ok()) throw std::runtime_error("create trigger: bad JSON " + r.body);
-  std::string id(json::getString((*doc)["trigger"], "id").value_or(""));
-  std::string secret(json::getString((*doc)["webhook"], "secret").value_or(""));
-  return {id, secret};
+  auto doc = parseJson(r.body);
+  return {jsonString(doc, "/trigger/id"), jsonString(doc, "/webhook/secret")};
 }
 
 long long TriggerdInstance::streamLength() {

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/fixtures.h"
 #include "tests/support/http_call.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/subprocess.h"
@@ -92,8 +93,6 @@ inline std::string triggerctlBinary() {
   return env && *env ? env : TRIGGERCTL_BIN_DEFAULT;
 }
 
-// Reads a fixture under tests/fixtures/.
-std::string fixture(const std::string& relative);
 // A GitHub push fixture as GitHub would send it now: repository.pushed_at set to the current
 // time (triggerd refuses pushes older than its delivery window as replays). A `variant` other
 // than 0 also gives the push another head commit, so it is a different push, not a replay.

@@ -1,21 +1,13 @@
 // The triggers admin API through the real daemon: CRUD, authentication, validation, secrecy.
 #include <gtest/gtest.h>
 
-#include <rapidjson/document.h>
-
 #include "tests/integration/triggerd_fixture.h"
+#include "tests/support/json_doc.h"
 
 namespace triggerd::testing {
 namespace {
 
 const char* kRules = R"([{"kind": "branch", "match": "main", "tags": ["latest"]}])";
-
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str());
-  EXPECT_FALSE(d.HasParseError()) << text;
-  return d;
-}
 
 class TriggersApiTest : public ::testing::Test {
  protected:
@@ -28,11 +20,10 @@ TEST_F(TriggersApiTest, CreateAnswersTheWebhookUrlAndSecretOnce) {
       std::string(kRules) + "}";
   auto r = tri_.admin("POST", "/api/v1/users/alice/triggers", body);
   ASSERT_EQ(r.status, 201) << r.body << tri_.log();
-  auto d = parse(r.body);
-  std::string id = d["trigger"]["id"].GetString();
-  std::string secret = d["webhook"]["secret"].GetString();
-  EXPECT_EQ(std::string(d["webhook"]["url"].GetString()),
-            "https://triggerd.test/webhooks/github/" + id);
+  auto d = parseJson(r.body);
+  std::string id = jsonString(d, "/trigger/id");
+  std::string secret = jsonString(d, "/webhook/secret");
+  EXPECT_EQ(jsonString(d, "/webhook/url"), "https://triggerd.test/webhooks/github/" + id);
   EXPECT_EQ(secret.size(), 64u);
 
   auto one = tri_.admin("GET", "/api/v1/users/alice/triggers/" + id);
@@ -40,7 +31,7 @@ TEST_F(TriggersApiTest, CreateAnswersTheWebhookUrlAndSecretOnce) {
   EXPECT_EQ(one.body.find(secret), std::string::npos);
   auto list = tri_.admin("GET", "/api/v1/users/alice/triggers");
   ASSERT_EQ(list.status, 200);
-  EXPECT_EQ(parse(list.body)["triggers"].Size(), 1u);
+  EXPECT_EQ(jsonSize(parseJson(list.body), "/triggers"), 1u);
   EXPECT_EQ(list.body.find(secret), std::string::npos);
 
   // At rest the secret is sealed: not in Redis in clear.
@@ -55,9 +46,9 @@ TEST_F(TriggersApiTest, UpdateAndDelete) {
   auto p = tri_.admin("PATCH", "/api/v1/users/alice/triggers/" + id,
                       R"({"image": "registry.example.com/other/app", "enabled": false})");
   ASSERT_EQ(p.status, 200) << p.body;
-  auto d = parse(p.body);
-  EXPECT_EQ(std::string(d["trigger"]["image"].GetString()), "registry.example.com/other/app");
-  EXPECT_FALSE(d["trigger"]["enabled"].GetBool());
+  auto d = parseJson(p.body);
+  EXPECT_EQ(jsonString(d, "/trigger/image"), "registry.example.com/other/app");
+  EXPECT_FALSE(jsonBool(d, "/trigger/enabled"));
 
   auto del = tri_.admin("DELETE", "/api/v1/users/alice/triggers/" + id);
   EXPECT_EQ(del.status, 204);
@@ -85,24 +76,25 @@ TEST_F(TriggersApiTest, InvalidInputIs422NamingTheField) {
   for (const auto& c : cases) {
     auto r = tri_.admin("POST", "/api/v1/users/alice/triggers", c.body);
     EXPECT_EQ(r.status, 422) << c.body << " -> " << r.body;
-    auto d = parse(r.body);
-    ASSERT_TRUE(d.HasMember("field")) << r.body;
-    EXPECT_EQ(std::string(d["field"].GetString()), c.field) << r.body;
+    auto d = parseJson(r.body);
+    ASSERT_TRUE(jsonHas(d, "/field")) << r.body;
+    EXPECT_EQ(jsonString(d, "/field"), c.field) << r.body;
   }
   auto bad_json = tri_.admin("POST", "/api/v1/users/alice/triggers", "{not json");
   EXPECT_EQ(bad_json.status, 400);
-  EXPECT_EQ(parse(tri_.admin("GET", "/api/v1/users/alice/triggers").body)["triggers"].Size(), 0u);
+  EXPECT_EQ(
+      jsonSize(parseJson(tri_.admin("GET", "/api/v1/users/alice/triggers").body), "/triggers"), 0u);
 }
 
 TEST_F(TriggersApiTest, AuthenticationAndUserScope) {
   auto none = httpCall("GET", tri_.adminUrl("/api/v1/users/alice/triggers"));
   EXPECT_EQ(none.status, 401);
-  EXPECT_EQ(std::string(parse(none.body)["field"].GetString()), "Authorization");
+  EXPECT_EQ(jsonString(parseJson(none.body), "/field"), "Authorization");
   EXPECT_EQ(tri_.admin("GET", "/api/v1/users/alice/triggers", "", "wrong-token").status, 401);
 
   auto minted = tri_.admin("POST", "/api/v1/users/alice/tokens", R"({"name": "ci"})");
   ASSERT_EQ(minted.status, 201) << minted.body;
-  std::string user_token = parse(minted.body)["token"].GetString();
+  std::string user_token = jsonString(parseJson(minted.body), "/token");
   EXPECT_EQ(tri_.admin("GET", "/api/v1/users/alice/triggers", "", user_token).status, 200);
   auto other = tri_.admin("GET", "/api/v1/users/bob/triggers", "", user_token);
   EXPECT_EQ(other.status, 403);
@@ -118,14 +110,14 @@ TEST_F(TriggersApiTest, AuthenticationAndUserScope) {
 TEST_F(TriggersApiTest, InvalidUserIdIsRefused) {
   auto r = tri_.admin("GET", "/api/v1/users/bad%20user/triggers");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(std::string(parse(r.body)["field"].GetString()), "user");
+  EXPECT_EQ(jsonString(parseJson(r.body), "/field"), "user");
 }
 
 TEST_F(TriggersApiTest, DotSegmentsAreNoUserIds) {
   for (const char* user : {"%2E", "%2E%2E"}) {
     auto r = tri_.admin("GET", std::string("/api/v1/users/") + user + "/triggers");
     EXPECT_EQ(r.status, 400) << user << " " << r.body;
-    EXPECT_EQ(std::string(parse(r.body)["field"].GetString()), "user") << r.body;
+    EXPECT_EQ(jsonString(parseJson(r.body), "/field"), "user") << r.body;
   }
 }
 
@@ -145,11 +137,10 @@ TEST(TriggerLimitsTest, HeavyRulesAndTooManyTriggersAre422) {
                          "install_hook": false, "rules": )" +
                          heavy + "}");
   ASSERT_EQ(r.status, 422) << r.body;
-  auto d = parse(r.body);
-  std::string field = d["field"].GetString();
+  auto d = parseJson(r.body);
+  std::string field = jsonString(d, "/field");
   EXPECT_EQ(field.rfind("rules[", 0), 0u) << field;
-  EXPECT_NE(std::string(d["error"].GetString()).find("triggers.max_rule_program_size"),
-            std::string::npos)
+  EXPECT_NE(jsonString(d, "/error").find("triggers.max_rule_program_size"), std::string::npos)
       << r.body;
 
   for (int i = 0; i < 2; ++i) tri.createTrigger("alice", "github", "octo/app", kRules);

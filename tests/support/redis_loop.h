@@ -1,7 +1,9 @@
 // A real redis-server private to one test, with an EventLoop and a connected HiredisClient: the
-// setup of every store and queue test.
+// setup of every test that runs against real Redis.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 
 #include "redis/hiredis_client.h"
@@ -16,6 +18,9 @@ class RedisLoop {
     HiredisClient::Options o;
     o.address = server_.address();
     o.password = options.password;
+    // Outage tests stop and start the server: reconnect within a test's patience.
+    o.reconnect_min = std::chrono::milliseconds(20);
+    o.reconnect_max = std::chrono::milliseconds(200);
     client_ = std::make_unique<HiredisClient>(loop_, o);
     client_->start();
     if (!runUntil(loop_, [this] { return client_->connected(); }))

@@ -5,16 +5,13 @@
 #include "cli/commands_triggers.h"
 #include "cli/json_text.h"
 #include "common/json.h"
+#include "tests/support/json_doc.h"
 #include "tests/support/subprocess.h"
 
 namespace triggerd::cli {
 namespace {
 
-rapidjson::Document parsed(const std::string& text) {
-  auto doc = json::parse(text);
-  EXPECT_TRUE(doc.ok()) << text;
-  return doc.ok() ? std::move(doc.value()) : rapidjson::Document();
-}
+using triggerd::testing::parseJson;
 
 TEST(TriggerCreateBody, FromRuleSpecs) {
   TriggerCreateArgs args{"alice",    "github",
@@ -79,7 +76,7 @@ constexpr const char* kTrigger = R"({
   "enabled": true, "created_at": "2026-11-25T10:00:00Z", "updated_at": "2026-11-25T11:00:00Z"})";
 
 TEST(DescribeTrigger, FieldsThenRules) {
-  EXPECT_EQ(describeTrigger(parsed(kTrigger)),
+  EXPECT_EQ(describeTrigger(parseJson(kTrigger)),
             "ID          01JABC\n"
             "USER        alice\n"
             "PROVIDER    github\n"
@@ -97,7 +94,8 @@ TEST(DescribeTrigger, FieldsThenRules) {
 }
 
 TEST(WebhookInstructions, GithubAndGitlab) {
-  auto webhook = parsed(R"({"url": "https://t.example.com/webhooks/github/01J", "secret": "s3cr3t",
+  auto webhook =
+      parseJson(R"({"url": "https://t.example.com/webhooks/github/01J", "secret": "s3cr3t",
                             "content_type": "application/json", "events": ["push"]})");
   std::string gh = webhookInstructions("github", webhook);
   EXPECT_NE(gh.find("Settings > Webhooks > Add webhook"), std::string::npos) << gh;
@@ -111,7 +109,7 @@ TEST(WebhookInstructions, GithubAndGitlab) {
 }
 
 TEST(DescribeSource, NeverExpires) {
-  std::string text = describeSource(parsed(R"({"provider": "gitlab", "login": "alice",
+  std::string text = describeSource(parseJson(R"({"provider": "gitlab", "login": "alice",
       "api_url": "https://gitlab.example.com", "scopes": ["api", "read_user"], "state": "valid",
       "expires_at": null})"));
   EXPECT_NE(text.find("EXPIRES     never\n"), std::string::npos) << text;
@@ -120,7 +118,7 @@ TEST(DescribeSource, NeverExpires) {
 }
 
 TEST(ValueText, Kinds) {
-  auto doc = parsed(R"({"s": "x", "n": 42, "neg": -1, "b": false, "a": ["", "y"], "o": {"k": 1},
+  auto doc = parseJson(R"({"s": "x", "n": 42, "neg": -1, "b": false, "a": ["", "y"], "o": {"k": 1},
                        "z": null, "d": 1.5})");
   EXPECT_EQ(memberText(doc, "s"), "x");
   EXPECT_EQ(memberText(doc, "n"), "42");
@@ -136,7 +134,7 @@ TEST(ValueText, Kinds) {
 }
 
 TEST(ValueText, Times) {
-  auto doc = parsed(R"({"s": "2026-11-25T10:00:00Z", "n": 1795600800, "z": null})");
+  auto doc = parseJson(R"({"s": "2026-11-25T10:00:00Z", "n": 1795600800, "z": null})");
   EXPECT_EQ(memberTimeOr(doc, "s"), "2026-11-25T10:00:00Z");
   EXPECT_EQ(memberTimeOr(doc, "n"), "2026-11-25T10:00:00Z");
   EXPECT_EQ(memberTimeOr(doc, "z", "never"), "never");

@@ -4,53 +4,35 @@
 
 #include <gtest/gtest.h>
 
-#include "loop/event_loop.h"
-#include "redis/hiredis_client.h"
-#include "tests/support/redis_server.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/redis_loop.h"
+#include "tests/support/sample_trigger.h"
+#include "tests/support/test_keys.h"
 #include "webhook/signature.h"
 
 namespace triggerd {
 namespace {
 
-using testing::RedisServer;
-
 class WebhookIngestTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    HiredisClient::Options o;
-    o.address = redis_server_.address();
-    redis_ = std::make_unique<HiredisClient>(loop_, o);
-    redis_->start();
-    queue_ = std::make_unique<JobQueue>(*redis_, Keys());
-    records_ = std::make_unique<SealedRecords>(*redis_, keyring_, rng_);
-    store_ = std::make_unique<TriggerStore>(*records_, Keys());
-    ingest_ =
-        std::make_unique<WebhookIngest>(*store_, *queue_, metrics_, clock_, rng_, WebhookOptions{});
+    trigger_ = testing::sampleTrigger();
     trigger_.id = newUlid(rng_, clock_.unixMillis());
-    trigger_.user = "alice";
     trigger_.provider = Provider::kGitlab;
     trigger_.repository_full_name = "mike/diaspora";
     trigger_.secret = "s3cret";
-    trigger_.image = "registry.example.com/team/app";
-    BuildRule rule;
-    rule.kind = RefType::kBranch;
-    rule.match = "master";
-    rule.tags = {"{branch}"};
-    trigger_.rules = {rule};
-    redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+    trigger_.rules[0].match = "master";
+    trigger_.rules[0].tags = {"{branch}"};
+    store();
+  }
+
+  // Writes trigger_ as it is now, behind the store's back (as another triggerd would).
+  void store() {
+    redis_.server().cmd({"SET", Keys().trigger(trigger_.id), store_.encode(trigger_)});
   }
 
   WebhookAnswer run(std::shared_ptr<WebhookDelivery> d) {
-    std::optional<WebhookAnswer> answer;
-    ingest_->handle(std::move(d), [&](WebhookAnswer a) {
-      answer = std::move(a);
-      loop_.stop();
-    });
-    auto guard = loop_.createTimer([&] { loop_.stop(); });
-    guard->arm(std::chrono::seconds(5));
-    if (!answer) loop_.run();
-    EXPECT_TRUE(answer.has_value()) << "no answer within 5 s";
-    return answer.value_or(WebhookAnswer{0, "", {}});
+    return redis_.await<WebhookAnswer>([&](auto done) { ingest_.handle(std::move(d), done); });
   }
 
   std::shared_ptr<WebhookDelivery> gitlabPush(const std::string& token) {
@@ -62,10 +44,12 @@ class WebhookIngestTest : public ::testing::Test {
     d->delivery_id = "uuid-1";
     d->has_gitlab_token = true;
     d->gitlab_token = token;
-    d->body = testing::readFile(testing::sourcePath("tests/fixtures/gitlab/push.json"));
+    d->body = testing::fixture("gitlab/push.json");
     d->received_at = clock_.now();
     return d;
   }
+
+  long long streamLength() { return redis_.server().cmd({"XLEN", "triggerd:jobs"}).integer; }
 
   // The same GitLab push with another head commit: a different push, not a replay.
   static std::string anotherCommit(std::string body) {
@@ -75,24 +59,22 @@ class WebhookIngestTest : public ::testing::Test {
     return body;
   }
 
-  RedisServer redis_server_;
-  EventLoop loop_;
+  testing::RedisLoop redis_;
   Metrics metrics_;
   ManualClock clock_;
   SecureRandom rng_;
-  Keyring keyring_{SecretBox(std::string(32, 'k'), deriveKeyId(std::string(32, 'k')))};
-  std::unique_ptr<HiredisClient> redis_;
-  std::unique_ptr<JobQueue> queue_;
-  std::unique_ptr<SealedRecords> records_;
-  std::unique_ptr<TriggerStore> store_;
-  std::unique_ptr<WebhookIngest> ingest_;
+  Keyring keyring_ = testing::keyringOf(testing::masterKey('k'));
+  JobQueue queue_{redis_.client(), Keys()};
+  SealedRecords records_{redis_.client(), keyring_, rng_};
+  TriggerStore store_{records_, Keys()};
+  WebhookIngest ingest_{store_, queue_, metrics_, clock_, rng_, WebhookOptions{}};
   Trigger trigger_;
 };
 
 TEST_F(WebhookIngestTest, AcceptedDeliveryIsCountedAndEnqueued) {
   auto a = run(gitlabPush("s3cret"));
   EXPECT_EQ(a.status, 202) << a.body;
-  EXPECT_EQ(redis_server_.cmd({"XLEN", "triggerd:jobs"}).integer, 1);
+  EXPECT_EQ(streamLength(), 1);
   EXPECT_EQ(metrics_.counter("triggerd_jobs_enqueued_total", {{"provider", "gitlab"}}), 1u);
 }
 
@@ -102,13 +84,13 @@ TEST_F(WebhookIngestTest, RejectionsAreCountedByReason) {
   EXPECT_EQ(metrics_.counter("triggerd_webhook_rejections_total",
                              {{"provider", "gitlab"}, {"reason", "signature"}}),
             1u);
-  EXPECT_EQ(redis_server_.cmd({"XLEN", "triggerd:jobs"}).integer, 0);
+  EXPECT_EQ(streamLength(), 0);
 }
 
 TEST_F(WebhookIngestTest, PreviousSecretVerifiesOnlyUntilItsDeadline) {
   trigger_.previous_secret = "old";
   trigger_.previous_secret_until = clock_.unixSeconds() + 60;
-  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  store();
   EXPECT_EQ(run(gitlabPush("old")).status, 202);
   clock_.advance(std::chrono::seconds(61));
   auto late = gitlabPush("old");
@@ -117,8 +99,8 @@ TEST_F(WebhookIngestTest, PreviousSecretVerifiesOnlyUntilItsDeadline) {
 }
 
 TEST_F(WebhookIngestTest, StandardWebhookSignatureIsVerifiedWhenTheTriggerHasAKey) {
-  trigger_.signing_key = std::string(32, 'w');
-  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  trigger_.signing_key = secret(std::string(32, 'w'));
+  store();
   auto d = gitlabPush("s3cret");
   d->webhook_id = "msg_1";
   d->webhook_timestamp = std::to_string(clock_.unixSeconds());
@@ -147,7 +129,7 @@ TEST_F(WebhookIngestTest, StandardWebhookSignatureIsVerifiedWhenTheTriggerHasAKe
 TEST_F(WebhookIngestTest, ChangedTriggerIsReadAgainNotServedFromTheCache) {
   EXPECT_EQ(run(gitlabPush("s3cret")).status, 202);
   trigger_.secret = "rotated";
-  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  store();
   auto d = gitlabPush("s3cret");
   d->delivery_id = "uuid-5";
   EXPECT_EQ(run(d).status, 401);
@@ -161,30 +143,30 @@ TEST_F(WebhookIngestTest, ChangedTriggerIsReadAgainNotServedFromTheCache) {
 TEST_F(WebhookIngestTest, UnsignedRequestsNeverCompileRules) {
   // Verified already: a first delivery would otherwise change the stored trigger once.
   trigger_.hook_verified = true;
-  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  store();
   for (int i = 0; i < 3; ++i) {
     auto bad = gitlabPush("wrong");
     bad->delivery_id = "unsigned-" + std::to_string(i);
     EXPECT_EQ(run(bad).status, 401);
   }
-  EXPECT_EQ(ingest_->cache().compilations(), 0u);
+  EXPECT_EQ(ingest_.cache().compilations(), 0u);
   EXPECT_EQ(run(gitlabPush("s3cret")).status, 202);
-  EXPECT_EQ(ingest_->cache().compilations(), 1u);
+  EXPECT_EQ(ingest_.cache().compilations(), 1u);
   auto again = gitlabPush("s3cret");
   again->delivery_id = "uuid-again";
   again->body = anotherCommit(again->body);
   EXPECT_EQ(run(again).status, 202);
-  EXPECT_EQ(ingest_->cache().compilations(), 1u);  // served from the cache
+  EXPECT_EQ(ingest_.cache().compilations(), 1u);  // served from the cache
 }
 
 TEST_F(WebhookIngestTest, ASignedTriggerRefusesAnUnsignedDeliveryEvenWithTheRightToken) {
-  trigger_.signing_key = std::string(32, 'w');
-  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), store_->encode(trigger_)});
+  trigger_.signing_key = secret(std::string(32, 'w'));
+  store();
   auto downgrade = gitlabPush("s3cret");  // right X-Gitlab-Token, no webhook-signature
   auto a = run(downgrade);
   EXPECT_EQ(a.status, 401) << a.body;
   EXPECT_NE(a.body.find("webhook-signature"), std::string::npos) << a.body;
-  EXPECT_EQ(redis_server_.cmd({"XLEN", "triggerd:jobs"}).integer, 0);
+  EXPECT_EQ(streamLength(), 0);
 }
 
 TEST_F(WebhookIngestTest, TheSamePushUnderAFreshDeliveryIdIsAReplay) {
@@ -194,7 +176,7 @@ TEST_F(WebhookIngestTest, TheSamePushUnderAFreshDeliveryIdIsAReplay) {
   auto a = run(replay);
   EXPECT_EQ(a.status, 200) << a.body;
   EXPECT_NE(a.body.find("replay"), std::string::npos) << a.body;
-  EXPECT_EQ(redis_server_.cmd({"XLEN", "triggerd:jobs"}).integer, 1);
+  EXPECT_EQ(streamLength(), 1);
   EXPECT_EQ(metrics_.counter("triggerd_webhook_replays_total",
                              {{"provider", "gitlab"}, {"kind", "same_push"}}),
             1u);
@@ -206,14 +188,14 @@ TEST_F(WebhookIngestTest, TheSamePushUnderAFreshDeliveryIdIsAReplay) {
 
 TEST_F(WebhookIngestTest, AnUnreadableTriggerAnswersWithoutItsDetails) {
   // Sealed with a key this triggerd does not hold.
-  Keyring other{SecretBox(std::string(32, 'o'), deriveKeyId(std::string(32, 'o')))};
-  SealedRecords other_records(*redis_, other, rng_);
+  Keyring other = testing::keyringOf(testing::masterKey('o'));
+  SealedRecords other_records(redis_.client(), other, rng_);
   TriggerStore other_store(other_records, Keys());
-  redis_server_.cmd({"SET", Keys().trigger(trigger_.id), other_store.encode(trigger_)});
+  redis_.server().cmd({"SET", Keys().trigger(trigger_.id), other_store.encode(trigger_)});
   auto a = run(gitlabPush("s3cret"));
   EXPECT_EQ(a.status, 500);
-  EXPECT_EQ(a.body.find(deriveKeyId(std::string(32, 'o'))), std::string::npos) << a.body;
-  EXPECT_EQ(a.body.find(deriveKeyId(std::string(32, 'k'))), std::string::npos) << a.body;
+  EXPECT_EQ(a.body.find(deriveKeyId(testing::masterKey('o'))), std::string::npos) << a.body;
+  EXPECT_EQ(a.body.find(deriveKeyId(testing::masterKey('k'))), std::string::npos) << a.body;
   EXPECT_EQ(a.body.find("key"), std::string::npos) << a.body;
 }
 

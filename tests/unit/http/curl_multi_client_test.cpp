@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "tests/support/connect_proxy.h"
+#include "tests/support/loop_runner.h"
 #include "tests/support/tls_server.h"
 
 namespace triggerd {
@@ -18,6 +19,8 @@ using std::chrono::milliseconds;
 using testing::FakeHttpServer;
 using testing::FakeRequest;
 using testing::FakeResponse;
+using testing::runFor;
+using testing::runUntil;
 
 class CurlMultiClientTest : public ::testing::Test {
  protected:
@@ -34,30 +37,10 @@ class CurlMultiClientTest : public ::testing::Test {
     client_ = std::make_unique<CurlMultiClient>(loop_, std::move(options));
   }
 
-  // Runs the loop until done() holds or the timeout passes; returns done().
-  bool runUntil(const std::function<bool()>& done, milliseconds timeout = milliseconds(10000)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::unique_ptr<Timer> poll;
-    poll = loop_.createTimer([&] {
-      if (done() || std::chrono::steady_clock::now() >= deadline) {
-        loop_.stop();
-      } else {
-        poll->arm(milliseconds(2));
-      }
-    });
-    poll->arm(milliseconds(0));
-    loop_.run();
-    return done();
-  }
-
-  void runFor(milliseconds duration) {
-    runUntil([] { return false; }, duration);
-  }
-
   Result<HttpResponse> fetch(HttpRequest request) {
     std::optional<Result<HttpResponse>> result;
     client_->send(std::move(request), [&](Result<HttpResponse> r) { result = std::move(r); });
-    EXPECT_TRUE(runUntil([&] { return result.has_value(); })) << "no callback";
+    EXPECT_TRUE(runUntil(loop_, [&] { return result.has_value(); })) << "no callback";
     if (!result) return Error::internal("no callback");
     return std::move(*result);
   }
@@ -241,7 +224,7 @@ TEST_F(CurlMultiClientTest, GuardRefusesEverySpellingOfInternalAddresses) {
         << message;
     EXPECT_LT(elapsed, milliseconds(250)) << c.host << ": refusal should not wait for a timeout";
   }
-  runFor(milliseconds(50));
+  runFor(loop_, milliseconds(50));
   EXPECT_EQ(server.connectionCount(), 0u);
   EXPECT_EQ(server.requestCount(), 0u);
   EXPECT_GE(metrics_.counter("triggerd_ssrf_refusals_total", {{"class", "loopback"}}), 8u);
@@ -339,7 +322,7 @@ TEST_F(CurlMultiClientTest, RedirectsAreNotFollowed) {
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_EQ(result->status, 302);
   EXPECT_EQ(result->header("Location"), server.url("/elsewhere"));
-  runFor(milliseconds(50));
+  runFor(loop_, milliseconds(50));
   EXPECT_EQ(server.requestCount(), 1u);
 }
 
@@ -418,7 +401,7 @@ TEST_F(CurlMultiClientTest, CancelMeansNoCallback) {
   // Cancelled in flight, once the server holds it.
   request.url = server.url("/b");
   auto in_flight = client_->send(request, [&](Result<HttpResponse>) { ++calls; });
-  ASSERT_TRUE(runUntil([&] { return server.requestCount() >= 1; }));
+  ASSERT_TRUE(runUntil(loop_, [&] { return server.requestCount() >= 1; }));
   client_->cancel(in_flight);
   // Cancelled after it failed but before its callback's turn.
   HttpRequest refused;
@@ -428,7 +411,7 @@ TEST_F(CurlMultiClientTest, CancelMeansNoCallback) {
   client_->cancel(failed);  // twice is harmless
   client_->cancel(12345);   // unknown ids too
   EXPECT_EQ(client_->pending(), 0u);
-  runFor(milliseconds(200));
+  runFor(loop_, milliseconds(200));
   EXPECT_EQ(calls, 0);
 }
 
@@ -448,8 +431,8 @@ TEST_F(CurlMultiClientTest, CancelAfterCompletionBeforeDelivery) {
     ++calls[b];
     client_->cancel(a);
   });
-  runUntil([&] { return !calls.empty(); });
-  runFor(milliseconds(100));
+  runUntil(loop_, [&] { return !calls.empty(); });
+  runFor(loop_, milliseconds(100));
   EXPECT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls.begin()->second, 1);
   EXPECT_EQ(client_->pending(), 0u);
@@ -475,7 +458,7 @@ TEST_F(CurlMultiClientTest, CallbacksNeverRunInline) {
   client_->send(fine, cb);
   returned = true;
   EXPECT_EQ(calls, 0);
-  ASSERT_TRUE(runUntil([&] { return calls == 3; }));
+  ASSERT_TRUE(runUntil(loop_, [&] { return calls == 3; }));
   EXPECT_FALSE(ran_before_return);
 }
 
@@ -494,7 +477,7 @@ TEST_F(CurlMultiClientTest, CallbackMaySendAgain) {
   HttpRequest first;
   first.url = server.url("/0");
   client_->send(first, on_done);
-  ASSERT_TRUE(runUntil([&] { return bodies.size() == 3; }));
+  ASSERT_TRUE(runUntil(loop_, [&] { return bodies.size() == 3; }));
   EXPECT_EQ(bodies, (std::vector<std::string>{"/0", "/1", "/2"}));
 }
 
@@ -509,8 +492,8 @@ TEST_F(CurlMultiClientTest, CallbackMayDestroyTheClient) {
       client_.reset();  // the others must never be called
     });
   }
-  ASSERT_TRUE(runUntil([&] { return calls >= 1; }));
-  runFor(milliseconds(100));
+  ASSERT_TRUE(runUntil(loop_, [&] { return calls >= 1; }));
+  runFor(loop_, milliseconds(100));
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(client_, nullptr);
 }
@@ -526,7 +509,7 @@ TEST_F(CurlMultiClientTest, DestroyingTheClientCancelsEverything) {
   HttpRequest hang;
   hang.url = server.url("/hang");
   client_->send(hang, count);  // in flight, held by the server
-  ASSERT_TRUE(runUntil([&] { return server.requestCount() >= 1; }));
+  ASSERT_TRUE(runUntil(loop_, [&] { return server.requestCount() >= 1; }));
   HttpRequest quick;
   quick.url = server.url("/quick");
   client_->send(quick, count);  // not started yet
@@ -535,7 +518,7 @@ TEST_F(CurlMultiClientTest, DestroyingTheClientCancelsEverything) {
   client_->send(refused, count);  // failed, its delivery already posted
   EXPECT_EQ(client_->pending(), 3u);
   client_.reset();
-  runFor(milliseconds(100));
+  runFor(loop_, milliseconds(100));
   EXPECT_EQ(calls, 0);
 }
 
@@ -560,8 +543,9 @@ TEST_F(CurlMultiClientTest, ManyConcurrentRequests) {
     });
   }
   EXPECT_EQ(client_->pending(), static_cast<size_t>(kCount));
-  ASSERT_TRUE(runUntil([&] { return bodies.size() + static_cast<size_t>(failures) == kCount; },
-                       milliseconds(20000)));
+  ASSERT_TRUE(runUntil(
+      loop_, [&] { return bodies.size() + static_cast<size_t>(failures) == kCount; },
+      milliseconds(20000)));
   EXPECT_EQ(failures, 0);
   for (int i = 0; i < kCount; ++i) EXPECT_EQ(bodies[i], "id=" + std::to_string(i));
   EXPECT_EQ(client_->pending(), 0u);

@@ -7,6 +7,7 @@
 #include "providers/pagination.h"
 #include "tests/fakes/fake_github.h"
 #include "tests/fakes/fake_gitlab.h"
+#include "tests/support/json_doc.h"
 
 namespace triggerd::testing {
 namespace {
@@ -54,11 +55,7 @@ TEST(FakeGitHub, LinkHeaderInGithubOrder) {
   FakeGitHub gh;
   gh.addUser(1, "octocat", "");
   gh.addToken("ghp_x", "octocat", {"repo"});
-  FakeGitHubRepo repo;
-  repo.owner = "octocat";
-  repo.name = "app";
-  repo.permissions["octocat"] = "admin";
-  gh.addRepo(repo);
+  gh.addRepo(githubRepo("octocat", "app"));
   gh.addBranches("octocat/app", 10);
   HttpHeaders h{{"User-Agent", "t"}, {"Authorization", "token ghp_x"}};
   auto r = gh.handle(get("/repos/octocat/app/branches?per_page=3&page=2", h));
@@ -67,9 +64,7 @@ TEST(FakeGitHub, LinkHeaderInGithubOrder) {
   EXPECT_EQ(headerOf(r, "Link"), "<" + base + "1>; rel=\"prev\", <" + base + "3>; rel=\"next\", <" +
                                      base + "4>; rel=\"last\", <" + base + "1>; rel=\"first\"");
   auto last = gh.handle(get("/repos/octocat/app/branches?per_page=3&page=4", h));
-  auto doc = json::parse(last.body);
-  ASSERT_TRUE(doc.ok());
-  EXPECT_EQ(doc->Size(), 1u);
+  EXPECT_EQ(jsonSize(parseJson(last.body), ""), 1u);
   EXPECT_FALSE(findLink(headerOf(last, "Link"), "next"));
   auto single = gh.handle(get("/repos/octocat/app/branches?per_page=100", h));
   EXPECT_EQ(headerOf(single, "Link"), "<absent>");  // one page: no Link at all
@@ -79,11 +74,7 @@ TEST(FakeGitHub, PrivateRepositoriesNeedTheRepoScope) {
   FakeGitHub gh;
   gh.addUser(1, "octocat", "");
   gh.addToken("ghp_public", "octocat", {"public_repo"});
-  FakeGitHubRepo repo;
-  repo.owner = "octocat";
-  repo.name = "secret";
-  repo.permissions["octocat"] = "admin";
-  gh.addRepo(repo);
+  gh.addRepo(githubRepo("octocat", "secret"));
   HttpHeaders h{{"User-Agent", "t"}, {"Authorization", "Bearer ghp_public"}};
   EXPECT_EQ(gh.handle(get("/repos/octocat/secret/branches", h)).status, 404);
   EXPECT_EQ(gh.handle(get("/user/repos", h)).body, "[]");
@@ -109,11 +100,7 @@ TEST(FakeGitLab, OffsetPaginationHeaders) {
   FakeGitLab gl;
   gl.addUser(1, "alice", "Alice");
   gl.addToken("glpat-x", "alice", {"api"});
-  FakeGitLabProject p;
-  p.id = 5;
-  p.path_with_namespace = "g/app";
-  p.members["alice"] = 40;
-  gl.addProject(p);
+  gl.addProject(gitlabProject(5, "g/app", "alice", 40));
   gl.addBranches(5, 5);
   auto r = gl.handle(get("/api/v4/projects/g%2Fapp/repository/branches?per_page=2&page=2",
                          {{"PRIVATE-TOKEN", "glpat-x"}}));
@@ -139,11 +126,7 @@ TEST(FakeGitLab, KeysetPaginationOnlyLinksNext) {
   gl.addUser(1, "alice", "Alice");
   gl.addToken("glpat-x", "alice", {"read_api"});
   for (int i = 1; i <= 5; ++i) {
-    FakeGitLabProject p;
-    p.id = i * 10;
-    p.path_with_namespace = "g/p" + std::to_string(i);
-    p.members["alice"] = 40;
-    gl.addProject(p);
+    gl.addProject(gitlabProject(i * 10, "g/p" + std::to_string(i), "alice", 40));
   }
   std::string target = "/api/v4/projects?pagination=keyset&per_page=2&order_by=id&sort=asc";
   size_t seen = 0;
@@ -151,7 +134,7 @@ TEST(FakeGitLab, KeysetPaginationOnlyLinksNext) {
     auto r = gl.handle(get(target, {{"PRIVATE-TOKEN", "glpat-x"}}));
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(headerOf(r, "x-next-page"), "<absent>");
-    seen += json::parse(r.body)->Size();
+    seen += jsonSize(parseJson(r.body), "");
     auto next = findLink(headerOf(r, "Link"), "next");
     if (!next) break;
     EXPECT_TRUE(pageTokenFromUrl(*next)->rfind("id_after:", 0) == 0);
@@ -187,18 +170,13 @@ TEST(FakeGitLab, MinAccessLevelFilters) {
   gl.addToken("glpat-x", "alice", {"api"});
   int id = 1;
   for (int level : {10, 20, 30, 40, 50}) {
-    FakeGitLabProject p;
-    p.id = id++;
-    p.path_with_namespace = "g/level" + std::to_string(level);
-    p.members["alice"] = level;
-    gl.addProject(p);
+    gl.addProject(gitlabProject(id++, "g/level" + std::to_string(level), "alice", level));
   }
   auto r = gl.handle(get("/api/v4/projects?membership=true&min_access_level=40&simple=true",
                          {{"PRIVATE-TOKEN", "glpat-x"}}));
-  auto doc = json::parse(r.body);
-  ASSERT_TRUE(doc.ok());
-  ASSERT_EQ(doc->Size(), 2u);
-  EXPECT_FALSE((*doc)[0].HasMember("visibility"));  // simple representation
+  auto doc = parseJson(r.body);
+  ASSERT_EQ(jsonSize(doc, ""), 2u);
+  EXPECT_FALSE(jsonHas(doc, "/0/visibility"));  // simple representation
 }
 
 }  // namespace

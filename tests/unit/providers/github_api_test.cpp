@@ -12,6 +12,7 @@ namespace {
 
 using testing::FakeGitHub;
 using testing::FakeGitHubRepo;
+using testing::githubRepo;
 using testing::LoopRunner;
 
 constexpr const char* kToken = "ghp_goodtoken0000000000000000000000000001";
@@ -135,11 +136,7 @@ TEST_F(GitHubApiTest, ListReposWalksEveryPageAndKeepsOnlyAdministeredRepos) {
     repo.is_private = i % 2 == 0;
     fake_.addRepo(repo);
   }
-  FakeGitHubRepo foreign;
-  foreign.owner = "someone";
-  foreign.name = "private";
-  foreign.permissions["someone"] = "admin";
-  fake_.addRepo(foreign);
+  fake_.addRepo(githubRepo("someone", "private"));
 
   GitHubApi api(runner_.http(), apiOptions());
   std::string page;
@@ -193,33 +190,20 @@ TEST_F(GitHubApiTest, RepoSummaryFields) {
 }
 
 TEST_F(GitHubApiTest, ListBranchesAndTagsAcrossPages) {
-  FakeGitHubRepo repo;
-  repo.owner = "octocat";
-  repo.name = "app";
-  repo.permissions["octocat"] = "admin";
-  fake_.addRepo(repo);
+  fake_.addRepo(githubRepo("octocat", "app"));
   fake_.addBranches("octocat/app", 230);
   fake_.addTags("octocat/app", 301);
   GitHubApi api(runner_.http(), apiOptions());
 
   for (bool tags : {false, true}) {
-    std::string page;
-    size_t items = 0;
-    int pages = 0;
-    do {
-      auto result = runner_.run<Page<RefSummary>>([&](auto cb) {
-        return tags ? api.listTags(kToken, "octocat/app", page, cb)
-                    : api.listBranches(kToken, "octocat/app", page, cb);
-      });
-      ASSERT_TRUE(result.ok()) << result.error().message;
-      ++pages;
-      items += result->items.size();
-      for (const auto& ref : result->items) EXPECT_EQ(ref.sha.size(), 40u);
-      page = result->next_page.value_or("");
-      ASSERT_LT(pages, 10);
-    } while (!page.empty());
-    EXPECT_EQ(items, tags ? 301u : 230u);
-    EXPECT_EQ(pages, tags ? 4 : 3);
+    auto walk = runner_.walkPages<RefSummary>(
+        [&](const std::string& page, auto cb) {
+          return tags ? api.listTags(kToken, "octocat/app", page, cb)
+                      : api.listBranches(kToken, "octocat/app", page, cb);
+        },
+        [](const RefSummary& ref) { EXPECT_EQ(ref.sha.size(), 40u); });
+    EXPECT_EQ(walk.items, tags ? 301u : 230u);
+    EXPECT_EQ(walk.pages, tags ? 4 : 3);
   }
   EXPECT_EQ(fake_.requests().front().target, "/repos/octocat/app/branches?per_page=100");
 }

@@ -14,6 +14,7 @@ namespace {
 
 using testing::FakeGitLab;
 using testing::FakeGitLabProject;
+using testing::gitlabProject;
 using testing::LoopRunner;
 
 constexpr const char* kToken = "glpat-goodtoken000000001";
@@ -207,32 +208,18 @@ TEST_F(GitLabApiTest, InsufficientScopeIsExplained) {
 
 TEST_F(GitLabApiTest, ListProjectsWalksEveryPageAtMaintainerOrAbove) {
   addMaintainedProjects(300);
-  FakeGitLabProject other;
-  other.id = 9;
-  other.path_with_namespace = "bob/secret";
-  other.members["bob"] = 50;
-  fake_.addProject(other);
+  fake_.addProject(gitlabProject(9, "bob/secret", "bob", 50));
 
   GitLabApi api(runner_.http(), apiOptions());
-  std::string page;
-  size_t items = 0;
-  int pages = 0;
-  do {
-    auto result =
-        runner_.run<Page<RepoSummary>>([&](auto cb) { return api.listProjects(kToken, page, cb); });
-    ASSERT_TRUE(result.ok()) << result.error().message;
-    ++pages;
-    items += result->items.size();
-    for (const auto& p : result->items) {
-      EXPECT_NE(p.full_name, "bob/secret");
-      EXPECT_TRUE(p.is_private);  // simple=true omits visibility: assume private
-      EXPECT_EQ(p.clone_url, fake_.serverRoot() + "/" + p.full_name + ".git");
-    }
-    page = result->next_page.value_or("");
-    ASSERT_LT(pages, 10);
-  } while (!page.empty());
-  EXPECT_EQ(items, 225u);  // 300 minus the 75 Developer-only ones
-  EXPECT_EQ(pages, 3);
+  auto walk = runner_.walkPages<RepoSummary>(
+      [&](const std::string& page, auto cb) { return api.listProjects(kToken, page, cb); },
+      [&](const RepoSummary& p) {
+        EXPECT_NE(p.full_name, "bob/secret");
+        EXPECT_TRUE(p.is_private);  // simple=true omits visibility: assume private
+        EXPECT_EQ(p.clone_url, fake_.serverRoot() + "/" + p.full_name + ".git");
+      });
+  EXPECT_EQ(walk.items, 225u);  // 300 minus the 75 Developer-only ones
+  EXPECT_EQ(walk.pages, 3);
 
   auto requests = fake_.requests();
   ASSERT_EQ(requests.size(), 3u);
@@ -243,33 +230,20 @@ TEST_F(GitLabApiTest, ListProjectsWalksEveryPageAtMaintainerOrAbove) {
 }
 
 TEST_F(GitLabApiTest, ListBranchesByUrlEncodedPathAcrossPages) {
-  FakeGitLabProject p;
-  p.id = 77;
-  p.path_with_namespace = "group/sub/app";
-  p.members["alice"] = 40;
-  fake_.addProject(p);
+  fake_.addProject(gitlabProject(77, "group/sub/app", "alice", 40));
   fake_.addBranches(77, 250);
   fake_.addTags(77, 120);
   GitLabApi api(runner_.http(), apiOptions());
 
   for (bool tags : {false, true}) {
-    std::string page;
-    size_t items = 0;
-    int pages = 0;
-    do {
-      auto result = runner_.run<Page<RefSummary>>([&](auto cb) {
-        return tags ? api.listTags(kToken, "group/sub/app", page, cb)
-                    : api.listBranches(kToken, "group/sub/app", page, cb);
-      });
-      ASSERT_TRUE(result.ok()) << result.error().message;
-      ++pages;
-      items += result->items.size();
-      for (const auto& ref : result->items) EXPECT_EQ(ref.sha.size(), 40u);
-      page = result->next_page.value_or("");
-      ASSERT_LT(pages, 10);
-    } while (!page.empty());
-    EXPECT_EQ(items, tags ? 120u : 250u);
-    EXPECT_EQ(pages, tags ? 2 : 3);
+    auto walk = runner_.walkPages<RefSummary>(
+        [&](const std::string& page, auto cb) {
+          return tags ? api.listTags(kToken, "group/sub/app", page, cb)
+                      : api.listBranches(kToken, "group/sub/app", page, cb);
+        },
+        [](const RefSummary& ref) { EXPECT_EQ(ref.sha.size(), 40u); });
+    EXPECT_EQ(walk.items, tags ? 120u : 250u);
+    EXPECT_EQ(walk.pages, tags ? 2 : 3);
   }
   EXPECT_EQ(fake_.requests().front().target,
             "/api/v4/projects/group%2Fsub%2Fapp/repository/branches?per_page=100");
@@ -355,16 +329,10 @@ TEST_F(GitLabRelativeRootTest, EverythingWorksUnderTheRelativeRoot) {
   ASSERT_TRUE(tokenSelf(api, kToken).ok());
   addMaintainedProjects(150);
   // Totals omitted (as on GitLab.com): pagination must follow Link / x-next-page alone.
-  std::string page;
-  size_t items = 0;
-  do {
-    auto result =
-        runner_.run<Page<RepoSummary>>([&](auto cb) { return api.listProjects(kToken, page, cb); });
-    ASSERT_TRUE(result.ok()) << result.error().message;
-    items += result->items.size();
-    page = result->next_page.value_or("");
-  } while (!page.empty());
-  EXPECT_EQ(items, 112u);  // 150 minus 38 Developer-only (i % 4 == 0)
+  auto walk = runner_.walkPages<RepoSummary>(
+      [&](const std::string& page, auto cb) { return api.listProjects(kToken, page, cb); },
+      [](const RepoSummary&) {});
+  EXPECT_EQ(walk.items, 112u);  // 150 minus 38 Developer-only (i % 4 == 0)
   for (const auto& r : fake_.requests()) EXPECT_EQ(r.target.rfind("/gitlab/api/v4/", 0), 0u);
 }
 

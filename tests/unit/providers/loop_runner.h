@@ -1,8 +1,9 @@
 // Drives a provider API call to completion for tests: a real EventLoop, a CurlMultiClient that
-// may reach loopback (the fakes listen on 127.0.0.1), and a safety timeout.
+// may reach the fakes on 127.0.0.1, and a safety timeout (tests/support/loop_runner.h).
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <utility>
@@ -11,12 +12,21 @@
 #include "http/curl_multi_client.h"
 #include "loop/event_loop.h"
 #include "providers/provider_http.h"
+#include "providers/provider_types.h"
+#include "tests/support/loop_runner.h"
+#include "tests/support/loopback_http.h"
 
 namespace triggerd::testing {
 
+// What walking a paginated listing saw.
+struct PageWalk {
+  size_t items = 0;
+  int pages = 0;
+};
+
 class LoopRunner {
  public:
-  LoopRunner() : client_(loop_, clientOptions()) {}
+  LoopRunner() : client_(loop_, loopbackClientOptions()) {}
 
   HttpClient& http() { return client_; }
   EventLoop& loop() { return loop_; }
@@ -27,33 +37,43 @@ class LoopRunner {
   Result<T> run(const std::function<ApiCall(std::function<void(Result<T>)>)>& start,
                 std::chrono::milliseconds timeout = std::chrono::milliseconds(10000)) {
     std::optional<Result<T>> out;
-    ApiCall call = start([&](Result<T> r) {
-      out.emplace(std::move(r));
-      loop_.stop();
-    });
+    ApiCall call = start([&](Result<T> r) { out.emplace(std::move(r)); });
     if (!call.ok()) return call.error();
-    bool timed_out = false;
-    auto timer = loop_.createTimer([&] {
-      timed_out = true;
-      loop_.stop();
-    });
-    timer->arm(timeout);
-    while (!out && !timed_out) loop_.run();
-    if (!out) {
+    if (!runUntil(
+            loop_, [&] { return out.has_value(); }, timeout)) {
       client_.cancel(*call);
       return Error{599, "", "test timed out waiting for the callback"};
     }
     return std::move(*out);
   }
 
- private:
-  static CurlMultiClient::Options clientOptions() {
-    CurlMultiClient::Options options;
-    auto guard = AddressGuard::fromStrings({"127.0.0.0/8"});
-    if (guard.ok()) options.address_guard = *guard;
-    return options;
+  // Follows a listing's next_page tokens from the first page to the last, calling `check` on
+  // every item. A failed page, or more than 10 pages, fails the test and ends the walk.
+  template <typename T>
+  PageWalk walkPages(const std::function<ApiCall(const std::string& page,
+                                                 std::function<void(Result<Page<T>>)>)>& list,
+                     const std::function<void(const T&)>& check) {
+    PageWalk walk;
+    std::string page;
+    do {
+      auto result = run<Page<T>>([&](auto cb) { return list(page, cb); });
+      if (!result.ok()) {
+        ADD_FAILURE() << "page " << walk.pages + 1 << ": " << result.error().message;
+        break;
+      }
+      ++walk.pages;
+      walk.items += result->items.size();
+      for (const auto& item : result->items) check(item);
+      page = result->next_page.value_or("");
+      if (walk.pages >= 10) {
+        ADD_FAILURE() << "the listing did not end within 10 pages";
+        break;
+      }
+    } while (!page.empty());
+    return walk;
   }
 
+ private:
   EventLoop loop_;
   CurlMultiClient client_;
 };

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/support/loop_runner.h"
+#include "tests/support/redis_client_checks.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/subprocess.h"
 
@@ -24,20 +25,7 @@ using testing::RedisServer;
 using testing::runFor;
 using testing::runUntil;
 
-// Records what one command's callback received.
-struct Capture {
-  int calls = 0;
-  std::optional<Result<RedisValue>> result;
-  RedisCallback cb() {
-    return [this](Result<RedisValue> r) {
-      ++calls;
-      result.emplace(std::move(r));
-    };
-  }
-  bool done() const { return calls > 0; }
-  const RedisValue& value() const { return result->value(); }
-  const Error& error() const { return result->error(); }
-};
+using testing::RedisCapture;
 
 HiredisClient::Options optionsFor(const std::string& address) {
   HiredisClient::Options o;
@@ -56,8 +44,8 @@ class HiredisClientTest : public ::testing::Test {
         loop_, [&] { return c.connected(); }, timeout);
   }
   // Sends one command and runs the loop until its callback ran.
-  Capture call(HiredisClient& c, std::vector<std::string> argv) {
-    Capture cap;
+  RedisCapture call(HiredisClient& c, std::vector<std::string> argv) {
+    RedisCapture cap;
     c.command(std::move(argv), cap.cb());
     EXPECT_TRUE(runUntil(loop_, [&] { return cap.done(); }));
     return cap;
@@ -118,7 +106,7 @@ TEST_F(HiredisClientTest, CommandsSentWhileConnectingGoOutAfterAuth) {
   opts.password = "right-pass";
   HiredisClient client(loop_, opts);
   client.start();
-  Capture cap;
+  RedisCapture cap;
   client.command({"SET", "early", "1"}, cap.cb());  // queued behind AUTH
   ASSERT_TRUE(runUntil(loop_, [&] { return cap.done(); }));
   ASSERT_TRUE(cap.result->ok()) << cap.error().message;
@@ -134,7 +122,7 @@ TEST_F(HiredisClientTest, WrongPasswordFailsConnectWithoutLoggingIt) {
   HiredisClient client(loop_, opts);
   ::testing::internal::CaptureStderr();
   client.start();
-  Capture early;
+  RedisCapture early;
   client.command({"SET", "early", "1"}, early.cb());
   ASSERT_TRUE(runUntil(loop_, [&] { return early.done() && client.stats().auth_failures >= 2; }));
   std::string log = ::testing::internal::GetCapturedStderr();
@@ -186,7 +174,7 @@ TEST_F(HiredisClientTest, CommandTimeoutFailsEveryInFlightCommandAndRecovers) {
   ASSERT_TRUE(waitConnected(client));
 
   // BLPOP holds the connection like a slow command; the PING is stuck behind it.
-  Capture slow, behind;
+  RedisCapture slow, behind;
   auto started = std::chrono::steady_clock::now();
   client.command({"BLPOP", "never", "3"}, slow.cb());
   client.command({"PING"}, behind.cb());
@@ -220,7 +208,7 @@ TEST_F(HiredisClientTest, ServerDownFailsFastOnALaterTurn) {
   ASSERT_TRUE(runUntil(loop_, [&] { return client.stats().connect_failures >= 1; }));
   EXPECT_FALSE(client.connected());
 
-  Capture cap;
+  RedisCapture cap;
   auto started = std::chrono::steady_clock::now();
   client.command({"PING"}, cap.cb());
   EXPECT_EQ(cap.calls, 0);  // never inline
@@ -269,7 +257,7 @@ TEST_F(HiredisClientTest, CancelPreventsTheCallback) {
   client.start();
   ASSERT_TRUE(waitConnected(client));
 
-  Capture cancelled, after;
+  RedisCapture cancelled, after;
   RedisRequestId id = client.command({"SET", "c", "1"}, cancelled.cb());
   client.cancel(id);
   client.command({"PING"}, after.cb());
@@ -283,7 +271,7 @@ TEST_F(HiredisClientTest, CancelPreventsTheCallback) {
   // A fail-fast answer is posted, and cancel() still wins over it.
   server.stop();
   ASSERT_TRUE(runUntil(loop_, [&] { return !client.connected(); }));
-  Capture failing;
+  RedisCapture failing;
   client.cancel(client.command({"PING"}, failing.cb()));
   runFor(loop_, 50ms);
   EXPECT_EQ(failing.calls, 0);
@@ -299,8 +287,8 @@ TEST_F(HiredisClientTest, DestructionWithCommandsInFlightRunsNoCallback) {
   runFor(loop_, 20ms);  // deliver the connected notification
   states = 0;
 
-  Capture slow;
-  std::vector<Capture> pings(10);
+  RedisCapture slow;
+  std::vector<RedisCapture> pings(10);
   client->command({"BLPOP", "never", "1"}, slow.cb());
   for (auto& p : pings) client->command({"PING"}, p.cb());
   runFor(loop_, 50ms);  // the commands are on the wire, BLPOP is blocking
@@ -315,7 +303,7 @@ TEST_F(HiredisClientTest, DestructionWithCommandsInFlightRunsNoCallback) {
 TEST_F(HiredisClientTest, DestructionWithFailuresPostedRunsNoCallback) {
   HiredisClient::Options o = optionsFor("127.0.0.1:1");
   auto client = std::make_unique<HiredisClient>(loop_, o);
-  Capture cap;
+  RedisCapture cap;
   client->command({"PING"}, cap.cb());  // not started: failure posted
   client.reset();
   runFor(loop_, 50ms);
@@ -327,17 +315,7 @@ TEST_F(HiredisClientTest, ClientMayBeDestroyedFromItsOwnReplyCallback) {
   auto client = std::make_unique<HiredisClient>(loop_, optionsFor(server.address()));
   client->start();
   ASSERT_TRUE(waitConnected(*client));
-  Capture second;
-  bool first = false;
-  client->command({"PING"}, [&](Result<RedisValue>) {
-    first = true;
-    client.reset();
-  });
-  client->command({"PING"}, second.cb());
-  ASSERT_TRUE(runUntil(loop_, [&] { return first; }));
-  runFor(loop_, 100ms);
-  EXPECT_EQ(client, nullptr);
-  EXPECT_EQ(second.calls, 0);
+  testing::expectDestroyableFromItsOwnCallback(loop_, std::move(client));
 }
 
 TEST_F(HiredisClientTest, ConnectTimeoutCoversAServerThatNeverAnswers) {
@@ -357,7 +335,7 @@ TEST_F(HiredisClientTest, ConnectTimeoutCoversAServerThatNeverAnswers) {
   opts.command_timeout = 5000ms;
   HiredisClient client(loop_, opts);
   client.start();
-  Capture cap;
+  RedisCapture cap;
   client.command({"PING"}, cap.cb());
   ASSERT_TRUE(runUntil(
       loop_, [&] { return cap.done(); }, 2000ms));
@@ -374,7 +352,7 @@ TEST_F(HiredisClientTest, RefusesHostNamesAndBadAddresses) {
         "[::1]6379", "localhost:6379", ""}) {
     HiredisClient client(loop_, optionsFor(address));
     client.start();
-    Capture cap;
+    RedisCapture cap;
     client.command({"PING"}, cap.cb());
     ASSERT_TRUE(runUntil(
         loop_, [&] { return cap.done(); }, 500ms))
@@ -397,7 +375,7 @@ TEST_F(HiredisClientTest, AcceptsIpv6Literals) {
 
 TEST_F(HiredisClientTest, NotStartedFailsFast) {
   HiredisClient client(loop_, optionsFor("127.0.0.1:1"));
-  Capture cap;
+  RedisCapture cap;
   client.command({"PING"}, cap.cb());
   EXPECT_EQ(cap.calls, 0);
   ASSERT_TRUE(runUntil(

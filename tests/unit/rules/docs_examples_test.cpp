@@ -1,13 +1,12 @@
 // Keeps docs/build-rules.md honest: every JSON example in it must be accepted as written.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "common/json.h"
 #include "rules/build_rule.h"
+#include "tests/support/subprocess.h"
 
 namespace triggerd {
 namespace {
@@ -27,11 +26,9 @@ std::vector<std::string> jsonBlocks(const std::string& markdown) {
 }
 
 TEST(BuildRulesDoc, EveryExampleIsAccepted) {
-  std::ifstream in(std::string(TRIGGERD_SOURCE_DIR) + "/docs/build-rules.md");
-  ASSERT_TRUE(in) << "cannot read docs/build-rules.md";
-  std::stringstream text;
-  text << in.rdbuf();
-  auto blocks = jsonBlocks(text.str());
+  std::string text = testing::readFile(testing::sourcePath("docs/build-rules.md"));
+  ASSERT_FALSE(text.empty()) << "cannot read docs/build-rules.md";
+  auto blocks = jsonBlocks(text);
   ASSERT_GE(blocks.size(), 5u);
   size_t rule_sets = 0;
   for (const auto& block : blocks) {

@@ -9,15 +9,10 @@
 
 #include "common/json.h"
 #include "rules/build_rule.h"
+#include "tests/support/error_checks.h"
+#include "tests/support/json_doc.h"
 
 namespace triggerd::testing {
-
-inline rapidjson::Document parseJson(std::string_view text) {
-  auto doc = json::parse(text);
-  EXPECT_TRUE(doc.ok()) << "test JSON does not parse: " << text;
-  if (!doc.ok()) return rapidjson::Document();
-  return std::move(doc).value();
-}
 
 inline Result<std::vector<BuildRule>> parseRulesText(std::string_view text) {
   rapidjson::Document doc = parseJson(text);
@@ -45,19 +40,6 @@ inline std::string rulesJson(const std::vector<BuildRule>& rules) {
   json::Writer w(buf);
   writeRules(w, rules);
   return std::string(buf.GetString(), buf.GetSize());
-}
-
-// Every 422 names the field and says how to fix it: "<what is wrong>; <how to fix>".
-inline void expectFixableError(const Error& e, std::string_view field,
-                               const std::vector<std::string>& fragments) {
-  EXPECT_EQ(e.status, 422);
-  EXPECT_EQ(e.field, field) << e.message;
-  EXPECT_NE(e.message.find("; "), std::string::npos)
-      << "message does not say how to fix it: " << e.message;
-  for (const auto& f : fragments) {
-    EXPECT_NE(e.message.find(f), std::string::npos)
-        << "message lacks \"" << f << "\": " << e.message;
-  }
 }
 
 }  // namespace triggerd::testing

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/redis_loop.h"
+#include "tests/support/test_keys.h"
 
 namespace triggerd {
 namespace {
@@ -22,7 +23,7 @@ class SealedRecordsTest : public ::testing::Test {
 
   RedisLoop redis_;
   SecureRandom rng_;
-  Keyring keyring_{SecretBox(std::string(32, 'k'), deriveKeyId(std::string(32, 'k')))};
+  Keyring keyring_ = testing::keyringOf(testing::masterKey('k'));
   SealedRecords records_{redis_.client(), keyring_, rng_};
 };
 

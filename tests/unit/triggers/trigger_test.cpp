@@ -6,18 +6,18 @@
 #include <vector>
 
 #include "common/json.h"
+#include "tests/support/error_checks.h"
+#include "tests/support/json_doc.h"
 
 namespace triggerd {
 namespace {
 
-constexpr char kRules[] = R"([{"kind": "branch", "match": "main", "tags": ["latest"]}])";
+using testing::expectFixableError;
+using testing::jsonBool;
+using testing::jsonString;
+using testing::parseJson;
 
-rapidjson::Document parseJson(std::string_view text) {
-  auto doc = json::parse(text);
-  EXPECT_TRUE(doc.ok()) << "test JSON does not parse: " << text;
-  if (!doc.ok()) return rapidjson::Document();
-  return std::move(doc).value();
-}
+constexpr char kRules[] = R"([{"kind": "branch", "match": "main", "tags": ["latest"]}])";
 
 Result<Trigger> create(std::string_view text) {
   rapidjson::Document doc = parseJson(text);
@@ -43,18 +43,6 @@ std::string github(std::string_view repository) {
 }
 std::string withImage(std::string_view image) {
   return body("", R"("github")", R"("octo/app")", image);
-}
-
-void expectFixableError(const Error& e, std::string_view field,
-                        const std::vector<std::string>& fragments) {
-  EXPECT_EQ(e.status, 422);
-  EXPECT_EQ(e.field, field) << e.message;
-  EXPECT_NE(e.message.find("; "), std::string::npos)
-      << "message does not say how to fix it: " << e.message;
-  for (const auto& f : fragments) {
-    EXPECT_NE(e.message.find(f), std::string::npos)
-        << "message lacks \"" << f << "\": " << e.message;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -458,22 +446,22 @@ TEST(WriteTriggerPublic, WritesTheApiView) {
   std::string text = publicJson(t);
   rapidjson::Document doc = parseJson(text);
   ASSERT_TRUE(doc.IsObject()) << text;
-  EXPECT_EQ(*json::getString(doc, "id"), "01JD0000000000000000000000");
-  EXPECT_EQ(*json::getString(doc, "user"), "alice");
-  EXPECT_EQ(*json::getString(doc, "provider"), "github");
+  EXPECT_EQ(jsonString(doc, "/id"), "01JD0000000000000000000000");
+  EXPECT_EQ(jsonString(doc, "/user"), "alice");
+  EXPECT_EQ(jsonString(doc, "/provider"), "github");
   const auto* repo = json::member(doc, "repository");
   ASSERT_NE(repo, nullptr);
-  EXPECT_EQ(*json::getString(*repo, "id"), "1296269");
-  EXPECT_EQ(*json::getString(*repo, "full_name"), "octo/app");
+  EXPECT_EQ(jsonString(*repo, "/id"), "1296269");
+  EXPECT_EQ(jsonString(*repo, "/full_name"), "octo/app");
   const auto* hook = json::member(doc, "hook");
   ASSERT_NE(hook, nullptr);
-  EXPECT_EQ(*json::getString(*hook, "id"), "42");
-  EXPECT_EQ(*json::getBool(*hook, "installed"), false);
-  EXPECT_EQ(*json::getBool(*hook, "verified"), true);
-  EXPECT_EQ(*json::getString(doc, "image"), "registry.example.com/team/app");
-  EXPECT_EQ(*json::getBool(doc, "enabled"), true);
-  EXPECT_EQ(*json::getString(doc, "created_at"), "2025-11-25T10:00:00Z");
-  EXPECT_EQ(*json::getString(doc, "updated_at"), "2025-11-25T11:00:00Z");
+  EXPECT_EQ(jsonString(*hook, "/id"), "42");
+  EXPECT_EQ(jsonBool(*hook, "/installed"), false);
+  EXPECT_EQ(jsonBool(*hook, "/verified"), true);
+  EXPECT_EQ(jsonString(doc, "/image"), "registry.example.com/team/app");
+  EXPECT_EQ(jsonBool(doc, "/enabled"), true);
+  EXPECT_EQ(jsonString(doc, "/created_at"), "2025-11-25T10:00:00Z");
+  EXPECT_EQ(jsonString(doc, "/updated_at"), "2025-11-25T11:00:00Z");
   const auto* rules = json::member(doc, "rules");
   ASSERT_NE(rules, nullptr);
   auto parsed = parseRules(*rules);  // the view's rules are valid input again

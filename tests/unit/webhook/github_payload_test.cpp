@@ -4,19 +4,14 @@
 #include <string>
 
 #include "common/encoding.h"
+#include "tests/unit/webhook/delivery_checks.h"
 #include "tests/unit/webhook/fixtures.h"
 #include "webhook/push_event.h"
 
 namespace triggerd {
 namespace {
 
-using webhook_test::edited;
-using webhook_test::fixture;
-using webhook_test::withBool;
-using webhook_test::withInt;
-using webhook_test::withNull;
-using webhook_test::without;
-using webhook_test::withString;
+using namespace webhook_test;  // fixture edits and delivery checks
 
 constexpr char kJson[] = "application/json";
 constexpr char kForm[] = "application/x-www-form-urlencoded";
@@ -27,20 +22,6 @@ Result<Delivery> parsePush(const std::string& body) {
   return parseGithubDelivery("push", kJson, body);
 }
 
-// The parse must fail with a 400 naming `field`.
-void expectBadField(const Result<Delivery>& r, const std::string& field) {
-  ASSERT_FALSE(r.ok()) << "expected a 400 about " << field;
-  EXPECT_EQ(r.error().status, 400);
-  EXPECT_EQ(r.error().field, field) << r.error().message;
-  EXPECT_FALSE(r.error().message.empty());
-}
-
-void expectIgnored(const Result<Delivery>& r, const std::string& reason) {
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->kind, DeliveryKind::kIgnored);
-  EXPECT_EQ(r->ignored_reason, reason);
-}
-
 // ---- push: branches ----------------------------------------------------------------------------
 
 TEST(GithubPushTest, ParsesBranchPush) {
@@ -48,9 +29,7 @@ TEST(GithubPushTest, ParsesBranchPush) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->kind, DeliveryKind::kPush);
   const PushEvent& p = r->push;
-  EXPECT_EQ(p.ref, "refs/heads/master");
-  EXPECT_EQ(p.ref_type, RefType::kBranch);
-  EXPECT_EQ(p.ref_name, "master");
+  expectRef(p, "refs/heads/master", RefType::kBranch, "master");
   EXPECT_EQ(p.before, kZero);
   EXPECT_EQ(p.after, kSha);
 
@@ -146,9 +125,7 @@ TEST(GithubPushTest, ParsesTagPushWithTheTaggedCommit) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->kind, DeliveryKind::kPush);
   const PushEvent& p = r->push;
-  EXPECT_EQ(p.ref, "refs/tags/simple-tag");
-  EXPECT_EQ(p.ref_type, RefType::kTag);
-  EXPECT_EQ(p.ref_name, "simple-tag");
+  expectRef(p, "refs/tags/simple-tag", RefType::kTag, "simple-tag");
   EXPECT_EQ(p.before, kZero);
   EXPECT_EQ(p.head.sha, kSha);
   EXPECT_EQ(p.head.message, "Adding a .gitignore file");
@@ -378,29 +355,22 @@ TEST(GithubDeliveryTest, MissingEventHeaderIs400) {
 // ------------------------------------------------------------------------------
 
 TEST(GithubPushTest, MissingRequiredFieldsNameTheirPath) {
-  const std::string push = fixture("github/push.json");
-  const struct {
-    const char* pointer;
-    const char* field;
-  } cases[] = {
-      {"/ref", "ref"},
-      {"/before", "before"},
-      {"/after", "after"},
-      {"/repository", "repository"},
-      {"/repository/id", "repository.id"},
-      {"/repository/full_name", "repository.full_name"},
-      {"/repository/clone_url", "repository.clone_url"},
-      {"/repository/ssh_url", "repository.ssh_url"},
-      {"/repository/private", "repository.private"},
-      {"/head_commit", "head_commit"},
-      {"/head_commit/id", "head_commit.id"},
-      {"/commits", "commits"},
-      {"/commits/0/id", "commits[0].id"},
-  };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.pointer);
-    expectBadField(parsePush(without(push, c.pointer)), c.field);
-  }
+  expectEachRequired(parsePush, fixture("github/push.json"),
+                     {
+                         {"/ref", "ref"},
+                         {"/before", "before"},
+                         {"/after", "after"},
+                         {"/repository", "repository"},
+                         {"/repository/id", "repository.id"},
+                         {"/repository/full_name", "repository.full_name"},
+                         {"/repository/clone_url", "repository.clone_url"},
+                         {"/repository/ssh_url", "repository.ssh_url"},
+                         {"/repository/private", "repository.private"},
+                         {"/head_commit", "head_commit"},
+                         {"/head_commit/id", "head_commit.id"},
+                         {"/commits", "commits"},
+                         {"/commits/0/id", "commits[0].id"},
+                     });
 }
 
 TEST(GithubPushTest, IllTypedFieldsNameTheirPath) {

@@ -3,18 +3,14 @@
 
 #include <string>
 
+#include "tests/unit/webhook/delivery_checks.h"
 #include "tests/unit/webhook/fixtures.h"
 #include "webhook/push_event.h"
 
 namespace triggerd {
 namespace {
 
-using webhook_test::edited;
-using webhook_test::fixture;
-using webhook_test::withInt;
-using webhook_test::withNull;
-using webhook_test::without;
-using webhook_test::withString;
+using namespace webhook_test;  // fixture edits and delivery checks
 
 constexpr char kJson[] = "application/json";
 constexpr char kPushHook[] = "Push Hook";
@@ -30,19 +26,6 @@ Result<Delivery> parseTag(const std::string& body) {
   return parseGitlabDelivery(kTagPushHook, kJson, body);
 }
 
-void expectBadField(const Result<Delivery>& r, const std::string& field) {
-  ASSERT_FALSE(r.ok()) << "expected a 400 about " << field;
-  EXPECT_EQ(r.error().status, 400);
-  EXPECT_EQ(r.error().field, field) << r.error().message;
-  EXPECT_FALSE(r.error().message.empty());
-}
-
-void expectIgnored(const Result<Delivery>& r, const std::string& reason) {
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->kind, DeliveryKind::kIgnored);
-  EXPECT_EQ(r->ignored_reason, reason);
-}
-
 // ---- Push Hook ---------------------------------------------------------------------------------
 
 TEST(GitlabPushTest, ParsesDocumentedPushExample) {
@@ -50,9 +33,7 @@ TEST(GitlabPushTest, ParsesDocumentedPushExample) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->kind, DeliveryKind::kPush);
   const PushEvent& p = r->push;
-  EXPECT_EQ(p.ref, "refs/heads/master");
-  EXPECT_EQ(p.ref_type, RefType::kBranch);
-  EXPECT_EQ(p.ref_name, "master");
+  expectRef(p, "refs/heads/master", RefType::kBranch, "master");
   EXPECT_EQ(p.before, "95790bf891e76fee5e1747ab589903a6a1f80f22");
   EXPECT_EQ(p.after, kHead);
 
@@ -163,9 +144,7 @@ TEST(GitlabTagPushTest, ParsesDocumentedTagPushExample) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->kind, DeliveryKind::kPush);
   const PushEvent& p = r->push;
-  EXPECT_EQ(p.ref, "refs/tags/v1.0.0");
-  EXPECT_EQ(p.ref_type, RefType::kTag);
-  EXPECT_EQ(p.ref_name, "v1.0.0");
+  expectRef(p, "refs/tags/v1.0.0", RefType::kTag, "v1.0.0");
   EXPECT_EQ(p.before, kZero);
   EXPECT_EQ(p.after, kTagged);
   EXPECT_EQ(p.head.sha, kTagged);
@@ -252,27 +231,20 @@ TEST(GitlabDeliveryTest, OnlyJsonIsAccepted) {
 // ------------------------------------------------------------------------------
 
 TEST(GitlabPushTest, MissingRequiredFieldsNameTheirPath) {
-  const std::string push = fixture("gitlab/push.json");
-  const struct {
-    const char* pointer;
-    const char* field;
-  } cases[] = {
-      {"/ref", "ref"},
-      {"/before", "before"},
-      {"/after", "after"},
-      {"/checkout_sha", "checkout_sha"},
-      {"/project", "project"},
-      {"/project/id", "project.id"},
-      {"/project/path_with_namespace", "project.path_with_namespace"},
-      {"/project/git_http_url", "project.git_http_url"},
-      {"/project/git_ssh_url", "project.git_ssh_url"},
-      {"/commits", "commits"},
-      {"/commits/0/id", "commits[0].id"},
-  };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.pointer);
-    expectBadField(parsePush(without(push, c.pointer)), c.field);
-  }
+  expectEachRequired(parsePush, fixture("gitlab/push.json"),
+                     {
+                         {"/ref", "ref"},
+                         {"/before", "before"},
+                         {"/after", "after"},
+                         {"/checkout_sha", "checkout_sha"},
+                         {"/project", "project"},
+                         {"/project/id", "project.id"},
+                         {"/project/path_with_namespace", "project.path_with_namespace"},
+                         {"/project/git_http_url", "project.git_http_url"},
+                         {"/project/git_ssh_url", "project.git_ssh_url"},
+                         {"/commits", "commits"},
+                         {"/commits/0/id", "commits[0].id"},
+                     });
 }
 
 TEST(GitlabPushTest, IllTypedFieldsNameTheirPath) {

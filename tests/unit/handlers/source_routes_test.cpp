@@ -1,0 +1,188 @@
+// The source routes on the fake Redis, against the fake GitLab and GitHub over loopback: binding,
+// refusals, unbinding, the token check, and the OAuth state's single use and expiry.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "common/encoding.h"
+#include "tests/fakes/fake_github.h"
+#include "tests/fakes/fake_gitlab.h"
+#include "tests/support/json_doc.h"
+#include "tests/support/redis_dump.h"
+#include "tests/unit/handlers/route_harness.h"
+
+namespace triggerd::testing {
+namespace {
+
+constexpr const char* kToken = "glpat-CANARY-0123456789abcdef";
+
+class GitlabSourceRoutesTest : public ::testing::Test {
+ protected:
+  GitlabSourceRoutesTest() {
+    gitlab_.addUser(42, "alice", "Alice Liddell");
+    gitlab_.addToken(kToken, "alice", {"api"}, "2099-01-31");
+    gitlab_.addToken("glpat-readonly-000000000000", "alice", {"read_api"});
+  }
+
+  RouteReply bind(const std::string& token) {
+    return api_.admin("PUT", "/api/v1/users/alice/sources/gitlab",
+                      R"({"service_address": ")" + gitlab_.serverRoot() +
+                          R"(", "private_token": ")" + token + "\"}");
+  }
+
+  FakeGitLab gitlab_;
+  RouteHarness api_;
+};
+
+TEST_F(GitlabSourceRoutesTest, BindingAnswersTheAccountAndNeverTheToken) {
+  auto r = bind(kToken);
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto d = parseJson(r.body);
+  EXPECT_EQ(jsonString(d, "/source/login"), "alice");
+  EXPECT_EQ(jsonString(d, "/source/account_id"), "42");
+  EXPECT_EQ(jsonString(d, "/source/api_url"), gitlab_.serverRoot());
+  EXPECT_EQ(jsonString(d, "/source/state"), "valid");
+  auto list = api_.admin("GET", "/api/v1/users/alice/sources");
+  EXPECT_EQ(jsonSize(parseJson(list.body), "/sources"), 1u);
+  for (const std::string& text : {r.body, list.body, redisDump(api_.redis())})
+    EXPECT_EQ(text.find(kToken), std::string::npos);
+
+  // One binding per provider: a second one is refused before any call to GitLab.
+  const size_t calls = gitlab_.requests().size();
+  auto second = bind(kToken);
+  EXPECT_EQ(second.status, 409);
+  EXPECT_EQ(second.errorField(), "provider");
+  EXPECT_EQ(gitlab_.requests().size(), calls);
+}
+
+TEST_F(GitlabSourceRoutesTest, ATokenWithoutTheApiScopeIsRefusedAndNothingIsStored) {
+  auto r = bind("glpat-readonly-000000000000");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_NE(r.body.find("api"), std::string::npos);
+  EXPECT_EQ(api_.redis().cmd({"EXISTS", api_.keys().source("alice", Provider::kGitlab)}).integer,
+            0);
+}
+
+TEST_F(GitlabSourceRoutesTest, UnbindingDisablesTheAccountsTriggers) {
+  ASSERT_EQ(bind(kToken).status, 201);
+  auto created = api_.admin("POST", "/api/v1/users/alice/triggers",
+                            R"({"provider": "gitlab", "repository": "team/app", )"
+                            R"("image": "registry.example.com/team/app", )"
+                            R"("rules": [{"kind": "branch", "match": "main", "tags": ["x"]}]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string gitlab_trigger = jsonString(parseJson(created.body), "/trigger/id");
+  const std::string github_trigger = api_.createTrigger("alice");
+
+  auto r = api_.admin("DELETE", "/api/v1/users/alice/sources/gitlab");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto d = parseJson(r.body);
+  EXPECT_EQ(jsonString(d, "/unbound"), "gitlab");
+  EXPECT_EQ(jsonInt(d, "/triggers_disabled"), 1);
+  auto trigger = [&](const std::string& id) {
+    return parseJson(api_.admin("GET", "/api/v1/users/alice/triggers/" + id).body);
+  };
+  EXPECT_FALSE(jsonBool(trigger(gitlab_trigger), "/trigger/enabled"));
+  EXPECT_TRUE(jsonBool(trigger(github_trigger), "/trigger/enabled"));
+  EXPECT_EQ(api_.admin("DELETE", "/api/v1/users/alice/sources/gitlab").status, 404);
+}
+
+TEST_F(GitlabSourceRoutesTest, TheTokenCheckCountsEveryBoundSource) {
+  ASSERT_EQ(bind(kToken).status, 201);
+  auto r = api_.admin("POST", "/api/v1/admin/tokens/check");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto d = parseJson(r.body);
+  EXPECT_EQ(jsonInt(d, "/checked"), 1);
+  EXPECT_EQ(jsonInt(d, "/valid"), 1);
+  gitlab_.revokeToken(kToken);
+  auto after = parseJson(api_.admin("POST", "/api/v1/admin/tokens/check").body);
+  EXPECT_EQ(jsonInt(after, "/checked"), 1);
+  EXPECT_EQ(jsonInt(after, "/valid"), 0);
+}
+
+TEST_F(GitlabSourceRoutesTest, BrowsingAnUnboundProviderSaysHowToBind) {
+  auto r = api_.admin("GET", "/api/v1/users/alice/sources/github/repos");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.errorField(), "provider");
+  EXPECT_NE(r.body.find("bind one first"), std::string::npos) << r.body;
+  auto long_page =
+      api_.admin("GET", "/api/v1/users/alice/sources/gitlab/repos?page=" + std::string(257, 'p'));
+  EXPECT_EQ(long_page.status, 400);
+  EXPECT_EQ(long_page.errorField(), "page");
+}
+
+// The value of query parameter `name` in `url`.
+std::string queryValue(const std::string& url, const std::string& name) {
+  size_t at = url.find(name + "=");
+  if (at == std::string::npos) return "";
+  at += name.size() + 1;
+  return urlDecode(url.substr(at, url.find('&', at) - at), true).value_or("");
+}
+
+class GithubOAuthRoutesTest : public ::testing::Test {
+ protected:
+  static RouteHarnessOptions options(const FakeGitHub& github) {
+    RouteHarnessOptions o;
+    o.github_api_url = github.apiBaseUrl();
+    o.github_oauth_url = github.oauthBaseUrl();
+    o.github_client_id = github.options().client_id;
+    o.github_client_secret = github.options().client_secret;
+    return o;
+  }
+
+  // Starts the flow for `user`; answers the state the authorize URL carries.
+  std::string authorize(const std::string& user) {
+    auto r = api_.admin("POST", "/api/v1/users/" + user + "/sources/github/authorize");
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto d = parseJson(r.body);
+    EXPECT_EQ(jsonInt(d, "/expires_in"), 600);
+    return queryValue(jsonString(d, "/authorize_url"), "state");
+  }
+
+  RouteReply callback(const std::string& query) {
+    return api_.call("GET", "/oauth/github/callback?" + query, "", "", Listener::kPublic);
+  }
+
+  FakeGitHub github_;
+  RouteHarness api_{options(github_)};
+};
+
+TEST_F(GithubOAuthRoutesTest, TheStateBindsOnceAndIsGoneAfterwards) {
+  github_.addUser(583231, "octocat", "The Octocat");
+  const std::string state = authorize("alice");
+  ASSERT_EQ(state.size(), 64u);
+  const std::string code =
+      github_.issueCode("octocat", {"repo"}, "https://triggerd.test/oauth/github/callback");
+  auto bound = callback("code=" + code + "&state=" + state);
+  ASSERT_EQ(bound.status, 200) << bound.body;
+  EXPECT_NE(bound.content_type.find("text/html"), std::string::npos);
+  EXPECT_EQ(api_.metrics().counter("triggerd_oauth_callbacks_total", {{"outcome", "bound"}}), 1u);
+  auto sources = parseJson(api_.admin("GET", "/api/v1/users/alice/sources").body);
+  EXPECT_EQ(jsonString(sources, "/sources/0/login"), "octocat");
+  EXPECT_EQ(api_.redis().cmd({"EXISTS", api_.keys().oauthState(state)}).integer, 0);
+
+  auto replay = callback("code=" + code + "&state=" + state);
+  EXPECT_EQ(replay.status, 400);
+  EXPECT_NE(replay.body.find("expired or was already used"), std::string::npos);
+  EXPECT_EQ(api_.admin("POST", "/api/v1/users/alice/sources/github/authorize").status, 409);
+}
+
+TEST_F(GithubOAuthRoutesTest, AStateOlderThanTenMinutesIsRefused) {
+  const std::string state = authorize("bob");
+  api_.redis().advanceTime(std::chrono::seconds(601));
+  auto late = callback("code=whatever&state=" + state);
+  EXPECT_EQ(late.status, 400);
+  EXPECT_NE(late.body.find("expired"), std::string::npos);
+  EXPECT_TRUE(github_.requests().empty());  // nothing was exchanged
+}
+
+TEST_F(GithubOAuthRoutesTest, RedisDownAtTheCallbackIsATryAgainPage) {
+  const std::string state = authorize("bob");
+  api_.redis().setConnected(false);
+  auto r = callback("code=whatever&state=" + state);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("Try again later"), std::string::npos);
+  EXPECT_EQ(api_.metrics().counter("triggerd_oauth_callbacks_total", {{"outcome", "refused"}}), 1u);
+}
+
+}  // namespace
+}  // namespace triggerd::testing
