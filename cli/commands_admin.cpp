@@ -55,14 +55,25 @@ int health(const Context& ctx) {
   const bool ready = response.status == 200;
   if (ctx.output.json && (ready || response.status == 503)) {
     printJsonIfAsked(ctx, response.body);
-  } else if (ready) {
-    ctx.out << "ready\n";
-  } else if (response.status == 503) {
+  } else if (ready || response.status == 503) {
     auto doc = json::parse(response.body);
-    std::string reason = doc ? memberText(doc.value(), "error") : "";
-    constexpr std::string_view kPrefix = "not ready: ";  // triggerd's own wording
-    if (reason.starts_with(kPrefix)) reason.erase(0, kPrefix.size());
-    ctx.out << "not ready" << (reason.empty() ? "" : ": " + cellText(reason)) << "\n";
+    if (ready) {
+      ctx.out << "ready\n";
+    } else {
+      std::string reason = doc ? memberText(doc.value(), "error") : "";
+      constexpr std::string_view kPrefix = "not ready: ";  // triggerd's own wording
+      if (reason.starts_with(kPrefix)) reason.erase(0, kPrefix.size());
+      ctx.out << "not ready" << (reason.empty() ? "" : ": " + cellText(reason)) << "\n";
+    }
+    // The admin listener also says how much waits in the spool.
+    const auto* spool = doc ? json::member(doc.value(), "spool") : nullptr;
+    if (spool != nullptr && spool->IsObject()) {
+      ctx.out << "spool: " << json::getInt(*spool, "records").value_or(0) << " deliveries waiting";
+      if (const auto* age = json::member(*spool, "oldest_age_seconds"); age && age->IsNumber())
+        ctx.out << ", oldest " << static_cast<int64_t>(age->GetDouble()) << " s";
+      ctx.out << (json::getBool(*spool, "writable").value_or(false) ? "" : ", NOT WRITABLE")
+              << "\n";
+    }
   } else {
     ctx.err << formatApiError(response.status, response.body);
     if (response.status == 404) {

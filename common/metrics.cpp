@@ -25,6 +25,9 @@ constexpr FamilySpec kFamilies[] = {
      "Webhook deliveries by provider and outcome (enqueued, duplicate, ignored, rejected)."},
     {"triggerd_webhook_rejections_total", "counter",
      "Webhook deliveries refused, by provider and reason."},
+    {"triggerd_spool_replayed_enqueues_total", "counter",
+     "Spooled deliveries handed back to Redis, by outcome (enqueued; duplicate: Redis had them "
+     "already, the enqueue was in doubt when they were spooled; replay)."},
     {"triggerd_webhook_replays_total", "counter",
      "Verified deliveries answered as replays, by provider and kind (stale: the push is older "
      "than the delivery window; same_push: the push came before under another delivery id)."},

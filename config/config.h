@@ -47,6 +47,7 @@ struct Config {
   bool allow_volatile_redis = false;
   std::chrono::milliseconds redis_connect_timeout{2000};
   std::chrono::milliseconds redis_command_timeout{2000};
+  std::chrono::milliseconds redis_ping_interval{1000};
 
   // [queue]
   std::chrono::seconds visibility_timeout{900};
@@ -87,9 +88,10 @@ struct Config {
 
   // [spool] (spool/spool.h, docs/spool.md)
   std::string spool_dir;  // where deliveries wait while Redis cannot take them; empty: no spool
-  size_t spool_max_bytes = size_t{1} << 30;       // segment files on disk
-  size_t spool_segment_bytes = size_t{16} << 20;  // a segment is closed at this size
-  std::chrono::seconds spool_max_age{24 * 3600};  // older records are moved aside
+  size_t spool_max_bytes = size_t{1} << 30;              // segment files on disk
+  size_t spool_segment_bytes = size_t{16} << 20;         // a segment is closed at this size
+  std::chrono::seconds spool_max_age{24 * 3600};         // older records are moved aside
+  std::chrono::milliseconds spool_redis_deadline{1000};  // then the delivery is spooled
 
   // [webhooks]
   std::chrono::seconds secret_rotation_grace{86400};  // old hook secret still verifies this long

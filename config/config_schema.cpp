@@ -515,6 +515,10 @@ const std::vector<ConfigKey>& configSchema() {
     {"redis.command_timeout", kRestart, "\"2s\"",
      "Deadline for one Redis command; on expiry the connection is dropped and re-established.",
      duration(&Config::redis_command_timeout, 100ms, 1min)},
+    {"redis.ping_interval", kRestart, "\"1s\"",
+     "How often triggerd pings Redis when nothing else is sent, so a frozen Redis is noticed "
+     "(readiness follows) even without traffic.",
+     duration(&Config::redis_ping_interval, 100ms, 1min)},
 
     // ---- [queue] ----
     {"queue.visibility_timeout", kRestart, "\"15m\"",
@@ -638,6 +642,10 @@ const std::vector<ConfigKey>& configSchema() {
      "the spool directory, logged and counted: replayed after queue.delivery_ttl, a delivery "
      "could build twice. Shorter than queue.delivery_ttl. Whole seconds.",
      duration(&Config::spool_max_age, 1min, 30 * 24h)},
+    {"spool.redis_deadline", kLive, "\"1s\"",
+     "How long a delivery waits for Redis to acknowledge its jobs before it is spooled and "
+     "answered 202 (the enqueue in flight may still land; the replay's dedupe settles it).",
+     duration(&Config::spool_redis_deadline, 50ms, 30s)},
 
     // ---- [webhooks] ----
     {"webhooks.secret_rotation_grace", kLive, "\"24h\"",

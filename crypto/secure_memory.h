@@ -1,7 +1,8 @@
 // Memory for secrets: the master keys, decrypted tokens and hook secrets. Allocated from
 // OpenSSL's secure heap (mlock()ed, excluded from core dumps with MADV_DONTDUMP) once
 // initSecureHeap() ran, and wiped (OPENSSL_cleanse) when freed. Without a secure heap (mlock
-// refused), allocations fall back to the ordinary heap and are still wiped on free.
+// refused), or once it is full, allocations come from the ordinary heap and are still wiped on
+// free (the process is non-dumpable either way).
 #pragma once
 
 #include <openssl/crypto.h>
@@ -22,10 +23,16 @@ struct SecureAllocator {
 
   T* allocate(std::size_t n) {
     void* p = OPENSSL_secure_malloc(n * sizeof(T));
+    if (p == nullptr) p = OPENSSL_malloc(n * sizeof(T));  // the secure heap is full
     if (p == nullptr) throw std::bad_alloc();
     return static_cast<T*>(p);
   }
-  void deallocate(T* p, std::size_t n) noexcept { OPENSSL_secure_clear_free(p, n * sizeof(T)); }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (CRYPTO_secure_allocated(p))
+      OPENSSL_secure_clear_free(p, n * sizeof(T));
+    else
+      OPENSSL_clear_free(p, n * sizeof(T));
+  }
 
   template <typename U>
   bool operator==(const SecureAllocator<U>&) const noexcept {
@@ -54,7 +61,7 @@ void wipe(SecretString& s);
 
 // Sets up OpenSSL's secure heap (`bytes`, a power of two). False when the kernel refused to lock
 // the memory (RLIMIT_MEMLOCK): secrets then live in the ordinary heap.
-bool initSecureHeap(size_t bytes = 1 << 20);
+bool initSecureHeap(size_t bytes = 4 << 20);
 
 // Keeps this process from dumping core (and from being ptrace-attached by its own user): keys
 // and tokens in memory never reach a core file. PR_SET_DUMPABLE 0; false if the kernel refused.

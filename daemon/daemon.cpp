@@ -68,6 +68,7 @@ WebhookOptions webhookOptions(const Config& c) {
   o.signature_tolerance = c.signature_tolerance;
   o.replay_window = c.delivery_ttl;
   o.rule_cache_program_size = static_cast<size_t>(c.rule_cache_program_size);
+  o.spool_deadline = c.spool_redis_deadline;
   return o;
 }
 
@@ -111,8 +112,20 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   co.metrics = &metrics_;
   http_client_ = std::make_unique<CurlMultiClient>(loop_, std::move(co));
 
+  if (!config_.spool_dir.empty()) {
+    SpoolOptions so;
+    so.dir = config_.spool_dir;
+    so.max_bytes = config_.spool_max_bytes;
+    so.segment_bytes = config_.spool_segment_bytes;
+    so.max_age = config_.spool_max_age;
+    auto opened = Spool::open(loop_, clock_, metrics_, so);  // before the loop runs: may block
+    if (!opened.ok())
+      throw std::runtime_error("spool " + config_.spool_dir + ": " + opened.error().message);
+    spool_ = std::move(opened).value();
+    replayer_ = std::make_unique<SpoolReplayer>(*spool_, *queue_, metrics_);
+  }
   ingest_ = std::make_unique<WebhookIngest>(*triggers_, *queue_, metrics_, clock_, rng_,
-                                            webhookOptions(config_));
+                                            webhookOptions(config_), spool_.get(), &loop_);
   auth_ = std::make_unique<ApiAuth>(*api_tokens_, config_.admin_token_sha256);
   triggers_api_ = std::make_unique<TriggersApi>(*triggers_, clock_, rng_, triggersOptions(config_));
   sources_api_ = std::make_unique<SourcesApi>(*sources_, *triggers_, *http_client_, clock_,
@@ -134,6 +147,7 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   services_.rng = &rng_;
   services_.ready = [this] { return ready(); };
   services_.not_ready_reason = [this] { return notReadyReason(); };
+  services_.write_status = [this](json::Writer& w) { writeStatus(w); };
   registerRoutes(public_router_, Listener::kPublic, services_);
   registerRoutes(admin_router_, Listener::kAdmin, services_);
 
@@ -151,19 +165,40 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
 }
 
 Daemon::~Daemon() {
-  // Listeners first (their contexts may reference the services), then the clients.
+  // Listeners first (their contexts may reference the services), then the clients; the spool
+  // (its disk threads) before the loop it posts to.
   public_server_.reset();
   admin_server_.reset();
+  replayer_.reset();
+  ingest_.reset();
+  spool_.reset();
 }
 
 bool Daemon::ready() const {
-  return redis_->connected() && persistence_checked_;
+  if (redis_->connected() && persistence_checked_) return true;
+  // Without Redis, deliveries still get their 202 while the spool can keep them.
+  if (spool_) {
+    SpoolStats st = spool_->stats();
+    return st.writable && !st.full;
+  }
+  return false;
 }
 
 std::string Daemon::notReadyReason() const {
-  if (!redis_->connected()) return "redis at " + redis_->address() + ": " + redis_->lastError();
-  if (!persistence_checked_) return "checking redis persistence";
-  return "";
+  std::string reason;
+  if (!redis_->connected())
+    reason = "redis at " + redis_->address() + ": " + redis_->lastError();
+  else if (!persistence_checked_)
+    reason = "checking redis persistence";
+  if (spool_) {
+    SpoolStats st = spool_->stats();
+    if (!st.writable || st.full)
+      reason += std::string(reason.empty() ? "" : "; ") + "spool " +
+                (st.full ? "full" : "not writable: " + st.last_error);
+  } else if (!reason.empty()) {
+    reason += "; no spool (spool.dir) to keep deliveries meanwhile";
+  }
+  return reason;
 }
 
 Status Daemon::openListeners() {
@@ -210,19 +245,58 @@ void Daemon::onRedisUp() {
       }
       persistence_checked_ = true;
       becomeReady();
+      if (replayer_) replayer_->start();
+      ingest_->warmCache();
     });
   });
 }
 
 void Daemon::onRedisDown(const std::string& reason) {
   persistence_checked_ = false;
-  TLOG_WARN("daemon", "reason=%s redis connection lost; webhooks answer 503 until it returns",
-            reason.c_str());
+  if (replayer_) replayer_->stop();
+  TLOG_WARN("daemon", "reason=%s redis connection lost; %s", reason.c_str(),
+            spool_ ? "deliveries go to the spool until it returns"
+                   : "webhooks answer 503 until it returns");
   notifier_.status("waiting for redis: " + reason);
 }
 
+void Daemon::pingRedis() {
+  // Only to learn that Redis answers; a timeout drops the connection (readiness follows).
+  if (redis_->connected() && redis_->inFlight() == 0) redis_->command({"PING"}, [](auto) {});
+  if (spool_) redis_->setUrgent(spool_->stats().records > 0);
+  ping_->arm(config_.redis_ping_interval);
+}
+
+void Daemon::writeStatus(json::Writer& w) const {
+  json::key(w, "redis");
+  w.StartObject();
+  json::kv(w, "address", redis_->address());
+  json::key(w, "connected");
+  w.Bool(redis_->connected());
+  if (!redis_->connected()) json::kv(w, "error", redis_->lastError());
+  w.EndObject();
+  if (spool_) {
+    SpoolStats st = spool_->stats();
+    json::key(w, "spool");
+    w.StartObject();
+    json::key(w, "records");
+    w.Uint64(st.records);
+    json::key(w, "bytes");
+    w.Uint64(st.bytes);
+    json::key(w, "oldest_age_seconds");
+    w.Double(st.oldest_age_seconds);
+    json::key(w, "writable");
+    w.Bool(st.writable && !st.full);
+    json::key(w, "replaying");
+    w.Bool(st.replaying);
+    if (!st.last_error.empty()) json::kv(w, "error", st.last_error);
+    w.EndObject();
+  }
+}
+
 void Daemon::becomeReady() {
-  TLOG_INFO("daemon", "redis=%s ready", config_.redis_address.c_str());
+  TLOG_INFO("daemon", "redis=%s connected=%s spool=%s ready", config_.redis_address.c_str(),
+            redis_->connected() ? "yes" : "no", spool_ ? "on" : "off");
   if (ready_notified_) {
     notifier_.status("ready");
     return;
@@ -255,7 +329,11 @@ void Daemon::onSignal(evutil_socket_t sig, short, void* arg) noexcept {
 }
 
 void Daemon::reload() {
-  if (reloading_) return;
+  if (reloading_) {
+    // The file may have changed again after the running reload read it: read it once more.
+    reload_again_ = true;
+    return;
+  }
   reloading_ = true;
   notifier_.reloading();
   TLOG_INFO("daemon", "config=%s reload requested", config_.path.c_str());
@@ -269,6 +347,10 @@ void Daemon::reload() {
 
 void Daemon::applyReload(Result<Config> next) {
   reloading_ = false;
+  if (reload_again_) {
+    reload_again_ = false;
+    loop_.post([this] { reload(); });
+  }
   if (!next.ok()) {
     TLOG_ERROR("daemon", "reload refused, keeping the running config:\n%s",
                next.error().message.c_str());
@@ -350,6 +432,10 @@ int Daemon::run() {
   redis_->setStateCallbacks([this] { onRedisUp(); },
                             [this](const std::string& reason) { onRedisDown(reason); });
   redis_->start();
+  ping_ = loop_.createTimer([this] { pingRedis(); });
+  ping_->arm(config_.redis_ping_interval);
+  // With a spool, triggerd can take deliveries before Redis answers.
+  if (spool_ && ready()) becomeReady();
 
   sigterm_.reset(evsignal_new(loop_.base(), SIGTERM, &Daemon::onSignal, this));
   sigint_.reset(evsignal_new(loop_.base(), SIGINT, &Daemon::onSignal, this));

@@ -20,7 +20,9 @@
 #include "http/server.h"
 #include "loop/event_loop.h"
 #include "queue/job_queue.h"
+#include "queue/spool_replayer.h"
 #include "redis/hiredis_client.h"
+#include "spool/spool.h"
 
 namespace triggerd {
 
@@ -39,6 +41,9 @@ class Daemon {
   void onRedisUp();
   void onRedisDown(const std::string& reason);
   void becomeReady();
+  void pingRedis();
+  // What the admin /readyz says: Redis and spool state, as JSON members.
+  void writeStatus(json::Writer& w) const;
   void reload();
   void applyReload(Result<Config> next);
   void shutdown(const char* signal_name);
@@ -62,6 +67,8 @@ class Daemon {
   std::unique_ptr<ApiTokenStore> api_tokens_;
   std::unique_ptr<OAuthStateStore> oauth_states_;
   std::unique_ptr<CurlMultiClient> http_client_;
+  std::unique_ptr<Spool> spool_;  // null without spool.dir
+  std::unique_ptr<SpoolReplayer> replayer_;
   std::unique_ptr<WebhookIngest> ingest_;
   std::unique_ptr<ApiAuth> auth_;
   std::unique_ptr<TriggersApi> triggers_api_;
@@ -77,12 +84,14 @@ class Daemon {
   SystemdNotifier notifier_;
   EventPtr sigterm_, sigint_, sighup_;
   std::unique_ptr<Timer> watchdog_;
+  std::unique_ptr<Timer> ping_;  // redis.ping_interval: a frozen Redis is noticed without traffic
   std::unique_ptr<Timer> shutdown_deadline_;
 
   bool persistence_checked_ = false;
   bool ready_notified_ = false;
   bool stopping_ = false;
   bool reloading_ = false;
+  bool reload_again_ = false;  // a SIGHUP arrived while a reload ran: one more after it
   int exit_code_ = 0;
 };
 

@@ -30,6 +30,8 @@ struct Services {
   Random* rng = nullptr;
   std::function<bool()> ready;  // Redis connected and checked
   std::function<std::string()> not_ready_reason;
+  // Adds the components' state (Redis, spool) to the admin listener's /readyz answer.
+  std::function<void(json::Writer&)> write_status;
 };
 
 }  // namespace triggerd

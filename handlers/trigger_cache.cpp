@@ -43,6 +43,13 @@ Result<TriggerCache::Entry> TriggerCache::trigger(const std::string& id, const s
   return entry;
 }
 
+std::optional<TriggerCache::Entry> TriggerCache::lastKnown(const std::string& id) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return std::nullopt;
+  touch(it->second);
+  return it->second.entry;
+}
+
 Result<std::shared_ptr<const CompiledRules>> TriggerCache::rules(const std::string& id,
                                                                  const Entry& entry) {
   auto it = entries_.find(id);

@@ -11,6 +11,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -35,6 +36,9 @@ class TriggerCache {
   // The trigger stored as `raw`, decoded now or taken from the cache (the same text decodes to
   // the same trigger).
   Result<Entry> trigger(const std::string& id, const std::string& raw, const Decode& decode);
+  // The trigger as last decoded, whatever Redis holds now: what verifies deliveries while Redis
+  // cannot be read (they are then spooled). nullopt when it is not cached.
+  std::optional<Entry> lastKnown(const std::string& id);
   // The compiled rules of a trigger returned by trigger(): compiled now if not yet cached.
   Result<std::shared_ptr<const CompiledRules>> rules(const std::string& id, const Entry& entry);
 

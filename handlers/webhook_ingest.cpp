@@ -57,14 +57,17 @@ bool looksLikeTriggerId(std::string_view id) {
 }
 
 WebhookIngest::WebhookIngest(TriggerStore& triggers, JobQueue& queue, Metrics& metrics,
-                             const Clock& clock, Random& rng, WebhookOptions options)
+                             const Clock& clock, Random& rng, WebhookOptions options, Spool* spool,
+                             EventLoop* loop)
     : triggers_(triggers),
       queue_(queue),
       metrics_(metrics),
       clock_(clock),
       rng_(rng),
       options_(options),
-      cache_(options.rule_cache_program_size) {
+      cache_(options.rule_cache_program_size),
+      spool_(spool),
+      loop_(loop) {
   metrics_.counterFn("triggerd_rule_compilations_total", {},
                      [this] { return cache_.compilations(); });
 }
@@ -103,6 +106,12 @@ void WebhookIngest::handle(std::shared_ptr<WebhookDelivery> d, Done done) {
   triggers_.getRaw(d->trigger_id, [this, d, done = std::move(done)](
                                       Result<std::optional<std::string>> raw) mutable {
     if (!raw.ok()) {
+      // Redis cannot be read: a trigger seen before still verifies the delivery, whose jobs
+      // then go to the spool.
+      if (spool_ != nullptr) {
+        if (auto known = cache_.lastKnown(d->trigger_id))
+          return process(d, *known, std::move(done));
+      }
       Error e = raw.error();
       e.message = "trigger store unavailable (" + e.message +
                   "); the delivery was not accepted, redeliver it later";
@@ -115,6 +124,47 @@ void WebhookIngest::handle(std::shared_ptr<WebhookDelivery> d, Done done) {
     }
     withTrigger(d, **raw, std::move(done));
   });
+}
+
+void WebhookIngest::warmCache(std::function<void(size_t)> done) {
+  triggers_.allIds([this, done = std::move(done)](Result<std::vector<std::string>> ids) mutable {
+    if (!ids.ok()) {
+      TLOG_WARN("webhook", "reason=%s trigger cache not warmed", ids.error().message.c_str());
+      if (done) done(0);
+      return;
+    }
+    auto all = std::make_shared<std::vector<std::string>>(std::move(ids).value());
+    warmBatch(all, 0, 0, std::move(done));
+  });
+}
+
+// A few hundred triggers per loop turn: decoding opens their secrets, which takes a moment.
+void WebhookIngest::warmBatch(std::shared_ptr<std::vector<std::string>> ids, size_t from,
+                              size_t loaded, std::function<void(size_t)> done) {
+  constexpr size_t kBatch = 200;
+  if (from >= ids->size()) {
+    TLOG_INFO("webhook", "triggers=%zu trigger cache warmed", loaded);
+    if (done) done(loaded);
+    return;
+  }
+  size_t end = std::min(ids->size(), from + kBatch);
+  std::vector<std::string> keys;
+  for (size_t i = from; i < end; ++i) keys.push_back(queue_.keys().trigger((*ids)[i]));
+  triggers_.records().getMany(
+      std::move(keys), [this, ids, from, end, loaded, done = std::move(done)](
+                           Result<std::vector<std::optional<std::string>>> texts) mutable {
+        if (!texts.ok()) {
+          if (done) done(loaded);
+          return;
+        }
+        for (size_t i = 0; i < texts->size(); ++i) {
+          if (!(*texts)[i]) continue;
+          auto entry = cache_.trigger((*ids)[from + i], *(*texts)[i],
+                                      [this](std::string_view t) { return triggers_.decode(t); });
+          if (entry.ok()) ++loaded;
+        }
+        warmBatch(ids, end, loaded, std::move(done));
+      });
 }
 
 void WebhookIngest::withTrigger(const std::shared_ptr<WebhookDelivery>& d, const std::string& raw,
@@ -340,19 +390,67 @@ void WebhookIngest::build(const std::shared_ptr<WebhookDelivery>& d,
   enqueue(d, t, push, std::move(jobs), std::move(done));
 }
 
+void WebhookIngest::answerEnqueued(const WebhookDelivery& d, const std::vector<std::string>& ids,
+                                   bool spooled, Done& done) {
+  const char* provider = providerName(d.provider);
+  TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s %s jobs=%zu", provider,
+            d.trigger_id.c_str(), log::logValue(d.delivery_id, 80).c_str(),
+            spooled ? "spooled" : "enqueued", ids.size());
+  metrics_.inc("triggerd_webhook_deliveries_total",
+               {{"provider", provider}, {"outcome", spooled ? "spooled" : "enqueued"}});
+  if (!spooled) metrics_.inc("triggerd_jobs_enqueued_total", {{"provider", provider}}, ids.size());
+  std::string body = jobsBody(ids, false);
+  if (spooled) body.insert(body.size() - 1, ",\"spooled\":true");
+  done(WebhookAnswer{202, std::move(body), {}});
+}
+
+// Who answers first wins: Redis's acknowledgement, Redis's failure (then the spool), or, with a
+// spool, the deadline (then the spool; the enqueue in flight may still land, and the replay's
+// dedupe on the delivery id settles it).
+struct EnqueueRace {
+  bool answered = false;
+  std::unique_ptr<Timer> deadline;
+};
+
 void WebhookIngest::enqueue(const std::shared_ptr<WebhookDelivery>& d, const Trigger& t,
                             const PushEvent& push, std::vector<Job> jobs, Done done) {
-  size_t count = jobs.size();
   const char* provider = providerName(d->provider);
+  SpooledEnqueue plan{t.id, d->delivery_id, queue_.keys().pushSeen(t.id, push.ref, push.head.sha),
+                      std::move(jobs)};
+  // Redis is known to be down: straight to the spool, without waiting for a timeout.
+  if (spool_ != nullptr && !queue_.connected()) {
+    return spool(d, std::move(plan), Error::unavailable("redis is not connected"), std::move(done));
+  }
+  auto race = std::make_shared<EnqueueRace>();
+  auto shared_done = std::make_shared<Done>(std::move(done));
+  auto shared_plan = std::make_shared<SpooledEnqueue>(plan);
+  if (spool_ != nullptr && loop_ != nullptr) {
+    std::weak_ptr<EnqueueRace> weak_race = race;  // the enqueue callback holds it
+    race->deadline = loop_->createTimer([this, d, weak_race, shared_done, shared_plan] {
+      auto held = weak_race.lock();
+      if (!held || held->answered) return;
+      held->answered = true;
+      spool(d, *shared_plan,
+            Error::unavailable("redis did not acknowledge within " +
+                               std::to_string(options_.spool_deadline.count()) + " ms"),
+            *shared_done);
+    });
+    race->deadline->arm(options_.spool_deadline);
+  }
   queue_.enqueue(
-      t.id, d->delivery_id, jobs,
-      [this, d, count, provider, done = std::move(done)](Result<EnqueueOutcome> r) mutable {
+      plan.trigger_id, plan.delivery_id, plan.jobs,
+      [this, d, provider, race, shared_done, shared_plan](Result<EnqueueOutcome> r) mutable {
+        race->deadline.reset();
+        if (race->answered) return;  // the deadline spooled it already
+        race->answered = true;
+        Done& answer = *shared_done;
         if (!r.ok()) {
+          if (spool_ != nullptr) return spool(d, *shared_plan, r.error(), answer);
           Error e = r.error();
           e.message = "job queue unavailable (" + e.message +
                       "); whether the jobs were enqueued is not known, redeliver later (a "
                       "redelivery never builds twice)";
-          return reject(*d, e, "redis_unavailable", done);
+          return reject(*d, e, "redis_unavailable", answer);
         }
         if (r->replay) {
           metrics_.inc("triggerd_webhook_replays_total",
@@ -361,7 +459,7 @@ void WebhookIngest::enqueue(const std::shared_ptr<WebhookDelivery>& d, const Tri
                         "replay: this push was delivered before under another delivery id and "
                         "built as " +
                             std::to_string(r->job_ids.size()) + " job(s)",
-                        done);
+                        answer);
         }
         if (r->duplicate) {
           TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s duplicate jobs=%zu", provider,
@@ -369,16 +467,30 @@ void WebhookIngest::enqueue(const std::shared_ptr<WebhookDelivery>& d, const Tri
                     r->job_ids.size());
           metrics_.inc("triggerd_webhook_deliveries_total",
                        {{"provider", provider}, {"outcome", "duplicate"}});
-          return done(WebhookAnswer{200, jobsBody(r->job_ids, true), {}});
+          return answer(WebhookAnswer{200, jobsBody(r->job_ids, true), {}});
         }
-        TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s enqueued jobs=%zu", provider,
-                  d->trigger_id.c_str(), log::logValue(d->delivery_id, 80).c_str(), count);
-        metrics_.inc("triggerd_webhook_deliveries_total",
-                     {{"provider", provider}, {"outcome", "enqueued"}});
-        metrics_.inc("triggerd_jobs_enqueued_total", {{"provider", provider}}, count);
-        done(WebhookAnswer{202, jobsBody(r->job_ids, false), {}});
+        answerEnqueued(*d, r->job_ids, false, answer);
       },
-      queue_.keys().pushSeen(t.id, push.ref, push.head.sha));
+      plan.push_key);
+}
+
+void WebhookIngest::spool(const std::shared_ptr<WebhookDelivery>& d, SpooledEnqueue e,
+                          const Error& why, Done done) {
+  std::vector<std::string> ids;
+  for (const auto& job : e.jobs) ids.push_back(job.id);
+  TLOG_WARN("webhook", "trigger=%s delivery=%s reason=%s spooling the delivery",
+            d->trigger_id.c_str(), log::logValue(d->delivery_id, 80).c_str(), why.message.c_str());
+  spool_->append(encodeSpooledEnqueue(e), [this, d, ids = std::move(ids),
+                                           done = std::move(done)](Status st) mutable {
+    if (!st.ok()) {
+      // Neither Redis nor the spool can keep it: only now is the answer 503.
+      Error refused = st.error();
+      refused.message = "the job queue is unavailable and the spool cannot take the delivery (" +
+                        refused.message + "); redeliver later";
+      return reject(*d, refused, "spool_unavailable", done);
+    }
+    answerEnqueued(*d, ids, true, done);
+  });
 }
 
 }  // namespace triggerd

@@ -19,6 +19,8 @@
 #include "handlers/trigger_cache.h"
 #include "model/provider.h"
 #include "queue/job_queue.h"
+#include "queue/spooled_enqueue.h"
+#include "spool/spool.h"
 #include "triggers/trigger_store.h"
 
 namespace triggerd {
@@ -50,12 +52,17 @@ struct WebhookOptions {
   // A signed push older than this is a replay (queue.delivery_ttl: the dedupe window).
   std::chrono::seconds replay_window{72 * 3600};
   size_t rule_cache_program_size = 5000000;
+  // With a spool: an enqueue Redis has not acknowledged within this long (or cannot take at all)
+  // is spooled and answered 202 instead.
+  std::chrono::milliseconds spool_deadline{1000};
 };
 
 class WebhookIngest {
  public:
+  // `spool` may be null: without one, deliveries Redis cannot take get 503.
   WebhookIngest(TriggerStore& triggers, JobQueue& queue, Metrics& metrics, const Clock& clock,
-                Random& rng, WebhookOptions options);
+                Random& rng, WebhookOptions options, Spool* spool = nullptr,
+                EventLoop* loop = nullptr);
 
   // Processes one delivery; `done` runs exactly once (possibly on a later loop turn).
   void handle(std::shared_ptr<WebhookDelivery> delivery, std::function<void(WebhookAnswer)> done);
@@ -64,10 +71,15 @@ class WebhookIngest {
     options_ = options;
   }
   const TriggerCache& cache() const { return cache_; }
+  // Loads every trigger into the cache (up to its bound), so deliveries verify while Redis
+  // cannot be read, even for triggers with no delivery since start-up. `done` gets the count.
+  void warmCache(std::function<void(size_t)> done = {});
 
  private:
   using Done = std::function<void(WebhookAnswer)>;
 
+  void warmBatch(std::shared_ptr<std::vector<std::string>> ids, size_t from, size_t loaded,
+                 std::function<void(size_t)> done);
   void withTrigger(const std::shared_ptr<WebhookDelivery>& d, const std::string& raw, Done done);
   void process(const std::shared_ptr<WebhookDelivery>& d, const TriggerCache::Entry& entry,
                Done done);
@@ -75,6 +87,12 @@ class WebhookIngest {
              const PushEvent& push, Done done);
   void enqueue(const std::shared_ptr<WebhookDelivery>& d, const Trigger& t, const PushEvent& push,
                std::vector<Job> jobs, Done done);
+  // Redis could not take the jobs (down, refusing, or past the deadline): keep them in the
+  // spool, durable before the 202.
+  void spool(const std::shared_ptr<WebhookDelivery>& d, SpooledEnqueue e, const Error& why,
+             Done done);
+  void answerEnqueued(const WebhookDelivery& d, const std::vector<std::string>& ids, bool spooled,
+                      Done& done);
   bool verify(const WebhookDelivery& d, const Trigger& t, std::string* why) const;
   // Why a verified push must not build (a replay of an old body), or empty.
   std::string staleReason(const PushEvent& push) const;
@@ -89,6 +107,8 @@ class WebhookIngest {
   Random& rng_;
   WebhookOptions options_;
   TriggerCache cache_;
+  Spool* spool_;
+  EventLoop* loop_;
 };
 
 // Trigger ids are ULIDs: 26 Crockford base32 characters. Anything else is a 404 without I/O.

@@ -56,6 +56,7 @@ class JobQueue {
   void checkPersistence(std::function<void(Status)> cb);
 
   const Keys& keys() const { return keys_; }
+  bool connected() const { return redis_.connected(); }
 
  private:
   // command() that remembers the id until the callback runs, so ~JobQueue can cancel it.

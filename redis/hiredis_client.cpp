@@ -169,6 +169,15 @@ void HiredisClient::start() {
   connect();
 }
 
+void HiredisClient::setUrgent(bool urgent) {
+  if (urgent == urgent_) return;
+  urgent_ = urgent;
+  // Waiting out a long backoff while deliveries wait in the spool: retry soon instead.
+  if (urgent_ && state_ == State::kWaiting && reconnect_timer_->armed()) {
+    reconnect_timer_->arm(kUrgentRetry);
+  }
+}
+
 bool HiredisClient::connected() const {
   return state_ == State::kReady;
 }
@@ -407,7 +416,7 @@ void HiredisClient::connectionLost(const char* reason, const std::string& detail
   connect_timer_->disarm();
   state_ = State::kWaiting;
   last_error_ = detail;
-  milliseconds delay = backoff_;
+  milliseconds delay = urgent_ ? std::min(backoff_, kUrgentRetry) : backoff_;
   backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
   reconnect_timer_->arm(delay);
   if (was_ready) {

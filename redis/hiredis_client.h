@@ -87,6 +87,10 @@ class HiredisClient final : public RedisClient {
   const std::string& lastError() const { return last_error_; }
   // Commands written to Redis whose reply has not arrived (cancelled ones included).
   size_t inFlight() const { return in_flight_.size(); }
+  // While urgent (deliveries are waiting for Redis), reconnect attempts are at most
+  // kUrgentRetry apart instead of backing off up to reconnect_max.
+  void setUrgent(bool urgent);
+  static constexpr std::chrono::milliseconds kUrgentRetry{200};
 
  private:
   enum class State {
@@ -137,6 +141,7 @@ class HiredisClient final : public RedisClient {
   std::string failure_;      // what a NULL reply means while closeNow() frees ac_
   std::string last_logged_;  // collapses identical repeated connect-failure lines
   std::chrono::milliseconds backoff_;
+  bool urgent_ = false;
 
   RedisRequestId next_id_ = 1;
   std::unordered_map<RedisRequestId, RedisCallback> pending_;  // callbacks yet to run

@@ -74,4 +74,8 @@ RedisValue RedisServer::cmd(const std::vector<std::string>& argv) {
   return v;
 }
 
+pid_t RedisServer::pid() const {
+  return proc_ ? proc_->pid() : -1;
+}
+
 }  // namespace triggerd::testing

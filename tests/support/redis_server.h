@@ -30,6 +30,8 @@ class RedisServer {
   // Stops the server (for outage tests) and starts it again on the same port and data dir.
   void stop();
   void start();
+  // The server process, for SIGSTOP/SIGCONT (a frozen Redis) and SIGKILL tests.
+  pid_t pid() const;
 
  private:
   Options options_;

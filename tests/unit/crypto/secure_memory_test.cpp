@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <vector>
+
 #include "crypto/aead.h"
 
 namespace triggerd {
@@ -17,6 +19,15 @@ TEST(SecureMemory, SecretStringsLiveInTheSecureHeap) {
   EXPECT_EQ(CRYPTO_secure_allocated(s.data()), 1);
   std::string ordinary(100, 'k');
   EXPECT_EQ(CRYPTO_secure_allocated(ordinary.data()), 0);
+}
+
+TEST(SecureMemory, AFullSecureHeapFallsBackToWipedOrdinaryMemory) {
+  ASSERT_TRUE(initSecureHeap(1 << 16));
+  std::vector<SecretString> many;
+  for (int i = 0; i < 2000; ++i) many.push_back(secret(std::string(100, 'x')));  // > 64 KiB
+  EXPECT_EQ(many.back(), std::string(100, 'x'));
+  EXPECT_EQ(CRYPTO_secure_allocated(many.back().data()), 0);  // overflowed to the heap
+  EXPECT_EQ(CRYPTO_secure_allocated(many.front().data()), 1);
 }
 
 TEST(SecureMemory, OpenedSecretsAreSecretStrings) {
