@@ -85,8 +85,7 @@ std::string ChildProcess::Outcome::describe() const {
   return stopped ? out + " (stopped)" : out;
 }
 
-ChildProcess::ChildProcess(EventLoop& loop, ChildReaper& reaper, OutputFn on_output,
-                           DoneFn on_done)
+ChildProcess::ChildProcess(EventLoop& loop, ChildReaper& reaper, OutputFn on_output, DoneFn on_done)
     : loop_(loop),
       reaper_(reaper),
       on_output_(std::move(on_output)),
@@ -138,8 +137,8 @@ Status ChildProcess::start(const ProcessSpec& spec, std::chrono::milliseconds de
   sigemptyset(&mask);
   sigemptyset(&defaults);
   for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&defaults, sig);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setpgroup(&attr, 0);
   posix_spawnattr_setsigmask(&attr, &mask);
   posix_spawnattr_setsigdefault(&attr, &defaults);

@@ -44,8 +44,8 @@ class ChildReaper {
 class ChildProcess : public DeferredDeletable {
  public:
   struct Outcome {
-    int exit_code = -1;  // when the process exited
-    int signal = 0;      // when a signal ended it
+    int exit_code = -1;    // when the process exited
+    int signal = 0;        // when a signal ended it
     bool stopped = false;  // the deadline passed or stop() was called, and the group was killed
     bool ok() const { return exit_code == 0 && signal == 0 && !stopped; }
     std::string describe() const;  // "exit code 2", "killed by signal 9", ...

@@ -65,9 +65,9 @@ const std::string* findScalar(const CommandTemplate::Values& v, std::string_view
 
 const std::vector<std::string_view>& CommandTemplate::scalarNames() {
   static const std::vector<std::string_view> names{
-      "job_id",    "attempt",  "trigger_id", "user",  "repository", "sha",
-      "short_sha", "ref",      "ref_name",   "ref_type", "image",   "dockerfile",
-      "context",   "local_image", "work_dir", "tag"};
+      "job_id",    "attempt",     "trigger_id", "user",     "repository", "sha",
+      "short_sha", "ref",         "ref_name",   "ref_type", "image",      "dockerfile",
+      "context",   "local_image", "work_dir",   "tag"};
   return names;
 }
 

@@ -26,8 +26,7 @@ Result<CloneCredentials> parseAnswer(const HttpResponse& r, const std::string& p
       break;
     case 401:
       return Error(Error::Kind::kUnauthenticated, "api.token_file",
-                   who + " refused the runner token: " + apiError(r) +
-                       "; check api.token_file");
+                   who + " refused the runner token: " + apiError(r) + "; check api.token_file");
     case 403:
       return Error(Error::Kind::kForbidden, "api.token_file",
                    who + " does not let this token fetch credentials: " + apiError(r));
@@ -67,8 +66,9 @@ Status CredentialsClient::fetch(const std::string& job_id, int attempt,
                                 std::function<void(Result<CloneCredentials>)> cb) {
   std::string path = "/api/v1/runner/jobs/" + urlEncode(job_id) + "/credentials";
   if (!configured()) {
-    return Error::unprocessable("api.url", "the job's repository is private and needs clone "
-                                           "credentials: set api.url and api.token_file");
+    return Error::unprocessable("api.url",
+                                "the job's repository is private and needs clone "
+                                "credentials: set api.url and api.token_file");
   }
   HttpRequest req;
   req.method = "POST";

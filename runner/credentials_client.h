@@ -44,7 +44,7 @@ class CredentialsClient {
   // answered something unreadable: worth a retry), kUpstreamTimeout. Returns kInvalid, and
   // never calls back, when api.url or the token is not configured.
   Status fetch(const std::string& job_id, int attempt,
-             std::function<void(Result<CloneCredentials>)> cb);
+               std::function<void(Result<CloneCredentials>)> cb);
 
  private:
   HttpClient& http_;

@@ -35,7 +35,8 @@ Status checkRelativePath(std::string_view field, std::string_view path) {
     start = end + 1;
   }
   for (char c : path) {
-    if (static_cast<unsigned char>(c) < 0x20) return invalid(f, "must not contain control characters");
+    if (static_cast<unsigned char>(c) < 0x20)
+      return invalid(f, "must not contain control characters");
   }
   return okStatus();
 }
@@ -126,10 +127,10 @@ Status checkJobBuildable(const Job& job) {
       return invalid("build_args." + name, "a build argument name is [A-Za-z_][A-Za-z0-9_]*");
     if (hasNul(value)) return invalid("build_args." + name, "must not contain NUL");
   }
-  for (auto [field, value] : {std::pair{"ref", &job.ref}, std::pair{"ref_name", &job.ref_name},
-                              std::pair{"trigger_id", &job.trigger_id},
-                              std::pair{"user", &job.user},
-                              std::pair{"repository.full_name", &job.repository.full_name}}) {
+  for (auto [field, value] :
+       {std::pair{"ref", &job.ref}, std::pair{"ref_name", &job.ref_name},
+        std::pair{"trigger_id", &job.trigger_id}, std::pair{"user", &job.user},
+        std::pair{"repository.full_name", &job.repository.full_name}}) {
     if (hasNul(*value)) return invalid(field, "must not contain NUL");
   }
   return okStatus();
@@ -171,17 +172,17 @@ JobPlan planJob(const Job& job, const PlanSettings& settings) {
   plan.src_dir = plan.job_dir + "/src";
 
   EnvList git = gitEnvironment(settings.base_env);
-  plan.checkout.push_back(spec("prepare", {"rm", "-rf", "--", plan.job_dir}, settings.base_env, ""));
   plan.checkout.push_back(
-      spec("init", {"git", "-c", "init.defaultBranch=build", "init", "--quiet", plan.src_dir}, git,
-           ""));
+      spec("prepare", {"rm", "-rf", "--", plan.job_dir}, settings.base_env, ""));
+  plan.checkout.push_back(spec(
+      "init", {"git", "-c", "init.defaultBranch=build", "init", "--quiet", plan.src_dir}, git, ""));
   plan.fetch_step = plan.checkout.size();
   // By commit id, one commit deep: protocol v2 servers (GitHub, GitLab, git >= 2.18) serve it
   // even when the ref has moved on since the push.
-  plan.checkout.push_back(spec("fetch",
-                               {"git", "fetch", "--no-tags", "--depth=1", "--",
-                                job.repository.clone_url, job.commit.sha},
-                               git, plan.src_dir));
+  plan.checkout.push_back(spec(
+      "fetch",
+      {"git", "fetch", "--no-tags", "--depth=1", "--", job.repository.clone_url, job.commit.sha},
+      git, plan.src_dir));
   plan.checkout.push_back(spec(
       "checkout", {"git", "checkout", "--quiet", "--detach", job.commit.sha}, git, plan.src_dir));
 
@@ -217,9 +218,10 @@ JobPlan planJob(const Job& job, const PlanSettings& settings) {
 }
 
 EnvList gitCredentialEnv(const std::string& username, const std::string& password) {
-  return {{"GIT_CONFIG_COUNT", "1"},
-          {"GIT_CONFIG_KEY_0", "http.extraHeader"},
-          {"GIT_CONFIG_VALUE_0", "Authorization: Basic " + base64Encode(username + ":" + password)}};
+  return {
+      {"GIT_CONFIG_COUNT", "1"},
+      {"GIT_CONFIG_KEY_0", "http.extraHeader"},
+      {"GIT_CONFIG_VALUE_0", "Authorization: Basic " + base64Encode(username + ":" + password)}};
 }
 
 }  // namespace triggerd

@@ -1,5 +1,6 @@
 #include "runner/job_run.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/log.h"
@@ -58,8 +59,7 @@ const char* jobEndName(JobEnd end) {
 
 JobRun::JobRun(Deps deps, ClaimedEntry entry, Job job, DoneFn done)
     : deps_(deps), entry_(std::move(entry)), job_(std::move(job)), done_(std::move(done)) {
-  log_ = std::make_unique<JobLog>(deps_.loop, deps_.queue, job_.id,
-                                  deps_.settings.log_chunk_bytes,
+  log_ = std::make_unique<JobLog>(deps_.loop, deps_.queue, job_.id, deps_.settings.log_chunk_bytes,
                                   deps_.settings.log_flush_interval);
   log_->setOnRoom([this] {
     if (child_) child_->resumeOutput();
@@ -137,8 +137,7 @@ void JobRun::check() {
   if (auto st = checkJobBuildable(job_); !st.ok()) {
     TLOG_WARN("runner", "job=%s field=%s reason=refused %s", job_.id.c_str(),
               st.error().field.c_str(), log::logValue(st.error().message, 200).c_str());
-    return finish(JobEnd::kFailure,
-                  "job refused: " + st.error().field + ": " + st.error().message);
+    return finish(JobEnd::kFailure, "job refused: " + st.error().field + ": " + st.error().message);
   }
   plan_ = planJob(job_, deps_.settings.plan);
   for (const auto& s : plan_.checkout) steps_.push_back(&s);
@@ -172,8 +171,9 @@ void JobRun::onCredentials(Result<CloneCredentials> r) {
   }
   credentials_ = std::move(r).value();
   log_->note("==> clone credentials received" +
-             (credentials_->expires_at.empty() ? std::string()
-                                               : " (valid until " + credentials_->expires_at + ")"));
+             (credentials_->expires_at.empty()
+                  ? std::string()
+                  : " (valid until " + credentials_->expires_at + ")"));
   runStep();
 }
 
@@ -213,15 +213,18 @@ void JobRun::onStepDone(const std::string& label, ChildProcess::Outcome o,
     ++next_step_;
     return runStep();
   }
-  std::string tail = log_->tail(RunnerQueue::kMaxMessageBytes);
-  if (!abort_reason_.empty())
-    return finish(JobEnd::kFailure, abort_reason_ + " during " + label + "\n" + tail);
-  if (o.stopped) {
-    return finish(JobEnd::kFailure, "timed out after " +
-                                        formatTimeout(deps_.settings.build_timeout) +
-                                        " (build.timeout) during " + label + "\n" + tail);
+  std::string headline;
+  if (!abort_reason_.empty()) {
+    headline = abort_reason_ + " during " + label;
+  } else if (o.stopped) {
+    headline = "timed out after " + formatTimeout(deps_.settings.build_timeout) +
+               " (build.timeout) during " + label;
+  } else {
+    headline = label + " failed (" + o.describe() + ")";
   }
-  finish(JobEnd::kFailure, label + " failed (" + o.describe() + ")\n" + tail);
+  // The headline first, then as many of the last output lines as the message has room for.
+  size_t room = RunnerQueue::kMaxMessageBytes - std::min(headline.size() + 1, size_t{512});
+  finish(JobEnd::kFailure, headline + "\n" + log_->tail(room));
 }
 
 void JobRun::finish(JobEnd end, std::string message) {
@@ -251,9 +254,8 @@ void JobRun::onReported(Result<bool> acked) {
     // The build is done; only Redis is missing. The entry stays ours (keep-alives go on)
     // until the report gets through.
     if (report_attempts_++ % 10 == 0)
-      TLOG_WARN("runner", "job=%s state=%s reason=%s cannot report yet; retrying",
-                job_.id.c_str(), jobEndName(end_),
-                log::logValue(acked.error().message, 200).c_str());
+      TLOG_WARN("runner", "job=%s state=%s reason=%s cannot report yet; retrying", job_.id.c_str(),
+                jobEndName(end_), log::logValue(acked.error().message, 200).c_str());
     retryIn(kRetryDelay, [this] { report(); });
     return;
   }
@@ -263,8 +265,8 @@ void JobRun::onReported(Result<bool> acked) {
               "job=%s entry=%s reason=claim_lost the entry was no longer pending for this runner "
               "(reclaimed by triggerd): reported, not acknowledged",
               job_.id.c_str(), entry_.entry_id.c_str());
-  TLOG_INFO("runner", "job=%s state=%s lost_log_chunks=%llu %s", job_.id.c_str(),
-            jobEndName(end_), static_cast<unsigned long long>(log_->lostChunks()),
+  TLOG_INFO("runner", "job=%s state=%s lost_log_chunks=%llu %s", job_.id.c_str(), jobEndName(end_),
+            static_cast<unsigned long long>(log_->lostChunks()),
             log::logValue(message_.substr(0, message_.find('\n')), 200).c_str());
   runCleanup();
 }
@@ -316,8 +318,9 @@ void JobRun::keepAlive() {
     } else if (!*r) {
       TLOG_WARN("runner", "job=%s entry=%s reason=claim_lost keep-alive found the entry gone",
                 job_.id.c_str(), entry_.entry_id.c_str());
-      abort("claim lost: triggerd reclaimed the job (queue.visibility_timeout passed without a "
-            "keep-alive)");
+      abort(
+          "claim lost: triggerd reclaimed the job (queue.visibility_timeout passed without a "
+          "keep-alive)");
     }
   });
   keepalive_timer_->arm(deps_.settings.keepalive_interval);

@@ -221,8 +221,7 @@ void Runner::maybeExit() {
 
 void Runner::drain(const char* signal_name) {
   if (draining_) {
-    TLOG_WARN("runner", "signal=%s second stop signal: failing the jobs in hand now",
-              signal_name);
+    TLOG_WARN("runner", "signal=%s second stop signal: failing the jobs in hand now", signal_name);
     abortAll(std::string("runner stopped (") + signal_name + ")");
     return;
   }

@@ -18,8 +18,8 @@ struct RunnerConfig {
   // [runner]
   std::string name;  // the consumer name in the group "runners"; default: the host name
   std::string work_dir = "/var/lib/triggerd-runner/jobs";  // one subdirectory per job
-  int concurrency = 1;                                      // jobs built at once
-  std::chrono::milliseconds stop_grace{300000};  // SIGTERM: jobs in hand get this long
+  int concurrency = 1;                                     // jobs built at once
+  std::chrono::milliseconds stop_grace{300000};            // SIGTERM: jobs in hand get this long
   std::string log_level = "info";
 
   // [redis]

@@ -39,7 +39,7 @@ struct Value {
 };
 
 using Apply = std::function<std::optional<std::string>(const Value&, RunnerConfig&,
-                                                        const config::LoadContext&)>;
+                                                       const config::LoadContext&)>;
 using Show = std::function<std::string(const RunnerConfig&)>;
 
 struct Key {
@@ -203,9 +203,8 @@ Key file(std::string_view key, std::string_view help, std::string RunnerConfig::
 // ---- validators ----
 
 std::optional<std::string> printableName(std::string& s) {
-  bool ok = s.size() <= 100 && std::all_of(s.begin(), s.end(), [](char c) {
-              return c > 0x20 && c < 0x7f;
-            });
+  bool ok = s.size() <= 100 &&
+            std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
   if (!ok) return std::string("must be at most 100 printable characters without spaces");
   return std::nullopt;
 }
@@ -257,11 +256,11 @@ std::optional<std::string> commandTemplate(const std::string& s) {
 }
 
 std::optional<std::string> envName(const std::string& s) {
-  bool ok = !s.empty() && !(s[0] >= '0' && s[0] <= '9') &&
-            std::all_of(s.begin(), s.end(), [](char c) {
-              return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                     (c >= '0' && c <= '9') || c == '_';
-            });
+  bool ok =
+      !s.empty() && !(s[0] >= '0' && s[0] <= '9') && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '_';
+      });
   if (!ok) return "\"" + s + "\" is not an environment variable name";
   if (s.rfind("TRIGGERD_", 0) == 0) return "\"" + s + "\": TRIGGERD_* variables are set per job";
   if (s.rfind("GIT_", 0) == 0)
@@ -290,8 +289,9 @@ struct Table {
 
 const std::vector<Table>& tables() {
   static const std::vector<Table> t{
-      {"runner", "This runner: its name in the consumer group, where jobs are checked out, how "
-                 "many run at once, how it stops."},
+      {"runner",
+       "This runner: its name in the consumer group, where jobs are checked out, how "
+       "many run at once, how it stops."},
       {"redis", "The Redis server triggerd writes jobs to (the same as triggerd's [redis])."},
       {"queue", "The job stream protocol; must match triggerd's [queue]."},
       {"api", "triggerd's admin API, for clone credentials of private repositories."},
@@ -534,7 +534,8 @@ Result<RunnerConfig> parse(const std::string& text, const std::string& path) {
     Value v;
     auto problem = convert(*node, k, v);
     if (!problem) problem = k.apply(v, c, ctx);
-    if (problem) problems.push_back({from_default ? 0 : lineOf(*node), std::string(k.key), *problem});
+    if (problem)
+      problems.push_back({from_default ? 0 : lineOf(*node), std::string(k.key), *problem});
   }
   if (c.name.empty()) c.name = hostName();
   if (!c.api_url.empty() && c.api_token.empty())
@@ -548,8 +549,8 @@ Result<RunnerConfig> parse(const std::string& text, const std::string& path) {
                      [](const Problem& a, const Problem& b) { return a.line < b.line; });
     std::string msg;
     for (const auto& p : problems)
-      msg += (msg.empty() ? "" : "\n") + path + ":" + std::to_string(p.line) + " " + p.key +
-             ": " + p.message;
+      msg += (msg.empty() ? "" : "\n") + path + ":" + std::to_string(p.line) + " " + p.key + ": " +
+             p.message;
     return Error::badRequest(problems.front().key, msg);
   }
   return c;

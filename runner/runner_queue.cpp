@@ -133,8 +133,8 @@ std::string lastBytes(std::string_view text, size_t max) {
   return std::string(text.substr(start));
 }
 
-RunnerQueue::RunnerQueue(RedisClient& redis, RedisClient& blocking, Keys keys,
-                         std::string consumer, int64_t log_ttl_seconds, int64_t log_max_entries)
+RunnerQueue::RunnerQueue(RedisClient& redis, RedisClient& blocking, Keys keys, std::string consumer,
+                         int64_t log_ttl_seconds, int64_t log_max_entries)
     : redis_(redis),
       blocking_(blocking),
       keys_(std::move(keys)),
@@ -217,10 +217,11 @@ void RunnerQueue::unblock() {
 void RunnerQueue::start(const std::string& job_id, int attempt, const std::string& now,
                         std::function<void(Result<StartOutcome>)> cb) {
   runScript(startScript(),
-            {keys_.job(job_id), keys_.status(), consumer_, std::to_string(attempt), now, job_id},
-            2, [cb = std::move(cb)](Result<RedisValue> r) {
+            {keys_.job(job_id), keys_.status(), consumer_, std::to_string(attempt), now, job_id}, 2,
+            [cb = std::move(cb)](Result<RedisValue> r) {
               if (!r.ok()) return cb(r.error());
-              if (!r->isString()) return cb(Error::internal("unexpected reply to the start script"));
+              if (!r->isString())
+                return cb(Error::internal("unexpected reply to the start script"));
               const std::string& s = r->str;
               if (s == "running") return cb(StartOutcome::kRunning);
               if (s == "superseded") return cb(StartOutcome::kSuperseded);
@@ -271,11 +272,10 @@ void RunnerQueue::finish(const std::string& entry_id, const StatusReport& report
   }
   args.push_back("at");
   args.push_back(report.at);
-  runScript(finishScript(), std::move(args), 2,
-            [cb = std::move(cb)](Result<RedisValue> r) {
-              if (!r.ok()) return cb(r.error());
-              cb(r->type == RedisValue::Type::kInteger && r->integer == 1);
-            });
+  runScript(finishScript(), std::move(args), 2, [cb = std::move(cb)](Result<RedisValue> r) {
+    if (!r.ok()) return cb(r.error());
+    cb(r->type == RedisValue::Type::kInteger && r->integer == 1);
+  });
 }
 
 }  // namespace triggerd

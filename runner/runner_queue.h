@@ -85,8 +85,8 @@ class RunnerQueue {
 
  private:
   void send(RedisClient& client, std::vector<std::string> argv, RedisCallback cb);
-  void runScript(const RunnerScript& script, std::vector<std::string> keys_and_args, size_t num_keys,
-                 RedisCallback cb);
+  void runScript(const RunnerScript& script, std::vector<std::string> keys_and_args,
+                 size_t num_keys, RedisCallback cb);
 
   RedisClient& redis_;
   RedisClient& blocking_;
