@@ -8,6 +8,10 @@ packages=(
   libevent-dev libssl-dev rapidjson-dev libhiredis-dev libre2-dev libtomlplusplus-dev
   libcli11-dev libsystemd-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
   redis-server redis-tools nginx-light wrk procps bc openssl curl python3 nodejs
+  # triggerd-runner's end-to-end tests: git serves a real repository (git http-backend), buildah
+  # builds a FROM-scratch image (chroot isolation and vfs storage: no runc, crun or
+  # fuse-overlayfs needed) and docker-registry receives the push, all on loopback.
+  buildah docker-registry
 )
 
 missing=()
