@@ -1,6 +1,7 @@
 // The runner's side of the job stream protocol (docs/runner.md, "The protocol"): claiming
 // entries, the start script, keep-alives, log chunks and the finish script. Every key comes from
 // redis/keys.h; every script is compiled in and sent with EVALSHA (EVAL once on NOSCRIPT).
+// docs/runner.md shows the scripts.
 #pragma once
 
 #include <cstdint>

@@ -123,7 +123,8 @@ class RunnerTest : public ::testing::Test {
   // Starts a runner with the given [build] lines (and more TOML); returns its process.
   Subprocess& startRunner(const std::string& name, const std::string& build_toml,
                           const std::string& extra_toml = "",
-                          std::map<std::string, std::string> env = {}) {
+                          std::map<std::string, std::string> env = {},
+                          const std::vector<std::string>& extra_args = {}) {
     std::string work = dir_.file("work-" + name);
     std::string toml = "[runner]\nname = \"" + name + "\"\nwork_dir = \"" + work +
                        "\"\nlog_level = \"debug\"\nstop_grace = \"" + stop_grace_ + "\"\n" +
@@ -131,9 +132,10 @@ class RunnerTest : public ::testing::Test {
                        "\n[build]\nlog_flush_interval = \"100ms\"\nkill_grace = \"1s\"\n" +
                        build_toml + "\n" + extra_toml;
     dir_.write(name + ".toml", toml, 0644);
-    runners_.push_back(std::make_unique<Subprocess>(
-        std::vector<std::string>{runnerBinary(), "--config", dir_.file(name + ".toml")},
-        dir_.file(name + ".log"), std::move(env)));
+    std::vector<std::string> argv{runnerBinary(), "--config", dir_.file(name + ".toml")};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    runners_.push_back(
+        std::make_unique<Subprocess>(std::move(argv), dir_.file(name + ".log"), std::move(env)));
     return *runners_.back();
   }
 
@@ -502,6 +504,36 @@ TEST_F(RunnerTest, BuildTimeoutStopsTheProcessGroup) {
   EXPECT_EQ(rs.back().message.rfind("timed out after 2s (build.timeout) during build 1/1\n", 0), 0u)
       << rs.back().message;
   EXPECT_NE(rs.back().message.find("started"), std::string::npos);
+}
+
+TEST_F(RunnerTest, OnceBuildsOneJobAndExits) {
+  Job first = makeJob(11);
+  Job second = makeJob(12);
+  enqueue(first);
+  enqueue(second);
+  auto& runner = startRunner("r1", "commands = [\"true\"]\ncleanup = []\n", "", {}, {"--once"});
+  EXPECT_EQ(runner.wait(15s), 0) << runnerLog("r1");
+  EXPECT_EQ(reports(first.id).back().state, "success");
+  EXPECT_TRUE(reports(second.id).empty());
+  EXPECT_EQ(streamLength(), 1);
+  EXPECT_EQ(pendingCount(), 0);
+}
+
+TEST_F(RunnerTest, RedisOutageDuringABuildDelaysTheReportAndLosesNothing) {
+  Job job = makeJob(13);
+  enqueue(job);
+  auto& runner = startRunner("r1", "commands = [\"sh -c 'sleep 1.5; echo built'\"]\ncleanup = []\n",
+                             "[queue]\nvisibility_timeout = \"3s\"\n");
+  ASSERT_TRUE(waitForState(job.id, "running")) << runnerLog("r1");
+  redis_.stop();                    // AOF on: the entry, its pending state and the record survive
+  std::this_thread::sleep_for(3s);  // the build ends meanwhile; its report must wait
+  redis_.start();
+  ASSERT_TRUE(waitForState(job.id, "success", 20s)) << runnerLog("r1");
+  EXPECT_EQ(reports(job.id).size(), 2u);
+  EXPECT_EQ(streamLength(), 0);
+  EXPECT_EQ(pendingCount(), 0);
+  EXPECT_NE(runnerLog("r1").find("cannot report yet; retrying"), std::string::npos);
+  EXPECT_EQ(runner.stop(SIGTERM), 0) << runnerLog("r1");
 }
 
 TEST_F(RunnerTest, JobOfAnUnknownSchemaIsLeftPending) {
