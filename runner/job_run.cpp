@@ -137,6 +137,10 @@ void JobRun::check() {
   if (auto st = checkJobBuildable(job_); !st.ok()) {
     TLOG_WARN("runner", "job=%s field=%s reason=refused %s", job_.id.c_str(),
               st.error().field.c_str(), log::logValue(st.error().message, 200).c_str());
+    // The field's top level only ("build_args", not the job's own argument names): a label
+    // value set the jobs cannot grow.
+    std::string field = st.error().field.substr(0, st.error().field.find_first_of(".["));
+    deps_.metrics.inc("triggerd_runner_jobs_refused_total", {{"field", field}});
     return finish(JobEnd::kFailure, "job refused: " + st.error().field + ": " + st.error().message);
   }
   plan_ = planJob(job_, deps_.settings.plan);
@@ -159,6 +163,10 @@ void JobRun::fetchCredentials() {
 
 void JobRun::onCredentials(Result<CloneCredentials> r) {
   if (!abort_reason_.empty()) return finish(JobEnd::kFailure, abort_reason_);
+  deps_.metrics.inc("triggerd_runner_credential_requests_total",
+                    {{"outcome", r.ok()                     ? "ok"
+                                 : worthRetrying(r.error()) ? "failed"
+                                                            : "refused"}});
   if (!r.ok()) {
     const Error& e = r.error();
     TLOG_WARN("runner", "job=%s attempt=%d reason=%s clone credentials refused or unavailable",
@@ -260,6 +268,10 @@ void JobRun::onReported(Result<bool> acked) {
     return;
   }
   keepalive_timer_->disarm();
+  if (log_->lostChunks() > 0)
+    deps_.metrics.inc("triggerd_runner_log_chunks_lost_total", {}, log_->lostChunks());
+  if (!*acked && abort_reason_.rfind("claim lost", 0) != 0)
+    deps_.metrics.inc("triggerd_runner_claims_lost_total");
   if (!*acked)
     TLOG_WARN("runner",
               "job=%s entry=%s reason=claim_lost the entry was no longer pending for this runner "
@@ -315,9 +327,10 @@ void JobRun::keepAlive() {
     if (!r.ok()) {
       TLOG_WARN("runner", "job=%s reason=%s keep-alive failed", job_.id.c_str(),
                 log::logValue(r.error().message, 200).c_str());
-    } else if (!*r) {
+    } else if (!*r && abort_reason_.rfind("claim lost", 0) != 0) {
       TLOG_WARN("runner", "job=%s entry=%s reason=claim_lost keep-alive found the entry gone",
                 job_.id.c_str(), entry_.entry_id.c_str());
+      deps_.metrics.inc("triggerd_runner_claims_lost_total");
       abort(
           "claim lost: triggerd reclaimed the job (queue.visibility_timeout passed without a "
           "keep-alive)");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "loop/event_loop.h"
 #include "queue/job.h"
 #include "runner/child_process.h"
@@ -44,6 +45,7 @@ class JobRun : public DeferredDeletable {
     ChildReaper& reaper;
     CredentialsClient& credentials;
     const Clock& clock;
+    Metrics& metrics;
     const JobRunSettings& settings;
   };
   using DoneFn = std::function<void(JobRun& run, JobEnd end)>;

@@ -8,6 +8,8 @@
 #include <filesystem>
 
 #include "common/log.h"
+#include "config/config.h"
+#include "http/request_context.h"
 
 namespace triggerd {
 namespace {
@@ -87,9 +89,48 @@ Runner::Runner(RunnerConfig config, Options options)
   group_ = std::make_unique<JobQueue>(*redis_, keys_);
   reaper_ = std::make_unique<ChildReaper>(loop_);
   claim_retry_ = loop_.createTimer([this] { claimMore(); });
+
+  metrics_.gaugeFn("triggerd_runner_jobs_running", [this] { return double(runs_.size()); });
+  metrics_.gaugeFn("triggerd_redis_connected", [this] { return redis_->connected() ? 1.0 : 0.0; });
+  const HiredisClient::Stats* rs = &redis_->stats();
+  for (auto [kind, field] : {std::pair{"timeout", &HiredisClient::Stats::command_timeouts},
+                             std::pair{"disconnected", &HiredisClient::Stats::failed_in_flight},
+                             std::pair{"unavailable", &HiredisClient::Stats::failed_unavailable},
+                             std::pair{"reply", &HiredisClient::Stats::error_replies},
+                             std::pair{"connect_failed", &HiredisClient::Stats::connect_failures},
+                             std::pair{"auth_failed", &HiredisClient::Stats::auth_failures}}) {
+    metrics_.counterFn("triggerd_redis_errors_total", {{"kind", kind}},
+                       [rs, field = field] { return rs->*field; });
+  }
+}
+
+Status Runner::openMetricsListener() {
+  if (config_.metrics_listen.empty()) return okStatus();
+  auto addr = parseListenAddress(config_.metrics_listen, "runner.metrics_listen");
+  if (!addr.ok()) return addr.error();
+  metrics_router_.addOrDie("GET", "/metrics", [this](const RequestPtr& r) {
+    r->replyRaw(200, metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  metrics_router_.addOrDie("GET", "/healthz", [](const RequestPtr& r) {
+    r->replyRaw(200, "ok\n", "text/plain; charset=utf-8");
+  });
+  HttpServer::Options o;
+  o.name = "metrics";
+  o.max_body_bytes = 1024;
+  o.max_connections = 64;
+  metrics_server_ = std::make_unique<HttpServer>(loop_, metrics_, o);
+  metrics_server_->setRouter(metrics_router_);
+  Status st = addr->unix_path.empty() ? metrics_server_->bindTcp(addr->host, addr->port)
+                                      : metrics_server_->bindUnix(addr->unix_path);
+  if (!st.ok())
+    return Error::internal("runner.metrics_listen " + config_.metrics_listen + ": " +
+                           st.error().message);
+  TLOG_INFO("runner", "metrics=%s listening", config_.metrics_listen.c_str());
+  return okStatus();
 }
 
 Runner::~Runner() {
+  metrics_server_.reset();
   // Jobs first: their children are killed and their Redis requests cancelled while the
   // clients still exist.
   runs_.clear();
@@ -167,6 +208,8 @@ void Runner::onClaim(Result<std::optional<ClaimedEntry>> r) {
     // Left pending: a runner that knows the schema may take it, and triggerd's reclaim moves
     // what nobody can build to the dead-letter stream after queue.max_attempts.
     bool schema = !job.ok() && job.error().field == "schema";
+    metrics_.inc("triggerd_runner_jobs_left_pending_total",
+                 {{"reason", schema ? "unknown_schema" : "undecodable"}});
     TLOG_ERROR("runner", "entry=%s job=%s field=%s reason=%s job not built, left pending",
                entry.entry_id.c_str(), log::logValue(entry.job_id, 40).c_str(),
                job.ok() ? "id" : job.error().field.c_str(),
@@ -183,7 +226,7 @@ void Runner::onClaim(Result<std::optional<ClaimedEntry>> r) {
 
 void Runner::launch(ClaimedEntry entry, Job job) {
   std::string entry_id = entry.entry_id;
-  JobRun::Deps deps{loop_, *queue_, *reaper_, *credentials_, clock_, settings_};
+  JobRun::Deps deps{loop_, *queue_, *reaper_, *credentials_, clock_, metrics_, settings_};
   auto run = std::make_unique<JobRun>(deps, std::move(entry), std::move(job),
                                       [this](JobRun& r, JobEnd end) { onJobDone(r, end); });
   JobRun& ref = *run;
@@ -195,6 +238,7 @@ void Runner::launch(ClaimedEntry entry, Job job) {
 
 void Runner::onJobDone(JobRun& run, JobEnd end) {
   finished_[static_cast<int>(end)]++;
+  metrics_.inc("triggerd_runner_jobs_total", {{"outcome", jobEndName(end)}});
   auto it = runs_.find(run.entry().entry_id);
   if (it != runs_.end()) {
     loop_.deferredDelete(std::move(it->second));
@@ -264,9 +308,11 @@ void Runner::onSignal(evutil_socket_t sig, short, void* arg) noexcept {
 }
 
 int Runner::run() {
-  if (auto st = prepareWorkDir(); !st.ok()) {
-    TLOG_ERROR("runner", "%s", st.error().message.c_str());
-    return 1;
+  for (auto step : {&Runner::prepareWorkDir, &Runner::openMetricsListener}) {
+    if (auto st = (this->*step)(); !st.ok()) {
+      TLOG_ERROR("runner", "%s", st.error().message.c_str());
+      return 1;
+    }
   }
   redis_->setStateCallbacks([this] { onRedisUp(); },
                             [this](const std::string& reason) {

@@ -9,8 +9,11 @@
 #include <string>
 
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "daemon/systemd_notify.h"
 #include "http/curl_multi_client.h"
+#include "http/router.h"
+#include "http/server.h"
 #include "loop/event_loop.h"
 #include "queue/job_queue.h"
 #include "redis/hiredis_client.h"
@@ -39,6 +42,7 @@ class Runner {
 
  private:
   Status prepareWorkDir();
+  Status openMetricsListener();
   void onRedisUp();
   void claimMore();
   void onClaim(Result<std::optional<ClaimedEntry>> claimed);
@@ -53,6 +57,7 @@ class Runner {
   RunnerConfig config_;
   Options options_;
   EventLoop loop_;
+  Metrics metrics_;
   SystemClock clock_;
   Keys keys_;
   JobRunSettings settings_;
@@ -64,6 +69,8 @@ class Runner {
   std::unique_ptr<JobQueue> group_;  // only for creating the consumer group
   std::unique_ptr<ChildReaper> reaper_;
   std::map<std::string, std::unique_ptr<JobRun>> runs_;  // by stream entry id
+  Router metrics_router_;
+  std::unique_ptr<HttpServer> metrics_server_;
   SystemdNotifier notifier_;
   EventPtr sigterm_, sigint_, sighup_;
   std::unique_ptr<Timer> claim_retry_;

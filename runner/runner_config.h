@@ -21,6 +21,7 @@ struct RunnerConfig {
   int concurrency = 1;                                     // jobs built at once
   std::chrono::milliseconds stop_grace{300000};            // SIGTERM: jobs in hand get this long
   std::string log_level = "info";
+  std::string metrics_listen;  // "127.0.0.1:9464" or "unix:/path": GET /metrics; empty: off
 
   // [redis]
   std::string redis_address = "127.0.0.1:6379";

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "common/encoding.h"
+#include "config/config.h"
 #include "config/config_schema.h"
 #include "config/config_values.h"
 #include "runner/command_template.h"
@@ -221,6 +222,13 @@ std::optional<std::string> logLevel(std::string& s) {
   return "\"" + s + "\" is not a log level; use debug, info, warn or error";
 }
 
+std::optional<std::string> listenAddress(std::string& s) {
+  if (s.empty()) return std::nullopt;
+  auto a = parseListenAddress(s, "");
+  if (!a.ok()) return a.error().message;
+  return std::nullopt;
+}
+
 std::optional<std::string> redisAddress(std::string& s) {
   if (s.rfind("unix:", 0) == 0) {
     if (s.size() > 5 && s[5] == '/') return std::nullopt;
@@ -319,6 +327,11 @@ const std::vector<Key>& schema() {
              &RunnerConfig::stop_grace, 0s, 24h),
     text("runner.log_level", "\"info\"", "Least severe level logged: debug, info, warn or error.",
          &RunnerConfig::log_level, "string (debug|info|warn|error)", logLevel),
+
+    text("runner.metrics_listen", "\"\"",
+         "Address serving GET /metrics (Prometheus text) and GET /healthz: IP:port, "
+         "[IPv6]:port or unix:/path. Empty: no listener.",
+         &RunnerConfig::metrics_listen, "string (listen address or empty)", listenAddress),
 
     // ---- [redis] ----
     text("redis.address", "\"127.0.0.1:6379\"",

@@ -21,6 +21,7 @@
 #include "queue/job_queue.h"
 #include "redis/hiredis_client.h"
 #include "tests/support/git_http_server.h"
+#include "tests/support/http_call.h"
 #include "tests/support/loop_runner.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/registry_server.h"
@@ -128,7 +129,7 @@ class RunnerTest : public ::testing::Test {
     std::string work = dir_.file("work-" + name);
     std::string toml = "[runner]\nname = \"" + name + "\"\nwork_dir = \"" + work +
                        "\"\nlog_level = \"debug\"\nstop_grace = \"" + stop_grace_ + "\"\n" +
-                       "\n[redis]\naddress = \"" + redis_.address() + "\"\n" +
+                       runner_toml_ + "\n[redis]\naddress = \"" + redis_.address() + "\"\n" +
                        "\n[build]\nlog_flush_interval = \"100ms\"\nkill_grace = \"1s\"\n" +
                        build_toml + "\n" + extra_toml;
     dir_.write(name + ".toml", toml, 0644);
@@ -213,6 +214,7 @@ class RunnerTest : public ::testing::Test {
   std::vector<std::unique_ptr<Subprocess>> runners_;
   std::vector<pid_t> orphans_;
   std::string stop_grace_ = "10s";
+  std::string runner_toml_;  // more lines for [runner]
 };
 
 // ---- the real build: git http-backend -> buildah -> docker-registry ----
@@ -341,6 +343,8 @@ TEST_F(RunnerTest, PrivateRepositoryFailsClearlyWhenTriggerdRefusesTheToken) {
 TEST_F(RunnerTest, FailingBuildReportsFailureWithTheLastLines) {
   Job job = makeJob(4);
   enqueue(job);
+  int metrics_port = freePort();
+  runner_toml_ = "metrics_listen = \"127.0.0.1:" + std::to_string(metrics_port) + "\"\n";
   startRunner("r1",
               "commands = [\"sh -c 'for i in $(seq 1 400); do echo line-$i; done; "
               "echo no space left on device >&2; exit 3'\", \"touch " +
@@ -356,6 +360,14 @@ TEST_F(RunnerTest, FailingBuildReportsFailureWithTheLastLines) {
   EXPECT_EQ(m.find("line-1\n"), std::string::npos);  // only the last lines
   EXPECT_FALSE(std::filesystem::exists(dir_.file("second-ran")));
   EXPECT_NE(logText(job.id).find("line-1\nline-2\n"), std::string::npos);  // the full output
+  // The counter moves once the job is cleaned up, just after its report.
+  HttpCallResult metrics;
+  EXPECT_TRUE(waitUntil([&] {
+    metrics = httpCall("GET", "http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics");
+    return metrics.body.find("triggerd_runner_jobs_total{outcome=\"failure\"} 1") !=
+           std::string::npos;
+  })) << metrics.body;
+  EXPECT_NE(metrics.body.find("triggerd_runner_jobs_running 0"), std::string::npos);
   EXPECT_EQ(streamLength(), 0);
   EXPECT_EQ(pendingCount(), 0);
 }
