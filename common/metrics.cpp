@@ -73,6 +73,22 @@ constexpr FamilySpec kFamilies[] = {
      "Torn tails (a write cut short by a crash, never acknowledged) cut off spool segments."},
     {"triggerd_spool_corrupt_records_total", "counter",
      "Stretches of spool segments that failed their checksum or framing and were skipped."},
+    // triggerd-runner (runner.metrics_listen); it also exports triggerd_redis_* of its own.
+    {"triggerd_runner_jobs_total", "counter",
+     "Jobs a runner finished, by outcome (success, failure, canceled)."},
+    {"triggerd_runner_jobs_running", "gauge", "Jobs a runner has in hand."},
+    {"triggerd_runner_jobs_left_pending_total", "counter",
+     "Claimed entries a runner left pending, by reason (unknown_schema, undecodable): "
+     "triggerd's reclaim moves them on."},
+    {"triggerd_runner_jobs_refused_total", "counter",
+     "Jobs a runner refused to build (a path outside the checkout, a non-http(s) clone URL, "
+     "...), by the job field at fault; reported as failures."},
+    {"triggerd_runner_claims_lost_total", "counter",
+     "Jobs whose entry a keep-alive or the final report found reclaimed by triggerd."},
+    {"triggerd_runner_credential_requests_total", "counter",
+     "Clone credential requests to triggerd, by outcome (ok, refused, failed)."},
+    {"triggerd_runner_log_chunks_lost_total", "counter",
+     "Build output chunks that could not be written to a job's log stream."},
 };
 
 constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

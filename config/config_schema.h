@@ -1,6 +1,8 @@
 // The configuration schema: one table (config_schema.cpp) with a row per key, which the loader,
 // the reload check, --check-config and the generated reference in docs/configuration.md all
-// read. Internal to config/; the rest of triggerd sees only config.h.
+// read. Internal to config/ (the rest of triggerd sees only config.h), except that
+// triggerd-runner's own, smaller table (runner/runner_config_schema.cpp) reuses the file
+// helpers at the end of this header.
 #pragma once
 
 #include <chrono>

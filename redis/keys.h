@@ -43,6 +43,9 @@ class Keys {
   // Jobs: hash with the job's state, trigger, ref, sha, updated_at; list of a user's recent ids.
   std::string job(std::string_view id) const { return cat("job:", id); }
   std::string userJobs(std::string_view user) const { return cat("user:", user, ":jobs"); }
+  // Stream of a job's build output, field "chunk", appended by its runner; capped (MAXLEN ~),
+  // expires with the job record.
+  std::string jobLog(std::string_view id) const { return cat("job:", id, ":log"); }
 
   // Sources: string, the source JSON (token sealed), one per (user, provider).
   std::string source(std::string_view user, Provider provider) const {

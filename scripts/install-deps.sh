@@ -9,6 +9,10 @@ packages=(
   libcli11-dev libsystemd-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
   redis-server redis-tools nginx-light wrk procps bc openssl curl python3 nodejs
   clang-14 libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer, ASan and UBSan runtimes
+  # triggerd-runner's end-to-end tests: git serves a real repository (git http-backend), buildah
+  # builds a FROM-scratch image (chroot isolation and vfs storage: no runc, crun or
+  # fuse-overlayfs needed) and docker-registry receives the push, all on loopback.
+  buildah docker-registry
 )
 
 missing=()
