@@ -53,7 +53,11 @@ constexpr FamilySpec kFamilies[] = {
     {"triggerd_tokens_expiring", "gauge", "Source tokens that expire within the warning window."},
     {"triggerd_token_checks_total", "counter",
      "Token re-validations, by provider and resulting state."},
-    {"triggerd_oauth_callbacks_total", "counter", "GitHub OAuth callbacks, by outcome."},
+    {"triggerd_oauth_callbacks_total", "counter",
+     "GitHub OAuth callbacks, by outcome (bound; handed_off to github.oauth_handoff_url; "
+     "unproven: the browser was not signed in to the console as the flow's user; refused)."},
+    {"triggerd_console_sign_ins_total", "counter",
+     "Console sign-ins and sign-outs, by outcome (signed_in, refused, signed_out)."},
     {"triggerd_config_reloads_total", "counter", "Configuration reloads, by outcome."},
     {"triggerd_spool_records", "gauge", "Spooled deliveries waiting for replay."},
     {"triggerd_spool_bytes", "gauge", "Bytes of spool segment files on disk."},

@@ -72,6 +72,7 @@ struct Config {
   std::string github_client_secret_file;
   std::vector<std::string> github_scopes{"repo"};
   std::string github_oauth_success_url;  // where the callback redirects; empty: an HTML page
+  std::string github_oauth_handoff_url;  // API-started flows hand their code here; empty: none
 
   // [tokens]
   std::chrono::seconds token_check_interval{3600};
@@ -101,6 +102,10 @@ struct Config {
   int max_triggers_per_user = 200;
   int max_rule_program_size = 20000;      // RE2 instructions per trigger, all patterns together
   int rule_cache_program_size = 5000000;  // RE2 instructions kept compiled, all triggers
+
+  // [console]
+  std::chrono::seconds session_idle_timeout{1800};   // an unused session ends
+  std::chrono::seconds session_lifetime{12 * 3600};  // a session ends, however busy
 };
 
 // Loads and validates a TOML file. Every problem found is reported, one per line of the

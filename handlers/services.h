@@ -9,6 +9,7 @@
 #include "credentials/resealer.h"
 #include "credentials/token_checker.h"
 #include "handlers/api_auth.h"
+#include "handlers/console_sessions.h"
 #include "handlers/github_oauth.h"
 #include "handlers/sources_api.h"
 #include "handlers/triggers_api.h"
@@ -23,6 +24,7 @@ struct Services {
   SourcesApi* sources = nullptr;
   GitHubOAuth* oauth = nullptr;
   ApiAuth* auth = nullptr;
+  ConsoleSessions* console = nullptr;
   ApiTokenStore* tokens = nullptr;
   Resealer* resealer = nullptr;
   TokenChecker* token_checker = nullptr;

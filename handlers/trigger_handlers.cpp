@@ -34,4 +34,8 @@ void repairHook(const Call& c) {
   c.services.triggers->repairHook(c.user, id(c), c.ctx->body(), replier(c.ctx));
 }
 
+void previewTags(const Call& c) {
+  c.services.triggers->preview(c.ctx->body(), replier(c.ctx));
+}
+
 }  // namespace triggerd::handlers

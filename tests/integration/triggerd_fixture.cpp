@@ -56,7 +56,8 @@ void TriggerdInstance::writeConfig() {
   toml += "[server]\n";
   toml += "public_listen = \"127.0.0.1:" + std::to_string(public_port_) + "\"\n";
   toml += "admin_listen = \"127.0.0.1:" + std::to_string(admin_port_) + "\"\n";
-  toml += "public_base_url = \"https://triggerd.test\"\n";
+  toml += "public_base_url = \"" +
+          (options_.public_base_url_is_listener ? publicUrl("") : "https://triggerd.test") + "\"\n";
   toml += "log_level = \"debug\"\n";
   toml += "\n[redis]\naddress = \"" + redis_->address() + "\"\n";
   toml += "command_timeout = \"500ms\"\nconnect_timeout = \"500ms\"\n";

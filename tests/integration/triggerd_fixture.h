@@ -24,6 +24,9 @@ struct TriggerdOptions {
   std::string github_extra;    // lines added to [github]
   std::string limits_toml;     // the [limits] table body
   std::string redis_extra;     // lines added to [redis]
+  // server.public_base_url is http://127.0.0.1:<public port> (what a browser on this machine
+  // reaches) instead of https://triggerd.test.
+  bool public_base_url_is_listener = false;
   bool redis_appendonly = true;
   bool wait_ready = true;
   std::map<std::string, std::string> files;  // written into the config dir before start
