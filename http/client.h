@@ -26,6 +26,10 @@ struct HttpRequest {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{15000};
   size_t max_response_bytes = 8 * 1024 * 1024;
+  // How long this request may wait for a provider's rate limit to pass (ProviderThrottle in
+  // http/provider_throttle.h): background work waits; an API call answered while its caller
+  // waits keeps 0 and gets the provider's answer (or a 429 made locally) at once.
+  std::chrono::seconds rate_limit_patience{0};
 };
 
 struct HttpResponse {

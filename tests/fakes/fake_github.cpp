@@ -6,17 +6,13 @@
 
 #include "common/encoding.h"
 #include "providers/scopes.h"
+#include "tests/fakes/fake_github_common.h"
 #include "tests/support/tls_server.h"
 
 namespace triggerd::testing {
 namespace {
 
-constexpr const char* kDocs = "https://docs.github.com/rest";
 constexpr int kRateLimit = 5000;
-
-int64_t nowUnix() {
-  return static_cast<int64_t>(std::time(nullptr));
-}
 
 // 40 hex chars derived from a name: stable, distinct SHAs for generated refs.
 std::string fakeSha(const std::string& seed) {
@@ -40,13 +36,6 @@ std::string padded(int i) {
   return buf;
 }
 
-FakeApiResponse githubMessage(int status, const std::string& message,
-                              const std::string& docs = kDocs) {
-  return jsonAnswer(status, "{\"message\":" + jsonEscape(message) +
-                                ",\"documentation_url\":" + jsonEscape(docs) + ",\"status\":\"" +
-                                std::to_string(status) + "\"}");
-}
-
 std::string scopesHeader(const std::vector<std::string>& scopes) {
   std::string out;
   for (const auto& s : scopes) {
@@ -54,6 +43,20 @@ std::string scopesHeader(const std::vector<std::string>& scopes) {
     out += s;
   }
   return out;
+}
+
+}  // namespace
+
+namespace fake_github {
+
+int64_t nowUnix() {
+  return static_cast<int64_t>(std::time(nullptr));
+}
+
+FakeApiResponse githubMessage(int status, const std::string& message, const std::string& docs) {
+  return jsonAnswer(status, "{\"message\":" + jsonEscape(message) +
+                                ",\"documentation_url\":" + jsonEscape(docs) + ",\"status\":\"" +
+                                std::to_string(status) + "\"}");
 }
 
 int permissionRank(const std::string& p) {
@@ -65,7 +68,11 @@ int permissionRank(const std::string& p) {
   return 0;
 }
 
-}  // namespace
+}  // namespace fake_github
+
+using fake_github::githubMessage;
+using fake_github::nowUnix;
+using fake_github::permissionRank;
 
 FakeGitHub::FakeGitHub() : FakeGitHub(Options{}) {}
 
@@ -317,12 +324,16 @@ FakeApiResponse FakeGitHub::api(const FakeApiRequest& request, const std::string
     return githubMessage(401, "Bad credentials");
   }
   const Token& token = token_it->second;
+  if (auto spent = spendBudget(token)) return *spent;
   ++calls_;
 
   auto segments = pathSegments(path).value_or(std::vector<std::string>{});
   FakeApiResponse response;
   std::string accepted;
-  if (request.method == "GET" && segments == std::vector<std::string>{"user"}) {
+  if (auto answer = repoApi(token, request, segments)) {
+    response = std::move(*answer);
+    accepted = "admin:repo_hook, read:repo_hook, repo, write:repo_hook";
+  } else if (request.method == "GET" && segments == std::vector<std::string>{"user"}) {
     response = user(token, request);
   } else if (request.method == "GET" && segments == std::vector<std::string>{"user", "repos"}) {
     response = repos(token, request);
@@ -358,11 +369,18 @@ void FakeGitHub::addStandardHeaders(FakeApiResponse& response, const Token& toke
   response.headers.push_back({"X-Accepted-OAuth-Scopes", accepted});
   response.headers.push_back({"X-GitHub-Media-Type", "github.v3; format=json"});
   response.headers.push_back({"X-GitHub-Api-Version-Selected", "2022-11-28"});
-  response.headers.push_back({"x-ratelimit-limit", std::to_string(kRateLimit)});
+  int64_t limit = kRateLimit, used = calls_, reset = nowUnix() + 3600;
+  if (budget_limit_ > 0) {
+    const Budget& b = budgets_[token.login];
+    limit = budget_limit_;
+    used = b.used;
+    reset = b.window_start + budget_window_;
+  }
+  response.headers.push_back({"x-ratelimit-limit", std::to_string(limit)});
   response.headers.push_back(
-      {"x-ratelimit-remaining", std::to_string(std::max<int64_t>(kRateLimit - calls_, 0))});
-  response.headers.push_back({"x-ratelimit-used", std::to_string(calls_)});
-  response.headers.push_back({"x-ratelimit-reset", std::to_string(nowUnix() + 3600)});
+      {"x-ratelimit-remaining", std::to_string(std::max<int64_t>(limit - used, 0))});
+  response.headers.push_back({"x-ratelimit-used", std::to_string(used)});
+  response.headers.push_back({"x-ratelimit-reset", std::to_string(reset)});
   response.headers.push_back({"x-ratelimit-resource", "core"});
   if (token.expiration)
     response.headers.push_back({"github-authentication-token-expiration", *token.expiration});

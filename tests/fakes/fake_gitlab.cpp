@@ -7,13 +7,11 @@
 
 #include "common/clock.h"
 #include "common/encoding.h"
+#include "tests/fakes/fake_gitlab_common.h"
 #include "tests/support/tls_server.h"
 
 namespace triggerd::testing {
 namespace {
-
-constexpr const char* kInsufficientScope =
-    "The request requires higher privileges than provided by the access token.";
 
 std::string fakeSha(const std::string& seed) {
   uint64_t h = 14695981039346656037ULL;  // FNV-1a
@@ -36,13 +34,20 @@ std::string padded(int i) {
   return buf;
 }
 
+std::string lastSegment(const std::string& path) {
+  return path.substr(path.rfind('/') + 1);
+}
+
+}  // namespace
+
+namespace fake_gitlab {
+
 FakeApiResponse gitlabMessage(int status, const std::string& message) {
   return jsonAnswer(status, "{\"message\":" + jsonEscape(message) + "}");
 }
 
-// How GitLab's API guard answers an OAuth-style token failure.
 FakeApiResponse tokenError(int status, const std::string& error, const std::string& description,
-                           const std::string& scope = "") {
+                           const std::string& scope) {
   std::string body =
       "{\"error\":" + jsonEscape(error) + ",\"error_description\":" + jsonEscape(description);
   if (!scope.empty()) body += ",\"scope\":" + jsonEscape(scope);
@@ -59,11 +64,12 @@ bool hasAny(const std::vector<std::string>& have, std::initializer_list<const ch
   return false;
 }
 
-std::string lastSegment(const std::string& path) {
-  return path.substr(path.rfind('/') + 1);
-}
+}  // namespace fake_gitlab
 
-}  // namespace
+using fake_gitlab::gitlabMessage;
+using fake_gitlab::hasAny;
+using fake_gitlab::kInsufficientScope;
+using fake_gitlab::tokenError;
 
 FakeGitLab::FakeGitLab() : FakeGitLab(Options{}) {}
 
@@ -168,9 +174,21 @@ void FakeGitLab::clearRequests() {
 }
 
 FakeApiResponse FakeGitLab::handle(const FakeApiRequest& request) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   requests_.push_back(request);
-  return handleLocked(request);
+  budget_headers_.clear();
+  FakeApiResponse answer = handleLocked(request);
+  if (pending_test_) {
+    // A hook test is sent while the request waits, without holding the lock.
+    PendingTest test = std::move(*pending_test_);
+    pending_test_.reset();
+    lock.unlock();
+    DeliveryOutcome outcome = DeliverySender::sendNow(test.delivery);
+    lock.lock();
+    answer = finishTest(test, outcome);
+  }
+  for (auto& h : budget_headers_) answer.headers.push_back(h);
+  return answer;
 }
 
 bool FakeGitLab::expired(const Token& token) const {
@@ -232,6 +250,8 @@ FakeApiResponse FakeGitLab::api(const FakeApiRequest& request,
                       "Token is expired. You can either do re-authorization or token refresh.");
   }
   const User& user = users_.at(token.username);
+  if (auto spent = spendBudget(user)) return *spent;
+  if (auto answer = hookApi(token, user, request, route)) return *answer;
 
   if (request.method != "GET") return jsonAnswer(404, "{\"error\":\"404 Not Found\"}");
 
@@ -277,16 +297,9 @@ FakeApiResponse FakeGitLab::api(const FakeApiRequest& request,
     if (!hasAny(token.scopes, {"api", "read_api"}))
       return tokenError(403, "insufficient_scope", kInsufficientScope, "api read_api");
     if (projects_route) return projects(user, request);
-    const std::string& id = route[1];
-    bool numeric = !id.empty() &&
-                   std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
-    for (const auto& p : projects_) {
-      bool match =
-          numeric ? std::to_string(p.id) == id : equalsIgnoreCase(p.path_with_namespace, id);
-      if (!match) continue;
-      if (p.visibility == "private" && !p.members.count(user.username)) break;
-      return refs(request, p, route[3] == "tags");
-    }
+    const FakeGitLabProject* p = findProject(route[1]);
+    if (p && (p->visibility != "private" || p->members.count(user.username)))
+      return refs(request, *p, route[3] == "tags");
     return gitlabMessage(404, "404 Project Not Found");
   }
   return jsonAnswer(404, "{\"error\":\"404 Not Found\"}");
@@ -381,10 +394,14 @@ FakeApiResponse FakeGitLab::refs(const FakeApiRequest& request, const FakeGitLab
   std::string body = "[";
   for (size_t i = slice.begin; i < slice.end; ++i) {
     const FakeGitLabRef& ref = list[i];
+    std::string when = ref.committed_at == 0 ? std::string("2026-11-20T08:00:00.000+00:00")
+                                             : formatRfc3339(std::chrono::system_clock::time_point(
+                                                   std::chrono::seconds(ref.committed_at)));
     std::string commit = "{\"id\":" + jsonEscape(ref.sha) +
                          ",\"short_id\":" + jsonEscape(ref.sha.substr(0, 8)) +
                          ",\"title\":\"Update README\",\"message\":\"Update README\\n\","
-                         "\"created_at\":\"2026-11-20T08:00:00.000+00:00\"}";
+                         "\"created_at\":" +
+                         jsonEscape(when) + ",\"committed_date\":" + jsonEscape(when) + "}";
     if (i > slice.begin) body += ",";
     if (tags) {
       body += "{\"name\":" + jsonEscape(ref.name) +
