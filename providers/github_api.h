@@ -125,6 +125,14 @@ class GitHubApi {
 
  private:
   HttpRequest apiRequest(std::string url, std::string_view token) const;
+  // A hook call's request (`path` under the repository) and GET of the repository, once the
+  // token, repository and hook id (when given) are checked (github_hooks.cpp).
+  struct HookRequests {
+    HttpRequest call;
+    HttpRequest repo;
+  };
+  Result<HookRequests> hookRequests(std::string_view token, std::string_view full_name,
+                                    std::string_view hook_id, std::string_view path) const;
   ApiCall listRefs(std::string_view token, std::string_view full_name, std::string_view page_token,
                    const char* kind, RefsCallback cb);
 

@@ -11,7 +11,7 @@
 #include "common/log.h"
 #include "providers/github_api.h"
 #include "providers/github_common.h"
-#include "providers/pagination.h"
+#include "providers/page_walk.h"
 #include "providers/scopes.h"
 
 namespace triggerd {
@@ -192,256 +192,234 @@ void explainNotFound(HttpClient& http, HttpRequest repo_request, const Context& 
       });
 }
 
-// What every step of a hook call keeps: the client, the request to repeat or page on, and how
-// to ask about a 404.
+// What a hook call keeps for its answer: how to ask about a 404, and words for messages.
 struct HookCall {
   HttpClient* http = nullptr;
-  HttpRequest request;       // the call's request (for pages: the first page's)
   HttpRequest repo_request;  // GET /repos/{owner}/{name}
   Context ctx;
   std::string full_name;
   std::string url;  // the hook URL sent, for messages
   const char* scope = kReadScope;
   std::string what;
-};
 
-template <typename Done>
-void failNotFound(const HookCall& c, const HttpResponse& r, Done done) {
-  explainNotFound(*c.http, c.repo_request, c.ctx, c.full_name, c.scope, r,
-                  [done = std::move(done)](Error e) { done(std::move(e)); });
-}
-
-// Walks every page of the hook list.
-struct HookLister {
-  HookCall call;
-  std::string base_url;
-  std::vector<RemoteHook> hooks;
-  int pages = 0;
-  GitHubApi::HooksCallback done;
-
-  static void onPage(const std::shared_ptr<HookLister>& s, Result<HttpResponse> r) {
-    const HookCall& c = s->call;
-    if (!r.ok()) return s->done(ph::transportError(r.error(), "GitHub", c.ctx.api_base_url));
-    if (r->status == 404) return failNotFound(c, *r, s->done);
-    if (r->status != 200) return s->done(hookError(*r, c.ctx, c.what, c.full_name, ""));
-    auto doc = github::jsonBody(*r, c.what);
-    if (!doc.ok()) return s->done(doc.error());
-    if (!doc->IsArray()) return s->done(github::unreadable(*r, c.what, "not a list"));
-    for (const auto& item : doc->GetArray()) {
-      RemoteHook h = parseHook(item);
-      if (!h.id.empty()) s->hooks.push_back(std::move(h));
-    }
-    auto next = github::nextOf(*r);
-    if (!next) return s->done(std::move(s->hooks));
-    if (++s->pages >= kMaxHookPages) {
-      return s->done(Error{502, "",
-                           "GitHub lists more than " + std::to_string(kMaxHookPages * 100) +
-                               " webhooks on " + c.full_name + "; triggerd does not page further"});
-    }
-    auto query = pageTokenQuery(*next);
-    if (!query.ok()) return s->done(github::unreadable(*r, c.what, "a next link without a page"));
-    HttpRequest req = c.request;
-    req.url = ph::appendQuery(s->base_url, *query);
-    c.http->send(std::move(req),
-                 [s](Result<HttpResponse> next_page) { onPage(s, std::move(next_page)); });
+  // A failed answer: a transport error, a 404 explained, or hookError.
+  void fail(Result<HttpResponse> r, std::function<void(Error)> done) const {
+    if (!r.ok()) return done(ph::transportError(r.error(), "GitHub", ctx.api_base_url));
+    if (r->status == 404)
+      return explainNotFound(*http, repo_request, ctx, full_name, scope, *r, std::move(done));
+    done(hookError(*r, ctx, what, full_name, url));
   }
 };
 
-// Walks the deliveries list, newest first, until the attempts are older than `since`.
-struct DeliveryLister {
-  HookCall call;
-  std::string base_url;
-  int64_t since = 0;
-  DeliveryLog log;
-  int pages = 0;
-  GitHubApi::DeliveriesCallback done;
-
-  static void onPage(const std::shared_ptr<DeliveryLister>& s, Result<HttpResponse> r) {
-    const HookCall& c = s->call;
-    if (!r.ok()) return s->done(ph::transportError(r.error(), "GitHub", c.ctx.api_base_url));
-    if (r->status == 404) {
-      return s->done(Error::notFound("hook", "GitHub has no webhook " + c.what + " any more"));
-    }
-    if (r->status != 200) return s->done(hookError(*r, c.ctx, c.what, c.full_name, ""));
-    auto doc = github::jsonBody(*r, c.what);
-    if (!doc.ok()) return s->done(doc.error());
-    if (!doc->IsArray()) return s->done(github::unreadable(*r, c.what, "not a list"));
-    bool older_seen = false;
-    for (const auto& item : doc->GetArray()) {
-      HookDelivery d;
-      d.id = github::idOf(item);
-      d.guid = github::stringOf(item, "guid");
-      d.delivered_at = unixOf(json::getString(item, "delivered_at").value_or(""));
-      d.status_code = static_cast<int>(json::getInt(item, "status_code").value_or(0));
-      d.succeeded = d.status_code >= 200 && d.status_code < 300;
-      d.redelivery = json::getBool(item, "redelivery").value_or(false);
-      if (d.id.empty()) continue;
-      if (d.delivered_at < s->since) {
-        older_seen = true;
-        continue;
-      }
-      s->log.deliveries.push_back(std::move(d));
-    }
-    auto next = github::nextOf(*r);
-    if (older_seen || !next || ++s->pages >= kMaxDeliveryPages) return s->done(std::move(s->log));
-    auto query = pageTokenQuery(*next);
-    if (!query.ok()) return s->done(github::unreadable(*r, c.what, "a next link without a cursor"));
-    HttpRequest req = c.request;
-    req.url = ph::appendQuery(s->base_url, *query);
-    c.http->send(std::move(req),
-                 [s](Result<HttpResponse> next_page) { onPage(s, std::move(next_page)); });
-  }
-};
-
-}  // namespace
-
-ApiCall GitHubApi::listHooks(std::string_view token, std::string_view full_name, HooksCallback cb) {
-  if (auto st = ph::checkToken(token, "token", "GitHub"); !st) return st.error();
-  if (auto st = validateGithubFullName(full_name); !st) return st.error();
-  auto s = std::make_shared<HookLister>();
-  std::string repo = options_.api_base_url + github::repoPath(full_name);
-  s->base_url = repo + "/hooks?per_page=100";
-  s->call = HookCall{&http_,
-                     apiRequest(s->base_url, token),
-                     apiRequest(repo, token),
-                     {options_.api_base_url, options_.oauth_base_url, options_.clock},
-                     std::string(full_name),
-                     "",
-                     kReadScope,
-                     "listing the webhooks of " + std::string(full_name)};
-  s->done = std::move(cb);
-  return http_.send(s->call.request,
-                    [s](Result<HttpResponse> r) { HookLister::onPage(s, std::move(r)); });
+HookDelivery parseDelivery(const rapidjson::Value& item) {
+  HookDelivery d;
+  d.id = github::idOf(item);
+  d.guid = github::stringOf(item, "guid");
+  d.delivered_at = unixOf(json::getString(item, "delivered_at").value_or(""));
+  d.status_code = static_cast<int>(json::getInt(item, "status_code").value_or(0));
+  d.succeeded = d.status_code >= 200 && d.status_code < 300;
+  d.redelivery = json::getBool(item, "redelivery").value_or(false);
+  return d;
 }
-
-namespace {
 
 // Create and update share their answer: the hook as GitHub now has it.
-void onHookWritten(const std::shared_ptr<HookCall>& c, int expected_status,
-                   GitHubApi::HookCallback& cb, Result<HttpResponse> r) {
-  if (!r.ok()) return cb(ph::transportError(r.error(), "GitHub", c->ctx.api_base_url));
-  if (r->status == 404) {
-    if (expected_status == 200) {
-      // The repository answered for the list a moment ago: the hook itself is gone.
-      return cb(Error::notFound("hook", "GitHub has no such webhook on " + c->full_name));
-    }
-    return failNotFound(*c, *r, cb);
+void onHookWritten(const HookCall& c, int expected_status, const GitHubApi::HookCallback& cb,
+                   Result<HttpResponse> r) {
+  if (r.ok() && r->status == 404 && expected_status == 200) {
+    // The repository answered for the list a moment ago: the hook itself is gone.
+    return cb(Error::notFound("hook", "GitHub has no such webhook on " + c.full_name));
   }
-  if (r->status != expected_status) return cb(hookError(*r, c->ctx, c->what, c->full_name, c->url));
-  auto doc = github::jsonBody(*r, c->what);
+  if (!r.ok() || r->status != expected_status)
+    return c.fail(std::move(r), [cb](Error e) { cb(std::move(e)); });
+  auto doc = github::jsonBody(*r, c.what);
   if (!doc.ok()) return cb(doc.error());
   RemoteHook hook = parseHook(*doc);
-  if (hook.id.empty()) return cb(github::unreadable(*r, c->what, "no hook id"));
+  if (hook.id.empty()) return cb(github::unreadable(*r, c.what, "no hook id"));
   cb(std::move(hook));
 }
 
 }  // namespace
 
-ApiCall GitHubApi::createHook(std::string_view token, std::string_view full_name,
-                              const HookSpec& spec, HookCallback cb) {
+Result<GitHubApi::HookRequests> GitHubApi::hookRequests(std::string_view token,
+                                                        std::string_view full_name,
+                                                        std::string_view hook_id,
+                                                        std::string_view path) const {
   if (auto st = ph::checkToken(token, "token", "GitHub"); !st) return st.error();
   if (auto st = validateGithubFullName(full_name); !st) return st.error();
+  if (!hook_id.empty()) {
+    if (auto st = checkNumericId(hook_id, "hook_id", "webhook"); !st) return st.error();
+  }
   std::string repo = options_.api_base_url + github::repoPath(full_name);
-  auto c = std::make_shared<HookCall>(
-      HookCall{&http_, apiRequest(repo + "/hooks", token), apiRequest(repo, token),
-               Context{options_.api_base_url, options_.oauth_base_url, options_.clock},
-               std::string(full_name), spec.url, kWriteScope,
-               "creating a webhook on " + std::string(full_name)});
-  HttpRequest req = c->request;
+  return HookRequests{apiRequest(repo + std::string(path), token), apiRequest(repo, token)};
+}
+
+ApiCall GitHubApi::listHooks(std::string_view token, std::string_view full_name, HooksCallback cb) {
+  auto requests = hookRequests(token, full_name, "", "/hooks?per_page=100");
+  if (!requests.ok()) return requests.error();
+  HookCall c{&http_,
+             requests->repo,
+             {options_.api_base_url, options_.oauth_base_url, options_.clock},
+             std::string(full_name),
+             "",
+             kReadScope,
+             "listing the webhooks of " + std::string(full_name)};
+  auto hooks = std::make_shared<std::vector<RemoteHook>>();
+  auto walk = std::make_shared<PageWalk>();
+  walk->http = &http_;
+  walk->first = requests->call;
+  walk->max_pages = kMaxHookPages;
+  walk->provider = "GitHub";
+  walk->what = "the webhooks of " + c.full_name;
+  walk->on_page = [hooks, what = c.what](const HttpResponse& r) -> Result<bool> {
+    auto doc = github::jsonBody(r, what);
+    if (!doc.ok()) return doc.error();
+    if (!doc->IsArray()) return github::unreadable(r, what, "not a list");
+    for (const auto& item : doc->GetArray()) {
+      RemoteHook h = parseHook(item);
+      if (!h.id.empty()) hooks->push_back(std::move(h));
+    }
+    return true;
+  };
+  walk->on_failure = [c](Result<HttpResponse> r, std::function<void(Status)> finish) {
+    c.fail(std::move(r), [finish](Error e) { finish(std::move(e)); });
+  };
+  walk->done = [hooks, cb = std::move(cb)](Status st) {
+    if (!st.ok()) return cb(st.error());
+    cb(std::move(*hooks));
+  };
+  return walkPages(walk);
+}
+
+ApiCall GitHubApi::createHook(std::string_view token, std::string_view full_name,
+                              const HookSpec& spec, HookCallback cb) {
+  auto requests = hookRequests(token, full_name, "", "/hooks");
+  if (!requests.ok()) return requests.error();
+  HookCall c{&http_,
+             requests->repo,
+             {options_.api_base_url, options_.oauth_base_url, options_.clock},
+             std::string(full_name),
+             spec.url,
+             kWriteScope,
+             "creating a webhook on " + std::string(full_name)};
+  HttpRequest req = std::move(requests->call);
   req.method = "POST";
   req.body = hookBody(spec, true);
   req.headers.emplace_back("Content-Type", "application/json");
-  return http_.send(std::move(req), [c, cb = std::move(cb)](Result<HttpResponse> r) mutable {
+  return http_.send(std::move(req), [c = std::move(c), cb = std::move(cb)](Result<HttpResponse> r) {
     onHookWritten(c, 201, cb, std::move(r));
   });
 }
 
 ApiCall GitHubApi::updateHook(std::string_view token, std::string_view full_name,
                               std::string_view hook_id, const HookSpec& spec, HookCallback cb) {
-  if (auto st = ph::checkToken(token, "token", "GitHub"); !st) return st.error();
-  if (auto st = validateGithubFullName(full_name); !st) return st.error();
-  if (auto st = checkNumericId(hook_id, "hook_id", "webhook"); !st) return st.error();
-  std::string repo = options_.api_base_url + github::repoPath(full_name);
-  auto c = std::make_shared<HookCall>(HookCall{
-      &http_, apiRequest(repo + "/hooks/" + std::string(hook_id), token), apiRequest(repo, token),
-      Context{options_.api_base_url, options_.oauth_base_url, options_.clock},
-      std::string(full_name), spec.url, kWriteScope,
-      "updating webhook " + std::string(hook_id) + " of " + std::string(full_name)});
-  HttpRequest req = c->request;
+  auto requests = hookRequests(token, full_name, hook_id, "/hooks/" + std::string(hook_id));
+  if (!requests.ok()) return requests.error();
+  HookCall c{&http_,
+             requests->repo,
+             {options_.api_base_url, options_.oauth_base_url, options_.clock},
+             std::string(full_name),
+             spec.url,
+             kWriteScope,
+             "updating webhook " + std::string(hook_id) + " of " + std::string(full_name)};
+  HttpRequest req = std::move(requests->call);
   req.method = "PATCH";
   req.body = hookBody(spec, false);
   req.headers.emplace_back("Content-Type", "application/json");
-  return http_.send(std::move(req), [c, cb = std::move(cb)](Result<HttpResponse> r) mutable {
+  return http_.send(std::move(req), [c = std::move(c), cb = std::move(cb)](Result<HttpResponse> r) {
     onHookWritten(c, 200, cb, std::move(r));
   });
 }
 
 ApiCall GitHubApi::deleteHook(std::string_view token, std::string_view full_name,
                               std::string_view hook_id, DoneCallback cb) {
-  if (auto st = ph::checkToken(token, "token", "GitHub"); !st) return st.error();
-  if (auto st = validateGithubFullName(full_name); !st) return st.error();
-  if (auto st = checkNumericId(hook_id, "hook_id", "webhook"); !st) return st.error();
-  std::string repo = options_.api_base_url + github::repoPath(full_name);
-  auto c = std::make_shared<HookCall>(HookCall{
-      &http_, apiRequest(repo + "/hooks/" + std::string(hook_id), token), apiRequest(repo, token),
-      Context{options_.api_base_url, options_.oauth_base_url, options_.clock},
-      std::string(full_name), "", kDeleteScope,
-      "deleting webhook " + std::string(hook_id) + " of " + std::string(full_name)});
-  HttpRequest req = c->request;
+  auto requests = hookRequests(token, full_name, hook_id, "/hooks/" + std::string(hook_id));
+  if (!requests.ok()) return requests.error();
+  HookCall c{&http_,
+             requests->repo,
+             {options_.api_base_url, options_.oauth_base_url, options_.clock},
+             std::string(full_name),
+             "",
+             kDeleteScope,
+             "deleting webhook " + std::string(hook_id) + " of " + std::string(full_name)};
+  HttpRequest req = std::move(requests->call);
   req.method = "DELETE";
-  return http_.send(std::move(req), [c, cb = std::move(cb)](Result<HttpResponse> r) {
-    if (!r.ok()) return cb(ph::transportError(r.error(), "GitHub", c->ctx.api_base_url));
+  return http_.send(std::move(req), [c = std::move(c), cb = std::move(cb)](Result<HttpResponse> r) {
     // Gone already (or the repository with it): what deleting wanted.
-    if (r->status == 204 || r->status == 404) return cb(okStatus());
-    cb(hookError(*r, c->ctx, c->what, c->full_name, ""));
+    if (r.ok() && (r->status == 204 || r->status == 404)) return cb(okStatus());
+    c.fail(std::move(r), [cb](Error e) { cb(std::move(e)); });
   });
 }
 
 ApiCall GitHubApi::listDeliveries(std::string_view token, std::string_view full_name,
                                   std::string_view hook_id, int64_t since_unix,
                                   DeliveriesCallback cb) {
-  if (auto st = ph::checkToken(token, "token", "GitHub"); !st) return st.error();
-  if (auto st = validateGithubFullName(full_name); !st) return st.error();
-  if (auto st = checkNumericId(hook_id, "hook_id", "webhook"); !st) return st.error();
-  auto s = std::make_shared<DeliveryLister>();
-  std::string repo = options_.api_base_url + github::repoPath(full_name);
-  s->base_url = repo + "/hooks/" + std::string(hook_id) + "/deliveries?per_page=100";
-  s->call = HookCall{&http_,
-                     apiRequest(s->base_url, token),
-                     apiRequest(repo, token),
-                     {options_.api_base_url, options_.oauth_base_url, options_.clock},
-                     std::string(full_name),
-                     "",
-                     kReadScope,
-                     "listing the deliveries of webhook " + std::string(hook_id) + " of " +
-                         std::string(full_name)};
-  s->since = since_unix;
-  s->done = std::move(cb);
-  return http_.send(s->call.request,
-                    [s](Result<HttpResponse> r) { DeliveryLister::onPage(s, std::move(r)); });
+  auto requests = hookRequests(token, full_name, hook_id,
+                               "/hooks/" + std::string(hook_id) + "/deliveries?per_page=100");
+  if (!requests.ok()) return requests.error();
+  HookCall c{&http_,
+             requests->repo,
+             {options_.api_base_url, options_.oauth_base_url, options_.clock},
+             std::string(full_name),
+             "",
+             kReadScope,
+             "listing the deliveries of webhook " + std::string(hook_id) + " of " +
+                 std::string(full_name)};
+  auto log = std::make_shared<DeliveryLog>();
+  auto walk = std::make_shared<PageWalk>();
+  walk->http = &http_;
+  walk->first = requests->call;
+  walk->max_pages = kMaxDeliveryPages;
+  walk->provider = "GitHub";
+  walk->what = "deliveries of webhook " + std::string(hook_id);
+  // Newest first: the walk stops at the first attempt older than `since`.
+  walk->on_page = [log, since_unix, what = c.what](const HttpResponse& r) -> Result<bool> {
+    auto doc = github::jsonBody(r, what);
+    if (!doc.ok()) return doc.error();
+    if (!doc->IsArray()) return github::unreadable(r, what, "not a list");
+    for (const auto& item : doc->GetArray()) {
+      HookDelivery d = parseDelivery(item);
+      if (d.id.empty()) continue;
+      if (d.delivered_at < since_unix) return false;
+      log->deliveries.push_back(std::move(d));
+    }
+    return true;
+  };
+  walk->on_failure = [c](Result<HttpResponse> r, std::function<void(Status)> finish) {
+    if (r.ok() && r->status == 404) {
+      return finish(Error::notFound("hook", "GitHub has no such webhook on " + c.full_name));
+    }
+    c.fail(std::move(r), [finish](Error e) { finish(std::move(e)); });
+  };
+  walk->done = [log, cb = std::move(cb)](Status st) {
+    if (!st.ok()) return cb(st.error());
+    cb(std::move(*log));
+  };
+  return walkPages(walk);
 }
 
 ApiCall GitHubApi::redeliver(std::string_view token, std::string_view full_name,
                              std::string_view hook_id, std::string_view delivery_id,
                              DoneCallback cb) {
-  if (auto st = ph::checkToken(token, "token", "GitHub"); !st) return st.error();
-  if (auto st = validateGithubFullName(full_name); !st) return st.error();
-  if (auto st = checkNumericId(hook_id, "hook_id", "webhook"); !st) return st.error();
   if (auto st = checkNumericId(delivery_id, "delivery_id", "delivery"); !st) return st.error();
-  std::string url = options_.api_base_url + github::repoPath(full_name) + "/hooks/" +
-                    std::string(hook_id) + "/deliveries/" + std::string(delivery_id) + "/attempts";
-  HttpRequest req = apiRequest(std::move(url), token);
+  auto requests = hookRequests(
+      token, full_name, hook_id,
+      "/hooks/" + std::string(hook_id) + "/deliveries/" + std::string(delivery_id) + "/attempts");
+  if (!requests.ok()) return requests.error();
+  HookCall c{&http_,
+             requests->repo,
+             {options_.api_base_url, options_.oauth_base_url, options_.clock},
+             std::string(full_name),
+             "",
+             kWriteScope,
+             "redelivering delivery " + std::string(delivery_id) + " of " + std::string(full_name)};
+  HttpRequest req = std::move(requests->call);
   req.method = "POST";
-  Context ctx{options_.api_base_url, options_.oauth_base_url, options_.clock};
-  std::string what =
-      "redelivering delivery " + std::string(delivery_id) + " of " + std::string(full_name);
-  return http_.send(std::move(req), [ctx, what, name = std::string(full_name),
-                                     cb = std::move(cb)](Result<HttpResponse> r) {
-    if (!r.ok()) return cb(ph::transportError(r.error(), "GitHub", ctx.api_base_url));
-    if (r->status == 202 || r->status == 201 || r->status == 200) return cb(okStatus());
-    if (r->status == 404)
-      return cb(Error::notFound("delivery", "GitHub no longer has that delivery of " + name));
-    cb(hookError(*r, ctx, what, name, ""));
+  return http_.send(std::move(req), [c = std::move(c), cb = std::move(cb)](Result<HttpResponse> r) {
+    if (r.ok() && r->status >= 200 && r->status < 300) return cb(okStatus());
+    if (r.ok() && r->status == 404)
+      return cb(
+          Error::notFound("delivery", "GitHub no longer has that delivery of " + c.full_name));
+    c.fail(std::move(r), [cb](Error e) { cb(std::move(e)); });
   });
 }
 

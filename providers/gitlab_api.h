@@ -124,6 +124,10 @@ class GitLabApi {
 
  private:
   HttpRequest apiRequest(std::string path_and_query, std::string_view token) const;
+  // A hook call's request, /projects/:id/hooks[/:hook_id]{path}, once the token, project and
+  // hook id (when given) are checked (gitlab_hooks.cpp).
+  Result<HttpRequest> hookRequest(std::string_view token, std::string_view project,
+                                  std::string_view hook_id, std::string_view path) const;
   ApiCall listRefs(std::string_view token, std::string_view project, std::string_view page_token,
                    const char* kind, RefsCallback cb);
 

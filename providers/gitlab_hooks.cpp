@@ -11,7 +11,7 @@
 #include "common/log.h"
 #include "providers/gitlab_api.h"
 #include "providers/gitlab_common.h"
-#include "providers/pagination.h"
+#include "providers/page_walk.h"
 
 namespace triggerd {
 namespace {
@@ -138,48 +138,17 @@ bool isUnknownRoute(const HttpResponse& r) {
          json::member(*doc, "error") != nullptr;
 }
 
+// What a hook call keeps for its answer: words for messages.
 struct HookCall {
-  HttpClient* http = nullptr;
-  HttpRequest request;
   Context ctx;
   std::string project;
-  std::string url;
-  std::string request_name;  // "GET /api/v4/projects/:id/hooks"
+  std::string url;           // the hook URL sent, for messages
+  std::string request_name;  // "POST /api/v4/projects/:id/hooks"
   std::string what;
-};
 
-struct HookLister {
-  HookCall call;
-  std::string base_url;
-  std::vector<RemoteHook> hooks;
-  int pages = 0;
-  GitLabApi::HooksCallback done;
-
-  static void onPage(const std::shared_ptr<HookLister>& s, Result<HttpResponse> r) {
-    const HookCall& c = s->call;
-    if (!r.ok()) return s->done(ph::transportError(r.error(), "GitLab", c.ctx.root));
-    if (r->status != 200) {
-      return s->done(hookError(*r, c.ctx, c.request_name, c.what, c.project, ""));
-    }
-    auto doc = gitlab::okJson(r, c.ctx, c.request_name, c.what);
-    if (!doc.ok()) return s->done(doc.error());
-    if (!doc->IsArray()) return s->done(Error{502, "", "GitLab's hook list is not a list"});
-    for (const auto& item : doc->GetArray()) {
-      RemoteHook h = parseHook(item);
-      if (!h.id.empty()) s->hooks.push_back(std::move(h));
-    }
-    auto next = gitlab::nextOf(*r);
-    if (!next) return s->done(std::move(s->hooks));
-    if (++s->pages >= kMaxHookPages) {
-      return s->done(Error{502, "",
-                           "GitLab lists more than " + std::to_string(kMaxHookPages * 100) +
-                               " webhooks on " + c.project + "; triggerd does not page further"});
-    }
-    auto query = pageTokenQuery(*next);
-    if (!query.ok()) return s->done(Error{502, "", "GitLab's next hook page has no page number"});
-    HttpRequest req = c.request;
-    req.url = ph::appendQuery(s->base_url, *query);
-    c.http->send(std::move(req), [s](Result<HttpResponse> page) { onPage(s, std::move(page)); });
+  Error fail(const Result<HttpResponse>& r) const {
+    if (!r.ok()) return ph::transportError(r.error(), "GitLab", ctx.root);
+    return hookError(*r, ctx, request_name, what, project, url);
   }
 };
 
@@ -192,72 +161,35 @@ int statusOf(const rapidjson::Value& item) {
   return digits ? std::stoi(status) : 0;
 }
 
-struct EventLister {
-  HookCall call;
-  std::string base_url;
-  int64_t since = 0;
-  DeliveryLog log;
-  int pages = 0;
-  GitLabApi::EventsCallback done;
-
-  static void onPage(const std::shared_ptr<EventLister>& s, Result<HttpResponse> r) {
-    const HookCall& c = s->call;
-    if (!r.ok()) return s->done(ph::transportError(r.error(), "GitLab", c.ctx.root));
-    if (isUnknownRoute(*r)) {
-      DeliveryLog none;
-      none.available = false;
-      none.note = "GitLab at " + c.ctx.root +
-                  " has no hook events API (GitLab 17.3 added it): missed deliveries cannot be "
-                  "listed or resent";
-      return s->done(std::move(none));
-    }
-    if (isMissingHook(*r)) {
-      return s->done(Error::notFound("hook", "GitLab has no such webhook on " + c.project));
-    }
-    if (r->status != 200) {
-      return s->done(hookError(*r, c.ctx, c.request_name, c.what, c.project, ""));
-    }
-    auto doc = gitlab::okJson(r, c.ctx, c.request_name, c.what);
-    if (!doc.ok()) return s->done(doc.error());
-    if (!doc->IsArray()) return s->done(Error{502, "", "GitLab's hook events are not a list"});
-    bool older_seen = false;
-    for (const auto& item : doc->GetArray()) {
-      HookDelivery d;
-      d.id = json::getIdString(item, "id").value_or("");
-      d.delivered_at = unixOf(json::getString(item, "created_at").value_or(""));
-      d.status_code = statusOf(item);
-      d.succeeded = d.status_code >= 200 && d.status_code < 300;
-      d.guid = d.id;
-      if (const auto* headers = json::member(item, "request_headers");
-          headers && headers->IsObject()) {
-        if (auto key = json::getString(*headers, "Idempotency-Key")) d.guid = std::string(*key);
-      }
-      if (d.id.empty()) continue;
-      if (d.delivered_at < s->since) {
-        older_seen = true;
-        continue;
-      }
-      s->log.deliveries.push_back(std::move(d));
-    }
-    auto next = gitlab::nextOf(*r);
-    if (older_seen || !next || ++s->pages >= kMaxEventPages) return s->done(std::move(s->log));
-    auto query = pageTokenQuery(*next);
-    if (!query.ok()) return s->done(Error{502, "", "GitLab's next events page has no page number"});
-    HttpRequest req = c.request;
-    req.url = ph::appendQuery(s->base_url, *query);
-    c.http->send(std::move(req), [s](Result<HttpResponse> page) { onPage(s, std::move(page)); });
+HookDelivery parseEvent(const rapidjson::Value& item) {
+  HookDelivery d;
+  d.id = json::getIdString(item, "id").value_or("");
+  d.delivered_at = unixOf(json::getString(item, "created_at").value_or(""));
+  d.status_code = statusOf(item);
+  d.succeeded = d.status_code >= 200 && d.status_code < 300;
+  d.guid = d.id;
+  if (const auto* headers = json::member(item, "request_headers"); headers && headers->IsObject()) {
+    if (auto key = json::getString(*headers, "Idempotency-Key")) d.guid = std::string(*key);
   }
-};
+  return d;
+}
+
+// A 2xx page of a list: its items, or why there are none.
+Result<const rapidjson::Value*> listItems(const HttpResponse& r, rapidjson::Document& doc,
+                                          const std::string& what) {
+  auto parsed = json::parse(r.body);
+  if (!gitlab::isGitlabApiAnswer(r) || !parsed.ok() || !parsed->IsArray())
+    return Error{502, "", "GitLab's answer to " + what + " is not a list"};
+  doc = std::move(parsed).value();
+  return &doc;
+}
 
 void onHookWritten(const HookCall& c, int expected_status, const GitLabApi::HookCallback& cb,
                    Result<HttpResponse> r) {
-  if (!r.ok()) return cb(ph::transportError(r.error(), "GitLab", c.ctx.root));
-  if (expected_status == 200 && isMissingHook(*r)) {
+  if (r.ok() && expected_status == 200 && isMissingHook(*r)) {
     return cb(Error::notFound("hook", "GitLab has no such webhook on " + c.project));
   }
-  if (r->status != expected_status) {
-    return cb(hookError(*r, c.ctx, c.request_name, c.what, c.project, c.url));
-  }
+  if (!r.ok() || r->status != expected_status) return cb(c.fail(r));
   auto doc = json::parse(r->body);
   if (!gitlab::isGitlabApiAnswer(*r) || !doc.ok() || !doc->IsObject())
     return cb(Error{502, "", "GitLab's answer to " + c.what + " is not a hook"});
@@ -268,38 +200,63 @@ void onHookWritten(const HookCall& c, int expected_status, const GitLabApi::Hook
 
 }  // namespace
 
-ApiCall GitLabApi::listHooks(std::string_view token, std::string_view project, HooksCallback cb) {
+Result<HttpRequest> GitLabApi::hookRequest(std::string_view token, std::string_view project,
+                                           std::string_view hook_id, std::string_view path) const {
   if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
+  if (!hook_id.empty()) {
+    if (auto st = checkHookId(hook_id, "hook_id"); !st) return st.error();
+  }
   auto segment = gitlabProjectSegment(project);
   if (!segment.ok()) return segment.error();
-  auto s = std::make_shared<HookLister>();
-  std::string path = "/projects/" + *segment + "/hooks?per_page=100";
-  s->call = HookCall{&http_,
-                     apiRequest(path, token),
-                     {options_.server_root, options_.clock},
-                     std::string(project),
-                     "",
-                     "GET /api/v4/projects/:id/hooks",
-                     "listing the webhooks of " + std::string(project)};
-  s->base_url = s->call.request.url;
-  s->done = std::move(cb);
-  return http_.send(s->call.request,
-                    [s](Result<HttpResponse> r) { HookLister::onPage(s, std::move(r)); });
+  std::string hook = hook_id.empty() ? "" : "/" + std::string(hook_id);
+  return apiRequest("/projects/" + *segment + "/hooks" + hook + std::string(path), token);
+}
+
+ApiCall GitLabApi::listHooks(std::string_view token, std::string_view project, HooksCallback cb) {
+  auto request = hookRequest(token, project, "", "?per_page=100");
+  if (!request.ok()) return request.error();
+  HookCall c{{options_.server_root, options_.clock},
+             std::string(project),
+             "",
+             "GET /api/v4/projects/:id/hooks",
+             "listing the webhooks of " + std::string(project)};
+  auto hooks = std::make_shared<std::vector<RemoteHook>>();
+  auto walk = std::make_shared<PageWalk>();
+  walk->http = &http_;
+  walk->first = std::move(request).value();
+  walk->max_pages = kMaxHookPages;
+  walk->provider = "GitLab";
+  walk->what = "the webhooks of " + c.project;
+  walk->on_page = [hooks, what = c.what](const HttpResponse& r) -> Result<bool> {
+    rapidjson::Document doc;
+    auto items = listItems(r, doc, what);
+    if (!items.ok()) return items.error();
+    for (const auto& item : (*items)->GetArray()) {
+      RemoteHook h = parseHook(item);
+      if (!h.id.empty()) hooks->push_back(std::move(h));
+    }
+    return true;
+  };
+  walk->on_failure = [c](Result<HttpResponse> r, std::function<void(Status)> finish) {
+    finish(c.fail(r));
+  };
+  walk->done = [hooks, cb = std::move(cb)](Status st) {
+    if (!st.ok()) return cb(st.error());
+    cb(std::move(*hooks));
+  };
+  return walkPages(walk);
 }
 
 ApiCall GitLabApi::createHook(std::string_view token, std::string_view project,
                               const HookSpec& spec, HookCallback cb) {
-  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
-  auto segment = gitlabProjectSegment(project);
-  if (!segment.ok()) return segment.error();
-  HookCall c{&http_,
-             apiRequest("/projects/" + *segment + "/hooks", token),
-             {options_.server_root, options_.clock},
+  auto request = hookRequest(token, project, "", "");
+  if (!request.ok()) return request.error();
+  HookCall c{{options_.server_root, options_.clock},
              std::string(project),
              spec.url,
              "POST /api/v4/projects/:id/hooks",
              "creating a webhook on " + std::string(project)};
-  HttpRequest req = c.request;
+  HttpRequest req = std::move(request).value();
   req.method = "POST";
   req.body = hookBody(spec);
   req.headers.emplace_back("Content-Type", "application/json");
@@ -310,18 +267,14 @@ ApiCall GitLabApi::createHook(std::string_view token, std::string_view project,
 
 ApiCall GitLabApi::updateHook(std::string_view token, std::string_view project,
                               std::string_view hook_id, const HookSpec& spec, HookCallback cb) {
-  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
-  if (auto st = checkHookId(hook_id, "hook_id"); !st) return st.error();
-  auto segment = gitlabProjectSegment(project);
-  if (!segment.ok()) return segment.error();
-  HookCall c{&http_,
-             apiRequest("/projects/" + *segment + "/hooks/" + std::string(hook_id), token),
-             {options_.server_root, options_.clock},
+  auto request = hookRequest(token, project, hook_id, "");
+  if (!request.ok()) return request.error();
+  HookCall c{{options_.server_root, options_.clock},
              std::string(project),
              spec.url,
              "PUT /api/v4/projects/:id/hooks/:hook_id",
              "updating webhook " + std::string(hook_id) + " of " + std::string(project)};
-  HttpRequest req = c.request;
+  HttpRequest req = std::move(request).value();
   req.method = "PUT";
   req.body = hookBody(spec);
   req.headers.emplace_back("Content-Type", "application/json");
@@ -332,98 +285,117 @@ ApiCall GitLabApi::updateHook(std::string_view token, std::string_view project,
 
 ApiCall GitLabApi::deleteHook(std::string_view token, std::string_view project,
                               std::string_view hook_id, DoneCallback cb) {
-  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
-  if (auto st = checkHookId(hook_id, "hook_id"); !st) return st.error();
-  auto segment = gitlabProjectSegment(project);
-  if (!segment.ok()) return segment.error();
-  HttpRequest req = apiRequest("/projects/" + *segment + "/hooks/" + std::string(hook_id), token);
+  auto request = hookRequest(token, project, hook_id, "");
+  if (!request.ok()) return request.error();
+  HookCall c{{options_.server_root, options_.clock},
+             std::string(project),
+             "",
+             "DELETE /api/v4/projects/:id/hooks/:hook_id",
+             "deleting webhook " + std::string(hook_id) + " of " + std::string(project)};
+  HttpRequest req = std::move(request).value();
   req.method = "DELETE";
-  Context ctx{options_.server_root, options_.clock};
-  std::string what = "deleting webhook " + std::string(hook_id) + " of " + std::string(project);
-  return http_.send(std::move(req), [ctx, what, name = std::string(project),
-                                     cb = std::move(cb)](Result<HttpResponse> r) {
-    if (!r.ok()) return cb(ph::transportError(r.error(), "GitLab", ctx.root));
+  return http_.send(std::move(req), [c = std::move(c), cb = std::move(cb)](Result<HttpResponse> r) {
     // Gone already (or the project with it): what deleting wanted.
-    if (r->status == 204 || r->status == 200 || (r->status == 404 && gitlab::isGitlabApiAnswer(*r)))
-      return cb(okStatus());
-    cb(hookError(*r, ctx, "DELETE /api/v4/projects/:id/hooks/:hook_id", what, name, ""));
+    bool gone = r.ok() && (r->status == 204 || r->status == 200 ||
+                           (r->status == 404 && gitlab::isGitlabApiAnswer(*r)));
+    if (gone) return cb(okStatus());
+    cb(c.fail(r));
   });
 }
 
 ApiCall GitLabApi::testHook(std::string_view token, std::string_view project,
                             std::string_view hook_id, DoneCallback cb) {
-  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
-  if (auto st = checkHookId(hook_id, "hook_id"); !st) return st.error();
-  auto segment = gitlabProjectSegment(project);
-  if (!segment.ok()) return segment.error();
-  HttpRequest req = apiRequest(
-      "/projects/" + *segment + "/hooks/" + std::string(hook_id) + "/test/push_events", token);
+  auto request = hookRequest(token, project, hook_id, "/test/push_events");
+  if (!request.ok()) return request.error();
+  HookCall c{{options_.server_root, options_.clock},
+             std::string(project),
+             "",
+             "POST /api/v4/projects/:id/hooks/:hook_id/test/push_events",
+             "testing webhook " + std::string(hook_id) + " of " + std::string(project)};
+  HttpRequest req = std::move(request).value();
   req.method = "POST";
-  Context ctx{options_.server_root, options_.clock};
-  std::string what = "testing webhook " + std::string(hook_id) + " of " + std::string(project);
-  return http_.send(std::move(req), [ctx, what, name = std::string(project),
-                                     cb = std::move(cb)](Result<HttpResponse> r) {
-    if (!r.ok()) return cb(ph::transportError(r.error(), "GitLab", ctx.root));
-    if (r->status == 201 || r->status == 200) return cb(okStatus());
-    if (isMissingHook(*r))
-      return cb(Error::notFound("hook", "GitLab has no such webhook on " + name));
-    if (r->status == 422 && gitlab::isGitlabApiAnswer(*r)) {
+  return http_.send(std::move(req), [c = std::move(c), cb = std::move(cb)](Result<HttpResponse> r) {
+    if (r.ok() && (r->status == 201 || r->status == 200)) return cb(okStatus());
+    if (r.ok() && isMissingHook(*r))
+      return cb(Error::notFound("hook", "GitLab has no such webhook on " + c.project));
+    if (r.ok() && r->status == 422 && gitlab::isGitlabApiAnswer(*r)) {
       // The test ran and the hook's URL did not answer 2xx: GitLab keeps it disabled.
       return cb(Error{502, "hook",
                       "GitLab's test delivery to the webhook failed (" +
                           ph::answerMessage(r->body) + "); the hook stays disabled"});
     }
-    cb(hookError(*r, ctx, "POST /api/v4/projects/:id/hooks/:hook_id/test/push_events", what, name,
-                 ""));
+    cb(c.fail(r));
   });
 }
 
 ApiCall GitLabApi::listHookEvents(std::string_view token, std::string_view project,
                                   std::string_view hook_id, int64_t since_unix, EventsCallback cb) {
-  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
-  if (auto st = checkHookId(hook_id, "hook_id"); !st) return st.error();
-  auto segment = gitlabProjectSegment(project);
-  if (!segment.ok()) return segment.error();
-  auto s = std::make_shared<EventLister>();
-  s->call = HookCall{
-      &http_,
-      apiRequest(
-          "/projects/" + *segment + "/hooks/" + std::string(hook_id) + "/events?per_page=100",
-          token),
+  auto request = hookRequest(token, project, hook_id, "/events?per_page=100");
+  if (!request.ok()) return request.error();
+  HookCall c{
       {options_.server_root, options_.clock},
       std::string(project),
       "",
       "GET /api/v4/projects/:id/hooks/:hook_id/events",
       "listing the events of webhook " + std::string(hook_id) + " of " + std::string(project)};
-  s->base_url = s->call.request.url;
-  s->since = since_unix;
-  s->done = std::move(cb);
-  return http_.send(s->call.request,
-                    [s](Result<HttpResponse> r) { EventLister::onPage(s, std::move(r)); });
+  auto log = std::make_shared<DeliveryLog>();
+  auto walk = std::make_shared<PageWalk>();
+  walk->http = &http_;
+  walk->first = std::move(request).value();
+  walk->max_pages = kMaxEventPages;
+  walk->provider = "GitLab";
+  walk->what = "events of webhook " + std::string(hook_id);
+  // Newest first: the walk stops at the first event older than `since`.
+  walk->on_page = [log, since_unix, what = c.what](const HttpResponse& r) -> Result<bool> {
+    rapidjson::Document doc;
+    auto items = listItems(r, doc, what);
+    if (!items.ok()) return items.error();
+    for (const auto& item : (*items)->GetArray()) {
+      HookDelivery d = parseEvent(item);
+      if (d.id.empty()) continue;
+      if (d.delivered_at < since_unix) return false;
+      log->deliveries.push_back(std::move(d));
+    }
+    return true;
+  };
+  walk->on_failure = [c, log](Result<HttpResponse> r, std::function<void(Status)> finish) {
+    if (r.ok() && isUnknownRoute(*r)) {
+      log->available = false;
+      log->note = "GitLab at " + c.ctx.root +
+                  " has no hook events API (GitLab 17.3 added it): missed deliveries cannot be "
+                  "listed or resent";
+      return finish(okStatus());
+    }
+    if (r.ok() && isMissingHook(*r))
+      return finish(Error::notFound("hook", "GitLab has no such webhook on " + c.project));
+    finish(c.fail(r));
+  };
+  walk->done = [log, cb = std::move(cb)](Status st) {
+    if (!st.ok()) return cb(st.error());
+    cb(std::move(*log));
+  };
+  return walkPages(walk);
 }
 
 ApiCall GitLabApi::resendHookEvent(std::string_view token, std::string_view project,
                                    std::string_view hook_id, std::string_view event_id,
                                    DoneCallback cb) {
-  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
-  if (auto st = checkHookId(hook_id, "hook_id"); !st) return st.error();
   if (auto st = checkHookId(event_id, "event_id"); !st) return st.error();
-  auto segment = gitlabProjectSegment(project);
-  if (!segment.ok()) return segment.error();
-  HttpRequest req = apiRequest("/projects/" + *segment + "/hooks/" + std::string(hook_id) +
-                                   "/events/" + std::string(event_id) + "/resend",
-                               token);
+  auto request =
+      hookRequest(token, project, hook_id, "/events/" + std::string(event_id) + "/resend");
+  if (!request.ok()) return request.error();
+  HookCall c{{options_.server_root, options_.clock},
+             std::string(project),
+             "",
+             "POST /api/v4/projects/:id/hooks/:hook_id/events/:id/resend",
+             "resending event " + std::string(event_id) + " of " + std::string(project)};
+  HttpRequest req = std::move(request).value();
   req.method = "POST";
-  Context ctx{options_.server_root, options_.clock};
-  std::string what = "resending event " + std::string(event_id) + " of " + std::string(project);
-  return http_.send(std::move(req), [ctx, what, name = std::string(project),
-                                     cb = std::move(cb)](Result<HttpResponse> r) {
-    if (!r.ok()) return cb(ph::transportError(r.error(), "GitLab", ctx.root));
-    if (r->status == 201 || r->status == 200 || r->status == 202) return cb(okStatus());
-    if (isMissingHook(*r))
-      return cb(Error::notFound("delivery", "GitLab no longer has that event of " + name));
-    cb(hookError(*r, ctx, "POST /api/v4/projects/:id/hooks/:hook_id/events/:id/resend", what, name,
-                 ""));
+  return http_.send(std::move(req), [c = std::move(c), cb = std::move(cb)](Result<HttpResponse> r) {
+    if (r.ok() && r->status >= 200 && r->status < 300) return cb(okStatus());
+    if (r.ok() && isMissingHook(*r))
+      return cb(Error::notFound("delivery", "GitLab no longer has that event of " + c.project));
+    cb(c.fail(r));
   });
 }
 

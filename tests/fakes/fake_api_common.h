@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,5 +64,36 @@ std::string withQueryParam(std::string_view target, std::string_view name, std::
 std::string linkHeader(const std::vector<std::pair<std::string, std::string>>& url_rel);
 
 std::string jsonEscape(std::string_view s);  // a quoted JSON string
+
+// A rate limit as the fakes count it: `limit` requests per user in fixed windows of
+// `window_seconds` (each starts at a multiple of it). A limit of 0 means none. Not thread-safe:
+// the fakes call it under their own lock.
+class FakeRateBudget {
+ public:
+  struct Count {
+    int limit = 0;
+    int used = 0;
+    int64_t reset = 0;  // unix seconds when the window ends
+  };
+  void set(int limit, int64_t window_seconds);
+  bool on() const { return limit_ > 0; }
+  // Counts one request of `user` at `now`; false, and counted as refused, when the window's
+  // budget is spent.
+  bool spend(const std::string& user, int64_t now);
+  Count count(const std::string& user, int64_t now);  // for the headers of an answer
+  int64_t refused() const { return refused_; }
+
+ private:
+  struct Window {
+    int64_t start = 0;
+    int used = 0;
+  };
+  Window& window(const std::string& user, int64_t now);
+
+  int limit_ = 0;
+  int64_t length_ = 60;
+  std::map<std::string, Window> users_;
+  int64_t refused_ = 0;
+};
 
 }  // namespace triggerd::testing

@@ -370,11 +370,11 @@ void FakeGitHub::addStandardHeaders(FakeApiResponse& response, const Token& toke
   response.headers.push_back({"X-GitHub-Media-Type", "github.v3; format=json"});
   response.headers.push_back({"X-GitHub-Api-Version-Selected", "2022-11-28"});
   int64_t limit = kRateLimit, used = calls_, reset = nowUnix() + 3600;
-  if (budget_limit_ > 0) {
-    const Budget& b = budgets_[token.login];
-    limit = budget_limit_;
-    used = b.used;
-    reset = b.window_start + budget_window_;
+  if (budget_.on()) {
+    FakeRateBudget::Count c = budget_.count(token.login, nowUnix());
+    limit = c.limit;
+    used = c.used;
+    reset = c.reset;
   }
   response.headers.push_back({"x-ratelimit-limit", std::to_string(limit)});
   response.headers.push_back(

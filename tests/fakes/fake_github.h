@@ -170,10 +170,6 @@ class FakeGitHub {
     std::string login;
     std::string name;
   };
-  struct Budget {
-    int64_t window_start = 0;
-    int used = 0;
-  };
 
   FakeApiResponse handleLocked(const FakeApiRequest& request);
   FakeApiResponse oauthToken(const FakeApiRequest& request);
@@ -225,10 +221,7 @@ class FakeGitHub {
   std::vector<FakeGitHubDelivery> deliveries_;
   int64_t next_hook_id_ = 400000001;
   int64_t next_delivery_id_ = 9000000001;
-  int budget_limit_ = 0;
-  int64_t budget_window_ = 60;
-  std::map<std::string, Budget> budgets_;  // by login
-  int64_t rate_limited_answers_ = 0;
+  FakeRateBudget budget_;  // by login
   DeliverySender sender_;  // last: it finishes its sends while the state above still exists
 };
 

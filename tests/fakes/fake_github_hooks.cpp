@@ -331,25 +331,18 @@ void FakeGitHub::sendToHook(const FakeGitHubHook& hook, const std::string& event
 }
 
 std::optional<FakeApiResponse> FakeGitHub::spendBudget(const Token& token) {
-  if (budget_limit_ <= 0) return std::nullopt;
   int64_t now = nowUnix();
-  int64_t start = now - now % budget_window_;
-  Budget& b = budgets_[token.login];
-  if (b.window_start != start) b = Budget{start, 0};
-  if (b.used < budget_limit_) {
-    ++b.used;
-    return std::nullopt;
-  }
-  ++rate_limited_answers_;
+  if (!budget_.on() || budget_.spend(token.login, now)) return std::nullopt;
+  FakeRateBudget::Count c = budget_.count(token.login, now);
   FakeApiResponse r = githubMessage(
       403,
       "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, "
       "please include the request ID.",
       "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api");
-  r.headers.push_back({"x-ratelimit-limit", std::to_string(budget_limit_)});
+  r.headers.push_back({"x-ratelimit-limit", std::to_string(c.limit)});
   r.headers.push_back({"x-ratelimit-remaining", "0"});
-  r.headers.push_back({"x-ratelimit-used", std::to_string(b.used)});
-  r.headers.push_back({"x-ratelimit-reset", std::to_string(start + budget_window_)});
+  r.headers.push_back({"x-ratelimit-used", std::to_string(c.used)});
+  r.headers.push_back({"x-ratelimit-reset", std::to_string(c.reset)});
   r.headers.push_back({"x-ratelimit-resource", "core"});
   return r;
 }
@@ -413,14 +406,12 @@ bool FakeGitHub::waitForDeliveries(std::chrono::milliseconds timeout) {
 
 void FakeGitHub::setRateBudget(int limit, int64_t window_seconds) {
   std::lock_guard lock(mu_);
-  budget_limit_ = limit;
-  budget_window_ = std::max<int64_t>(window_seconds, 1);
-  budgets_.clear();
+  budget_.set(limit, window_seconds);
 }
 
 int64_t FakeGitHub::rateLimitedAnswers() const {
   std::lock_guard lock(mu_);
-  return rate_limited_answers_;
+  return budget_.refused();
 }
 
 }  // namespace triggerd::testing

@@ -156,10 +156,6 @@ class FakeGitLab {
     std::string username;
     std::string name;
   };
-  struct Budget {
-    int64_t window_start = 0;
-    int used = 0;
-  };
   // A test push waiting to be sent once the lock is released.
   struct PendingTest {
     int64_t hook_id = 0;
@@ -216,12 +212,9 @@ class FakeGitLab {
   std::optional<PendingTest> pending_test_;
   int64_t next_hook_id_ = 7001;
   int64_t next_event_id_ = 880001;
-  int budget_limit_ = 0;
-  int64_t budget_window_ = 60;
-  std::map<std::string, Budget> budgets_;  // by username
-  HttpHeaders budget_headers_;             // RateLimit-* for the answer being made
-  int64_t rate_limited_answers_ = 0;
-  DeliverySender sender_;  // last: it finishes its sends while the state above still exists
+  FakeRateBudget budget_;       // by username
+  HttpHeaders budget_headers_;  // RateLimit-* for the answer being made
+  DeliverySender sender_;       // last: it finishes its sends while the state above still exists
 };
 
 }  // namespace triggerd::testing

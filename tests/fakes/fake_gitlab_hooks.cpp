@@ -323,28 +323,19 @@ FakeApiResponse FakeGitLab::hookResend(FakeGitLabHook& hook, int64_t event_id) {
 }
 
 std::optional<FakeApiResponse> FakeGitLab::spendBudget(const User& user) {
-  if (budget_limit_ <= 0) return std::nullopt;
+  if (!budget_.on()) return std::nullopt;
   int64_t t = now();
-  int64_t start = t - t % budget_window_;
-  Budget& b = budgets_[user.username];
-  if (b.window_start != start) b = Budget{start, 0};
-  int64_t reset = start + budget_window_;
-  auto headers = [&](int remaining) {
-    return HttpHeaders{{"RateLimit-Name", "throttle_authenticated_api"},
-                       {"RateLimit-Limit", std::to_string(budget_limit_)},
-                       {"RateLimit-Observed", std::to_string(b.used)},
-                       {"RateLimit-Remaining", std::to_string(remaining)},
-                       {"RateLimit-Reset", std::to_string(reset)}};
-  };
-  if (b.used < budget_limit_) {
-    ++b.used;
-    budget_headers_ = headers(budget_limit_ - b.used);
-    return std::nullopt;
-  }
-  ++rate_limited_answers_;
+  bool allowed = budget_.spend(user.username, t);
+  FakeRateBudget::Count c = budget_.count(user.username, t);
+  budget_headers_ = {{"RateLimit-Name", "throttle_authenticated_api"},
+                     {"RateLimit-Limit", std::to_string(c.limit)},
+                     {"RateLimit-Observed", std::to_string(c.used)},
+                     {"RateLimit-Remaining", std::to_string(std::max(c.limit - c.used, 0))},
+                     {"RateLimit-Reset", std::to_string(c.reset)}};
+  if (allowed) return std::nullopt;
+  // Rack::Attack's throttle answer: plain text, with the limit headers (added in handle()).
   FakeApiResponse r{429, {{"Content-Type", "text/plain"}}, "Retry later\n"};
-  r.headers.push_back({"Retry-After", std::to_string(std::max<int64_t>(reset - t, 1))});
-  for (auto& h : headers(0)) r.headers.push_back(h);
+  r.headers.push_back({"Retry-After", std::to_string(std::max<int64_t>(c.reset - t, 1))});
   return r;
 }
 
@@ -408,14 +399,12 @@ bool FakeGitLab::waitForDeliveries(std::chrono::milliseconds timeout) {
 
 void FakeGitLab::setRateBudget(int limit, int64_t window_seconds) {
   std::lock_guard lock(mu_);
-  budget_limit_ = limit;
-  budget_window_ = std::max<int64_t>(window_seconds, 1);
-  budgets_.clear();
+  budget_.set(limit, window_seconds);
 }
 
 int64_t FakeGitLab::rateLimitedAnswers() const {
   std::lock_guard lock(mu_);
-  return rate_limited_answers_;
+  return budget_.refused();
 }
 
 }  // namespace triggerd::testing
