@@ -91,6 +91,19 @@ void HookWork::lock() {
       return self->fail(Error::unavailable("another request is changing the hooks of " +
                                            self->repo() + "; try again shortly"));
     }
+    self->refresh();
+  });
+}
+
+void HookWork::refresh() {
+  // Whoever held the lease before may have changed the trigger (its hook id, how far failed
+  // deliveries were recovered): work from the trigger as it is now.
+  auto self = shared_from_this();
+  env_.triggers->get(trigger_.id, [self](Result<std::optional<Trigger>> t) {
+    if (!t.ok()) return self->fail(t.error());
+    if (!t->has_value())
+      return self->fail(Error::notFound("id", "trigger " + self->trigger_.id + " was deleted"));
+    self->trigger_ = std::move(**t);
     self->list();
   });
 }

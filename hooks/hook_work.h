@@ -69,6 +69,7 @@ class HookWork : public std::enable_shared_from_this<HookWork> {
   void begin();
   void prepareRotation();
   void lock();
+  void refresh();
   void list(bool after_conflict = false);
   void removeAll(std::vector<RemoteHook> hooks);
   void removeExtras(std::vector<RemoteHook> extras, RemoteHook keep);
