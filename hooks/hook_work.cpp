@@ -79,11 +79,18 @@ void HookWork::prepareRotation() {
 }
 
 void HookWork::lock() {
+  // Named by the repository as the trigger names it, which never changes (the API may address
+  // a GitLab project by its id once the install has learnt it).
+  const std::string& repository = trigger_.repository_full_name.empty()
+                                      ? trigger_.repository_id
+                                      : trigger_.repository_full_name;
   std::string name = "hooks:" + sha256Hex(std::string(providerName(trigger_.provider)) + "|" +
-                                          source_.api_url + "|" + toLower(repo()))
+                                          source_.api_url + "|" + toLower(repository))
                                     .substr(0, 32);
+  // An owner of its own: two pieces of work in one process must exclude each other too.
+  std::string owner = env_.lease_owner + ":" + hexEncode(env_.rng->bytes(4));
   lease_ = std::make_unique<HeldLease>(*env_.loop, *env_.redis, env_.keys.lease(name),
-                                       env_.lease_owner, options_.lease_ttl);
+                                       std::move(owner), options_.lease_ttl);
   auto self = shared_from_this();
   lease_->acquire(options_.lease_wait, [self](Result<bool> held) {
     if (!held.ok()) return self->fail(held.error());
@@ -114,7 +121,7 @@ void HookWork::list(bool after_conflict) {
       source_.token, repo(), [self, after_conflict](Result<std::vector<RemoteHook>> hooks) {
         if (!hooks.ok()) return self->fail(hooks.error());
         auto ours = hooksOf(*hooks, self->trigger_, self->url_);
-        if (self->mode_ == HookMode::kRemove) return self->removeAll(std::move(ours));
+        if (self->mode_ == HookMode::kRemove) return self->removeHooks(std::move(ours), {});
         if (ours.empty()) {
           if (!self->changes()) {
             self->report_.problems.push_back("the repository has no hook with the URL " +
@@ -132,7 +139,7 @@ void HookWork::list(bool after_conflict) {
         RemoteHook keep = ours.front();
         std::vector<RemoteHook> extras(ours.begin() + 1, ours.end());
         if (!extras.empty()) {
-          if (self->changes()) return self->removeExtras(std::move(extras), std::move(keep));
+          if (self->changes()) return self->removeHooks(std::move(extras), std::move(keep));
           self->report_.problems.push_back(std::to_string(extras.size()) +
                                            " more hooks with the same URL (duplicates)");
         }
@@ -141,36 +148,23 @@ void HookWork::list(bool after_conflict) {
   if (!call.ok()) fail(call.error());
 }
 
-void HookWork::removeAll(std::vector<RemoteHook> hooks) {
+void HookWork::removeHooks(std::vector<RemoteHook> hooks, std::optional<RemoteHook> keep) {
   if (hooks.empty()) {
+    if (keep) return examine(std::move(*keep));
     if (report_.removed == 0) report_.actions.push_back("no hook to remove: it was gone already");
     return finish();
   }
   RemoteHook next = hooks.back();
   hooks.pop_back();
   auto self = shared_from_this();
-  auto call = client_->deleteHook(source_.token, repo(), next.id,
-                                  [self, next, rest = std::move(hooks)](Status st) mutable {
-                                    if (!st.ok()) return self->fail(st.error());
-                                    ++self->report_.removed;
-                                    self->report_.actions.push_back("removed hook " + next.id);
-                                    self->removeAll(std::move(rest));
-                                  });
-  if (!call.ok()) fail(call.error());
-}
-
-void HookWork::removeExtras(std::vector<RemoteHook> extras, RemoteHook keep) {
-  if (extras.empty()) return examine(std::move(keep));
-  RemoteHook next = extras.back();
-  extras.pop_back();
-  auto self = shared_from_this();
   auto call = client_->deleteHook(
       source_.token, repo(), next.id,
-      [self, next, rest = std::move(extras), keep = std::move(keep)](Status st) mutable {
+      [self, next, rest = std::move(hooks), keep = std::move(keep)](Status st) mutable {
         if (!st.ok()) return self->fail(st.error());
         ++self->report_.removed;
-        self->report_.actions.push_back("removed duplicate hook " + next.id);
-        self->removeExtras(std::move(rest), std::move(keep));
+        self->report_.actions.push_back((keep ? "removed duplicate hook " : "removed hook ") +
+                                        next.id);
+        self->removeHooks(std::move(rest), std::move(keep));
       });
   if (!call.ok()) fail(call.error());
 }
@@ -324,6 +318,7 @@ void HookWork::recover() {
           self->report_.problems.push_back(std::to_string(self->to_redeliver_.size() - cap) +
                                            " more failed deliveries wait for the next repair");
           self->to_redeliver_.resize(cap);
+          self->more_to_redeliver_ = true;  // the next repair starts from the same point
         }
         self->redeliverNext();
       });
@@ -344,8 +339,10 @@ void HookWork::redeliverNext() {
                           static_cast<uint64_t>(report_.redelivered));
       }
     }
-    // Done up to the listing unless a redelivery could not be asked for: then it is tried again.
-    recovered_ = static_cast<size_t>(report_.redelivered) == to_redeliver_.size();
+    // Done up to the listing unless a redelivery could not be asked for, or more are left:
+    // then the next repair looks from the same point again.
+    recovered_ =
+        !more_to_redeliver_ && static_cast<size_t>(report_.redelivered) == to_redeliver_.size();
     return finish();
   }
   const HookDelivery& d = to_redeliver_[next_redelivery_++];

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/clock.h"
@@ -37,7 +38,7 @@ struct HookEnv {
   Random* rng = nullptr;
   Metrics* metrics = nullptr;
   Keys keys;
-  std::string lease_owner;  // leaseOwnerId() of this process
+  std::string lease_owner;  // leaseOwnerId() of this process; each work adds its own part
 };
 
 struct HookOptions {
@@ -71,8 +72,8 @@ class HookWork : public std::enable_shared_from_this<HookWork> {
   void lock();
   void refresh();
   void list(bool after_conflict = false);
-  void removeAll(std::vector<RemoteHook> hooks);
-  void removeExtras(std::vector<RemoteHook> extras, RemoteHook keep);
+  // Deletes `hooks` one after another; then examines `keep`, or, without one, finishes.
+  void removeHooks(std::vector<RemoteHook> hooks, std::optional<RemoteHook> keep);
   void create(bool deleted_before);
   void examine(RemoteHook hook);
   void update(RemoteHook hook, std::vector<std::string> drift);
@@ -110,6 +111,7 @@ class HookWork : public std::enable_shared_from_this<HookWork> {
   size_t next_redelivery_ = 0;
   int64_t listed_at_ = 0;  // when the delivery log was read: recovery is done up to then
   bool recovered_ = false;
+  bool more_to_redeliver_ = false;  // more failed than one run redelivers
   bool missed_checked_ = false;
 };
 
