@@ -42,6 +42,26 @@ std::string triggerHookRepair(std::string_view user, std::string_view id) {
   return trigger(user, id) + "/hook/repair";
 }
 
+std::string triggerHookCheck(std::string_view user, std::string_view id) {
+  return trigger(user, id) + "/hook/check";
+}
+
+std::string userHookJobs(std::string_view user) {
+  return userBase(user) + "/hooks/jobs";
+}
+
+std::string userHookJob(std::string_view user, std::string_view job) {
+  return userHookJobs(user) + "/" + urlEncode(job);
+}
+
+std::string adminHookJobs() {
+  return "/api/v1/admin/hooks/jobs";
+}
+
+std::string adminHookJob(std::string_view job) {
+  return adminHookJobs() + "/" + urlEncode(job);
+}
+
 std::string tokens(std::string_view user) {
   return userBase(user) + "/tokens";
 }

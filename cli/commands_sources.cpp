@@ -210,12 +210,24 @@ int sourcesUnbind(const Context& ctx, const std::string& user, const std::string
   if (!answer.ok()) return answer.exit_code;
   if (printJsonIfAsked(ctx, answer.response.body)) return kExitOk;
   ctx.out << "Unbound " << cellText(provider) << " from " << cellText(user);
+  auto removed = json::getInt(answer.doc, "hooks_removed");
+  if (removed && *removed > 0)
+    ctx.out << "; " << *removed << (*removed == 1 ? " webhook" : " webhooks") << " removed";
   auto disabled = json::getInt(answer.doc, "triggers_disabled");
   if (disabled && *disabled > 0) {
     ctx.out << "; " << *disabled << (*disabled == 1 ? " trigger" : " triggers")
             << " disabled (re-enable them after binding again)";
   }
   ctx.out << "\n";
+  // Best effort: a webhook that could not be removed is left on its repository.
+  if (const auto* hooks = json::member(answer.doc, "hooks"); hooks && hooks->IsArray()) {
+    for (const auto& h : hooks->GetArray()) {
+      if (memberText(h, "result") != "failed") continue;
+      ctx.err << "warning: the webhook of trigger " << cellText(memberText(h, "trigger")) << " on "
+              << cellText(memberText(h, "repository"))
+              << " was left in place: " << cellText(memberText(h, "error")) << "\n";
+    }
+  }
   return kExitOk;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/commands_admin.h"
+#include "cli/commands_hooks.h"
 #include "cli/commands_sources.h"
 #include "cli/commands_tokens.h"
 #include "cli/commands_triggers.h"
@@ -121,6 +122,9 @@ int main(int argc, char** argv) {
                      ->allow_extra_args(false);  // one SPEC per --rule: never eat USER
   c_file->excludes(c_rule);
   t_create->add_flag("--disabled", create.disabled, "create it disabled");
+  t_create->add_flag("--manual", create.manual,
+                     "do not install the webhook: print the URL and secret to add by hand "
+                     "(for users without a bound account)");
   onRun(t_create, selected, [&](const Context& ctx) { return triggersCreate(ctx, create); });
 
   TriggerUpdateArgs update;
@@ -159,6 +163,30 @@ int main(int argc, char** argv) {
   t_rotate->add_option("ID", id, "trigger id")->required();
   onRun(t_rotate, selected,
         [&](const Context& ctx) { return triggersRotateSecret(ctx, user, id); });
+
+  // hooks
+  auto* hooks = app.add_subcommand("hooks", "webhooks triggerd installed on the repositories");
+  hooks->require_subcommand(1);
+  HooksArgs hook_args;
+  for (const char* action : {"check", "repair"}) {
+    auto* sub = hooks->add_subcommand(
+        action, std::string(action) == "check"
+                    ? "report what is wrong with hooks (missing, changed, disabled, failed "
+                      "deliveries), changing nothing"
+                    : "fix hooks: recreate, update, re-enable, redeliver failed deliveries");
+    sub->add_option("USER", hook_args.user, "user (tenant) id; leave out with --all");
+    sub->add_option("ID", hook_args.id, "trigger id; leave out for all of USER's triggers");
+    sub->add_flag("--all", hook_args.all, "every user's triggers (admin token needed)");
+    if (std::string(action) == "repair") {
+      sub->add_flag("--rotate-secret", hook_args.rotate_secret,
+                    "with ID: set a new secret on the provider; the old one verifies for "
+                    "webhooks.secret_rotation_grace");
+    }
+    onRun(sub, selected, [&hook_args, action](const Context& ctx) {
+      hook_args.action = action;
+      return hooksRun(ctx, hook_args);
+    });
+  }
 
   // sources
   auto* sources = app.add_subcommand("sources", "provider accounts bound to a user");

@@ -89,6 +89,24 @@ constexpr FamilySpec kFamilies[] = {
      "Clone credential requests to triggerd, by outcome (ok, refused, failed)."},
     {"triggerd_runner_log_chunks_lost_total", "counter",
      "Build output chunks that could not be written to a job's log stream."},
+    {"triggerd_hook_operations_total", "counter",
+     "Hook work on one trigger, by action (install, check, repair, rotate, remove) and outcome "
+     "(ok, repaired, problems, failed)."},
+    {"triggerd_hook_redeliveries_total", "counter",
+     "Failed deliveries triggerd asked a provider to send again, by provider."},
+    {"triggerd_hook_reconciles_total", "counter",
+     "Periodic hook reconciliation passes, by outcome (ran, failures, skipped: another triggerd "
+     "process held the lease)."},
+    {"triggerd_provider_rate_limit_pauses_total", "counter",
+     "Times a provider budget (host and token) was paused because an answer said it was spent "
+     "or rate limited."},
+    {"triggerd_provider_requests_retried_total", "counter",
+     "Rate-limited provider requests sent again once the pause ended."},
+    {"triggerd_provider_requests_refused_total", "counter",
+     "Provider requests answered 429 by triggerd itself because their budget was paused and "
+     "they could not wait."},
+    {"triggerd_provider_requests_waiting", "gauge",
+     "Provider requests waiting for a paused budget."},
 };
 
 constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

@@ -97,6 +97,13 @@ struct Config {
   std::chrono::seconds secret_rotation_grace{86400};  // old hook secret still verifies this long
   std::chrono::seconds signature_tolerance{300};      // Standard Webhooks timestamp window
 
+  // [hooks]
+  std::chrono::seconds hooks_reconcile_interval{3600};   // every installed hook repaired this often
+  std::chrono::seconds hooks_startup_delay{10};          // first pass after start-up
+  int hooks_max_concurrency = 8;                         // triggers worked on at once in a job
+  std::chrono::seconds hooks_max_rate_limit_wait{3600};  // background work waits out limits
+  std::chrono::seconds hooks_recover_window{72 * 3600};  // failed deliveries looked for back to
+
   // [triggers]
   int max_triggers_per_user = 200;
   int max_rule_program_size = 20000;      // RE2 instructions per trigger, all patterns together

@@ -439,6 +439,7 @@ const std::vector<ConfigTable>& configTables() {
       {"spool", "The local spool that keeps verified deliveries while Redis is unreachable."},
       {"webhooks", "Webhook verification."},
       {"triggers", "Limits on build triggers and the memory their compiled rules may take."},
+      {"hooks", "Installing and keeping repository hooks through the bound accounts."},
   };
   return tables;
 }
@@ -670,6 +671,31 @@ const std::vector<ConfigKey>& configSchema() {
      "least recently used triggers' rules are dropped beyond it and compiled again when their "
      "next verified delivery arrives.",
      integer(&Config::rule_cache_program_size, 10000, 1000000000)},
+
+    // ---- [hooks] ----
+    {"hooks.reconcile_interval", kLive, "\"1h\"",
+     "How often every installed hook is checked and repaired (recreated when deleted, "
+     "re-enabled when the provider disabled it, its settings sent again when changed) and its "
+     "failed deliveries redelivered. One triggerd process of several runs each pass. Whole "
+     "seconds.",
+     duration(&Config::hooks_reconcile_interval, 1s, 7 * 24h)},
+    {"hooks.startup_delay", kRestart, "\"10s\"",
+     "When the first reconciliation runs after start-up; it redelivers what failed while "
+     "triggerd was down. Whole seconds.",
+     duration(&Config::hooks_startup_delay, 0s, 1h)},
+    {"hooks.max_concurrency", kLive, "8",
+     "Most triggers whose hooks one job (a reconciliation, `triggerctl hooks repair --all`) "
+     "works on at once.",
+     integer(&Config::hooks_max_concurrency, 1, 64)},
+    {"hooks.max_rate_limit_wait", kLive, "\"1h\"",
+     "How long background hook work waits for a provider's rate limit to reset before it "
+     "gives up on a call; API calls answered while a client waits never wait (503 with "
+     "Retry-After). Whole seconds.",
+     duration(&Config::hooks_max_rate_limit_wait, 0s, 24h)},
+    {"hooks.recover_window", kLive, "\"72h\"",
+     "How far back failed deliveries are looked for and redelivered (GitHub redelivers up to "
+     "3 days back; GitLab keeps 7 days of hook events). Whole seconds.",
+     duration(&Config::hooks_recover_window, 1h, 30 * 24h)},
   };
   // clang-format on
   return schema;

@@ -63,6 +63,16 @@ TriggersOptions triggersOptions(const Config& c) {
   return o;
 }
 
+HookOptions hookOptions(const Config& c) {
+  HookOptions o;
+  o.public_base_url = c.public_base_url;
+  o.client = clientSettings(c);
+  o.secret_rotation_grace = c.secret_rotation_grace;
+  o.recover_window = c.hooks_recover_window;
+  o.max_rate_limit_wait = c.hooks_max_rate_limit_wait;
+  return o;
+}
+
 WebhookOptions webhookOptions(const Config& c) {
   WebhookOptions o;
   o.signature_tolerance = c.signature_tolerance;
@@ -111,6 +121,25 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   if (guard.ok()) co.address_guard = std::move(guard).value();
   co.metrics = &metrics_;
   http_client_ = std::make_unique<CurlMultiClient>(loop_, std::move(co));
+  provider_http_ = std::make_unique<ProviderThrottle>(loop_, *http_client_, clock_);
+
+  HookEnv hook_env;
+  hook_env.loop = &loop_;
+  hook_env.redis = redis_.get();
+  hook_env.triggers = triggers_.get();
+  hook_env.http = provider_http_.get();
+  hook_env.clock = &clock_;
+  hook_env.rng = &rng_;
+  hook_env.metrics = &metrics_;
+  hook_env.keys = keys_;
+  hook_env.lease_owner = leaseOwnerId();
+  hook_service_ = std::make_unique<HookService>(hook_env, *sources_, hookOptions(config_));
+  hook_jobs_ = std::make_unique<HookJobs>(*hook_service_, *triggers_, clock_, rng_,
+                                          config_.hooks_max_concurrency);
+  hook_reconciler_ =
+      std::make_unique<HookReconciler>(loop_, *redis_, keys_, *hook_jobs_, metrics_,
+                                       hook_env.lease_owner, config_.hooks_reconcile_interval);
+  hooks_api_ = std::make_unique<HooksApi>(*hook_jobs_);
 
   if (!config_.spool_dir.empty()) {
     SpoolOptions so;
@@ -127,17 +156,19 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   ingest_ = std::make_unique<WebhookIngest>(*triggers_, *queue_, metrics_, clock_, rng_,
                                             webhookOptions(config_), spool_.get(), &loop_);
   auth_ = std::make_unique<ApiAuth>(*api_tokens_, config_.admin_token_sha256);
-  triggers_api_ = std::make_unique<TriggersApi>(*triggers_, clock_, rng_, triggersOptions(config_));
-  sources_api_ = std::make_unique<SourcesApi>(*sources_, *triggers_, *http_client_, clock_,
-                                              sourcesOptions(config_));
+  triggers_api_ = std::make_unique<TriggersApi>(*triggers_, *hook_service_, clock_, rng_,
+                                                triggersOptions(config_));
+  sources_api_ = std::make_unique<SourcesApi>(*sources_, *triggers_, *hook_service_,
+                                              *provider_http_, clock_, sourcesOptions(config_));
   oauth_ = std::make_unique<GitHubOAuth>(*sources_api_, *oauth_states_, *http_client_, rng_);
-  token_checker_ = std::make_unique<TokenChecker>(loop_, *sources_, *http_client_, clock_, metrics_,
-                                                  tokenCheckOptions(config_));
+  token_checker_ = std::make_unique<TokenChecker>(loop_, *sources_, *provider_http_, clock_,
+                                                  metrics_, tokenCheckOptions(config_));
   resealer_ = std::make_unique<Resealer>(*sources_, *triggers_);
 
   services_.ingest = ingest_.get();
   services_.triggers = triggers_api_.get();
   services_.sources = sources_api_.get();
+  services_.hooks = hooks_api_.get();
   services_.oauth = oauth_.get();
   services_.auth = auth_.get();
   services_.tokens = api_tokens_.get();
@@ -152,6 +183,15 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   registerRoutes(admin_router_, Listener::kAdmin, services_);
 
   metrics_.gaugeFn("triggerd_redis_connected", [this] { return redis_->connected() ? 1.0 : 0.0; });
+  const ProviderThrottle* throttle = provider_http_.get();
+  metrics_.gaugeFn("triggerd_provider_requests_waiting",
+                   [throttle] { return static_cast<double>(throttle->waiting()); });
+  metrics_.counterFn("triggerd_provider_rate_limit_pauses_total", {},
+                     [throttle] { return throttle->stats().pauses; });
+  metrics_.counterFn("triggerd_provider_requests_retried_total", {},
+                     [throttle] { return throttle->stats().retried; });
+  metrics_.counterFn("triggerd_provider_requests_refused_total", {},
+                     [throttle] { return throttle->stats().refused; });
   const HiredisClient::Stats* rs = &redis_->stats();
   for (auto [kind, field] : {std::pair{"timeout", &HiredisClient::Stats::command_timeouts},
                              std::pair{"disconnected", &HiredisClient::Stats::failed_in_flight},
@@ -307,6 +347,8 @@ void Daemon::becomeReady() {
       std::chrono::seconds(60),
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.token_check_interval));
   token_checker_->start(first);
+  hook_reconciler_->start(
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.hooks_startup_delay));
 }
 
 void Daemon::fatal(const std::string& message) {
@@ -391,8 +433,15 @@ void Daemon::applyReload(Result<Config> next) {
   config_.max_triggers_per_user = c.max_triggers_per_user;
   config_.max_rule_program_size = c.max_rule_program_size;
   config_.rule_cache_program_size = c.rule_cache_program_size;
+  config_.hooks_reconcile_interval = c.hooks_reconcile_interval;
+  config_.hooks_max_concurrency = c.hooks_max_concurrency;
+  config_.hooks_max_rate_limit_wait = c.hooks_max_rate_limit_wait;
+  config_.hooks_recover_window = c.hooks_recover_window;
   auto so = sourcesOptions(config_);
   sources_api_->setOptions(so);
+  hook_service_->setOptions(hookOptions(config_));
+  hook_jobs_->setMaxConcurrency(config_.hooks_max_concurrency);
+  hook_reconciler_->setInterval(config_.hooks_reconcile_interval);
   metrics_.inc("triggerd_config_reloads_total", {{"outcome", "applied"}});
   TLOG_INFO("daemon", "config=%s reload applied", config_.path.c_str());
   notifier_.reloaded(ready() ? "ready" : "waiting for redis");

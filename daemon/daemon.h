@@ -16,7 +16,11 @@
 #include "crypto/keyring.h"
 #include "daemon/systemd_notify.h"
 #include "handlers/routes.h"
+#include "hooks/hook_jobs.h"
+#include "hooks/hook_reconciler.h"
+#include "hooks/hook_service.h"
 #include "http/curl_multi_client.h"
+#include "http/provider_throttle.h"
 #include "http/server.h"
 #include "loop/event_loop.h"
 #include "queue/job_queue.h"
@@ -69,6 +73,11 @@ class Daemon {
   std::unique_ptr<CurlMultiClient> http_client_;
   std::unique_ptr<Spool> spool_;  // null without spool.dir
   std::unique_ptr<SpoolReplayer> replayer_;
+  std::unique_ptr<ProviderThrottle> provider_http_;  // every provider API call goes through it
+  std::unique_ptr<HookService> hook_service_;
+  std::unique_ptr<HookJobs> hook_jobs_;
+  std::unique_ptr<HookReconciler> hook_reconciler_;
+  std::unique_ptr<HooksApi> hooks_api_;
   std::unique_ptr<WebhookIngest> ingest_;
   std::unique_ptr<ApiAuth> auth_;
   std::unique_ptr<TriggersApi> triggers_api_;

@@ -22,6 +22,13 @@ void getTrigger(const Call& c);
 void patchTrigger(const Call& c);
 void deleteTrigger(const Call& c);
 void repairHook(const Call& c);
+void checkHook(const Call& c);
+
+// hook_handlers.cpp
+void startUserHookJob(const Call& c);
+void getUserHookJob(const Call& c);
+void startHookJob(const Call& c);
+void getHookJob(const Call& c);
 
 // source_handlers.cpp
 void listSources(const Call& c);

@@ -26,6 +26,9 @@ constexpr Route kRoutes[] = {
   {_, A, "PATCH",  "/api/v1/users/{user}/triggers/{id}",                        Access::kUser,   patchTrigger},
   {_, A, "DELETE", "/api/v1/users/{user}/triggers/{id}",                        Access::kUser,   deleteTrigger},
   {_, A, "POST",   "/api/v1/users/{user}/triggers/{id}/hook/repair",            Access::kUser,   repairHook},
+  {_, A, "POST",   "/api/v1/users/{user}/triggers/{id}/hook/check",             Access::kUser,   checkHook},
+  {_, A, "POST",   "/api/v1/users/{user}/hooks/jobs",                           Access::kUser,   startUserHookJob},
+  {_, A, "GET",    "/api/v1/users/{user}/hooks/jobs/{job}",                     Access::kUser,   getUserHookJob},
 
   {_, A, "GET",    "/api/v1/users/{user}/sources",                              Access::kUser,   listSources},
   {_, A, "PUT",    "/api/v1/users/{user}/sources/{provider}",                   Access::kUser,   bindSource},
@@ -39,6 +42,8 @@ constexpr Route kRoutes[] = {
   {_, A, "DELETE", "/api/v1/users/{user}/tokens/{id}",                          Access::kAdmin,  revokeToken},
   {_, A, "POST",   "/api/v1/admin/tokens/check",                                Access::kAdmin,  checkTokens},
   {_, A, "POST",   "/api/v1/admin/keys/reseal",                                 Access::kAdmin,  resealKeys},
+  {_, A, "POST",   "/api/v1/admin/hooks/jobs",                                  Access::kAdmin,  startHookJob},
+  {_, A, "GET",    "/api/v1/admin/hooks/jobs/{job}",                            Access::kAdmin,  getHookJob},
 };
 // clang-format on
 

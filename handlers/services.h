@@ -10,6 +10,7 @@
 #include "credentials/token_checker.h"
 #include "handlers/api_auth.h"
 #include "handlers/github_oauth.h"
+#include "handlers/hooks_api.h"
 #include "handlers/sources_api.h"
 #include "handlers/triggers_api.h"
 #include "handlers/webhook_ingest.h"
@@ -21,6 +22,7 @@ struct Services {
   WebhookIngest* ingest = nullptr;
   TriggersApi* triggers = nullptr;
   SourcesApi* sources = nullptr;
+  HooksApi* hooks = nullptr;
   GitHubOAuth* oauth = nullptr;
   ApiAuth* auth = nullptr;
   ApiTokenStore* tokens = nullptr;

@@ -47,4 +47,47 @@ ApiCall GitHubClient::listTags(std::string_view token, std::string_view reposito
   return api_.listTags(token, repository, page_token, std::move(cb));
 }
 
+ApiCall GitHubClient::listHooks(std::string_view token, std::string_view repository,
+                                HooksCallback cb) {
+  return api_.listHooks(token, repository, std::move(cb));
+}
+
+ApiCall GitHubClient::createHook(std::string_view token, std::string_view repository,
+                                 const HookSpec& spec, HookCallback cb) {
+  return api_.createHook(token, repository, spec, std::move(cb));
+}
+
+ApiCall GitHubClient::updateHook(std::string_view token, std::string_view repository,
+                                 std::string_view hook_id, const HookSpec& spec, HookCallback cb) {
+  return api_.updateHook(token, repository, hook_id, spec, std::move(cb));
+}
+
+ApiCall GitHubClient::deleteHook(std::string_view token, std::string_view repository,
+                                 std::string_view hook_id, DoneCallback cb) {
+  return api_.deleteHook(token, repository, hook_id, std::move(cb));
+}
+
+ApiCall GitHubClient::reactivateHook(std::string_view token, std::string_view repository,
+                                     std::string_view hook_id, const HookSpec& spec,
+                                     DoneCallback cb) {
+  // The update sends active: true with the rest of the spec.
+  return api_.updateHook(token, repository, hook_id, spec,
+                         [cb = std::move(cb)](Result<RemoteHook> hook) {
+                           if (!hook.ok()) return cb(hook.error());
+                           cb(okStatus());
+                         });
+}
+
+ApiCall GitHubClient::listDeliveries(std::string_view token, std::string_view repository,
+                                     std::string_view hook_id, int64_t since_unix,
+                                     DeliveriesCallback cb) {
+  return api_.listDeliveries(token, repository, hook_id, since_unix, std::move(cb));
+}
+
+ApiCall GitHubClient::redeliver(std::string_view token, std::string_view repository,
+                                std::string_view hook_id, const HookDelivery& delivery,
+                                DoneCallback cb) {
+  return api_.redeliver(token, repository, hook_id, delivery.id, std::move(cb));
+}
+
 }  // namespace triggerd

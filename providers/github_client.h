@@ -23,6 +23,21 @@ class GitHubClient final : public ProviderClient {
                        std::string_view page_token, RefsCallback cb) override;
   ApiCall listTags(std::string_view token, std::string_view repository, std::string_view page_token,
                    RefsCallback cb) override;
+  ApiCall listHooks(std::string_view token, std::string_view repository, HooksCallback cb) override;
+  ApiCall createHook(std::string_view token, std::string_view repository, const HookSpec& spec,
+                     HookCallback cb) override;
+  ApiCall updateHook(std::string_view token, std::string_view repository, std::string_view hook_id,
+                     const HookSpec& spec, HookCallback cb) override;
+  ApiCall deleteHook(std::string_view token, std::string_view repository, std::string_view hook_id,
+                     DoneCallback cb) override;
+  ApiCall reactivateHook(std::string_view token, std::string_view repository,
+                         std::string_view hook_id, const HookSpec& spec, DoneCallback cb) override;
+  ApiCall listDeliveries(std::string_view token, std::string_view repository,
+                         std::string_view hook_id, int64_t since_unix,
+                         DeliveriesCallback cb) override;
+  ApiCall redeliver(std::string_view token, std::string_view repository, std::string_view hook_id,
+                    const HookDelivery& delivery, DoneCallback cb) override;
+  bool takesSigningToken() const override { return false; }
   void cancel(HttpRequestId id) override { api_.cancel(id); }
 
  private:

@@ -7,6 +7,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "providers/gitlab_address.h"
+#include "providers/gitlab_common.h"
 #include "providers/pagination.h"
 #include "providers/scopes.h"
 
@@ -20,97 +21,13 @@ constexpr const char* kAddressField = "service_address";
 constexpr const char* kPerPage = "per_page=100";
 constexpr size_t kMaxProjectPath = 1024;
 
-// What a callback needs after the GitLabApi that started it may be gone.
-struct Context {
-  std::string root;
-  const Clock* clock;
-};
-
-std::string contentTypeOf(const HttpResponse& r) {
-  auto type = r.header("content-type");
-  return log::logValue(type ? *type : "no Content-Type", 60);
-}
-
-// "GET /api/v4/version answered HTTP 404 with text/html"
-std::string answeredWith(const HttpResponse& r, std::string_view request) {
-  return std::string(request) + " answered HTTP " + std::to_string(r.status) + " with " +
-         contentTypeOf(r);
-}
-
-bool isGitlabApiAnswer(const HttpResponse& r) {
-  auto type = r.header("content-type");
-  return looksLikeGitlabApiAnswer(type ? *type : "", r.body);
-}
-
-std::string tokenRejection(const HttpResponse& r) {
-  std::string detail = toLower(ph::answerMessage(r.body));
-  if (detail.find("expired") != std::string::npos) return "it has expired";
-  if (detail.find("revoked") != std::string::npos) return "it was revoked";
-  return "it is invalid, expired or revoked";
-}
-
-// Maps a GitLab answer that is not the expected success to an API error. `request` reads
-// "GET /api/v4/user"; `what` reads "reading the user".
-Error gitlabError(const HttpResponse& r, const Context& ctx, std::string_view request,
-                  std::string_view what, std::string_view not_found_message = {}) {
-  if (auto wait = ph::rateLimitedFor(r, ph::clockOr(ctx.clock).unixSeconds())) {
-    return Error::unavailable("GitLab at " + ctx.root + " rate limited triggerd while " +
-                              std::string(what) + "; retry after " + std::to_string(*wait) + " s");
-  }
-  // A proxy in front of GitLab answers 5xx with HTML: that is GitLab down, not a wrong address.
-  if (r.status >= 500) {
-    return Error{502, "",
-                 "GitLab at " + ctx.root + " answered " + std::to_string(r.status) + " while " +
-                     std::string(what) + "; try again later"};
-  }
-  if (!isGitlabApiAnswer(r)) return notGitlabRootError(ctx.root, answeredWith(r, request));
-  std::string detail = ph::answerMessage(r.body);
-  if (r.status == 401) {
-    return Error::credentialsRejected(kTokenField,
-                                      "GitLab rejected the token (401): " + tokenRejection(r) +
-                                          "; create a personal access token with the "
-                                          "api scope");
-  }
-  if (r.status == 403) {
-    if (detail.find("insufficient_scope") != std::string::npos) {
-      return Error::credentialsRejected(kTokenField,
-                                        "GitLab refused " + std::string(what) +
-                                            " (403 insufficient_scope): the token needs "
-                                            "the api scope");
-    }
-    return Error::credentialsRejected(kTokenField,
-                                      "GitLab refused " + std::string(what) + " (403" +
-                                          (detail.empty() ? "" : ": " + detail) +
-                                          "): the account lacks access; hooks need the Maintainer "
-                                          "role on the project");
-  }
-  if (r.status == 404 && !not_found_message.empty()) {
-    return Error{404, "repository", std::string(not_found_message)};
-  }
-  std::string message = "GitLab at " + ctx.root + " answered HTTP " + std::to_string(r.status) +
-                        " while " + std::string(what);
-  if (!detail.empty()) message += ": " + detail;
-  return Error{502, "", std::move(message)};
-}
-
-// The JSON body of a 200 answer, or the error that explains why there is none.
-Result<rapidjson::Document> okJson(const Result<HttpResponse>& result, const Context& ctx,
-                                   std::string_view request, std::string_view what,
-                                   std::string_view not_found_message = {}) {
-  if (!result.ok()) return ph::transportError(result.error(), "GitLab", ctx.root);
-  const HttpResponse& r = *result;
-  if (r.status != 200) return gitlabError(r, ctx, request, what, not_found_message);
-  if (!isGitlabApiAnswer(r)) return notGitlabRootError(ctx.root, answeredWith(r, request));
-  return json::parse(r.body);  // parses: isGitlabApiAnswer checked it
-}
-
-std::string stringOf(const rapidjson::Value& v, const char* name) {
-  return std::string(json::getString(v, name).value_or(""));
-}
-
-std::optional<std::string> nextOf(const HttpResponse& r) {
-  return nextPageToken(r.header("link"), r.header("x-next-page"));
-}
+using gitlab::answeredWith;
+using gitlab::Context;
+using gitlab::gitlabError;
+using gitlab::isGitlabApiAnswer;
+using gitlab::nextOf;
+using gitlab::okJson;
+using gitlab::stringOf;
 
 Result<GitLabServerInfo> parseProbe(const Context& ctx, Result<HttpResponse> result) {
   constexpr std::string_view kRequest = "GET /api/v4/version";
@@ -232,7 +149,16 @@ Result<Page<RefSummary>> parseRefs(const Context& ctx, const std::string& projec
     RefSummary ref;
     ref.name = stringOf(item, "name");
     if (ref.name.empty()) continue;
-    if (const auto* commit = json::member(item, "commit")) ref.sha = stringOf(*commit, "id");
+    if (const auto* commit = json::member(item, "commit")) {
+      ref.sha = stringOf(*commit, "id");
+      auto when = json::getString(*commit, "committed_date");
+      if (!when) when = json::getString(*commit, "created_at");
+      std::chrono::system_clock::time_point t;
+      if (when && parseIso8601(*when, &t)) {
+        ref.committed_at =
+            std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+      }
+    }
     ref.is_protected = json::getBool(item, "protected").value_or(false);
     page.items.push_back(std::move(ref));
   }
@@ -265,6 +191,7 @@ HttpRequest GitLabApi::apiRequest(std::string path_and_query, std::string_view t
   req.cleartext_needs_allowed_network = !options_.allow_plain_http;
   req.connect_timeout = options_.connect_timeout;
   req.total_timeout = options_.total_timeout;
+  req.rate_limit_patience = options_.rate_limit_patience;
   return req;
 }
 

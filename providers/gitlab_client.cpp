@@ -81,4 +81,43 @@ ApiCall GitLabClient::listTags(std::string_view token, std::string_view reposito
   return api_->listTags(token, repository, page_token, std::move(cb));
 }
 
+ApiCall GitLabClient::listHooks(std::string_view token, std::string_view repository,
+                                HooksCallback cb) {
+  return api_->listHooks(token, repository, std::move(cb));
+}
+
+ApiCall GitLabClient::createHook(std::string_view token, std::string_view repository,
+                                 const HookSpec& spec, HookCallback cb) {
+  return api_->createHook(token, repository, spec, std::move(cb));
+}
+
+ApiCall GitLabClient::updateHook(std::string_view token, std::string_view repository,
+                                 std::string_view hook_id, const HookSpec& spec, HookCallback cb) {
+  return api_->updateHook(token, repository, hook_id, spec, std::move(cb));
+}
+
+ApiCall GitLabClient::deleteHook(std::string_view token, std::string_view repository,
+                                 std::string_view hook_id, DoneCallback cb) {
+  return api_->deleteHook(token, repository, hook_id, std::move(cb));
+}
+
+ApiCall GitLabClient::reactivateHook(std::string_view token, std::string_view repository,
+                                     std::string_view hook_id, const HookSpec&, DoneCallback cb) {
+  // GitLab re-enables a hook it disabled after failures once a delivery succeeds; a test push
+  // is one.
+  return api_->testHook(token, repository, hook_id, std::move(cb));
+}
+
+ApiCall GitLabClient::listDeliveries(std::string_view token, std::string_view repository,
+                                     std::string_view hook_id, int64_t since_unix,
+                                     DeliveriesCallback cb) {
+  return api_->listHookEvents(token, repository, hook_id, since_unix, std::move(cb));
+}
+
+ApiCall GitLabClient::redeliver(std::string_view token, std::string_view repository,
+                                std::string_view hook_id, const HookDelivery& delivery,
+                                DoneCallback cb) {
+  return api_->resendHookEvent(token, repository, hook_id, delivery.id, std::move(cb));
+}
+
 }  // namespace triggerd

@@ -25,6 +25,7 @@
 #include "common/result.h"
 #include "http/client.h"
 #include "model/provider.h"
+#include "providers/hook_types.h"
 #include "providers/provider_http.h"
 #include "providers/provider_settings.h"
 #include "providers/provider_types.h"
@@ -53,6 +54,10 @@ class ProviderClient {
   using AccountCallback = std::function<void(Result<AccountCheck>)>;
   using ReposCallback = std::function<void(Result<Page<RepoSummary>>)>;
   using RefsCallback = std::function<void(Result<Page<RefSummary>>)>;
+  using HooksCallback = std::function<void(Result<std::vector<RemoteHook>>)>;
+  using HookCallback = std::function<void(Result<RemoteHook>)>;
+  using DoneCallback = std::function<void(Status)>;
+  using DeliveriesCallback = std::function<void(Result<DeliveryLog>)>;
 
   virtual ~ProviderClient() = default;
 
@@ -82,6 +87,43 @@ class ProviderClient {
                                std::string_view page_token, RefsCallback cb) = 0;
   virtual ApiCall listTags(std::string_view token, std::string_view repository,
                            std::string_view page_token, RefsCallback cb) = 0;
+
+  // --- repository hooks (docs/hooks.md) ---
+  // Errors name the cause: kNotFound "repository" (gone, or invisible to the account), kForbidden
+  // "repository" (no admin rights: GitHub admin, GitLab Maintainer), kCredentialsRejected (the
+  // token lacks the scope or permission), kInvalid "server.public_base_url" (the provider
+  // refuses the hook URL), kInvalid "repository" (the repository's hook limit), kConflict "hook"
+  // (the provider says the hook exists already).
+
+  // Every hook of the repository, across every page of the provider's list.
+  virtual ApiCall listHooks(std::string_view token, std::string_view repository,
+                            HooksCallback cb) = 0;
+  virtual ApiCall createHook(std::string_view token, std::string_view repository,
+                             const HookSpec& spec, HookCallback cb) = 0;
+  // Sets the whole spec again, the secret included (GitHub drops a secret an update does not
+  // repeat; GitLab clears the token when the URL changes). kNotFound "hook" when it is gone.
+  virtual ApiCall updateHook(std::string_view token, std::string_view repository,
+                             std::string_view hook_id, const HookSpec& spec, HookCallback cb) = 0;
+  // A hook already gone is success.
+  virtual ApiCall deleteHook(std::string_view token, std::string_view repository,
+                             std::string_view hook_id, DoneCallback cb) = 0;
+  // Makes a hook the provider stopped delivering to deliver again: GitHub sets it active with
+  // the whole spec; GitLab sends it a test push event, whose success re-enables a hook GitLab
+  // disabled after failures (the test push builds like any push).
+  virtual ApiCall reactivateHook(std::string_view token, std::string_view repository,
+                                 std::string_view hook_id, const HookSpec& spec,
+                                 DoneCallback cb) = 0;
+  // The hook's delivery attempts since `since_unix`, newest first: GitHub's deliveries API,
+  // GitLab's hook events (17.3+; an older GitLab gives a log that is not available).
+  virtual ApiCall listDeliveries(std::string_view token, std::string_view repository,
+                                 std::string_view hook_id, int64_t since_unix,
+                                 DeliveriesCallback cb) = 0;
+  // Sends a delivery again under its original delivery id (GitHub redelivery, GitLab resend).
+  virtual ApiCall redeliver(std::string_view token, std::string_view repository,
+                            std::string_view hook_id, const HookDelivery& delivery,
+                            DoneCallback cb) = 0;
+  // Whether hooks take a Standard Webhooks signing token (GitLab) besides the secret.
+  virtual bool takesSigningToken() const = 0;
 
   virtual void cancel(HttpRequestId id) = 0;
 };

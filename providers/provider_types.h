@@ -35,6 +35,9 @@ struct RefSummary {
   std::string name;
   std::string sha;
   bool is_protected = false;
+  // When the head commit was committed (unix seconds), where the list says (GitLab does,
+  // GitHub's branch and tag lists do not).
+  std::optional<int64_t> committed_at;
 };
 
 // One page of a provider list; `next_page` is the opaque token for the following page

@@ -6,23 +6,34 @@
 
 #include "common/encoding.h"
 #include "providers/scopes.h"
+#include "tests/fakes/fake_github_common.h"
 #include "tests/support/tls_server.h"
 
 namespace triggerd::testing {
 namespace {
 
-constexpr const char* kDocs = "https://docs.github.com/rest";
 constexpr int kRateLimit = 5000;
 
-int64_t nowUnix() {
-  return static_cast<int64_t>(std::time(nullptr));
+// 40 hex chars derived from a name: stable, distinct SHAs for generated refs.
+std::string fakeSha(const std::string& seed) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  std::string out;
+  for (int round = 0; out.size() < 40; ++round) {
+    for (char c : seed + std::to_string(round)) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ULL;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    out += buf;
+  }
+  return out.substr(0, 40);
 }
 
-FakeApiResponse githubMessage(int status, const std::string& message,
-                              const std::string& docs = kDocs) {
-  return jsonAnswer(status, "{\"message\":" + jsonEscape(message) +
-                                ",\"documentation_url\":" + jsonEscape(docs) + ",\"status\":\"" +
-                                std::to_string(status) + "\"}");
+std::string padded(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%03d", i);
+  return buf;
 }
 
 std::string scopesHeader(const std::vector<std::string>& scopes) {
@@ -34,6 +45,20 @@ std::string scopesHeader(const std::vector<std::string>& scopes) {
   return out;
 }
 
+}  // namespace
+
+namespace fake_github {
+
+int64_t nowUnix() {
+  return static_cast<int64_t>(std::time(nullptr));
+}
+
+FakeApiResponse githubMessage(int status, const std::string& message, const std::string& docs) {
+  return jsonAnswer(status, "{\"message\":" + jsonEscape(message) +
+                                ",\"documentation_url\":" + jsonEscape(docs) + ",\"status\":\"" +
+                                std::to_string(status) + "\"}");
+}
+
 int permissionRank(const std::string& p) {
   if (p == "admin") return 5;
   if (p == "maintain") return 4;
@@ -43,24 +68,32 @@ int permissionRank(const std::string& p) {
   return 0;
 }
 
-}  // namespace
+}  // namespace fake_github
+
+using fake_github::githubMessage;
+using fake_github::nowUnix;
+using fake_github::permissionRank;
 
 FakeGitHub::FakeGitHub() : FakeGitHub(Options{}) {}
 
 FakeGitHub::FakeGitHub(Options options) : options_(std::move(options)) {
   while (!options_.api_prefix.empty() && options_.api_prefix.back() == '/')
     options_.api_prefix.pop_back();
-  std::lock_guard lock(mu_);  // the server thread reads host_ under mu_
-  host_ = std::make_unique<FakeApiHost>(options_.tls,
-                                        [this](const FakeApiRequest& r) { return handle(r); });
+  FakeHttpServer::Options server_options;
+  server_options.tls = options_.tls;
+  server_ = std::make_unique<FakeHttpServer>(
+      serveApi([this](const FakeApiRequest& r) { return handle(r); }), server_options);
+  std::lock_guard lock(mu_);  // the handler reads these under mu_ on the server thread
+  port_ = server_->port();
+  ca_pem_ = server_->caPem();
 }
 
 FakeGitHub::~FakeGitHub() {
-  host_.reset();  // stop the server thread before the state it reads goes
-}
+  server_.reset();
+}  // stop the server thread before state goes
 
 std::string FakeGitHub::serverUrl() const {
-  return host_->url();
+  return std::string(options_.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port());
 }
 std::string FakeGitHub::apiBaseUrl() const {
   return serverUrl() + options_.api_prefix;
@@ -69,10 +102,10 @@ std::string FakeGitHub::oauthBaseUrl() const {
   return serverUrl();
 }
 std::string FakeGitHub::caPem() const {
-  return host_->caPem();
+  return ca_pem_;
 }
 int FakeGitHub::port() const {
-  return host_->port();
+  return port_;
 }
 
 void FakeGitHub::addUser(int64_t id, const std::string& login, const std::string& name) {
@@ -102,8 +135,10 @@ void FakeGitHub::addBranches(const std::string& full_name, int count, const std:
   std::lock_guard lock(mu_);
   for (auto& repo : repos_) {
     if (repo.fullName() != full_name) continue;
-    for (auto& ref : generatedRefs(full_name + "/heads/", prefix, count))
-      repo.branches.push_back(std::move(ref));
+    for (int i = 0; i < count; ++i) {
+      std::string name = prefix + padded(i);
+      repo.branches.push_back({name, fakeSha(full_name + "/heads/" + name), false});
+    }
   }
 }
 
@@ -111,8 +146,10 @@ void FakeGitHub::addTags(const std::string& full_name, int count, const std::str
   std::lock_guard lock(mu_);
   for (auto& repo : repos_) {
     if (repo.fullName() != full_name) continue;
-    for (auto& ref : generatedRefs(full_name + "/tags/", prefix, count))
-      repo.tags.push_back(std::move(ref));
+    for (int i = 0; i < count; ++i) {
+      std::string name = prefix + padded(i);
+      repo.tags.push_back({name, fakeSha(full_name + "/tags/" + name), false});
+    }
   }
 }
 
@@ -287,12 +324,16 @@ FakeApiResponse FakeGitHub::api(const FakeApiRequest& request, const std::string
     return githubMessage(401, "Bad credentials");
   }
   const Token& token = token_it->second;
+  if (auto spent = spendBudget(token)) return *spent;
   ++calls_;
 
   auto segments = pathSegments(path).value_or(std::vector<std::string>{});
   FakeApiResponse response;
   std::string accepted;
-  if (request.method == "GET" && segments == std::vector<std::string>{"user"}) {
+  if (auto answer = repoApi(token, request, segments)) {
+    response = std::move(*answer);
+    accepted = "admin:repo_hook, read:repo_hook, repo, write:repo_hook";
+  } else if (request.method == "GET" && segments == std::vector<std::string>{"user"}) {
     response = user(token, request);
   } else if (request.method == "GET" && segments == std::vector<std::string>{"user", "repos"}) {
     response = repos(token, request);
@@ -328,11 +369,18 @@ void FakeGitHub::addStandardHeaders(FakeApiResponse& response, const Token& toke
   response.headers.push_back({"X-Accepted-OAuth-Scopes", accepted});
   response.headers.push_back({"X-GitHub-Media-Type", "github.v3; format=json"});
   response.headers.push_back({"X-GitHub-Api-Version-Selected", "2022-11-28"});
-  response.headers.push_back({"x-ratelimit-limit", std::to_string(kRateLimit)});
+  int64_t limit = kRateLimit, used = calls_, reset = nowUnix() + 3600;
+  if (budget_.on()) {
+    FakeRateBudget::Count c = budget_.count(token.login, nowUnix());
+    limit = c.limit;
+    used = c.used;
+    reset = c.reset;
+  }
+  response.headers.push_back({"x-ratelimit-limit", std::to_string(limit)});
   response.headers.push_back(
-      {"x-ratelimit-remaining", std::to_string(std::max<int64_t>(kRateLimit - calls_, 0))});
-  response.headers.push_back({"x-ratelimit-used", std::to_string(calls_)});
-  response.headers.push_back({"x-ratelimit-reset", std::to_string(nowUnix() + 3600)});
+      {"x-ratelimit-remaining", std::to_string(std::max<int64_t>(limit - used, 0))});
+  response.headers.push_back({"x-ratelimit-used", std::to_string(used)});
+  response.headers.push_back({"x-ratelimit-reset", std::to_string(reset)});
   response.headers.push_back({"x-ratelimit-resource", "core"});
   if (token.expiration)
     response.headers.push_back({"github-authentication-token-expiration", *token.expiration});

@@ -7,21 +7,47 @@
 
 #include "common/clock.h"
 #include "common/encoding.h"
+#include "tests/fakes/fake_gitlab_common.h"
 #include "tests/support/tls_server.h"
 
 namespace triggerd::testing {
 namespace {
 
-constexpr const char* kInsufficientScope =
-    "The request requires higher privileges than provided by the access token.";
+std::string fakeSha(const std::string& seed) {
+  uint64_t h = 14695981039346656037ULL;  // FNV-1a
+  std::string out;
+  for (int round = 0; out.size() < 40; ++round) {
+    for (char c : seed + "#" + std::to_string(round)) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ULL;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    out += buf;
+  }
+  return out.substr(0, 40);
+}
+
+std::string padded(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%03d", i);
+  return buf;
+}
+
+std::string lastSegment(const std::string& path) {
+  return path.substr(path.rfind('/') + 1);
+}
+
+}  // namespace
+
+namespace fake_gitlab {
 
 FakeApiResponse gitlabMessage(int status, const std::string& message) {
   return jsonAnswer(status, "{\"message\":" + jsonEscape(message) + "}");
 }
 
-// How GitLab's API guard answers an OAuth-style token failure.
 FakeApiResponse tokenError(int status, const std::string& error, const std::string& description,
-                           const std::string& scope = "") {
+                           const std::string& scope) {
   std::string body =
       "{\"error\":" + jsonEscape(error) + ",\"error_description\":" + jsonEscape(description);
   if (!scope.empty()) body += ",\"scope\":" + jsonEscape(scope);
@@ -38,37 +64,42 @@ bool hasAny(const std::vector<std::string>& have, std::initializer_list<const ch
   return false;
 }
 
-std::string lastSegment(const std::string& path) {
-  return path.substr(path.rfind('/') + 1);
-}
+}  // namespace fake_gitlab
 
-}  // namespace
+using fake_gitlab::gitlabMessage;
+using fake_gitlab::hasAny;
+using fake_gitlab::kInsufficientScope;
+using fake_gitlab::tokenError;
 
 FakeGitLab::FakeGitLab() : FakeGitLab(Options{}) {}
 
 FakeGitLab::FakeGitLab(Options options) : options_(std::move(options)) {
   while (!options_.relative_root.empty() && options_.relative_root.back() == '/')
     options_.relative_root.pop_back();
-  std::lock_guard lock(mu_);  // the server thread reads host_ under mu_
-  host_ = std::make_unique<FakeApiHost>(options_.tls,
-                                        [this](const FakeApiRequest& r) { return handle(r); });
+  FakeHttpServer::Options server_options;
+  server_options.tls = options_.tls;
+  server_ = std::make_unique<FakeHttpServer>(
+      serveApi([this](const FakeApiRequest& r) { return handle(r); }), server_options);
+  std::lock_guard lock(mu_);  // the handler reads these under mu_ on the server thread
+  port_ = server_->port();
+  ca_pem_ = server_->caPem();
 }
 
 FakeGitLab::~FakeGitLab() {
-  host_.reset();  // stop the server thread before the state it reads goes
-}
+  server_.reset();
+}  // stop the server thread before state goes
 
 std::string FakeGitLab::serverUrl() const {
-  return host_->url();
+  return std::string(options_.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port());
 }
 std::string FakeGitLab::serverRoot() const {
   return serverUrl() + options_.relative_root;
 }
 std::string FakeGitLab::caPem() const {
-  return host_->caPem();
+  return ca_pem_;
 }
 int FakeGitLab::port() const {
-  return host_->port();
+  return port_;
 }
 
 void FakeGitLab::addUser(int64_t id, const std::string& username, const std::string& name) {
@@ -99,8 +130,10 @@ void FakeGitLab::addBranches(int64_t project_id, int count, const std::string& p
   std::lock_guard lock(mu_);
   for (auto& p : projects_) {
     if (p.id != project_id) continue;
-    for (auto& ref : generatedRefs(p.path_with_namespace + "/heads/", prefix, count))
-      p.branches.push_back(std::move(ref));
+    for (int i = 0; i < count; ++i) {
+      std::string name = prefix + padded(i);
+      p.branches.push_back({name, fakeSha(p.path_with_namespace + "/heads/" + name), false});
+    }
   }
 }
 
@@ -108,8 +141,10 @@ void FakeGitLab::addTags(int64_t project_id, int count, const std::string& prefi
   std::lock_guard lock(mu_);
   for (auto& p : projects_) {
     if (p.id != project_id) continue;
-    for (auto& ref : generatedRefs(p.path_with_namespace + "/tags/", prefix, count))
-      p.tags.push_back(std::move(ref));
+    for (int i = 0; i < count; ++i) {
+      std::string name = prefix + padded(i);
+      p.tags.push_back({name, fakeSha(p.path_with_namespace + "/tags/" + name), false});
+    }
   }
 }
 
@@ -139,9 +174,21 @@ void FakeGitLab::clearRequests() {
 }
 
 FakeApiResponse FakeGitLab::handle(const FakeApiRequest& request) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   requests_.push_back(request);
-  return handleLocked(request);
+  budget_headers_.clear();
+  FakeApiResponse answer = handleLocked(request);
+  if (pending_test_) {
+    // A hook test is sent while the request waits, without holding the lock.
+    PendingTest test = std::move(*pending_test_);
+    pending_test_.reset();
+    lock.unlock();
+    DeliveryOutcome outcome = DeliverySender::sendNow(test.delivery);
+    lock.lock();
+    answer = finishTest(test, outcome);
+  }
+  for (auto& h : budget_headers_) answer.headers.push_back(h);
+  return answer;
 }
 
 bool FakeGitLab::expired(const Token& token) const {
@@ -203,6 +250,8 @@ FakeApiResponse FakeGitLab::api(const FakeApiRequest& request,
                       "Token is expired. You can either do re-authorization or token refresh.");
   }
   const User& user = users_.at(token.username);
+  if (auto spent = spendBudget(user)) return *spent;
+  if (auto answer = hookApi(token, user, request, route)) return *answer;
 
   if (request.method != "GET") return jsonAnswer(404, "{\"error\":\"404 Not Found\"}");
 
@@ -248,16 +297,9 @@ FakeApiResponse FakeGitLab::api(const FakeApiRequest& request,
     if (!hasAny(token.scopes, {"api", "read_api"}))
       return tokenError(403, "insufficient_scope", kInsufficientScope, "api read_api");
     if (projects_route) return projects(user, request);
-    const std::string& id = route[1];
-    bool numeric = !id.empty() &&
-                   std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
-    for (const auto& p : projects_) {
-      bool match =
-          numeric ? std::to_string(p.id) == id : equalsIgnoreCase(p.path_with_namespace, id);
-      if (!match) continue;
-      if (p.visibility == "private" && !p.members.count(user.username)) break;
-      return refs(request, p, route[3] == "tags");
-    }
+    const FakeGitLabProject* p = findProject(route[1]);
+    if (p && (p->visibility != "private" || p->members.count(user.username)))
+      return refs(request, *p, route[3] == "tags");
     return gitlabMessage(404, "404 Project Not Found");
   }
   return jsonAnswer(404, "{\"error\":\"404 Not Found\"}");
@@ -352,10 +394,14 @@ FakeApiResponse FakeGitLab::refs(const FakeApiRequest& request, const FakeGitLab
   std::string body = "[";
   for (size_t i = slice.begin; i < slice.end; ++i) {
     const FakeGitLabRef& ref = list[i];
+    std::string when = ref.committed_at == 0 ? std::string("2026-11-20T08:00:00.000+00:00")
+                                             : formatRfc3339(std::chrono::system_clock::time_point(
+                                                   std::chrono::seconds(ref.committed_at)));
     std::string commit = "{\"id\":" + jsonEscape(ref.sha) +
                          ",\"short_id\":" + jsonEscape(ref.sha.substr(0, 8)) +
                          ",\"title\":\"Update README\",\"message\":\"Update README\\n\","
-                         "\"created_at\":\"2026-11-20T08:00:00.000+00:00\"}";
+                         "\"created_at\":" +
+                         jsonEscape(when) + ",\"committed_date\":" + jsonEscape(when) + "}";
     if (i > slice.begin) body += ",";
     if (tags) {
       body += "{\"name\":" + jsonEscape(ref.name) +
