@@ -10,6 +10,9 @@
 #include "credentials/token_checker.h"
 #include "handlers/api_auth.h"
 #include "handlers/github_oauth.h"
+#include "handlers/jobs_api.h"
+#include "handlers/runs_api.h"
+#include "jobs/clone_credentials.h"
 #include "handlers/sources_api.h"
 #include "handlers/triggers_api.h"
 #include "handlers/webhook_ingest.h"
@@ -26,6 +29,9 @@ struct Services {
   ApiTokenStore* tokens = nullptr;
   Resealer* resealer = nullptr;
   TokenChecker* token_checker = nullptr;
+  RunsApi* runs = nullptr;
+  JobsApi* jobs = nullptr;
+  CloneCredentials* credentials = nullptr;
   Metrics* metrics = nullptr;
   Random* rng = nullptr;
   std::function<bool()> ready;  // Redis connected and checked

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "redis/hiredis_client.h"
 #include "tests/support/loop_runner.h"
 #include "tests/support/redis_server.h"
@@ -71,6 +72,8 @@ class JobQueueTest : public ::testing::Test {
     client_->start();
     ASSERT_TRUE(runUntil(loop_, [&] { return client_->connected(); }));
     queue_ = std::make_unique<JobQueue>(*client_, keys_, kDeliveryTtl, server_.address());
+    queue_->setClock(clock_);
+    queue_->setEventSink([this](const JobEvent& e) { events_.push_back(e); });
   }
   void TearDown() override {
     queue_.reset();
@@ -104,6 +107,8 @@ class JobQueueTest : public ::testing::Test {
   Keys keys_;
   std::unique_ptr<HiredisClient> client_;
   std::unique_ptr<JobQueue> queue_;
+  ManualClock clock_;
+  std::vector<JobEvent> events_;
 };
 
 TEST_F(JobQueueTest, EnqueueWritesEveryJobAndTheDelivery) {
@@ -131,11 +136,16 @@ TEST_F(JobQueueTest, EnqueueWritesEveryJobAndTheDelivery) {
     EXPECT_EQ(record["ref"], "refs/heads/main");
     EXPECT_EQ(record["sha"], jobs[i].commit.sha);
     EXPECT_EQ(record["delivery"], "d-1");
-    EXPECT_EQ(record["created_at"], "2026-11-25T10:00:00Z");
-    EXPECT_EQ(record["updated_at"], "2026-11-25T10:00:00Z");
+    EXPECT_EQ(record["created_at"], std::to_string(clock_.unixSeconds()));
+    EXPECT_EQ(record["provider"], "github");
+    EXPECT_EQ(record["repo"], "octo/app");
+    EXPECT_EQ(record["image"], "registry.example.com/team/app");
+    EXPECT_EQ(record["tags"], "main,main-" + std::to_string(i + 1));
+    EXPECT_EQ(record["attempt"], "1");
+    EXPECT_EQ(record.count("event"), 0u);  // push, the default, is not stored
     int64_t record_ttl = server_.cmd({"TTL", keys_.job(jobs[i].id)}).integer;
-    EXPECT_GT(record_ttl, JobQueue::kJobRecordTtlSeconds - 60);
-    EXPECT_LE(record_ttl, JobQueue::kJobRecordTtlSeconds);
+    EXPECT_GT(record_ttl, queue_->retention().record_ttl_seconds - 60);
+    EXPECT_LE(record_ttl, queue_->retention().record_ttl_seconds);
   }
 
   const std::string delivery = keys_.delivery("tr1", "d-1");
@@ -250,6 +260,10 @@ TEST_F(JobQueueTest, ConsumerGroupCreatesTheStream) {
   RedisValue groups = server_.cmd({"XINFO", "GROUPS", keys_.jobs()});
   ASSERT_EQ(groups.elements.size(), 1u);
   EXPECT_EQ(hashOf(groups.elements[0])["name"], "runners");
+  // triggerd reads runners' reports from the status stream with its own group.
+  RedisValue status_groups = server_.cmd({"XINFO", "GROUPS", keys_.status()});
+  ASSERT_EQ(status_groups.elements.size(), 1u);
+  EXPECT_EQ(hashOf(status_groups.elements[0])["name"], "triggerd");
 }
 
 TEST_F(JobQueueTest, ConsumerGroupReportsAWrongTypeKey) {
@@ -284,6 +298,95 @@ TEST_F(JobQueueTest, EnqueueFailsWith503WhenRedisIsDown) {
   ASSERT_FALSE(out->ok());
   EXPECT_EQ(out->error().status, 503);
   EXPECT_EQ(out->error().message.rfind("redis unavailable", 0), 0u) << out->error().message;
+}
+
+TEST_F(JobQueueTest, ANewerPushSupersedesTheQueuedJobsOfTheSameRefOnly) {
+  Job first = makeJob(1, "d-1");
+  Job started = makeJob(2, "d-1");
+  ASSERT_TRUE(enqueue("tr1", "d-1", {first, started})->ok());
+  server_.cmd({"HSET", keys_.job(started.id), "state", "running"});  // a runner began it
+  Job other_ref = makeJob(3, "d-2");
+  other_ref.ref = "refs/heads/dev";
+  ASSERT_TRUE(enqueue("tr1", "d-2", {other_ref})->ok());
+  events_.clear();
+
+  auto out = enqueue("tr1", "d-3", {makeJob(4, "d-3")});
+  ASSERT_TRUE(out && out->ok()) << out->error().message;
+  EXPECT_EQ((*out)->superseded, (std::vector<std::string>{first.id}));
+  auto record = hashOf(server_.cmd({"HGETALL", keys_.job(first.id)}));
+  EXPECT_EQ(record["state"], "superseded");
+  EXPECT_EQ(record["finished_at"], std::to_string(clock_.unixSeconds()));
+  EXPECT_EQ(hashOf(server_.cmd({"HGETALL", keys_.job(started.id)}))["state"], "running");
+  EXPECT_EQ(hashOf(server_.cmd({"HGETALL", keys_.job(other_ref.id)}))["state"], "queued");
+  // The superseded job stays in the stream: its runner skips it and reports it canceled.
+  EXPECT_EQ(stream().size(), 4u);
+
+  // One "queued" event for the new job, then a "superseded" one for the old.
+  ASSERT_TRUE(runUntil(loop_, [&] { return events_.size() == 2; }));
+  EXPECT_EQ(events_[0].record.state, JobState::kQueued);
+  EXPECT_EQ(events_[0].record.id, makeJob(4).id);
+  EXPECT_EQ(events_[1].record.state, JobState::kSuperseded);
+  EXPECT_EQ(events_[1].record.id, first.id);
+  EXPECT_EQ(events_[1].record.sha, first.commit.sha);
+  EXPECT_NE(events_[1].detail.find("superseded"), std::string::npos);
+
+  // The latest jobs of the ref are now the new push's.
+  EXPECT_EQ(server_.cmd({"GET", keys_.latestJobs("tr1", "refs/heads/main")}).str, makeJob(4).id);
+}
+
+TEST_F(JobQueueTest, ManualRunsNeitherSupersedeNorAreSupersededAndDedupeOnTheirKey) {
+  ASSERT_TRUE(enqueue("tr1", "d-1", {makeJob(1)})->ok());
+  Job manual = makeJob(2, "");
+  manual.event = "manual";
+  EnqueueRequest req;
+  req.trigger_id = "tr1";
+  req.user = "alice";
+  req.jobs = {manual};
+  req.dedupe_key = keys_.runIdempotency("tr1", "k1");
+  req.requested_by = "alice";
+  std::optional<Result<EnqueueOutcome>> out;
+  queue_->enqueue(req, [&](Result<EnqueueOutcome> r) { out.emplace(r); });
+  ASSERT_TRUE(runUntil(loop_, [&] { return out.has_value(); }));
+  ASSERT_TRUE(out->ok()) << out->error().message;
+  EXPECT_TRUE((*out)->superseded.empty());
+  auto record = hashOf(server_.cmd({"HGETALL", keys_.job(manual.id)}));
+  EXPECT_EQ(record["event"], "manual");
+  EXPECT_EQ(record["by"], "alice");
+  EXPECT_EQ(record.count("delivery"), 0u);
+
+  // The same key again enqueues nothing and answers the first run's ids.
+  req.jobs = {makeJob(3, "")};
+  out.reset();
+  queue_->enqueue(req, [&](Result<EnqueueOutcome> r) { out.emplace(r); });
+  ASSERT_TRUE(runUntil(loop_, [&] { return out.has_value(); }));
+  ASSERT_TRUE(out->ok());
+  EXPECT_TRUE((*out)->duplicate);
+  EXPECT_EQ((*out)->job_ids, std::vector<std::string>{manual.id});
+
+  // A push after the manual run supersedes the earlier push's job only.
+  auto pushed = enqueue("tr1", "d-2", {makeJob(4, "d-2")});
+  ASSERT_TRUE(pushed && pushed->ok());
+  EXPECT_EQ((*pushed)->superseded, std::vector<std::string>{makeJob(1).id});
+  EXPECT_EQ(hashOf(server_.cmd({"HGETALL", keys_.job(manual.id)}))["state"], "queued");
+}
+
+TEST_F(JobQueueTest, JobListsAreCappedAndExpireWithTheirNewestRecord) {
+  queue_->setRetention(JobRetention{3600, 2, 3});
+  for (int i = 1; i <= 4; ++i) {
+    Job j = makeJob(i, "d-" + std::to_string(i));
+    j.ref = "refs/heads/b" + std::to_string(i);
+    ASSERT_TRUE(enqueue("tr1", j.delivery_id, {j})->ok());
+  }
+  RedisValue history = server_.cmd({"LRANGE", keys_.triggerJobs("tr1"), "0", "-1"});
+  ASSERT_EQ(history.elements.size(), 2u);
+  EXPECT_EQ(history.elements[0].str, makeJob(4).id);
+  EXPECT_EQ(history.elements[1].str, makeJob(3).id);
+  EXPECT_EQ(server_.cmd({"LLEN", keys_.userJobs("alice")}).integer, 3);
+  for (const auto& key : {keys_.triggerJobs("tr1"), keys_.userJobs("alice"), keys_.job(makeJob(4).id)}) {
+    int64_t ttl = server_.cmd({"TTL", key}).integer;
+    EXPECT_GT(ttl, 3500) << key;
+    EXPECT_LE(ttl, 3600) << key;
+  }
 }
 
 TEST_F(JobQueueTest, DestroyedQueueRunsNoCallback) {
