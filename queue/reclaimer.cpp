@@ -24,9 +24,20 @@ const LuaScript kReclaimScript(R"lua(
 if redis.call('XACK', KEYS[1], ARGV[2], ARGV[1]) == 0 then return {0} end
 redis.call('XDEL', KEYS[1], ARGV[1])
 local rec = redis.call('HMGET', KEYS[3], 'state', 'attempt', 'base', 'runner', 'cred')
+if ARGV[11] == '' then
+  -- Unreadable: nothing can build it, however many attempts are left.
+  local dead = redis.call('XADD', KEYS[2], '*', 'job', ARGV[9], 'id', ARGV[4], 'error', ARGV[8],
+                          'attempts', rec[2] or '0', 'at', ARGV[7])
+  if rec[1] == 'queued' or rec[1] == 'running' then
+    redis.call('HSET', KEYS[3], 'state', 'dead', 'error', ARGV[8], 'finished_at', ARGV[6],
+               'dead_id', dead)
+    redis.call('HDEL', KEYS[3], 'stream_id', 'cred')
+  end
+  return {4, redis.call('HGETALL', KEYS[3]), rec[5] or ''}
+end
 if not rec[1] then return {1} end
 if rec[1] ~= 'queued' and rec[1] ~= 'running' then return {2} end
-if ARGV[11] ~= '' and rec[2] ~= ARGV[11] then return {3} end
+if rec[2] ~= ARGV[11] then return {3} end
 local attempt = tonumber(rec[2])
 local reason = ARGV[8]
 if rec[4] then reason = reason .. ' on runner ' .. rec[4] end
@@ -172,10 +183,9 @@ void Reclaimer::handle(const std::shared_ptr<Sweep>& sweep, const std::string& e
              job.error().message;
   }
   int64_t now = clock_.unixSeconds();
-  int max_attempts = job.ok() ? options_.max_attempts : 0;
   redis_.eval(
       kReclaimScript, {keys_.jobs(), keys_.deadJobs(), keys_.job(id), keys_.jobLog(id)},
-      {entry_id, std::string(Keys::kRunnersGroup), next_json, id, std::to_string(max_attempts),
+      {entry_id, std::string(Keys::kRunnersGroup), next_json, id, std::to_string(options_.max_attempts),
        std::to_string(now), formatRfc3339(clock_.now()), reason, claimed_json,
        std::to_string(options_.log_ttl_seconds), claimed_attempt},
       [this, sweep, id, entry_id, next = std::move(next)](Result<RedisValue> r) {
@@ -192,6 +202,7 @@ void Reclaimer::handle(const std::shared_ptr<Sweep>& sweep, const std::string& e
           ++(dead ? sweep->summary.dead : sweep->summary.requeued);
           metrics_.inc("triggerd_jobs_reclaimed_total", {{"outcome", dead ? "dead" : "requeued"}});
           auto record = parseJobRecord(id, flatStrings(v->elements[1]));
+          if (!record) TLOG_WARN("reclaim", "job=%s entry=%s moved to the dead-letter stream", id.c_str(), entry_id.c_str());
           std::string released = v->elements.size() > 2 ? v->elements[2].str : "";
           if (record) {
             std::string detail =
