@@ -1,12 +1,15 @@
 // FakeRunner: a build runner that follows docs/runner-protocol.md step by step with plain Redis
-// commands (a blocking client on the test's redis-server), without building anything. Tests
-// drive each step (claim, start, keep-alive, log, report, acknowledge) or a whole job at once.
+// commands, without building anything. Each runner has its own blocking connection to the test's
+// redis-server, so runners may run on threads of their own. Tests drive each step (claim, start,
+// keep-alive, log, report, acknowledge) or a whole job at once.
 #pragma once
 
 #include <optional>
 #include <string>
 
 #include "tests/support/redis_server.h"
+
+struct redisContext;
 
 namespace triggerd::testing {
 
@@ -20,6 +23,9 @@ class FakeRunner {
   };
 
   FakeRunner(RedisServer& redis, std::string name, std::string prefix = "triggerd:");
+  ~FakeRunner();
+  FakeRunner(const FakeRunner&) = delete;
+  FakeRunner& operator=(const FakeRunner&) = delete;
 
   const std::string& name() const { return name_; }
   // XREADGROUP GROUP runners <name> COUNT 1 (no BLOCK): the next new job, if any.
@@ -40,7 +46,9 @@ class FakeRunner {
                                     const std::string& message = "");
 
  private:
-  RedisServer& redis_;
+  RedisValue cmd(const std::vector<std::string>& argv);
+
+  redisContext* ctx_ = nullptr;
   std::string name_;
   std::string prefix_;
 };
