@@ -479,6 +479,10 @@ ApiCall GitHubApi::createStatus(std::string_view token, std::string_view full_na
                                         Result<HttpResponse> r) {
     if (!r.ok()) return cb(ph::transportError(r.error(), "GitHub", ctx.api_base_url));
     if (r->status == 201 || r->status == 200) return cb(okStatus());
+    // 422: an unknown commit, or the 1000 statuses per commit and context used up. Final.
+    if (r->status == 422)
+      return cb(Error::unprocessable("sha", "GitHub refused the commit status: " +
+                                                ph::answerMessage(r->body)));
     cb(githubError(*r, ctx, what,
                    "GitHub has no repository or commit there that this account can see"));
   });

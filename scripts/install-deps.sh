@@ -8,6 +8,8 @@ packages=(
   libevent-dev libssl-dev rapidjson-dev libhiredis-dev libre2-dev libtomlplusplus-dev
   libcli11-dev libsystemd-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
   redis-server redis-tools nginx-light wrk procps bc openssl curl python3 nodejs
+  # The Python runner in docs/runner-protocol.md, which CI runs against triggerd.
+  python3-redis
 )
 
 missing=()

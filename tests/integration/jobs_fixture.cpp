@@ -82,6 +82,11 @@ std::vector<std::string> JobsWorld::pushGithub(int variant, const std::string& d
   std::string body = githubPush("github/push.json", variant);
   const std::string ref = "\"ref\": \"refs/heads/master\"";
   body.replace(body.find(ref), ref.size(), "\"ref\": \"refs/heads/" + branch + "\"");
+  return deliverGithub(body, delivery);
+}
+
+std::vector<std::string> JobsWorld::deliverGithub(const std::string& body,
+                                                  const std::string& delivery) {
   std::string id = delivery.empty() ? "d-" + std::to_string(++deliveries_) : delivery;
   Headers h{{"Content-Type", "application/json"},
             {"X-GitHub-Event", "push"},

@@ -52,6 +52,8 @@ class JobsWorld {
   std::vector<std::string> pushGithub(int variant = 0, const std::string& delivery = "",
                                       const std::string& branch = "master");
   std::vector<std::string> pushGitlab();
+  // Signs and delivers a GitHub push body to the GitHub trigger; the answer's job ids.
+  std::vector<std::string> deliverGithub(const std::string& body, const std::string& delivery = "");
   // The head commit of pushGithub(variant).
   static std::string githubSha(int variant);
 
