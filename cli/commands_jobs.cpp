@@ -17,16 +17,20 @@ std::string shortSha(const rapidjson::Value& job) {
   return memberText(job, "sha").substr(0, 12);
 }
 
-const Listing kJobs{"jobs",
-                    {"id", "state", "event", "ref", "sha", "tags", "attempt", "created",
-                     "finished"},
-                    [](const rapidjson::Value& j) -> std::vector<std::string> {
-                      return {memberText(j, "id"),         memberText(j, "state"),
-                              memberText(j, "event"),      memberText(j, "ref"),
-                              shortSha(j),                 memberText(j, "tags"),
-                              memberText(j, "attempt"),    memberTimeOr(j, "created_at"),
-                              memberTimeOr(j, "finished_at", "-")};
-                    }};
+const Listing kJobs{
+    "jobs",
+    {"id", "state", "event", "ref", "sha", "tags", "attempt", "created", "finished"},
+    [](const rapidjson::Value& j) -> std::vector<std::string> {
+      return {memberText(j, "id"),
+              memberText(j, "state"),
+              memberText(j, "event"),
+              memberText(j, "ref"),
+              shortSha(j),
+              memberText(j, "tags"),
+              memberText(j, "attempt"),
+              memberTimeOr(j, "created_at"),
+              memberTimeOr(j, "finished_at", "-")};
+    }};
 
 bool finalState(const std::string& state) {
   return state != "queued" && state != "running";
@@ -71,8 +75,8 @@ std::string describeJob(const rapidjson::Value& job) {
 int triggersRun(const Context& ctx, const RunArgs& args) {
   for (char c : args.idempotency_key) {
     if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
-      return usageError(ctx, Error::badRequest("--idempotency-key",
-                                               "printable characters without spaces only"));
+      return usageError(
+          ctx, Error::badRequest("--idempotency-key", "printable characters without spaces only"));
   }
   std::string body = json::build([&](json::Writer& w) {
     w.StartObject();

@@ -98,8 +98,9 @@ int queueDeadRetry(const Context& ctx, const std::vector<std::string>& ids, bool
 int queuePurge(const Context& ctx, const PurgeArgs& args) {
   int chosen = (args.all ? 1 : 0) + (args.older_than.empty() ? 0 : 1) + (args.job.empty() ? 0 : 1);
   if (chosen != 1)
-    return usageError(ctx, Error::badRequest("--all", "give exactly one of --all, --older-than "
-                                                      "DURATION or --job ID"));
+    return usageError(ctx, Error::badRequest("--all",
+                                             "give exactly one of --all, --older-than "
+                                             "DURATION or --job ID"));
   std::string body = json::build([&](json::Writer& w) {
     w.StartObject();
     if (!args.older_than.empty()) json::kv(w, "older_than", args.older_than);

@@ -43,7 +43,6 @@ const Listing kTags{
       return {memberText(t, "name"), memberText(t, "sha")};
     }};
 
-
 // PUT .../sources/{provider} with a body; prints the bound source.
 int bindSource(const Context& ctx, const std::string& user, const std::string& provider,
                const std::string& body) {
@@ -155,15 +154,18 @@ int sourcesUnbind(const Context& ctx, const std::string& user, const std::string
 }
 
 int sourcesRepos(const Context& ctx, const ListArgs& args) {
-  return listPaged(ctx, paths::repos(args.user, args.provider), PageChoice{args.page, args.all}, kRepositories);
+  return listPaged(ctx, paths::repos(args.user, args.provider), PageChoice{args.page, args.all},
+                   kRepositories);
 }
 
 int sourcesBranches(const Context& ctx, const ListArgs& args) {
-  return listPaged(ctx, paths::branches(args.user, args.provider, args.repo), PageChoice{args.page, args.all}, kBranches);
+  return listPaged(ctx, paths::branches(args.user, args.provider, args.repo),
+                   PageChoice{args.page, args.all}, kBranches);
 }
 
 int sourcesTags(const Context& ctx, const ListArgs& args) {
-  return listPaged(ctx, paths::tags(args.user, args.provider, args.repo), PageChoice{args.page, args.all}, kTags);
+  return listPaged(ctx, paths::tags(args.user, args.provider, args.repo),
+                   PageChoice{args.page, args.all}, kTags);
 }
 
 }  // namespace triggerd::cli

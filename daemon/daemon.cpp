@@ -165,14 +165,15 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   clone_credentials_ =
       std::make_unique<CloneCredentials>(*redis_, *job_records_, *sources_, *http_client_, clock_,
                                          metrics_, cloneCredentialOptions(config_));
-  status_consumer_ = std::make_unique<StatusConsumer>(
-      loop_, *redis_, keys_, metrics_, clock_, process_id_, statusConsumerOptions(config_));
+  status_consumer_ = std::make_unique<StatusConsumer>(loop_, *redis_, keys_, metrics_, clock_,
+                                                      process_id_, statusConsumerOptions(config_));
   status_consumer_->setEventSink(sink);
   reclaimer_ = std::make_unique<Reclaimer>(loop_, *redis_, keys_, metrics_, clock_, process_id_,
                                            reclaimOptions(config_));
   reclaimer_->setEventSink(sink);
-  runs_api_ = std::make_unique<RunsApi>(*triggers_, *sources_, *queue_, *job_records_, *redis_,
-                                        *http_client_, clock_, rng_, metrics_, runsOptions(config_));
+  runs_api_ =
+      std::make_unique<RunsApi>(*triggers_, *sources_, *queue_, *job_records_, *redis_,
+                                *http_client_, clock_, rng_, metrics_, runsOptions(config_));
   jobs_api_ = std::make_unique<JobsApi>(*job_records_, *dead_letters_);
 
   services_.ingest = ingest_.get();

@@ -140,11 +140,11 @@ void JobsApi::queueStats(ApiDone done) {
     done(ApiReply{200,
                   json::build([&](json::Writer& w) {
                     w.StartObject();
-                    for (auto [name, value] : {std::pair{"stream_length", s->stream_length},
-                                               std::pair{"waiting", s->waiting},
-                                               std::pair{"claimed", s->claimed},
-                                               std::pair{"dead", s->dead},
-                                               std::pair{"status_backlog", s->status_backlog}}) {
+                    for (auto [name, value] :
+                         {std::pair{"stream_length", s->stream_length},
+                          std::pair{"waiting", s->waiting}, std::pair{"claimed", s->claimed},
+                          std::pair{"dead", s->dead},
+                          std::pair{"status_backlog", s->status_backlog}}) {
                       json::key(w, name);
                       w.Int64(value);
                     }
@@ -208,8 +208,8 @@ void JobsApi::deadPurge(std::string_view body, ApiDone done) {
   if (const auto* o = json::member(*doc, "older_than")) {
     auto seconds = o->IsString() ? parseShortDuration(o->GetString()) : std::nullopt;
     if (!seconds || *seconds <= 0)
-      return done(ApiReply::error(Error::unprocessable(
-          "older_than", "a duration such as \"90m\", \"36h\" or \"7d\"")));
+      return done(ApiReply::error(
+          Error::unprocessable("older_than", "a duration such as \"90m\", \"36h\" or \"7d\"")));
     older_than = *seconds;
   }
   if (const auto* j = json::member(*doc, "job")) {
@@ -218,8 +218,8 @@ void JobsApi::deadPurge(std::string_view body, ApiDone done) {
     job = j->GetString();
   }
   if (older_than > 0 && !job.empty())
-    return done(ApiReply::error(
-        Error::unprocessable("job", "give either older_than or job, not both")));
+    return done(
+        ApiReply::error(Error::unprocessable("job", "give either older_than or job, not both")));
   dead_.purge(older_than, job, [done = std::move(done)](Result<int64_t> n) {
     if (!n.ok()) return done(ApiReply::error(n.error()));
     done(ApiReply{200,

@@ -22,8 +22,8 @@ class JobsApi {
   // 404 for a job of another user, as for one that does not exist.
   void show(const std::string& user, const std::string& id, ApiDone done);
   // {"job", "state", "entries": [{"id", "chunk"}], "next"}: chunks after `after`.
-  void log(const std::string& user, const std::string& id, const std::string& after,
-           int64_t count, ApiDone done);
+  void log(const std::string& user, const std::string& id, const std::string& after, int64_t count,
+           ApiDone done);
 
   void queueStats(ApiDone done);
   void deadList(int64_t count, const std::string& before, ApiDone done);

@@ -30,8 +30,7 @@ void jobCredentials(const Call& c) {
     if (!cred.ok()) return ctx->fail(cred.error());
     std::string expires = formatRfc3339(
         std::chrono::system_clock::time_point(std::chrono::seconds(cred->expires_at)));
-    ctx->reply(200,
-               json::build([&](json::Writer& w) {
+    ctx->reply(200, json::build([&](json::Writer& w) {
                  w.StartObject();
                  json::kv(w, "username", cred->username);
                  json::kv(w, "password", cred->password);
@@ -48,22 +47,22 @@ void mintRunnerToken(const Call& c) {
   if (!doc.ok()) return c.ctx->fail(doc.error());
   const auto* n = json::member(*doc, "name");
   if (!n || !n->IsString() || n->GetStringLength() == 0 || n->GetStringLength() > 64)
-    return c.ctx->fail(Error::unprocessable("name", "a name of 1 to 64 characters, e.g. the "
-                                                    "runner host"));
-  c.services.tokens->mint("", n->GetString(), "runner", *c.services.rng,
-                          [ctx = c.ctx](Result<MintedToken> t) {
-                            if (!t.ok()) return ctx->fail(t.error());
-                            TLOG_INFO("tokens", "id=%s name=%s runner token minted",
-                                      t->record.id.c_str(),
-                                      log::logValue(t->record.name, 64).c_str());
-                            ctx->reply(201, json::build([&](json::Writer& w) {
-                                         w.StartObject();
-                                         json::kv(w, "token", t->token);
-                                         json::kv(w, "id", t->record.id);
-                                         json::kv(w, "name", t->record.name);
-                                         w.EndObject();
-                                       }));
-                          });
+    return c.ctx->fail(Error::unprocessable("name",
+                                            "a name of 1 to 64 characters, e.g. the "
+                                            "runner host"));
+  c.services.tokens->mint(
+      "", n->GetString(), "runner", *c.services.rng, [ctx = c.ctx](Result<MintedToken> t) {
+        if (!t.ok()) return ctx->fail(t.error());
+        TLOG_INFO("tokens", "id=%s name=%s runner token minted", t->record.id.c_str(),
+                  log::logValue(t->record.name, 64).c_str());
+        ctx->reply(201, json::build([&](json::Writer& w) {
+                     w.StartObject();
+                     json::kv(w, "token", t->token);
+                     json::kv(w, "id", t->record.id);
+                     json::kv(w, "name", t->record.name);
+                     w.EndObject();
+                   }));
+      });
 }
 
 void listRunnerTokens(const Call& c) {

@@ -39,14 +39,15 @@ Error triggerNotFound(const std::string& id) {
 // The kinds a "ref" may name: a full refs/heads/ or refs/tags/ ref names one; a bare name may be
 // a branch or a tag.
 Result<std::vector<RefChoice>> refChoices(const std::string& ref) {
-  for (auto [prefix, type] : {std::pair{"refs/heads/", RefType::kBranch},
-                              std::pair{"refs/tags/", RefType::kTag}}) {
+  for (auto [prefix, type] :
+       {std::pair{"refs/heads/", RefType::kBranch}, std::pair{"refs/tags/", RefType::kTag}}) {
     std::string_view p(prefix);
     if (ref.rfind(p, 0) == 0) return std::vector<RefChoice>{{type, ref.substr(p.size())}};
   }
   if (ref.rfind("refs/", 0) == 0)
-    return Error::unprocessable("ref", "only branches (refs/heads/...) and tags (refs/tags/...) "
-                                       "build; give a branch or tag name");
+    return Error::unprocessable("ref",
+                                "only branches (refs/heads/...) and tags (refs/tags/...) "
+                                "build; give a branch or tag name");
   return std::vector<RefChoice>{{RefType::kBranch, ref}, {RefType::kTag, ref}};
 }
 
@@ -124,7 +125,8 @@ class RunsApi::RunFlow : public std::enable_shared_from_this<RunFlow> {
     static constexpr std::string_view kFields[] = {"ref", "sha"};
     auto doc = parseObjectBody(request_.body, kFields);
     if (!doc.ok()) return fail(doc.error());
-    auto ref = requiredString(*doc, "ref", "a branch or tag name, or refs/heads/... or refs/tags/...");
+    auto ref =
+        requiredString(*doc, "ref", "a branch or tag name, or refs/heads/... or refs/tags/...");
     if (!ref.ok()) return fail(ref.error());
     ref_ = *ref;
     auto choices = refChoices(ref_);
@@ -141,8 +143,8 @@ class RunsApi::RunFlow : public std::enable_shared_from_this<RunFlow> {
     if (key.size() > 255 || std::any_of(key.begin(), key.end(), [](char c) {
           return static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e;
         }))
-      return fail(Error::badRequest("Idempotency-Key",
-                                    "1 to 255 printable characters without spaces"));
+      return fail(
+          Error::badRequest("Idempotency-Key", "1 to 255 printable characters without spaces"));
     auto self = shared_from_this();
     api_.loadTrigger(request_.user, request_.trigger_id, [self](Result<Trigger> t) {
       if (self->alive_.expired()) return;
@@ -176,14 +178,14 @@ class RunsApi::RunFlow : public std::enable_shared_from_this<RunFlow> {
       std::string what = choices_.size() == 1 ? std::string(kindName(choices_[0].type)) + " '" +
                                                     choices_[0].name + "'"
                                               : "branch or tag '" + choices_[0].name + "'";
-      return fail(Error::unprocessable(
-          "ref", "no rule of trigger " + trigger_.id + " matches " + what +
-                     "; its rules: " + ruleList(trigger_.rules)));
+      return fail(Error::unprocessable("ref", "no rule of trigger " + trigger_.id + " matches " +
+                                                  what +
+                                                  "; its rules: " + ruleList(trigger_.rules)));
     }
     choices_ = std::move(matching);
     if (request_.idempotency_key.empty()) return rateLimit();
-    dedupe_key_ = api_.queue_.keys().runIdempotency(trigger_.id,
-                                                    sha256Hex(request_.idempotency_key));
+    dedupe_key_ =
+        api_.queue_.keys().runIdempotency(trigger_.id, sha256Hex(request_.idempotency_key));
     auto self = shared_from_this();
     api_.redis_.command({"GET", dedupe_key_}, [self](Result<RedisValue> r) {
       if (self->alive_.expired()) return;
@@ -201,27 +203,27 @@ class RunsApi::RunFlow : public std::enable_shared_from_this<RunFlow> {
 
   void rateLimit() {
     auto self = shared_from_this();
-    api_.redis_.eval(kRateScript, {api_.queue_.keys().runRate(trigger_.id)},
-                     {std::to_string(api_.options_.rate_window.count()),
-                      std::to_string(api_.options_.rate_limit)},
-                     [self](Result<RedisValue> r) {
-                       if (self->alive_.expired()) return;
-                       auto v = expectReply(std::move(r), "counting manual runs");
-                       if (!v.ok()) return self->fail(v.error());
-                       if (v->elements.size() == 2 && v->elements[0].integer == 0) {
-                         int64_t wait = std::max<int64_t>(1, v->elements[1].integer);
-                         return self->fail(
-                             Error(Error::Kind::kTooManyRequests, "id",
-                                   "trigger " + self->trigger_.id + " ran " +
-                                       std::to_string(self->api_.options_.rate_limit) +
-                                       " times in the last " +
-                                       std::to_string(self->api_.options_.rate_window.count()) +
-                                       " s (triggers.manual_run_limit); retry in " +
-                                       std::to_string(wait) + " s"),
-                             {{"Retry-After", std::to_string(wait)}});
-                       }
-                       self->loadSource();
-                     });
+    api_.redis_.eval(
+        kRateScript, {api_.queue_.keys().runRate(trigger_.id)},
+        {std::to_string(api_.options_.rate_window.count()),
+         std::to_string(api_.options_.rate_limit)},
+        [self](Result<RedisValue> r) {
+          if (self->alive_.expired()) return;
+          auto v = expectReply(std::move(r), "counting manual runs");
+          if (!v.ok()) return self->fail(v.error());
+          if (v->elements.size() == 2 && v->elements[0].integer == 0) {
+            int64_t wait = std::max<int64_t>(1, v->elements[1].integer);
+            return self->fail(
+                Error(Error::Kind::kTooManyRequests, "id",
+                      "trigger " + self->trigger_.id + " ran " +
+                          std::to_string(self->api_.options_.rate_limit) + " times in the last " +
+                          std::to_string(self->api_.options_.rate_window.count()) +
+                          " s (triggers.manual_run_limit); retry in " + std::to_string(wait) +
+                          " s"),
+                {{"Retry-After", std::to_string(wait)}});
+          }
+          self->loadSource();
+        });
   }
 
   void loadSource() {
@@ -239,10 +241,10 @@ class RunsApi::RunFlow : public std::enable_shared_from_this<RunFlow> {
       self->source_ = std::move(**s);
       self->client_ = makeProviderClient(self->source_.endpoint(), self->api_.http_,
                                          self->api_.options_.client, self->api_.clock_);
-      self->repository_ = self->trigger_.provider == Provider::kGitlab &&
-                                  !self->trigger_.repository_id.empty()
-                              ? self->trigger_.repository_id
-                              : self->trigger_.repository_full_name;
+      self->repository_ =
+          self->trigger_.provider == Provider::kGitlab && !self->trigger_.repository_id.empty()
+              ? self->trigger_.repository_id
+              : self->trigger_.repository_full_name;
       self->resolve(0);
     });
   }
@@ -256,9 +258,9 @@ class RunsApi::RunFlow : public std::enable_shared_from_this<RunFlow> {
         bool missing = head.error().is(Error::Kind::kNotFound) && head.error().field == "ref";
         if (missing && i + 1 < self->choices_.size()) return self->resolve(i + 1);
         if (missing && self->choices_.size() > 1)
-          return self->fail(Error::notFound(
-              "ref", "no branch or tag '" + self->choices_[0].name + "' in " +
-                         self->trigger_.repository_full_name));
+          return self->fail(Error::notFound("ref", "no branch or tag '" + self->choices_[0].name +
+                                                       "' in " +
+                                                       self->trigger_.repository_full_name));
         return self->fail(head.error());
       }
       self->chosen_ = self->choices_[i];
@@ -266,9 +268,9 @@ class RunsApi::RunFlow : public std::enable_shared_from_this<RunFlow> {
       if (self->pinned_.empty()) return self->loadRepository();
       self->pinCommit();
     };
-    auto call = c.type == RefType::kTag ? client_->tagHead(source_.token, repository_, c.name, onHead)
-                                        : client_->branchHead(source_.token, repository_, c.name,
-                                                              onHead);
+    auto call = c.type == RefType::kTag
+                    ? client_->tagHead(source_.token, repository_, c.name, onHead)
+                    : client_->branchHead(source_.token, repository_, c.name, onHead);
     if (!call.ok()) fail(call.error());
   }
 
@@ -359,9 +361,9 @@ class RunsApi::RunFlow : public std::enable_shared_from_this<RunFlow> {
   CommitSummary commit_;
 };
 
-RunsApi::RunsApi(TriggerStore& triggers, SourceStore& sources, JobQueue& queue,
-                 JobRecords& records, RedisClient& redis, HttpClient& http, const Clock& clock,
-                 Random& rng, Metrics& metrics, RunsOptions options)
+RunsApi::RunsApi(TriggerStore& triggers, SourceStore& sources, JobQueue& queue, JobRecords& records,
+                 RedisClient& redis, HttpClient& http, const Clock& clock, Random& rng,
+                 Metrics& metrics, RunsOptions options)
     : triggers_(triggers),
       sources_(sources),
       queue_(queue),
@@ -393,17 +395,17 @@ void RunsApi::run(RunRequest request, ApiDone done) {
 
 void RunsApi::history(const std::string& user, const std::string& trigger_id, int64_t page,
                       int64_t per_page, ApiDone done) {
-  loadTrigger(user, trigger_id, [this, trigger_id, page, per_page,
-                                 done = std::move(done)](Result<Trigger> t) {
-    if (!t.ok()) return done(ApiReply::error(t.error()));
-    std::weak_ptr<bool> alive = alive_;
-    records_.triggerJobs(trigger_id, (page - 1) * per_page, per_page,
-                         [alive, page, done](Result<JobRecords::Page> p) {
-                           if (alive.expired()) return;
-                           if (!p.ok()) return done(ApiReply::error(p.error()));
-                           done(jobsPageReply(*p, page));
-                         });
-  });
+  loadTrigger(user, trigger_id,
+              [this, trigger_id, page, per_page, done = std::move(done)](Result<Trigger> t) {
+                if (!t.ok()) return done(ApiReply::error(t.error()));
+                std::weak_ptr<bool> alive = alive_;
+                records_.triggerJobs(trigger_id, (page - 1) * per_page, per_page,
+                                     [alive, page, done](Result<JobRecords::Page> p) {
+                                       if (alive.expired()) return;
+                                       if (!p.ok()) return done(ApiReply::error(p.error()));
+                                       done(jobsPageReply(*p, page));
+                                     });
+              });
 }
 
 }  // namespace triggerd

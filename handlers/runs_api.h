@@ -24,8 +24,8 @@
 namespace triggerd {
 
 struct RunsOptions {
-  int64_t rate_limit = 10;                // manual runs per trigger per window
-  std::chrono::seconds rate_window{60};   // triggers.manual_run_window
+  int64_t rate_limit = 10;               // manual runs per trigger per window
+  std::chrono::seconds rate_window{60};  // triggers.manual_run_window
   ProviderClientSettings client;
 };
 
@@ -41,8 +41,8 @@ struct RunRequest {
 class RunsApi {
  public:
   RunsApi(TriggerStore& triggers, SourceStore& sources, JobQueue& queue, JobRecords& records,
-          RedisClient& redis, HttpClient& http, const Clock& clock, Random& rng,
-          Metrics& metrics, RunsOptions options);
+          RedisClient& redis, HttpClient& http, const Clock& clock, Random& rng, Metrics& metrics,
+          RunsOptions options);
   ~RunsApi();
   void setOptions(RunsOptions options) { options_ = std::move(options); }
 

@@ -12,10 +12,10 @@
 #include "handlers/github_oauth.h"
 #include "handlers/jobs_api.h"
 #include "handlers/runs_api.h"
-#include "jobs/clone_credentials.h"
 #include "handlers/sources_api.h"
 #include "handlers/triggers_api.h"
 #include "handlers/webhook_ingest.h"
+#include "jobs/clone_credentials.h"
 #include "store/api_token_store.h"
 
 namespace triggerd {

@@ -310,8 +310,8 @@ void WebhookIngest::build(const std::shared_ptr<WebhookDelivery>& d,
                   done);
   }
 
-  std::vector<Job> jobs = buildJobs(t, **rules, builds, push,
-                                    JobOrigin{"push", d->delivery_id, d->received_at}, rng_, clock_);
+  std::vector<Job> jobs = buildJobs(
+      t, **rules, builds, push, JobOrigin{"push", d->delivery_id, d->received_at}, rng_, clock_);
   enqueue(d, t, push, std::move(jobs), std::move(done));
 }
 

@@ -48,8 +48,8 @@ class CloneCredentials::IssueFlow : public std::enable_shared_from_this<IssueFlo
   void checkJob() {
     if (job_.state != JobState::kRunning) return finish(notRunning(job_));
     if (!request_.runner.empty() && request_.runner != job_.runner)
-      return finish(Error::conflict("runner", "job " + job_.id + " runs on " + job_.runner +
-                                                  ", not on " + request_.runner));
+      return finish(Error::conflict(
+          "runner", "job " + job_.id + " runs on " + job_.runner + ", not on " + request_.runner));
     if (request_.attempt != 0 && request_.attempt != job_.attempt)
       return finish(Error::conflict("attempt", "job " + job_.id + " is at attempt " +
                                                    std::to_string(job_.attempt) + ", not " +
@@ -68,18 +68,18 @@ class CloneCredentials::IssueFlow : public std::enable_shared_from_this<IssueFlo
   }
 
   void create() {
-    client_ = makeProviderClient(source_.endpoint(), owner_.http_, owner_.options_.client,
-                                 owner_.clock_);
+    client_ =
+        makeProviderClient(source_.endpoint(), owner_.http_, owner_.options_.client, owner_.clock_);
     int64_t expires = owner_.clock_.unixSeconds() + owner_.options_.ttl.count();
     std::string name = "triggerd job " + job_.id + " attempt " + std::to_string(job_.attempt);
     auto self = shared_from_this();
-    auto call = client_->createCloneCredential(
-        source_.token, job_.repo, name, expires, [self](Result<CloneCredential> c) {
-          if (self->alive_.expired()) return;
-          if (!c.ok()) return self->finish(c.error());
-          self->credential_ = std::move(c).value();
-          self->record();
-        });
+    auto call = client_->createCloneCredential(source_.token, job_.repo, name, expires,
+                                               [self](Result<CloneCredential> c) {
+                                                 if (self->alive_.expired()) return;
+                                                 if (!c.ok()) return self->finish(c.error());
+                                                 self->credential_ = std::move(c).value();
+                                                 self->record();
+                                               });
     if (!call.ok()) finish(call.error());
   }
 
@@ -166,24 +166,24 @@ void CloneCredentials::onJobEvent(const JobEvent& event) {
     metrics_.inc("triggerd_clone_credentials_total",
                  {{"provider", providerName(job.provider)}, {"outcome", "revoke_failed"}});
   };
-  sources_.get(job.user, job.provider, [this, alive, job, id, fail](
-                                           Result<std::optional<Source>> s) {
-    if (alive.expired()) return;
-    if (!s.ok()) return fail(s.error());
-    if (!s->has_value()) return fail(Error::notFound("provider", "the source was unbound"));
-    std::shared_ptr<ProviderClient> client =
-        makeProviderClient((*s)->endpoint(), http_, options_.client, clock_);
-    auto call = client->revokeCloneCredential(
-        (*s)->token, job.repo, id, [this, alive, job, id, fail, client](Status done) {
-          if (alive.expired()) return;
-          if (!done.ok()) return fail(done.error());
-          TLOG_INFO("credentials", "job=%s credential=%s clone credential revoked",
-                    job.id.c_str(), id.c_str());
-          metrics_.inc("triggerd_clone_credentials_total",
-                       {{"provider", providerName(job.provider)}, {"outcome", "revoked"}});
-        });
-    if (!call.ok()) fail(call.error());
-  });
+  sources_.get(
+      job.user, job.provider, [this, alive, job, id, fail](Result<std::optional<Source>> s) {
+        if (alive.expired()) return;
+        if (!s.ok()) return fail(s.error());
+        if (!s->has_value()) return fail(Error::notFound("provider", "the source was unbound"));
+        std::shared_ptr<ProviderClient> client =
+            makeProviderClient((*s)->endpoint(), http_, options_.client, clock_);
+        auto call = client->revokeCloneCredential(
+            (*s)->token, job.repo, id, [this, alive, job, id, fail, client](Status done) {
+              if (alive.expired()) return;
+              if (!done.ok()) return fail(done.error());
+              TLOG_INFO("credentials", "job=%s credential=%s clone credential revoked",
+                        job.id.c_str(), id.c_str());
+              metrics_.inc("triggerd_clone_credentials_total",
+                           {{"provider", providerName(job.provider)}, {"outcome", "revoked"}});
+            });
+        if (!call.ok()) fail(call.error());
+      });
 }
 
 }  // namespace triggerd

@@ -37,9 +37,8 @@ struct CredentialRequest {
 
 class CloneCredentials {
  public:
-  CloneCredentials(RedisClient& redis, JobRecords& records, SourceStore& sources,
-                   HttpClient& http, const Clock& clock, Metrics& metrics,
-                   CloneCredentialOptions options);
+  CloneCredentials(RedisClient& redis, JobRecords& records, SourceStore& sources, HttpClient& http,
+                   const Clock& clock, Metrics& metrics, CloneCredentialOptions options);
   ~CloneCredentials();
   CloneCredentials(const CloneCredentials&) = delete;
   CloneCredentials& operator=(const CloneCredentials&) = delete;

@@ -42,9 +42,8 @@ CommitStatus commitStatusFor(const JobEvent& event, std::string_view target_url_
     case JobState::kQueued:
       s.state = CommitState::kPending;
       // A new job says what it will build; one queued again says why.
-      s.description = event.detail.empty() || event.detail == "queued"
-                          ? "queued: " + joined(r.tags)
-                          : event.detail;
+      s.description = event.detail.empty() || event.detail == "queued" ? "queued: " + joined(r.tags)
+                                                                       : event.detail;
       break;
     case JobState::kRunning:
       s.state = CommitState::kRunning;

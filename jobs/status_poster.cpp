@@ -84,24 +84,25 @@ void CommitStatusPoster::send(const std::string& job_id) {
   const JobRecord& r = slot.event.record;
   CommitStatus status = commitStatusFor(slot.event, options_.target_url);
   std::weak_ptr<bool> alive = alive_;
-  sources_.get(r.user, r.provider, [this, alive, job_id, status, record = r](
-                                       Result<std::optional<Source>> source) {
-    if (alive.expired()) return;
-    if (!source.ok()) return sent(job_id, source.error());
-    if (!source->has_value())
-      return sent(job_id, Error::notFound("provider", "the job's user has no " +
-                                                          std::string(providerName(record.provider)) +
-                                                          " account bound any more"));
-    std::shared_ptr<ProviderClient> client =
-        makeProviderClient((*source)->endpoint(), http_, options_.client, clock_);
-    auto call = client->postCommitStatus(
-        (*source)->token, record.repo, record.sha, status,
-        [this, alive, job_id, client](Status done) {
-          if (alive.expired()) return;
-          sent(job_id, done);
-        });
-    if (!call.ok()) sent(job_id, call.error());
-  });
+  sources_.get(
+      r.user, r.provider,
+      [this, alive, job_id, status, record = r](Result<std::optional<Source>> source) {
+        if (alive.expired()) return;
+        if (!source.ok()) return sent(job_id, source.error());
+        if (!source->has_value())
+          return sent(job_id,
+                      Error::notFound("provider", "the job's user has no " +
+                                                      std::string(providerName(record.provider)) +
+                                                      " account bound any more"));
+        std::shared_ptr<ProviderClient> client =
+            makeProviderClient((*source)->endpoint(), http_, options_.client, clock_);
+        auto call = client->postCommitStatus((*source)->token, record.repo, record.sha, status,
+                                             [this, alive, job_id, client](Status done) {
+                                               if (alive.expired()) return;
+                                               sent(job_id, done);
+                                             });
+        if (!call.ok()) sent(job_id, call.error());
+      });
 }
 
 void CommitStatusPoster::sent(const std::string& job_id, const Status& outcome) {
@@ -130,7 +131,8 @@ void CommitStatusPoster::sent(const std::string& job_id, const Status& outcome) 
     return next(job_id, slot);
   }
   count(r, "retried");
-  auto delay = std::min(options_.max_retry, options_.first_retry * (1 << std::min(slot.attempt - 1, 16)));
+  auto delay =
+      std::min(options_.max_retry, options_.first_retry * (1 << std::min(slot.attempt - 1, 16)));
   TLOG_INFO("statuses", "job=%s state=%s attempt=%d retry_ms=%lld reason=%s commit status retry",
             job_id.c_str(), state, slot.attempt, static_cast<long long>(delay.count()),
             log::logValue(e.message, 200).c_str());

@@ -55,7 +55,7 @@ class CommitStatusPoster {
     JobEvent event;
     int attempt = 0;
     bool in_flight = false;
-    bool ready = false;             // in ready_
+    bool ready = false;            // in ready_
     std::optional<JobEvent> next;  // a newer state that came while `event` was in flight
     std::unique_ptr<Timer> retry;
   };

@@ -414,10 +414,8 @@ ApiCall GitHubApi::getRepo(std::string_view token, std::string_view full_name, R
   if (auto st = validateGithubFullName(full_name); !st) return st.error();
   Context ctx{options_.api_base_url, options_.oauth_base_url, options_.clock};
   return http_.send(apiRequest(repoUrl(full_name), token),
-                    [ctx = std::move(ctx), name = std::string(full_name),
-                     cb = std::move(cb)](Result<HttpResponse> r) {
-                      cb(parseRepo(ctx, name, std::move(r)));
-                    });
+                    [ctx = std::move(ctx), name = std::string(full_name), cb = std::move(cb)](
+                        Result<HttpResponse> r) { cb(parseRepo(ctx, name, std::move(r))); });
 }
 
 ApiCall GitHubApi::getBranch(std::string_view token, std::string_view full_name,
@@ -429,11 +427,11 @@ ApiCall GitHubApi::getBranch(std::string_view token, std::string_view full_name,
   std::string what = "reading branch " + std::string(branch) + " of " + std::string(full_name);
   std::string missing = "GitHub has no branch '" + std::string(branch) + "' in " +
                         std::string(full_name) + " (or the account cannot see the repository)";
-  return http_.send(apiRequest(repoUrl(full_name) + "/branches/" + ph::refPath(branch), token),
-                    [ctx = std::move(ctx), what, missing, cb = std::move(cb)](
-                        Result<HttpResponse> r) {
-                      cb(parseCommitAnswer(ctx, what, "ref", missing, true, std::move(r)));
-                    });
+  return http_.send(
+      apiRequest(repoUrl(full_name) + "/branches/" + ph::refPath(branch), token),
+      [ctx = std::move(ctx), what, missing, cb = std::move(cb)](Result<HttpResponse> r) {
+        cb(parseCommitAnswer(ctx, what, "ref", missing, true, std::move(r)));
+      });
 }
 
 ApiCall GitHubApi::getCommit(std::string_view token, std::string_view full_name,
@@ -448,11 +446,11 @@ ApiCall GitHubApi::getCommit(std::string_view token, std::string_view full_name,
                                                     : "commit " + std::string(ref)) +
                         " in " + std::string(full_name) +
                         " (or the account cannot see the repository)";
-  return http_.send(apiRequest(repoUrl(full_name) + "/commits/" + ph::refPath(ref), token),
-                    [ctx = std::move(ctx), what, field, missing, cb = std::move(cb)](
-                        Result<HttpResponse> r) {
-                      cb(parseCommitAnswer(ctx, what, field, missing, false, std::move(r)));
-                    });
+  return http_.send(
+      apiRequest(repoUrl(full_name) + "/commits/" + ph::refPath(ref), token),
+      [ctx = std::move(ctx), what, field, missing, cb = std::move(cb)](Result<HttpResponse> r) {
+        cb(parseCommitAnswer(ctx, what, field, missing, false, std::move(r)));
+      });
 }
 
 ApiCall GitHubApi::createStatus(std::string_view token, std::string_view full_name,
@@ -475,17 +473,17 @@ ApiCall GitHubApi::createStatus(std::string_view token, std::string_view full_na
   });
   Context ctx{options_.api_base_url, options_.oauth_base_url, options_.clock};
   std::string what = "setting a commit status on " + std::string(full_name);
-  return http_.send(std::move(req), [ctx = std::move(ctx), what, cb = std::move(cb)](
-                                        Result<HttpResponse> r) {
-    if (!r.ok()) return cb(ph::transportError(r.error(), "GitHub", ctx.api_base_url));
-    if (r->status == 201 || r->status == 200) return cb(okStatus());
-    // 422: an unknown commit, or the 1000 statuses per commit and context used up. Final.
-    if (r->status == 422)
-      return cb(Error::unprocessable("sha", "GitHub refused the commit status: " +
-                                                ph::answerMessage(r->body)));
-    cb(githubError(*r, ctx, what,
-                   "GitHub has no repository or commit there that this account can see"));
-  });
+  return http_.send(
+      std::move(req), [ctx = std::move(ctx), what, cb = std::move(cb)](Result<HttpResponse> r) {
+        if (!r.ok()) return cb(ph::transportError(r.error(), "GitHub", ctx.api_base_url));
+        if (r->status == 201 || r->status == 200) return cb(okStatus());
+        // 422: an unknown commit, or the 1000 statuses per commit and context used up. Final.
+        if (r->status == 422)
+          return cb(Error::unprocessable(
+              "sha", "GitHub refused the commit status: " + ph::answerMessage(r->body)));
+        cb(githubError(*r, ctx, what,
+                       "GitHub has no repository or commit there that this account can see"));
+      });
 }
 
 Status validateGithubFullName(std::string_view full_name, const std::string& field) {

@@ -380,8 +380,8 @@ ApiCall GitLabApi::getProject(std::string_view token, std::string_view project,
   Context ctx{options_.server_root, options_.clock};
   return http_.send(
       apiRequest("/projects/" + *segment, token),
-      [ctx = std::move(ctx), name = std::string(project), cb = std::move(cb)](
-          Result<HttpResponse> r) {
+      [ctx = std::move(ctx), name = std::string(project),
+       cb = std::move(cb)](Result<HttpResponse> r) {
         auto doc = okJson(r, ctx, "GET /api/v4/projects/:id", "reading project " + name,
                           "GitLab has no project " + name + " that this account can see");
         if (!doc.ok()) return cb(doc.error());
@@ -430,19 +430,18 @@ ApiCall GitLabApi::getTag(std::string_view token, std::string_view project, std:
   return getRef(token, project, tag, "tags", std::move(cb));
 }
 
-ApiCall GitLabApi::getCommit(std::string_view token, std::string_view project,
-                             std::string_view sha, CommitCallback cb) {
+ApiCall GitLabApi::getCommit(std::string_view token, std::string_view project, std::string_view sha,
+                             CommitCallback cb) {
   if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
   auto segment = gitlabProjectSegment(project);
   if (!segment.ok()) return segment.error();
   if (auto st = ph::checkSha(sha, "sha"); !st) return st.error();
   Context ctx{options_.server_root, options_.clock};
-  std::string missing =
-      "GitLab has no commit " + std::string(sha) + " in " + std::string(project);
+  std::string missing = "GitLab has no commit " + std::string(sha) + " in " + std::string(project);
   return http_.send(
       apiRequest("/projects/" + *segment + "/repository/commits/" + std::string(sha), token),
-      [ctx = std::move(ctx), missing, p = std::string(project), cb = std::move(cb)](
-          Result<HttpResponse> r) {
+      [ctx = std::move(ctx), missing, p = std::string(project),
+       cb = std::move(cb)](Result<HttpResponse> r) {
         cb(parseCommitAnswer(ctx, "GET /api/v4/projects/:id/repository/commits/:sha",
                              "reading a commit of " + p, "sha", p, missing, false, std::move(r)));
       });
@@ -531,8 +530,8 @@ ApiCall GitLabApi::deleteDeployToken(std::string_view token, std::string_view pr
   if (token_id.empty() || token_id.size() > 18 ||
       token_id.find_first_not_of("0123456789") != std::string_view::npos)
     return Error::unprocessable("credential", "a GitLab deploy token id is a number");
-  HttpRequest req = apiRequest(
-      "/projects/" + *segment + "/deploy_tokens/" + std::string(token_id), token);
+  HttpRequest req =
+      apiRequest("/projects/" + *segment + "/deploy_tokens/" + std::string(token_id), token);
   req.method = "DELETE";
   Context ctx{options_.server_root, options_.clock};
   return http_.send(std::move(req), [ctx = std::move(ctx), p = std::string(project),

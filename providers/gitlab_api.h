@@ -104,8 +104,8 @@ class GitLabApi {
                      std::string_view description, std::string_view target_url, DoneCallback cb);
   // POST /projects/:id/deploy_tokens: a project deploy token with read_repository only, expiring
   // at `expires_at` (unix seconds). Needs the Maintainer role.
-  ApiCall createDeployToken(std::string_view token, std::string_view project,
-                            std::string_view name, int64_t expires_at, DeployTokenCallback cb);
+  ApiCall createDeployToken(std::string_view token, std::string_view project, std::string_view name,
+                            int64_t expires_at, DeployTokenCallback cb);
   // DELETE /projects/:id/deploy_tokens/:token_id; a token already gone (404) counts as deleted.
   ApiCall deleteDeployToken(std::string_view token, std::string_view project,
                             std::string_view token_id, DoneCallback cb);

@@ -29,8 +29,8 @@ class GitLabClient final : public ProviderClient {
                    RefsCallback cb) override;
   ApiCall getRepository(std::string_view token, std::string_view repository,
                         RepoCallback cb) override;
-  ApiCall branchHead(std::string_view token, std::string_view repository,
-                     std::string_view branch, CommitCallback cb) override;
+  ApiCall branchHead(std::string_view token, std::string_view repository, std::string_view branch,
+                     CommitCallback cb) override;
   ApiCall tagHead(std::string_view token, std::string_view repository, std::string_view tag,
                   CommitCallback cb) override;
   ApiCall getCommit(std::string_view token, std::string_view repository, std::string_view sha,

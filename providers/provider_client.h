@@ -96,8 +96,8 @@ class ProviderClient {
   // kNotFound on field "ref" when the repository has no branch or tag by that name.
   virtual ApiCall branchHead(std::string_view token, std::string_view repository,
                              std::string_view branch, CommitCallback cb) = 0;
-  virtual ApiCall tagHead(std::string_view token, std::string_view repository,
-                          std::string_view tag, CommitCallback cb) = 0;
+  virtual ApiCall tagHead(std::string_view token, std::string_view repository, std::string_view tag,
+                          CommitCallback cb) = 0;
   // A commit by its SHA (full or abbreviated); kNotFound on field "sha" when there is none.
   virtual ApiCall getCommit(std::string_view token, std::string_view repository,
                             std::string_view sha, CommitCallback cb) = 0;

@@ -89,8 +89,8 @@ Error transportError(const Error& cause, std::string_view provider, std::string_
 
 Status checkRefName(std::string_view name, const std::string& field) {
   auto bad = [&](const std::string& why) {
-    return Error::unprocessable(field, "\"" + log::logValue(name, 80) +
-                                           "\" is not a branch or tag name: " + why);
+    return Error::unprocessable(
+        field, "\"" + log::logValue(name, 80) + "\" is not a branch or tag name: " + why);
   };
   if (name.empty()) return bad("empty");
   if (name.size() > 255) return bad("longer than 255 bytes");
@@ -123,8 +123,8 @@ std::string refPath(std::string_view name) {
   size_t start = 0;
   while (true) {
     size_t slash = name.find('/', start);
-    out += urlEncode(name.substr(start, slash == std::string_view::npos ? std::string_view::npos
-                                                                        : slash - start));
+    out += urlEncode(name.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
     if (slash == std::string_view::npos) break;
     out += '/';
     start = slash + 1;

@@ -60,8 +60,8 @@ struct CommitStatus {
 // Credentials a runner clones one repository with over HTTPS (basic auth).
 struct CloneCredential {
   std::string username;
-  std::string password;  // never logged
-  std::string id;        // what revokeCloneCredential takes; empty: nothing to revoke
+  std::string password;    // never logged
+  std::string id;          // what revokeCloneCredential takes; empty: nothing to revoke
   int64_t expires_at = 0;  // unix seconds
 };
 

@@ -95,23 +95,21 @@ void DeadLetters::stats(std::function<void(Result<QueueStats>)> cb) {
     g->done();
   });
   // Summary form: [count, smallest id, greatest id, [[consumer, count], ...]].
-  redis_.command({"XPENDING", keys_.jobs(), std::string(Keys::kRunnersGroup)},
-                 [g](Result<RedisValue> r) {
-                   auto v = expectReply(std::move(r), "reading the claimed jobs");
-                   if (!v.ok()) {
-                     // NOGROUP before the first start: nothing is claimed.
-                     if (v.error().message.find("NOGROUP") == std::string::npos)
-                       g->error = v.error();
-                   } else if (v->elements.size() == 4) {
-                     g->stats.claimed = v->elements[0].integer;
-                     for (const auto& c : v->elements[3].elements) {
-                       if (c.elements.size() != 2) continue;
-                       g->stats.claimed_by.emplace_back(c.elements[0].str,
-                                                        std::stoll(c.elements[1].str));
-                     }
-                   }
-                   g->done();
-                 });
+  redis_.command(
+      {"XPENDING", keys_.jobs(), std::string(Keys::kRunnersGroup)}, [g](Result<RedisValue> r) {
+        auto v = expectReply(std::move(r), "reading the claimed jobs");
+        if (!v.ok()) {
+          // NOGROUP before the first start: nothing is claimed.
+          if (v.error().message.find("NOGROUP") == std::string::npos) g->error = v.error();
+        } else if (v->elements.size() == 4) {
+          g->stats.claimed = v->elements[0].integer;
+          for (const auto& c : v->elements[3].elements) {
+            if (c.elements.size() != 2) continue;
+            g->stats.claimed_by.emplace_back(c.elements[0].str, std::stoll(c.elements[1].str));
+          }
+        }
+        g->done();
+      });
 }
 
 void DeadLetters::list(int64_t count, const std::string& before,
@@ -132,49 +130,46 @@ void DeadLetters::list(int64_t count, const std::string& before,
 
 void DeadLetters::find(const std::string& job_id,
                        std::function<void(Result<std::optional<DeadJob>>)> cb) {
-  redis_.command(
-      {"HGET", keys_.job(job_id), "dead_id"},
-      [this, job_id, cb = std::move(cb)](Result<RedisValue> r) mutable {
-        auto v = expectReply(std::move(r), "reading job " + job_id);
-        if (!v.ok()) return cb(v.error());
-        if (v->isNil() || v->str.empty()) return scan(job_id, "-", 0, std::move(cb));
-        std::string entry = v->str;
-        redis_.command({"XRANGE", keys_.deadJobs(), entry, entry},
-                       [job_id, cb = std::move(cb)](Result<RedisValue> range) {
-                         auto entries =
-                             expectReply(std::move(range), "reading the dead-letter stream");
-                         if (!entries.ok()) return cb(entries.error());
-                         for (const auto& e : entries->elements) {
-                           if (e.elements.size() != 2) continue;
-                           auto d = parseDeadJob(e.elements[0].str, flatStrings(e.elements[1]));
-                           if (d.job_id == job_id) return cb(std::optional<DeadJob>(std::move(d)));
-                         }
-                         cb(std::optional<DeadJob>());
-                       });
-      });
+  redis_.command({"HGET", keys_.job(job_id), "dead_id"}, [this, job_id, cb = std::move(cb)](
+                                                             Result<RedisValue> r) mutable {
+    auto v = expectReply(std::move(r), "reading job " + job_id);
+    if (!v.ok()) return cb(v.error());
+    if (v->isNil() || v->str.empty()) return scan(job_id, "-", 0, std::move(cb));
+    std::string entry = v->str;
+    redis_.command({"XRANGE", keys_.deadJobs(), entry, entry},
+                   [job_id, cb = std::move(cb)](Result<RedisValue> range) {
+                     auto entries = expectReply(std::move(range), "reading the dead-letter stream");
+                     if (!entries.ok()) return cb(entries.error());
+                     for (const auto& e : entries->elements) {
+                       if (e.elements.size() != 2) continue;
+                       auto d = parseDeadJob(e.elements[0].str, flatStrings(e.elements[1]));
+                       if (d.job_id == job_id) return cb(std::optional<DeadJob>(std::move(d)));
+                     }
+                     cb(std::optional<DeadJob>());
+                   });
+  });
 }
 
 void DeadLetters::scan(const std::string& job_id, std::string from, int64_t scanned,
                        std::function<void(Result<std::optional<DeadJob>>)> cb) {
   constexpr int64_t kChunk = 500;
-  redis_.command(
-      {"XRANGE", keys_.deadJobs(), from, "+", "COUNT", std::to_string(kChunk)},
-      [this, job_id, scanned, cb = std::move(cb)](Result<RedisValue> r) mutable {
-        auto v = expectReply(std::move(r), "searching the dead-letter stream");
-        if (!v.ok()) return cb(v.error());
-        std::string last;
-        for (const auto& e : v->elements) {
-          if (e.elements.size() != 2) continue;
-          last = e.elements[0].str;
-          auto fields = flatStrings(e.elements[1]);
-          if (fieldOf(fields, "id") == job_id)
-            return cb(std::optional<DeadJob>(parseDeadJob(last, fields)));
-        }
-        int64_t seen = scanned + static_cast<int64_t>(v->elements.size());
-        if (static_cast<int64_t>(v->elements.size()) < kChunk || seen >= kMaxScan)
-          return cb(std::optional<DeadJob>());
-        scan(job_id, "(" + last, seen, std::move(cb));
-      });
+  redis_.command({"XRANGE", keys_.deadJobs(), from, "+", "COUNT", std::to_string(kChunk)},
+                 [this, job_id, scanned, cb = std::move(cb)](Result<RedisValue> r) mutable {
+                   auto v = expectReply(std::move(r), "searching the dead-letter stream");
+                   if (!v.ok()) return cb(v.error());
+                   std::string last;
+                   for (const auto& e : v->elements) {
+                     if (e.elements.size() != 2) continue;
+                     last = e.elements[0].str;
+                     auto fields = flatStrings(e.elements[1]);
+                     if (fieldOf(fields, "id") == job_id)
+                       return cb(std::optional<DeadJob>(parseDeadJob(last, fields)));
+                   }
+                   int64_t seen = scanned + static_cast<int64_t>(v->elements.size());
+                   if (static_cast<int64_t>(v->elements.size()) < kChunk || seen >= kMaxScan)
+                     return cb(std::optional<DeadJob>());
+                   scan(job_id, "(" + last, seen, std::move(cb));
+                 });
 }
 
 void DeadLetters::retry(const std::string& job_id, std::function<void(Result<int>)> cb) {
@@ -186,42 +181,45 @@ void DeadLetters::retry(const std::string& job_id, std::function<void(Result<int
                                               "retried already, or purged)"));
     DeadJob dead = std::move(**found);
     if (!dead.job)
-      return cb(Error::conflict("job_id", "the dead-letter entry of job " + job_id +
-                                              " holds no readable job; purge it"));
+      return cb(Error::conflict(
+          "job_id", "the dead-letter entry of job " + job_id + " holds no readable job; purge it"));
     Job job = *dead.job;
     int used = job.attempt;  // deliveries so far; the retry gets a fresh budget after them
     job.attempt += 1;
     int64_t now = clock_.unixSeconds();
-    std::vector<std::string> args{dead.entry_id, encodeJob(job), job.id,
+    std::vector<std::string> args{dead.entry_id,
+                                  encodeJob(job),
+                                  job.id,
                                   std::to_string(queue_.retention().record_ttl_seconds),
-                                  std::to_string(used), std::to_string(now)};
+                                  std::to_string(used),
+                                  std::to_string(now)};
     for (auto& [name, value] : newRecordFields(job, "", now)) {
       if (name == "created_at") continue;  // kept from the first enqueue (HSETNX)
       args.push_back(name);
       args.push_back(value);
     }
-    redis_.eval(kRetryScript, {keys_.jobs(), keys_.deadJobs(), keys_.job(job.id)},
-                std::move(args), [this, job_id, cb](Result<RedisValue> r) {
-                  auto v = expectReply(std::move(r), "retrying job " + job_id);
-                  if (!v.ok()) return cb(v.error());
-                  int64_t code = v->elements.empty() ? -1 : v->elements[0].integer;
-                  if (code == 1)
-                    return cb(Error::conflict(
-                        "job_id", "job " + job_id + " is " + v->elements[1].str + ", not dead"));
-                  if (code != 2)
-                    return cb(Error::notFound("job_id", "job " + job_id +
-                                                            " left the dead-letter stream "
-                                                            "meanwhile"));
-                  auto record = parseJobRecord(job_id, flatStrings(v->elements[1]));
-                  if (!record) return cb(Error::internal("retried job has no record"));
-                  TLOG_INFO("queue", "job=%s attempt=%d retried from the dead-letter stream",
-                            job_id.c_str(), record->attempt);
-                  int attempt = record->attempt;
-                  if (sink_)
-                    sink_(JobEvent{std::move(*record), "queued again from the dead-letter stream",
-                                   ""});
-                  cb(attempt);
-                });
+    redis_.eval(
+        kRetryScript, {keys_.jobs(), keys_.deadJobs(), keys_.job(job.id)}, std::move(args),
+        [this, job_id, cb](Result<RedisValue> r) {
+          auto v = expectReply(std::move(r), "retrying job " + job_id);
+          if (!v.ok()) return cb(v.error());
+          int64_t code = v->elements.empty() ? -1 : v->elements[0].integer;
+          if (code == 1)
+            return cb(Error::conflict(
+                "job_id", "job " + job_id + " is " + v->elements[1].str + ", not dead"));
+          if (code != 2)
+            return cb(Error::notFound("job_id", "job " + job_id +
+                                                    " left the dead-letter stream "
+                                                    "meanwhile"));
+          auto record = parseJobRecord(job_id, flatStrings(v->elements[1]));
+          if (!record) return cb(Error::internal("retried job has no record"));
+          TLOG_INFO("queue", "job=%s attempt=%d retried from the dead-letter stream",
+                    job_id.c_str(), record->attempt);
+          int attempt = record->attempt;
+          if (sink_)
+            sink_(JobEvent{std::move(*record), "queued again from the dead-letter stream", ""});
+          cb(attempt);
+        });
   });
 }
 
@@ -232,12 +230,11 @@ void DeadLetters::purge(int64_t older_than_seconds, const std::string& job_id,
       if (!found.ok()) return cb(found.error());
       if (!found->has_value())
         return cb(Error::notFound("job", "job " + job_id + " is not in the dead-letter stream"));
-      redis_.command({"XDEL", keys_.deadJobs(), (*found)->entry_id},
-                     [cb](Result<RedisValue> r) {
-                       auto v = expectReply(std::move(r), "purging a dead job");
-                       if (!v.ok()) return cb(v.error());
-                       cb(v->integer);
-                     });
+      redis_.command({"XDEL", keys_.deadJobs(), (*found)->entry_id}, [cb](Result<RedisValue> r) {
+        auto v = expectReply(std::move(r), "purging a dead job");
+        if (!v.ok()) return cb(v.error());
+        cb(v->integer);
+      });
     });
   }
   if (older_than_seconds > 0) {

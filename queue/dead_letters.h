@@ -19,10 +19,10 @@
 namespace triggerd {
 
 struct QueueStats {
-  int64_t stream_length = 0;  // entries in the job stream
-  int64_t claimed = 0;        // delivered to a runner, not acknowledged yet
-  int64_t waiting = 0;        // not delivered to any runner yet
-  int64_t dead = 0;           // entries in the dead-letter stream
+  int64_t stream_length = 0;   // entries in the job stream
+  int64_t claimed = 0;         // delivered to a runner, not acknowledged yet
+  int64_t waiting = 0;         // not delivered to any runner yet
+  int64_t dead = 0;            // entries in the dead-letter stream
   int64_t status_backlog = 0;  // runner reports triggerd has not handled yet
   std::vector<std::pair<std::string, int64_t>> claimed_by;  // consumer -> entries it holds
 };
@@ -32,7 +32,7 @@ struct DeadJob {
   std::string job_id;
   std::string error;
   int attempts = 0;
-  std::string at;  // RFC 3339
+  std::string at;          // RFC 3339
   std::optional<Job> job;  // nullopt when the stored job does not decode
 };
 
@@ -56,8 +56,7 @@ class DeadLetters {
 
  private:
   // The dead-letter entry of a job: from its record's dead_id, else by scanning the stream.
-  void find(const std::string& job_id,
-            std::function<void(Result<std::optional<DeadJob>>)> cb);
+  void find(const std::string& job_id, std::function<void(Result<std::optional<DeadJob>>)> cb);
   void scan(const std::string& job_id, std::string from, int64_t scanned,
             std::function<void(Result<std::optional<DeadJob>>)> cb);
 

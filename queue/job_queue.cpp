@@ -135,11 +135,13 @@ void JobQueue::enqueue(EnqueueRequest request, std::function<void(Result<Enqueue
   std::string ref = request.jobs.empty() ? std::string() : request.jobs.front().ref;
   // Keys a flag leaves unused repeat the stream key: declared, never touched.
   auto orStream = [this](const std::string& key) { return key.empty() ? keys_.jobs() : key; };
-  std::vector<std::string> keys{orStream(request.dedupe_key), keys_.jobs(),
-                                orStream(request.push_key),
-                                request.supersede ? keys_.latestJobs(request.trigger_id, ref)
-                                                  : keys_.jobs(),
-                                keys_.triggerJobs(request.trigger_id), keys_.userJobs(request.user)};
+  std::vector<std::string> keys{
+      orStream(request.dedupe_key),
+      keys_.jobs(),
+      orStream(request.push_key),
+      request.supersede ? keys_.latestJobs(request.trigger_id, ref) : keys_.jobs(),
+      keys_.triggerJobs(request.trigger_id),
+      keys_.userJobs(request.user)};
   int64_t now = clock_->unixSeconds();
   std::string space_ids;
   for (const Job& j : request.jobs) space_ids += (space_ids.empty() ? "" : " ") + j.id;
@@ -194,8 +196,7 @@ void JobQueue::emit(const EnqueueRequest& request, const EnqueueOutcome& outcome
   std::string by = request.jobs.empty() ? std::string() : request.jobs.front().commit.sha;
   records_.getMany(outcome.superseded, [this, by](Result<std::vector<JobRecord>> records) {
     if (!records.ok()) {
-      TLOG_WARN("queue", "reason=%s superseded jobs not reported",
-                records.error().message.c_str());
+      TLOG_WARN("queue", "reason=%s superseded jobs not reported", records.error().message.c_str());
       return;
     }
     for (auto& rec : *records) {
@@ -208,18 +209,18 @@ void JobQueue::emit(const EnqueueRequest& request, const EnqueueOutcome& outcome
 
 void JobQueue::createGroup(const std::string& stream, std::string_view group,
                            std::function<void(Status)> cb) {
-  redis_.command({"XGROUP", "CREATE", stream, std::string(group), "0", "MKSTREAM"},
-                 [stream, group, cb = std::move(cb)](Result<RedisValue> r) {
-                   if (!r) return cb(r.error());
-                   // BUSYGROUP: it exists already, which is the state we want (and it is not
-                   // reset).
-                   if (r->isError() && r->str.rfind("BUSYGROUP", 0) != 0) {
-                     return cb(Error::unavailable("cannot create consumer group " +
-                                                  std::string(group) + " on " + stream + ": " +
-                                                  r->str));
-                   }
-                   cb(okStatus());
-                 });
+  redis_.command(
+      {"XGROUP", "CREATE", stream, std::string(group), "0", "MKSTREAM"},
+      [stream, group, cb = std::move(cb)](Result<RedisValue> r) {
+        if (!r) return cb(r.error());
+        // BUSYGROUP: it exists already, which is the state we want (and it is not
+        // reset).
+        if (r->isError() && r->str.rfind("BUSYGROUP", 0) != 0) {
+          return cb(Error::unavailable("cannot create consumer group " + std::string(group) +
+                                       " on " + stream + ": " + r->str));
+        }
+        cb(okStatus());
+      });
 }
 
 void JobQueue::ensureConsumerGroup(std::function<void(Status)> cb) {

@@ -21,8 +21,8 @@ namespace triggerd {
 struct EnqueueOutcome {
   bool duplicate = false;  // the delivery id (or Idempotency-Key) was seen before; nothing added
   bool replay = false;     // the same push came under another delivery id; nothing was added
-  std::vector<std::string> job_ids;  // this enqueue's jobs (the original ones if duplicate or
-                                     // replay)
+  std::vector<std::string> job_ids;     // this enqueue's jobs (the original ones if duplicate or
+                                        // replay)
   std::vector<std::string> superseded;  // older queued jobs of the same trigger and ref
 };
 

@@ -8,9 +8,9 @@ namespace triggerd {
 namespace {
 
 constexpr std::pair<JobState, const char*> kStateNames[] = {
-    {JobState::kQueued, "queued"},       {JobState::kRunning, "running"},
-    {JobState::kSuccess, "success"},     {JobState::kFailure, "failure"},
-    {JobState::kCanceled, "canceled"},   {JobState::kSuperseded, "superseded"},
+    {JobState::kQueued, "queued"},     {JobState::kRunning, "running"},
+    {JobState::kSuccess, "success"},   {JobState::kFailure, "failure"},
+    {JobState::kCanceled, "canceled"}, {JobState::kSuperseded, "superseded"},
     {JobState::kDead, "dead"},
 };
 
@@ -39,8 +39,8 @@ std::vector<std::string> splitTags(const std::string& s) {
 void writeTime(json::Writer& w, std::string_view key, int64_t unix_seconds) {
   json::key(w, key);
   if (unix_seconds <= 0) return w.Null(), void();
-  json::str(w, formatRfc3339(std::chrono::system_clock::time_point(
-                   std::chrono::seconds(unix_seconds))));
+  json::str(
+      w, formatRfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds))));
 }
 
 void writeOptional(json::Writer& w, std::string_view key, const std::string& value) {
@@ -139,8 +139,8 @@ std::string apiRepository(Provider provider, const RepositoryInfo& repository) {
 }
 
 std::vector<std::pair<std::string, std::string>> newRecordFields(const Job& job,
-                                                                  std::string_view requested_by,
-                                                                  int64_t now_unix) {
+                                                                 std::string_view requested_by,
+                                                                 int64_t now_unix) {
   std::string tags;
   for (const auto& t : job.tags) tags += (tags.empty() ? "" : ",") + t;
   std::vector<std::pair<std::string, std::string>> f{

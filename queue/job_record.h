@@ -65,8 +65,8 @@ std::string apiRepository(Provider provider, const RepositoryInfo& repository);
 // The fields the enqueue writes for a new job (state queued, attempt 1, no stream id: the
 // script adds it), as HSET name/value pairs. Empty optional fields are left out.
 std::vector<std::pair<std::string, std::string>> newRecordFields(const Job& job,
-                                                                  std::string_view requested_by,
-                                                                  int64_t now_unix);
+                                                                 std::string_view requested_by,
+                                                                 int64_t now_unix);
 // The record a new job has, for commit statuses posted right after the enqueue.
 JobRecord recordOfJob(const Job& job, std::string_view requested_by, int64_t now_unix);
 

@@ -56,19 +56,18 @@ void JobRecords::getMany(std::vector<std::string> ids,
 void JobRecords::listPage(const std::string& list_key, int64_t offset, int64_t count,
                           std::function<void(Result<Page>)> cb) {
   // One id more than asked tells whether another page follows.
-  redis_.command(
-      {"LRANGE", list_key, std::to_string(offset), std::to_string(offset + count)},
-      [this, count, cb = std::move(cb)](Result<RedisValue> r) {
-        auto v = expectReply(std::move(r), "reading a job list");
-        if (!v.ok()) return cb(v.error());
-        std::vector<std::string> ids = flatStrings(*v);
-        bool more = static_cast<int64_t>(ids.size()) > count;
-        if (more) ids.resize(static_cast<size_t>(count));
-        getMany(std::move(ids), [more, cb](Result<std::vector<JobRecord>> jobs) {
-          if (!jobs.ok()) return cb(jobs.error());
-          cb(Page{std::move(jobs).value(), more});
-        });
-      });
+  redis_.command({"LRANGE", list_key, std::to_string(offset), std::to_string(offset + count)},
+                 [this, count, cb = std::move(cb)](Result<RedisValue> r) {
+                   auto v = expectReply(std::move(r), "reading a job list");
+                   if (!v.ok()) return cb(v.error());
+                   std::vector<std::string> ids = flatStrings(*v);
+                   bool more = static_cast<int64_t>(ids.size()) > count;
+                   if (more) ids.resize(static_cast<size_t>(count));
+                   getMany(std::move(ids), [more, cb](Result<std::vector<JobRecord>> jobs) {
+                     if (!jobs.ok()) return cb(jobs.error());
+                     cb(Page{std::move(jobs).value(), more});
+                   });
+                 });
 }
 
 void JobRecords::userJobs(const std::string& user, int64_t offset, int64_t count,

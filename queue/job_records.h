@@ -22,7 +22,8 @@ class JobRecords {
 
   void get(const std::string& id, std::function<void(Result<std::optional<JobRecord>>)> cb);
   // The records of `ids` that still exist, in the order given.
-  void getMany(std::vector<std::string> ids, std::function<void(Result<std::vector<JobRecord>>)> cb);
+  void getMany(std::vector<std::string> ids,
+               std::function<void(Result<std::vector<JobRecord>>)> cb);
 
   // One page of a list of job ids, newest first.
   struct Page {

@@ -146,7 +146,8 @@ void Reclaimer::claim(const std::shared_ptr<Sweep>& sweep, std::string cursor) {
         };
         std::vector<std::pair<std::string, std::vector<std::string>>> entries;
         for (const auto& e : v->elements[1].elements)
-          if (e.elements.size() == 2) entries.emplace_back(e.elements[0].str, flatStrings(e.elements[1]));
+          if (e.elements.size() == 2)
+            entries.emplace_back(e.elements[0].str, flatStrings(e.elements[1]));
         sweep->claimed += static_cast<int64_t>(entries.size());
         auto continueOrFinish = [this, sweep, next] {
           if (next == "0-0" || sweep->claimed >= options_.max_per_sweep) return finish(sweep);
@@ -179,15 +180,15 @@ void Reclaimer::handle(const std::shared_ptr<Sweep>& sweep, const std::string& e
     next_json = encodeJob(*job);
   } else {
     // Nothing can build it: straight to the dead-letter stream with the reason.
-    reason = "the job in the stream is unreadable: " + job.error().field + ": " +
-             job.error().message;
+    reason =
+        "the job in the stream is unreadable: " + job.error().field + ": " + job.error().message;
   }
   int64_t now = clock_.unixSeconds();
   redis_.eval(
       kReclaimScript, {keys_.jobs(), keys_.deadJobs(), keys_.job(id), keys_.jobLog(id)},
-      {entry_id, std::string(Keys::kRunnersGroup), next_json, id, std::to_string(options_.max_attempts),
-       std::to_string(now), formatRfc3339(clock_.now()), reason, claimed_json,
-       std::to_string(options_.log_ttl_seconds), claimed_attempt},
+      {entry_id, std::string(Keys::kRunnersGroup), next_json, id,
+       std::to_string(options_.max_attempts), std::to_string(now), formatRfc3339(clock_.now()),
+       reason, claimed_json, std::to_string(options_.log_ttl_seconds), claimed_attempt},
       [this, sweep, id, entry_id, next = std::move(next)](Result<RedisValue> r) {
         auto v = expectReply(std::move(r), "taking back job " + id);
         if (!v.ok()) {
@@ -202,14 +203,16 @@ void Reclaimer::handle(const std::shared_ptr<Sweep>& sweep, const std::string& e
           ++(dead ? sweep->summary.dead : sweep->summary.requeued);
           metrics_.inc("triggerd_jobs_reclaimed_total", {{"outcome", dead ? "dead" : "requeued"}});
           auto record = parseJobRecord(id, flatStrings(v->elements[1]));
-          if (!record) TLOG_WARN("reclaim", "job=%s entry=%s moved to the dead-letter stream", id.c_str(), entry_id.c_str());
+          if (!record)
+            TLOG_WARN("reclaim", "job=%s entry=%s moved to the dead-letter stream", id.c_str(),
+                      entry_id.c_str());
           std::string released = v->elements.size() > 2 ? v->elements[2].str : "";
           if (record) {
-            std::string detail =
-                dead ? "gave up after " + std::to_string(record->attempt - record->attempt_base) +
-                           " attempts: " + record->error
-                     : record->error + "; queued again (attempt " +
-                           std::to_string(record->attempt) + ")";
+            std::string detail = dead ? "gave up after " +
+                                            std::to_string(record->attempt - record->attempt_base) +
+                                            " attempts: " + record->error
+                                      : record->error + "; queued again (attempt " +
+                                            std::to_string(record->attempt) + ")";
             TLOG_WARN("reclaim", "job=%s attempt=%d %s", id.c_str(), record->attempt,
                       dead ? "moved to the dead-letter stream" : "queued again");
             if (sink_) sink_(JobEvent{std::move(*record), std::move(detail), std::move(released)});

@@ -27,7 +27,7 @@ struct ReclaimOptions {
   std::chrono::seconds visibility_timeout{900};
   int max_attempts = 3;
   std::chrono::milliseconds interval{30000};
-  int64_t batch = 100;          // entries per XAUTOCLAIM
+  int64_t batch = 100;           // entries per XAUTOCLAIM
   int64_t max_per_sweep = 1000;  // the rest waits for the next sweep
   int64_t log_ttl_seconds = 7 * 86400;
 };

@@ -12,7 +12,8 @@
 
 namespace triggerd {
 
-inline constexpr const char* kRunnerStartScript = R"lua(local state = redis.call('HGET', KEYS[1], 'state')
+inline constexpr const char* kRunnerStartScript =
+    R"lua(local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'missing' end
 if state == 'superseded' or state == 'canceled' then return state end
 if redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[2] then return 'moved' end

@@ -95,8 +95,7 @@ Result<StatusReport> parseStatusReport(const std::string& entry_id,
     if (k == "at") at = v;
   }
   if (!looksLikeJobId(r.job)) return Error::badRequest("job", "not a job id (26 characters)");
-  if (r.state != "running" && r.state != "success" && r.state != "failure" &&
-      r.state != "canceled")
+  if (r.state != "running" && r.state != "success" && r.state != "failure" && r.state != "canceled")
     return Error::badRequest("state", "must be running, success, failure or canceled");
   if (r.runner.empty() || r.runner.size() > 200)
     return Error::badRequest("runner", "the runner's consumer name, 1 to 200 bytes");
@@ -132,7 +131,7 @@ StatusConsumer::StatusConsumer(EventLoop& loop, RedisClient& redis, Keys keys, M
     }
     pollOnce([this](size_t handled) {
       schedule(handled >= static_cast<size_t>(options_.batch) ? std::chrono::milliseconds(0)
-                                                               : options_.poll_interval);
+                                                              : options_.poll_interval);
     });
   });
 }
@@ -164,10 +163,15 @@ void StatusConsumer::pollOnce(std::function<void(size_t)> done) {
                  [this, done = std::move(done)](Result<RedisValue> r) {
                    auto v = expectReply(std::move(r), "reading the status stream");
                    if (!v.ok()) {
-                     TLOG_WARN("status", "reason=%s status stream not read",
-                               v.error().message.c_str());
+                     // Once per outage, not once per poll.
+                     if (!failing_)
+                       TLOG_WARN("status", "reason=%s status stream not read",
+                                 v.error().message.c_str());
+                     failing_ = true;
                      return done(0);
                    }
+                   if (failing_) TLOG_INFO("status", "status stream read again");
+                   failing_ = false;
                    Entries entries;
                    // [[stream, [[id, fields], ...]]], or nil when there is nothing new.
                    for (const auto& stream : v->elements)
@@ -177,19 +181,19 @@ void StatusConsumer::pollOnce(std::function<void(size_t)> done) {
 }
 
 void StatusConsumer::claimOnce(std::function<void(size_t)> done) {
-  redis_.command({"XAUTOCLAIM", keys_.status(), std::string(Keys::kStatusGroup), consumer_,
-                  std::to_string(options_.claim_idle.count()), "0-0", "COUNT",
-                  std::to_string(options_.batch)},
-                 [this, done = std::move(done)](Result<RedisValue> r) {
-                   auto v = expectReply(std::move(r), "taking over status reports");
-                   if (!v.ok() || v->elements.size() < 2) {
-                     if (!v.ok())
-                       TLOG_WARN("status", "reason=%s abandoned reports not taken over",
-                                 v.error().message.c_str());
-                     return done(0);
-                   }
-                   handleBatch(entriesOf(v->elements[1]), done);
-                 });
+  redis_.command(
+      {"XAUTOCLAIM", keys_.status(), std::string(Keys::kStatusGroup), consumer_,
+       std::to_string(options_.claim_idle.count()), "0-0", "COUNT", std::to_string(options_.batch)},
+      [this, done = std::move(done)](Result<RedisValue> r) {
+        auto v = expectReply(std::move(r), "taking over status reports");
+        if (!v.ok() || v->elements.size() < 2) {
+          if (!v.ok())
+            TLOG_WARN("status", "reason=%s abandoned reports not taken over",
+                      v.error().message.c_str());
+          return done(0);
+        }
+        handleBatch(entriesOf(v->elements[1]), done);
+      });
 }
 
 void StatusConsumer::handleBatch(Entries entries, std::function<void(size_t)> done) {
@@ -227,40 +231,41 @@ void StatusConsumer::handleBatch(Entries entries, std::function<void(size_t)> do
 }
 
 void StatusConsumer::apply(const StatusReport& report, std::function<void(bool)> done) {
-  redis_.eval(
-      kApplyScript, {keys_.job(report.job), keys_.jobLog(report.job)},
-      {report.state, report.runner, std::to_string(report.attempt), report.message,
-       std::to_string(report.at), std::to_string(options_.log_ttl_seconds)},
-      [this, report, done = std::move(done)](Result<RedisValue> r) {
-        auto v = expectReply(std::move(r), "applying a status report");
-        if (!v.ok()) {
-          // Left pending: taken over and tried again after claim_idle.
-          TLOG_WARN("status", "job=%s reason=%s report not applied yet", report.job.c_str(),
-                    v.error().message.c_str());
-          return done(false);
-        }
-        int64_t code = v->elements.empty() ? -1 : v->elements[0].integer;
-        if (code != 1) {
-          const char* outcome = code == 0 ? "missing" : code == 2 ? "stale" : "final";
-          TLOG_DEBUG("status", "job=%s state=%s attempt=%d runner=%s report ignored: %s",
-                     report.job.c_str(), report.state.c_str(), report.attempt,
-                     log::logValue(report.runner, 80).c_str(), outcome);
-          count(outcome);
-          return done(true);
-        }
-        count("applied");
-        auto record = v->elements.size() > 1 ? parseJobRecord(report.job, flatStrings(v->elements[1]))
-                                             : std::nullopt;
-        TLOG_INFO("status", "job=%s state=%s attempt=%d runner=%s", report.job.c_str(),
-                  report.state.c_str(), report.attempt, log::logValue(report.runner, 80).c_str());
-        if (record && sink_) {
-          std::string released = v->elements.size() > 2 ? v->elements[2].str : "";
-          std::string detail = report.state == "running" ? "building on " + report.runner
-                                                         : report.message;
-          sink_(JobEvent{std::move(*record), std::move(detail), std::move(released)});
-        }
-        done(true);
-      });
+  redis_.eval(kApplyScript, {keys_.job(report.job), keys_.jobLog(report.job)},
+              {report.state, report.runner, std::to_string(report.attempt), report.message,
+               std::to_string(report.at), std::to_string(options_.log_ttl_seconds)},
+              [this, report, done = std::move(done)](Result<RedisValue> r) {
+                auto v = expectReply(std::move(r), "applying a status report");
+                if (!v.ok()) {
+                  // Left pending: taken over and tried again after claim_idle.
+                  TLOG_WARN("status", "job=%s reason=%s report not applied yet", report.job.c_str(),
+                            v.error().message.c_str());
+                  return done(false);
+                }
+                int64_t code = v->elements.empty() ? -1 : v->elements[0].integer;
+                if (code != 1) {
+                  const char* outcome = code == 0 ? "missing" : code == 2 ? "stale" : "final";
+                  TLOG_DEBUG("status", "job=%s state=%s attempt=%d runner=%s report ignored: %s",
+                             report.job.c_str(), report.state.c_str(), report.attempt,
+                             log::logValue(report.runner, 80).c_str(), outcome);
+                  count(outcome);
+                  return done(true);
+                }
+                count("applied");
+                auto record = v->elements.size() > 1
+                                  ? parseJobRecord(report.job, flatStrings(v->elements[1]))
+                                  : std::nullopt;
+                TLOG_INFO("status", "job=%s state=%s attempt=%d runner=%s", report.job.c_str(),
+                          report.state.c_str(), report.attempt,
+                          log::logValue(report.runner, 80).c_str());
+                if (record && sink_) {
+                  std::string released = v->elements.size() > 2 ? v->elements[2].str : "";
+                  std::string detail =
+                      report.state == "running" ? "building on " + report.runner : report.message;
+                  sink_(JobEvent{std::move(*record), std::move(detail), std::move(released)});
+                }
+                done(true);
+              });
 }
 
 void StatusConsumer::acknowledge(std::vector<std::string> ids, std::function<void()> done) {

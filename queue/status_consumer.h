@@ -86,6 +86,7 @@ class StatusConsumer {
   JobEventSink sink_;
   std::unique_ptr<Timer> timer_;
   bool running_ = false;
+  bool failing_ = false;  // the last read failed: logged once until one succeeds
   std::chrono::steady_clock::time_point last_claim_{};
 };
 

@@ -55,22 +55,22 @@ void TrackedRedis::eval(const LuaScript& script, std::vector<std::string> keys,
   argv.push_back(script.sha());
   argv.push_back(num_keys);
   argv.insert(argv.end(), body->begin(), body->end());
-  command(std::move(argv), [this, &script, body, num_keys,
-                            cb = std::move(cb)](Result<RedisValue> r) mutable {
-    if (r.ok() && r->isError() && r->str.rfind("NOSCRIPT", 0) == 0) {
-      // Nothing ran. EVAL sends the body this once and caches it for the next EVALSHA.
-      std::vector<std::string> eval;
-      eval.reserve(body->size() + 3);
-      eval.push_back("EVAL");
-      eval.push_back(script.text());
-      eval.push_back(num_keys);
-      eval.insert(eval.end(), std::make_move_iterator(body->begin()),
-                  std::make_move_iterator(body->end()));
-      command(std::move(eval), std::move(cb));
-      return;
-    }
-    cb(std::move(r));
-  });
+  command(std::move(argv),
+          [this, &script, body, num_keys, cb = std::move(cb)](Result<RedisValue> r) mutable {
+            if (r.ok() && r->isError() && r->str.rfind("NOSCRIPT", 0) == 0) {
+              // Nothing ran. EVAL sends the body this once and caches it for the next EVALSHA.
+              std::vector<std::string> eval;
+              eval.reserve(body->size() + 3);
+              eval.push_back("EVAL");
+              eval.push_back(script.text());
+              eval.push_back(num_keys);
+              eval.insert(eval.end(), std::make_move_iterator(body->begin()),
+                          std::make_move_iterator(body->end()));
+              command(std::move(eval), std::move(cb));
+              return;
+            }
+            cb(std::move(r));
+          });
 }
 
 }  // namespace triggerd

@@ -499,9 +499,8 @@ FakeApiResponse FakeGitHub::repoJson(const FakeGitHubRepo& repo) const {
       200, "{\"id\":" + std::to_string(repo.id) + ",\"node_id\":\"R_kgDO" +
                std::to_string(repo.id) + "\",\"name\":" + jsonEscape(repo.name) +
                ",\"full_name\":" + jsonEscape(repo.fullName()) +
-               ",\"private\":" + (repo.is_private ? "true" : "false") +
-               ",\"owner\":{\"login\":" + jsonEscape(repo.owner) +
-               ",\"type\":\"User\"},\"html_url\":" + jsonEscape(html) +
+               ",\"private\":" + (repo.is_private ? "true" : "false") + ",\"owner\":{\"login\":" +
+               jsonEscape(repo.owner) + ",\"type\":\"User\"},\"html_url\":" + jsonEscape(html) +
                ",\"clone_url\":" + jsonEscape(html + ".git") +
                ",\"ssh_url\":" + jsonEscape("git@github.com:" + repo.fullName() + ".git") +
                ",\"default_branch\":" + jsonEscape(repo.default_branch) +
@@ -541,10 +540,12 @@ std::optional<std::string> FakeGitHub::commitJson(const FakeGitHubRepo& repo,
                        ",\"email\":" + jsonEscape(commit.author_email) +
                        ",\"date\":" + jsonEscape(commit.date) + "}";
   std::string api = "https://api.github.com/repos/" + repo.fullName();
-  return "{\"sha\":" + jsonEscape(commit.sha) + ",\"node_id\":\"C_kwDO\",\"commit\":{\"author\":" +
-         person + ",\"committer\":" + person + ",\"message\":" + jsonEscape(commit.message) +
-         ",\"tree\":{\"sha\":\"" + std::string(40, 'e') + "\"},\"comment_count\":0},\"url\":" +
-         jsonEscape(api + "/commits/" + commit.sha) + ",\"html_url\":" +
+  return "{\"sha\":" + jsonEscape(commit.sha) +
+         ",\"node_id\":\"C_kwDO\",\"commit\":{\"author\":" + person + ",\"committer\":" + person +
+         ",\"message\":" + jsonEscape(commit.message) + ",\"tree\":{\"sha\":\"" +
+         std::string(40, 'e') +
+         "\"},\"comment_count\":0},\"url\":" + jsonEscape(api + "/commits/" + commit.sha) +
+         ",\"html_url\":" +
          jsonEscape("https://github.com/" + repo.fullName() + "/commit/" + commit.sha) +
          ",\"author\":null,\"committer\":null,\"parents\":[]}";
 }
@@ -597,21 +598,23 @@ FakeApiResponse FakeGitHub::repoRoutes(const Token& token, const FakeApiRequest&
                         std::string(json::getString(*body, "description").value_or("")),
                         std::string(json::getString(*body, "target_url").value_or(""))};
     if (st.description.size() > 140)
-      return jsonAnswer(422,
-                        "{\"message\":\"Validation Failed\",\"errors\":[{\"resource\":\"Status\","
-                        "\"code\":\"custom\",\"field\":\"description\",\"message\":\"description is "
-                        "too long (maximum is 140 characters)\"}]}");
+      return jsonAnswer(
+          422,
+          "{\"message\":\"Validation Failed\",\"errors\":[{\"resource\":\"Status\","
+          "\"code\":\"custom\",\"field\":\"description\",\"message\":\"description is "
+          "too long (maximum is 140 characters)\"}]}");
     if (!commitJson(*found, st.sha) || st.sha.size() != 40)
       return githubMessage(422, "No commit found for SHA: " + st.sha);
     statuses_.push_back(st);
     FakeApiResponse r = jsonAnswer(
-        201, "{\"id\":" + std::to_string(statuses_.size()) + ",\"state\":" + jsonEscape(st.state) +
-                 ",\"description\":" + jsonEscape(st.description) +
-                 ",\"target_url\":" + (st.target_url.empty() ? "null" : jsonEscape(st.target_url)) +
-                 ",\"context\":" + jsonEscape(st.context) +
-                 ",\"created_at\":\"2026-11-25T10:00:00Z\",\"updated_at\":\"2026-11-25T10:00:00Z\"}");
-    r.headers.push_back({"Location", "https://api.github.com/repos/" + found->fullName() +
-                                         "/statuses/" + st.sha});
+        201,
+        "{\"id\":" + std::to_string(statuses_.size()) + ",\"state\":" + jsonEscape(st.state) +
+            ",\"description\":" + jsonEscape(st.description) +
+            ",\"target_url\":" + (st.target_url.empty() ? "null" : jsonEscape(st.target_url)) +
+            ",\"context\":" + jsonEscape(st.context) +
+            ",\"created_at\":\"2026-11-25T10:00:00Z\",\"updated_at\":\"2026-11-25T10:00:00Z\"}");
+    r.headers.push_back(
+        {"Location", "https://api.github.com/repos/" + found->fullName() + "/statuses/" + st.sha});
     return r;
   }
   return githubMessage(404, "Not Found");

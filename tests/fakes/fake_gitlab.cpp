@@ -454,14 +454,13 @@ std::string FakeGitLab::projectJson(const FakeGitLabProject& p, bool simple) con
   std::string web = serverRoot() + "/" + p.path_with_namespace;
   std::string host = serverUrl().substr(serverUrl().find("://") + 3);
   host = host.substr(0, host.find(':'));
-  std::string body = "{\"id\":" + std::to_string(p.id) + ",\"name\":" + jsonEscape(path) +
-                     ",\"path\":" + jsonEscape(path) +
-                     ",\"path_with_namespace\":" + jsonEscape(p.path_with_namespace) +
-                     ",\"default_branch\":" + jsonEscape(p.default_branch) +
-                     ",\"ssh_url_to_repo\":" +
-                     jsonEscape("git@" + host + ":" + p.path_with_namespace + ".git") +
-                     ",\"http_url_to_repo\":" + jsonEscape(web + ".git") +
-                     ",\"web_url\":" + jsonEscape(web);
+  std::string body =
+      "{\"id\":" + std::to_string(p.id) + ",\"name\":" + jsonEscape(path) +
+      ",\"path\":" + jsonEscape(path) +
+      ",\"path_with_namespace\":" + jsonEscape(p.path_with_namespace) +
+      ",\"default_branch\":" + jsonEscape(p.default_branch) +
+      ",\"ssh_url_to_repo\":" + jsonEscape("git@" + host + ":" + p.path_with_namespace + ".git") +
+      ",\"http_url_to_repo\":" + jsonEscape(web + ".git") + ",\"web_url\":" + jsonEscape(web);
   if (!simple) body += ",\"visibility\":" + jsonEscape(p.visibility) + ",\"archived\":false";
   return body + "}";
 }
@@ -490,17 +489,18 @@ FakeApiResponse FakeGitLab::projectRoutes(const Token& token, const User& user,
   bool write = request.method != "GET";
   if (!hasAny(token.scopes, write ? std::initializer_list<const char*>{"api"}
                                   : std::initializer_list<const char*>{"api", "read_api"}))
-    return tokenError(403, "insufficient_scope", kInsufficientScope, write ? "api" : "api read_api");
+    return tokenError(403, "insufficient_scope", kInsufficientScope,
+                      write ? "api" : "api read_api");
   const std::string& id = route[1];
-  bool numeric = !id.empty() &&
-                 std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+  bool numeric =
+      !id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
   FakeGitLabProject* project = nullptr;
   for (auto& p : projects_) {
-    bool match =
-        numeric ? std::to_string(p.id) == id : equalsIgnoreCase(p.path_with_namespace, id);
+    bool match = numeric ? std::to_string(p.id) == id : equalsIgnoreCase(p.path_with_namespace, id);
     if (match) project = &p;
   }
-  auto member = project ? project->members.find(user.username) : std::map<std::string, int>::iterator();
+  auto member =
+      project ? project->members.find(user.username) : std::map<std::string, int>::iterator();
   int level = project && member != project->members.end() ? member->second : 0;
   if (!project || (project->visibility == "private" && level == 0))
     return gitlabMessage(404, "404 Project Not Found");
@@ -525,18 +525,16 @@ FakeApiResponse FakeGitLab::projectRoutes(const Token& token, const User& user,
     if (route[3] == "branches") {
       const auto* b = findRef(p.branches, name);
       if (!b) return gitlabMessage(404, "404 Branch Not Found");
-      return jsonAnswer(200, "{\"name\":" + jsonEscape(b->name) +
-                                 ",\"commit\":" + commitJson(p, b->sha) +
-                                 ",\"merged\":false,\"protected\":" +
-                                 (b->is_protected ? "true" : "false") + ",\"default\":" +
-                                 (b->name == p.default_branch ? "true" : "false") + "}");
+      return jsonAnswer(
+          200, "{\"name\":" + jsonEscape(b->name) + ",\"commit\":" + commitJson(p, b->sha) +
+                   ",\"merged\":false,\"protected\":" + (b->is_protected ? "true" : "false") +
+                   ",\"default\":" + (b->name == p.default_branch ? "true" : "false") + "}");
     }
     if (route[3] == "tags") {
       const auto* t = findRef(p.tags, name);
       if (!t) return gitlabMessage(404, "404 Tag Not Found");
-      return jsonAnswer(200, "{\"name\":" + jsonEscape(t->name) +
-                                 ",\"message\":\"\",\"target\":" + jsonEscape(t->sha) +
-                                 ",\"commit\":" + commitJson(p, t->sha) +
+      return jsonAnswer(200, "{\"name\":" + jsonEscape(t->name) + ",\"message\":\"\",\"target\":" +
+                                 jsonEscape(t->sha) + ",\"commit\":" + commitJson(p, t->sha) +
                                  ",\"release\":null,\"protected\":false}");
     }
     if (route[3] == "commits") {
@@ -561,7 +559,7 @@ FakeApiResponse FakeGitLab::projectRoutes(const Token& token, const User& user,
                         std::string(json::getString(*body, "ref").value_or(p.default_branch)),
                         std::string(json::getString(*body, "description").value_or("")),
                         std::string(json::getString(*body, "target_url").value_or(""))};
-    static const std::vector<std::string> kStates{"pending", "running", "success",
+    static const std::vector<std::string> kStates{"pending", "running",  "success",
                                                   "failed",  "canceled", "skipped"};
     if (std::find(kStates.begin(), kStates.end(), st.state) == kStates.end())
       return jsonAnswer(400, "{\"error\":\"state does not have a valid value\"}");
@@ -574,17 +572,18 @@ FakeApiResponse FakeGitLab::projectRoutes(const Token& token, const User& user,
         continue;
       if (it->state == st.state)
         return jsonAnswer(400, "{\"message\":\"Cannot transition status via :" + st.state +
-                                   " from :" + st.state + " (Reason(s): Status cannot transition "
-                                   "via \\\"" + st.state + "\\\")\"}");
+                                   " from :" + st.state +
+                                   " (Reason(s): Status cannot transition "
+                                   "via \\\"" +
+                                   st.state + "\\\")\"}");
       break;
     }
     statuses_.push_back(st);
-    return jsonAnswer(201, "{\"id\":" + std::to_string(statuses_.size()) +
-                               ",\"sha\":" + jsonEscape(st.sha) + ",\"ref\":" + jsonEscape(st.ref) +
-                               ",\"status\":" + jsonEscape(st.state) +
-                               ",\"name\":" + jsonEscape(st.name) +
-                               ",\"description\":" + jsonEscape(st.description) +
-                               ",\"allow_failure\":false}");
+    return jsonAnswer(
+        201, "{\"id\":" + std::to_string(statuses_.size()) + ",\"sha\":" + jsonEscape(st.sha) +
+                 ",\"ref\":" + jsonEscape(st.ref) + ",\"status\":" + jsonEscape(st.state) +
+                 ",\"name\":" + jsonEscape(st.name) +
+                 ",\"description\":" + jsonEscape(st.description) + ",\"allow_failure\":false}");
   }
   if (route.size() >= 3 && route[2] == "deploy_tokens") {
     if (level < 40) return gitlabMessage(403, "403 Forbidden");
@@ -605,12 +604,14 @@ FakeApiResponse FakeGitLab::projectRoutes(const Token& token, const User& user,
         return jsonAnswer(400, "{\"error\":\"name, scopes is missing\"}");
       deploy_tokens_.push_back(t);
       std::string scopes = "[";
-      for (size_t i = 0; i < t.scopes.size(); ++i) scopes += (i ? "," : "") + jsonEscape(t.scopes[i]);
-      return jsonAnswer(201, "{\"id\":" + std::to_string(t.id) + ",\"name\":" + jsonEscape(t.name) +
-                                 ",\"username\":" + jsonEscape(t.username) + ",\"expires_at\":" +
-                                 (t.expires_at.empty() ? "null" : jsonEscape(t.expires_at)) +
-                                 ",\"token\":" + jsonEscape(t.token) +
-                                 ",\"revoked\":false,\"expired\":false,\"scopes\":" + scopes + "]}");
+      for (size_t i = 0; i < t.scopes.size(); ++i)
+        scopes += (i ? "," : "") + jsonEscape(t.scopes[i]);
+      return jsonAnswer(
+          201, "{\"id\":" + std::to_string(t.id) + ",\"name\":" + jsonEscape(t.name) +
+                   ",\"username\":" + jsonEscape(t.username) +
+                   ",\"expires_at\":" + (t.expires_at.empty() ? "null" : jsonEscape(t.expires_at)) +
+                   ",\"token\":" + jsonEscape(t.token) +
+                   ",\"revoked\":false,\"expired\":false,\"scopes\":" + scopes + "]}");
     }
     if (request.method == "DELETE" && route.size() == 4) {
       for (auto& t : deploy_tokens_) {

@@ -143,8 +143,7 @@ class FakeGitLab {
   FakeApiResponse api(const FakeApiRequest& request, const std::vector<std::string>& route);
   FakeApiResponse projects(const User& user, const FakeApiRequest& request);
   FakeApiResponse refs(const FakeApiRequest& request, const FakeGitLabProject& project, bool tags);
-  FakeApiResponse projectRoutes(const Token& token, const User& user,
-                                const FakeApiRequest& request,
+  FakeApiResponse projectRoutes(const Token& token, const User& user, const FakeApiRequest& request,
                                 const std::vector<std::string>& route);
   std::string projectJson(const FakeGitLabProject& project, bool simple) const;
   std::string commitJson(const FakeGitLabProject& project, const std::string& sha) const;

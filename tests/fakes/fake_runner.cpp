@@ -39,8 +39,8 @@ RedisValue FakeRunner::cmd(const std::vector<std::string>& argv) {
 }
 
 std::optional<FakeRunner::Claimed> FakeRunner::claim() {
-  RedisValue v = cmd({"XREADGROUP", "GROUP", "runners", name_, "COUNT", "1", "STREAMS",
-                             prefix_ + "jobs", ">"});
+  RedisValue v = cmd(
+      {"XREADGROUP", "GROUP", "runners", name_, "COUNT", "1", "STREAMS", prefix_ + "jobs", ">"});
   if (v.isNil() || v.elements.empty() || v.elements[0].elements.size() < 2) return std::nullopt;
   const RedisValue& entries = v.elements[0].elements[1];
   if (entries.elements.empty()) return std::nullopt;
@@ -59,7 +59,7 @@ std::optional<FakeRunner::Claimed> FakeRunner::claim() {
 
 std::string FakeRunner::start(const Claimed& job) {
   RedisValue v = cmd({"EVAL", kRunnerStartScript, "1", prefix_ + "job:" + job.job_id, name_,
-                             std::to_string(job.attempt)});
+                      std::to_string(job.attempt)});
   return v.str;
 }
 
@@ -68,14 +68,13 @@ void FakeRunner::keepAlive(const Claimed& job) {
 }
 
 void FakeRunner::log(const Claimed& job, const std::string& chunk) {
-  cmd({"XADD", prefix_ + "job:" + job.job_id + ":log", "MAXLEN", "~", "1000", "*", "chunk",
-              chunk});
+  cmd({"XADD", prefix_ + "job:" + job.job_id + ":log", "MAXLEN", "~", "1000", "*", "chunk", chunk});
 }
 
 void FakeRunner::report(const Claimed& job, const std::string& state, const std::string& message) {
   std::string at = formatRfc3339(std::chrono::system_clock::now());
   cmd({"XADD", prefix_ + "status", "*", "job", job.job_id, "state", state, "runner", name_,
-              "attempt", std::to_string(job.attempt), "message", message, "at", at});
+       "attempt", std::to_string(job.attempt), "message", message, "at", at});
 }
 
 void FakeRunner::ack(const Claimed& job) {

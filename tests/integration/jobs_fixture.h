@@ -29,7 +29,8 @@ inline constexpr const char* kGitlabSha = "da1560886d4f094c3e6c9ef40349f7d38b5d2
 inline constexpr const char* kGitlabToken = "glpat-jobsfixture00000001";
 
 struct JobsWorldOptions {
-  std::string queue_toml = "visibility_timeout = \"2s\"\nmax_attempts = 2\nreclaim_interval = \"1s\"\n";
+  std::string queue_toml =
+      "visibility_timeout = \"2s\"\nmax_attempts = 2\nreclaim_interval = \"1s\"\n";
   std::string extra_toml;  // more tables
 };
 

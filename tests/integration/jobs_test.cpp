@@ -61,19 +61,23 @@ TEST_F(JobsTest, APushEndsAsPendingThenSuccessStatusesAndTheJobShowsEachState) {
   ASSERT_EQ(list["jobs"].Size(), 1u);
   EXPECT_TRUE(list["next_page"].IsNull());
 
-  auto log = JobsWorld::parse(w().tri().admin("GET", "/api/v1/users/alice/jobs/" + ids[0] + "/log").body);
+  auto log =
+      JobsWorld::parse(w().tri().admin("GET", "/api/v1/users/alice/jobs/" + ids[0] + "/log").body);
   ASSERT_EQ(log["entries"].Size(), 2u);
   EXPECT_EQ(std::string(log["entries"][1]["chunk"].GetString()),
             "pushed registry.example.com/team/app:master-6113728\n");
-  auto rest = JobsWorld::parse(w().tri().admin("GET", "/api/v1/users/alice/jobs/" + ids[0] +
-                                                           "/log?after=" + log["next"].GetString())
+  auto rest = JobsWorld::parse(w().tri()
+                                   .admin("GET", "/api/v1/users/alice/jobs/" + ids[0] +
+                                                     "/log?after=" + log["next"].GetString())
                                    .body);
   EXPECT_EQ(rest["entries"].Size(), 0u);
 
   // Another user's token does not see alice's job.
-  auto minted = JobsWorld::parse(w().tri().admin("POST", "/api/v1/users/bob/tokens", "{\"name\": \"t\"}").body);
+  auto minted = JobsWorld::parse(
+      w().tri().admin("POST", "/api/v1/users/bob/tokens", "{\"name\": \"t\"}").body);
   std::string bob_token = minted["token"].GetString();
-  EXPECT_EQ(w().tri().admin("GET", "/api/v1/users/alice/jobs/" + ids[0], "", bob_token).status, 403);
+  EXPECT_EQ(w().tri().admin("GET", "/api/v1/users/alice/jobs/" + ids[0], "", bob_token).status,
+            403);
   EXPECT_EQ(w().tri().admin("GET", "/api/v1/users/bob/jobs/" + ids[0], "", bob_token).status, 404);
 }
 
@@ -141,7 +145,8 @@ TEST_F(JobsTest, ARunnerKilledMidJobIsReclaimedAndTheJobBuiltOnceMore) {
   // build-1 dies. After the visibility timeout (2 s) the sweep (every 1 s) queues it again.
   FakeRunner next(w().redis(), "build-2:0");
   std::optional<FakeRunner::Claimed> again;
-  ASSERT_TRUE(waitUntil([&] { return (again = next.claim()).has_value(); }, std::chrono::seconds(10)))
+  ASSERT_TRUE(
+      waitUntil([&] { return (again = next.claim()).has_value(); }, std::chrono::seconds(10)))
       << w().tri().log();
   EXPECT_EQ(again->job_id, ids[0]);
   EXPECT_EQ(again->attempt, 2);
@@ -157,8 +162,8 @@ TEST_F(JobsTest, ARunnerKilledMidJobIsReclaimedAndTheJobBuiltOnceMore) {
   EXPECT_EQ(std::string(shown["job"]["runner"].GetString()), "build-2:0");
   bool requeue_status = false;
   for (const auto& s : w().github().statuses())
-    requeue_status |= s.state == "pending" &&
-                      s.description.find("queued again (attempt 2)") != std::string::npos;
+    requeue_status |=
+        s.state == "pending" && s.description.find("queued again (attempt 2)") != std::string::npos;
   EXPECT_TRUE(requeue_status);
   EXPECT_EQ(w().tri().streamLength(), 0);
 }
@@ -168,7 +173,8 @@ TEST_F(JobsTest, AJobFailingMaxAttemptsTimesIsDeadLetteredThenRetriedAndPurged) 
   for (int attempt = 1; attempt <= 2; ++attempt) {
     FakeRunner runner(w().redis(), "doomed-" + std::to_string(attempt));
     std::optional<FakeRunner::Claimed> job;
-    ASSERT_TRUE(waitUntil([&] { return (job = runner.claim()).has_value(); }, std::chrono::seconds(10)));
+    ASSERT_TRUE(
+        waitUntil([&] { return (job = runner.claim()).has_value(); }, std::chrono::seconds(10)));
     EXPECT_EQ(job->attempt, attempt);
     ASSERT_EQ(runner.start(*job), "running");  // and dies
   }
@@ -195,14 +201,19 @@ TEST_F(JobsTest, AJobFailingMaxAttemptsTimesIsDeadLetteredThenRetriedAndPurged) 
   ASSERT_EQ(w().waitJobState("alice", ids[0], "success"), "success");
 
   // A user token may not operate the queue.
-  auto minted = JobsWorld::parse(w().tri().admin("POST", "/api/v1/users/alice/tokens", "{\"name\": \"t\"}").body);
-  EXPECT_EQ(w().tri().admin("GET", "/api/v1/admin/queue", "", minted["token"].GetString()).status, 403);
+  auto minted = JobsWorld::parse(
+      w().tri().admin("POST", "/api/v1/users/alice/tokens", "{\"name\": \"t\"}").body);
+  EXPECT_EQ(w().tri().admin("GET", "/api/v1/admin/queue", "", minted["token"].GetString()).status,
+            403);
 
   w().redis().cmd({"XADD", "triggerd:jobs:dead", "*", "job", "{}", "id", "x"});
   auto purged = w().tri().admin("POST", "/api/v1/admin/queue/dead/purge", "{}");
   ASSERT_EQ(purged.status, 200) << purged.body;
   EXPECT_EQ(JobsWorld::parse(purged.body)["purged"].GetInt64(), 1);
-  EXPECT_EQ(w().tri().admin("POST", "/api/v1/admin/queue/dead/purge", "{\"older_than\": \"soon\"}").status, 422);
+  EXPECT_EQ(w().tri()
+                .admin("POST", "/api/v1/admin/queue/dead/purge", "{\"older_than\": \"soon\"}")
+                .status,
+            422);
 }
 
 TEST_F(JobsTest, TwoRunnersCompetingBuildEachJobExactlyOnce) {

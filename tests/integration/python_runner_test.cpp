@@ -44,7 +44,8 @@ class PythonRunnerTest : public ::testing::Test {
     ASSERT_EQ(sh("git init -q " + work + " && cd " + work +
                  " && printf \"FROM scratch\\n\" > Dockerfile && git add Dockerfile && "
                  "git -c user.name=t -c user.email=t@example.com commit -q -m first && "
-                 "git clone -q --bare " + work + " " + bare),
+                 "git clone -q --bare " +
+                 work + " " + bare),
               0);
     FILE* p = popen(("git -C " + bare + " rev-parse HEAD").c_str(), "r");
     char buf[64] = {};
@@ -57,18 +58,21 @@ class PythonRunnerTest : public ::testing::Test {
 
     auto minted = world_.tri().admin("POST", "/api/v1/admin/runner-tokens", R"({"name": "py"})");
     ASSERT_EQ(minted.status, 201);
-    dir_.write("runner.token", std::string(JobsWorld::parse(minted.body)["token"].GetString()) + "\n");
+    dir_.write("runner.token",
+               std::string(JobsWorld::parse(minted.body)["token"].GetString()) + "\n");
     std::string script = runnerFromDocs();
     ASSERT_FALSE(script.empty()) << "no Python runner in docs/runner-protocol.md";
     dir_.write("runner.py", script, 0755);
   }
 
   // A push of the real commit (and `private` as given), as GitHub would sign it.
-  std::vector<std::string> push(const std::string& sha, bool is_private, const std::string& branch) {
+  std::vector<std::string> push(const std::string& sha, bool is_private,
+                                const std::string& branch) {
     std::string body = githubPush("github/push.json");
     body = replaced(body, kGithubSha, sha);
     body = replaced(body, "https://github.com/Codertocat/Hello-World.git", clone_url_);
-    body = replaced(body, "\"ref\": \"refs/heads/master\"", "\"ref\": \"refs/heads/" + branch + "\"");
+    body =
+        replaced(body, "\"ref\": \"refs/heads/master\"", "\"ref\": \"refs/heads/" + branch + "\"");
     if (is_private) body = replaced(body, "\"private\": false", "\"private\": true");
     return world_.deliverGithub(body);
   }
@@ -91,7 +95,8 @@ class PythonRunnerTest : public ::testing::Test {
   }
 
   std::string log(const std::string& id) {
-    auto d = JobsWorld::parse(world_.tri().admin("GET", "/api/v1/users/alice/jobs/" + id + "/log").body);
+    auto d =
+        JobsWorld::parse(world_.tri().admin("GET", "/api/v1/users/alice/jobs/" + id + "/log").body);
     std::string out;
     for (const auto& e : d["entries"].GetArray()) out += e["chunk"].GetString();
     return out;
@@ -122,7 +127,8 @@ TEST_F(PythonRunnerTest, TheDocumentedRunnerCompletesJobs) {
   EXPECT_NE(log(secret[0]).find("with clone credentials"), std::string::npos) << log(secret[0]);
 
   ASSERT_EQ(world_.waitJobState("alice", broken[0], "failure"), "failure") << runner->log();
-  auto failed = JobsWorld::parse(world_.tri().admin("GET", "/api/v1/users/alice/jobs/" + broken[0]).body);
+  auto failed =
+      JobsWorld::parse(world_.tri().admin("GET", "/api/v1/users/alice/jobs/" + broken[0]).body);
   EXPECT_FALSE(std::string(failed["job"]["error"].GetString()).empty());
   EXPECT_EQ(std::string(failed["job"]["runner"].GetString()), "py-1");
 

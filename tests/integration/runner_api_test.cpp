@@ -44,14 +44,20 @@ TEST_F(RunnerApiTest, TokensAreMintedListedAndRevokedByAnAdminOnly) {
   // A runner token reaches the runner routes only; a user token not even those.
   EXPECT_EQ(w().tri().admin("GET", "/api/v1/admin/runner-tokens", "", runner_token_).status, 403);
   EXPECT_EQ(w().tri().admin("GET", "/api/v1/users/alice/jobs", "", runner_token_).status, 403);
-  auto user = JobsWorld::parse(w().tri().admin("POST", "/api/v1/users/alice/tokens", R"({"name": "u"})").body);
+  auto user = JobsWorld::parse(
+      w().tri().admin("POST", "/api/v1/users/alice/tokens", R"({"name": "u"})").body);
   EXPECT_EQ(credentials("01JDQ3Z9X6V5W4T3S2R1Q0P9N8", "", user["token"].GetString()).status, 403);
-  EXPECT_EQ(w().tri().admin("POST", "/api/v1/admin/runner-tokens", R"({"name": "x"})",
-                            user["token"].GetString()).status, 403);
+  EXPECT_EQ(w().tri()
+                .admin("POST", "/api/v1/admin/runner-tokens", R"({"name": "x"})",
+                       user["token"].GetString())
+                .status,
+            403);
   EXPECT_EQ(w().tri().admin("POST", "/api/v1/admin/runner-tokens", R"({"name": ""})").status, 422);
 
-  ASSERT_EQ(w().tri().admin("DELETE", "/api/v1/admin/runner-tokens/" + runner_token_id_).status, 204);
-  EXPECT_EQ(w().tri().admin("DELETE", "/api/v1/admin/runner-tokens/" + runner_token_id_).status, 404);
+  ASSERT_EQ(w().tri().admin("DELETE", "/api/v1/admin/runner-tokens/" + runner_token_id_).status,
+            204);
+  EXPECT_EQ(w().tri().admin("DELETE", "/api/v1/admin/runner-tokens/" + runner_token_id_).status,
+            404);
   EXPECT_EQ(credentials("01JDQ3Z9X6V5W4T3S2R1Q0P9N8").status, 401);
 }
 
@@ -117,8 +123,8 @@ TEST_F(RunnerApiTest, ADeployTokenIsRevokedWhenTheJobIsTakenBack) {
   ASSERT_EQ(runner.start(*job), "running");
   ASSERT_EQ(credentials(ids[0]).status, 200);
   // The runner dies; after the visibility timeout the sweep takes the job back.
-  ASSERT_TRUE(waitUntil([&] { return w().gitlab().deployTokens()[0].revoked; },
-                        std::chrono::seconds(10)))
+  ASSERT_TRUE(
+      waitUntil([&] { return w().gitlab().deployTokens()[0].revoked; }, std::chrono::seconds(10)))
       << w().tri().log();
   EXPECT_EQ(w().waitJobState("bob", ids[0], "queued"), "queued");
 }

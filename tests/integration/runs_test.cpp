@@ -25,7 +25,8 @@ class RunsTest : public ::testing::Test {
     Headers h{{"Authorization", "Bearer " + w().tri().adminToken()},
               {"Content-Type", "application/json"}};
     if (!idempotency_key.empty()) h.emplace_back("Idempotency-Key", idempotency_key);
-    return httpCall("POST", w().tri().adminUrl("/api/v1/users/" + user + "/triggers/" + trigger + "/run"),
+    return httpCall("POST",
+                    w().tri().adminUrl("/api/v1/users/" + user + "/triggers/" + trigger + "/run"),
                     h, body);
   }
   HttpCallResult runGithub(const std::string& body, const std::string& key = "") {
@@ -86,10 +87,12 @@ TEST_F(RunsTest, ABranchRunBuildsItsHeadAsAPushWouldWithEventManual) {
   EXPECT_EQ(w().github().statuses()[0].state, "pending");
 
   // A user token runs its own triggers and is recorded by name.
-  auto minted = JobsWorld::parse(w().tri().admin("POST", "/api/v1/users/alice/tokens", "{\"name\": \"ci\"}").body);
+  auto minted = JobsWorld::parse(
+      w().tri().admin("POST", "/api/v1/users/alice/tokens", "{\"name\": \"ci\"}").body);
   Headers h{{"Authorization", std::string("Bearer ") + minted["token"].GetString()}};
-  auto by_user = httpCall("POST", w().tri().adminUrl("/api/v1/users/alice/triggers/" + w().githubTrigger() + "/run"),
-                          h, R"({"ref": "refs/heads/master"})");
+  auto by_user = httpCall(
+      "POST", w().tri().adminUrl("/api/v1/users/alice/triggers/" + w().githubTrigger() + "/run"), h,
+      R"({"ref": "refs/heads/master"})");
   ASSERT_EQ(by_user.status, 202) << by_user.body;
   std::string id = JobsWorld::parse(by_user.body)["jobs"][0].GetString();
   auto second = JobsWorld::parse(w().tri().admin("GET", "/api/v1/users/alice/jobs/" + id).body);
@@ -132,7 +135,8 @@ TEST_F(RunsTest, RefusalsNameTheRefTheRulesAndTheField) {
   EXPECT_EQ(no_rule.status, 422);
   EXPECT_EQ(field(no_rule), "ref");
   EXPECT_NE(error(no_rule).find("feature/x"), std::string::npos) << no_rule.body;
-  EXPECT_NE(error(no_rule).find("branch 'master|main|release/.*'"), std::string::npos) << no_rule.body;
+  EXPECT_NE(error(no_rule).find("branch 'master|main|release/.*'"), std::string::npos)
+      << no_rule.body;
   EXPECT_NE(error(no_rule).find("tag 'v([0-9]+)"), std::string::npos) << no_rule.body;
 
   auto missing = runGithub(R"({"ref": "release/9.9"})");
@@ -153,8 +157,11 @@ TEST_F(RunsTest, RefusalsNameTheRefTheRulesAndTheField) {
   EXPECT_EQ(run("alice", "01JDQ2AAAAAAAAAAAAAAAAAAAA", R"({"ref": "master"})").status, 404);
   EXPECT_EQ(run("bob", w().githubTrigger(), R"({"ref": "master"})").status, 404);
 
-  ASSERT_EQ(w().tri().admin("PATCH", "/api/v1/users/alice/triggers/" + w().githubTrigger(),
-                            R"({"enabled": false})").status, 200);
+  ASSERT_EQ(w().tri()
+                .admin("PATCH", "/api/v1/users/alice/triggers/" + w().githubTrigger(),
+                       R"({"enabled": false})")
+                .status,
+            200);
   auto disabled = runGithub(R"({"ref": "master"})");
   EXPECT_EQ(disabled.status, 409);
   EXPECT_EQ(w().tri().streamLength(), 0);
@@ -165,7 +172,8 @@ TEST_F(RunsTest, AnExpiredOrRevokedTokenAnswersAsBrowsingDoes) {
   auto gh = runGithub(R"({"ref": "master"})");
   EXPECT_EQ(gh.status, 422) << gh.body;
   EXPECT_EQ(field(gh), "token");
-  auto browse = w().tri().admin("GET", "/api/v1/users/alice/sources/github/repos/Codertocat%2FHello-World/branches");
+  auto browse = w().tri().admin(
+      "GET", "/api/v1/users/alice/sources/github/repos/Codertocat%2FHello-World/branches");
   EXPECT_EQ(browse.status, gh.status);
   EXPECT_EQ(field(browse), field(gh));
 
@@ -218,18 +226,25 @@ TEST_F(RunsTest, ARunsJobIsConsumedLikeAnyOtherAndShowsInTheHistory) {
     return false;
   })) << w().tri().log();
 
-  auto history = w().tri().admin("GET", "/api/v1/users/alice/triggers/" + w().githubTrigger() + "/jobs?per_page=1");
+  auto history = w().tri().admin(
+      "GET", "/api/v1/users/alice/triggers/" + w().githubTrigger() + "/jobs?per_page=1");
   ASSERT_EQ(history.status, 200) << history.body;
   auto page1 = JobsWorld::parse(history.body);
   ASSERT_EQ(page1["jobs"].Size(), 1u);
   EXPECT_EQ(std::string(page1["jobs"][0]["id"].GetString()), id);  // newest first
   EXPECT_EQ(std::string(page1["jobs"][0]["event"].GetString()), "manual");
   EXPECT_EQ(std::string(page1["next_page"].GetString()), "2");
-  auto page2 = JobsWorld::parse(w().tri().admin("GET", "/api/v1/users/alice/triggers/" + w().githubTrigger() + "/jobs?per_page=1&page=2").body);
+  auto page2 =
+      JobsWorld::parse(w().tri()
+                           .admin("GET", "/api/v1/users/alice/triggers/" + w().githubTrigger() +
+                                             "/jobs?per_page=1&page=2")
+                           .body);
   ASSERT_EQ(page2["jobs"].Size(), 1u);
   EXPECT_EQ(std::string(page2["jobs"][0]["event"].GetString()), "push");
   EXPECT_TRUE(page2["next_page"].IsNull());
-  EXPECT_EQ(field(w().tri().admin("GET", "/api/v1/users/alice/triggers/" + w().githubTrigger() + "/jobs?per_page=500")), "per_page");
+  EXPECT_EQ(field(w().tri().admin("GET", "/api/v1/users/alice/triggers/" + w().githubTrigger() +
+                                             "/jobs?per_page=500")),
+            "per_page");
 }
 
 }  // namespace

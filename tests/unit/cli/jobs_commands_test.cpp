@@ -63,7 +63,8 @@ TEST(RunCommands, RunPostsTheRefShaAndIdempotencyKey) {
   EXPECT_NE(o.out.find("  01JDQ5B\n"), std::string::npos);
 
   RunArgs bad{"alice", "01JD3Q", "main", "", "two words"};
-  auto refused = runAgainst(server.url(), [&](const Context& ctx) { return triggersRun(ctx, bad); });
+  auto refused =
+      runAgainst(server.url(), [&](const Context& ctx) { return triggersRun(ctx, bad); });
   EXPECT_EQ(refused.rc, kExitUsage);
   EXPECT_EQ(server.requests().size(), 1u);  // nothing sent
 }
@@ -82,7 +83,8 @@ TEST(JobsCommands, ListAndHistoryAreTablesWithTheNextPageHint) {
   FakeHttpServer server([](const FakeRequest&) {
     return FakeResponse::json(200, std::string(R"({"jobs": [)") + kJob + R"(], "next_page": "2"})");
   });
-  auto list = runAgainst(server.url(), [&](const Context& ctx) { return jobsList(ctx, "alice", {}); });
+  auto list =
+      runAgainst(server.url(), [&](const Context& ctx) { return jobsList(ctx, "alice", {}); });
   EXPECT_EQ(list.rc, kExitOk) << list.err;
   EXPECT_NE(list.out.find("ID"), std::string::npos);
   EXPECT_NE(list.out.find("failure  manual  refs/tags/v1.2.0  9f8e7d6c5b4a  1.2.0, 1.2  2"),
@@ -104,9 +106,9 @@ TEST(JobsCommands, ShowPrintsEveryField) {
   auto o = runAgainst(server.url(),
                       [&](const Context& ctx) { return jobsShow(ctx, "alice", "01JDQ3"); });
   EXPECT_EQ(o.rc, kExitOk);
-  for (const char* want : {"RUNNER        build-1:0", "REQUESTED BY  alice",
-                           "ERROR         no Dockerfile", "DELIVERY      -",
-                           "FINISHED      2026-11-25T10:01:40Z"})
+  for (const char* want :
+       {"RUNNER        build-1:0", "REQUESTED BY  alice", "ERROR         no Dockerfile",
+        "DELIVERY      -", "FINISHED      2026-11-25T10:01:40Z"})
     EXPECT_NE(o.out.find(want), std::string::npos) << want << "\n" << o.out;
 }
 
@@ -145,13 +147,16 @@ TEST(QueueCommands, StatsDeadListRetryAllAndPurge) {
   auto stats = runAgainst(server.url(), queueStats);
   EXPECT_EQ(stats.rc, kExitOk);
   EXPECT_NE(stats.out.find("CLAIMED BY      build-1:0 2"), std::string::npos) << stats.out;
-  auto dead = runAgainst(server.url(), [](const Context& ctx) { return queueDeadList(ctx, 50, ""); });
+  auto dead =
+      runAgainst(server.url(), [](const Context& ctx) { return queueDeadList(ctx, 50, ""); });
   EXPECT_NE(dead.out.find("no result (15m) on runner r1"), std::string::npos) << dead.out;
   EXPECT_EQ(server.requests().back().query, "count=50");
-  auto retry = runAgainst(server.url(), [](const Context& ctx) { return queueDeadRetry(ctx, {}, true); });
+  auto retry =
+      runAgainst(server.url(), [](const Context& ctx) { return queueDeadRetry(ctx, {}, true); });
   EXPECT_EQ(retry.rc, kExitApiError);  // one of the two failed
   EXPECT_NE(retry.out.find("Queued job 01JDQB again (attempt 4)"), std::string::npos) << retry.out;
-  auto purge_none = runAgainst(server.url(), [](const Context& ctx) { return queuePurge(ctx, {}); });
+  auto purge_none =
+      runAgainst(server.url(), [](const Context& ctx) { return queuePurge(ctx, {}); });
   EXPECT_EQ(purge_none.rc, kExitUsage);
   PurgeArgs old{false, "7d", ""};
   auto purge = runAgainst(server.url(), [&](const Context& ctx) { return queuePurge(ctx, old); });
@@ -163,21 +168,23 @@ TEST(QueueCommands, StatsDeadListRetryAllAndPurge) {
 TEST(RunnerTokenCommands, CreateShowsTheTokenOnceListAndRevoke) {
   FakeHttpServer server([](const FakeRequest& r) {
     if (r.method == "POST")
-      return FakeResponse::json(201, R"({"token": "tdr_abc", "id": "0123456789abcdef", "name": "b1"})");
+      return FakeResponse::json(201,
+                                R"({"token": "tdr_abc", "id": "0123456789abcdef", "name": "b1"})");
     if (r.method == "GET")
-      return FakeResponse::json(200, R"({"runner_tokens": [{"id": "0123456789abcdef", "name": "b1"}]})");
+      return FakeResponse::json(200,
+                                R"({"runner_tokens": [{"id": "0123456789abcdef", "name": "b1"}]})");
     return statusOnly(204);
   });
-  auto created = runAgainst(server.url(), [](const Context& ctx) { return runnerTokensCreate(ctx, "b1"); });
+  auto created =
+      runAgainst(server.url(), [](const Context& ctx) { return runnerTokensCreate(ctx, "b1"); });
   EXPECT_EQ(created.rc, kExitOk);
   EXPECT_NE(created.out.find("  tdr_abc\n"), std::string::npos);
   EXPECT_EQ(server.requests().back().path, "/api/v1/admin/runner-tokens");
   auto list = runAgainst(server.url(), runnerTokensList);
   EXPECT_NE(list.out.find("0123456789abcdef  b1"), std::string::npos) << list.out;
   EXPECT_EQ(list.out.find("tdr_"), std::string::npos);
-  auto revoked = runAgainst(server.url(), [](const Context& ctx) {
-    return runnerTokensRevoke(ctx, "0123456789abcdef");
-  });
+  auto revoked = runAgainst(
+      server.url(), [](const Context& ctx) { return runnerTokensRevoke(ctx, "0123456789abcdef"); });
   EXPECT_EQ(revoked.rc, kExitOk);
   EXPECT_EQ(server.requests().back().method, "DELETE");
 }

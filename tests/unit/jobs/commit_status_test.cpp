@@ -26,27 +26,31 @@ TEST(CommitStatus, OneContextPerImageTheRefAndTheTargetUrl) {
   EXPECT_EQ(s.ref_name, "release/1.2");
   EXPECT_EQ(s.description, "queued: 1.2, latest");
   EXPECT_EQ(s.target_url,
-            "https://console.example.com/alice/jobs/01JDQ3Z9X6V5W4T3S2R1Q0P9N8?t=01JDQ2AAAAAAAAAAAAAAAAAAAA");
+            "https://console.example.com/alice/jobs/"
+            "01JDQ3Z9X6V5W4T3S2R1Q0P9N8?t=01JDQ2AAAAAAAAAAAAAAAAAAAA");
   EXPECT_TRUE(commitStatusFor(event(JobState::kQueued), "").target_url.empty());
 }
 
 TEST(CommitStatus, EachStateHasItsStateAndAShortReason) {
-  EXPECT_EQ(commitStatusFor(event(JobState::kQueued, "no result (15m); queued again (attempt 2)"), "")
-                .description,
-            "no result (15m); queued again (attempt 2)");
+  EXPECT_EQ(
+      commitStatusFor(event(JobState::kQueued, "no result (15m); queued again (attempt 2)"), "")
+          .description,
+      "no result (15m); queued again (attempt 2)");
   auto running = commitStatusFor(event(JobState::kRunning, "building on r1"), "");
   EXPECT_EQ(running.state, CommitState::kRunning);
   EXPECT_EQ(running.description, "building on r1");
   auto success = commitStatusFor(event(JobState::kSuccess), "");
   EXPECT_EQ(success.state, CommitState::kSuccess);
   EXPECT_EQ(success.description, "built 1.2, latest");
-  auto failure = commitStatusFor(event(JobState::kFailure, "step 1\nstep 2\nerror: no such file\n\n"), "");
+  auto failure =
+      commitStatusFor(event(JobState::kFailure, "step 1\nstep 2\nerror: no such file\n\n"), "");
   EXPECT_EQ(failure.state, CommitState::kFailure);
   EXPECT_EQ(failure.description, "build failed: error: no such file");
   auto canceled = commitStatusFor(event(JobState::kCanceled, "runner stopped"), "");
   EXPECT_EQ(canceled.state, CommitState::kCanceled);
   EXPECT_EQ(canceled.description, "canceled: runner stopped");
-  auto superseded = commitStatusFor(event(JobState::kSuperseded, "superseded by a newer push (1a2b3c4)"), "");
+  auto superseded =
+      commitStatusFor(event(JobState::kSuperseded, "superseded by a newer push (1a2b3c4)"), "");
   EXPECT_EQ(superseded.state, CommitState::kCanceled);
   EXPECT_EQ(superseded.description, "superseded by a newer push (1a2b3c4)");
   auto dead = commitStatusFor(event(JobState::kDead, "gave up after 3 attempts: timeout"), "");

@@ -53,7 +53,8 @@ class StatusPosterTest : public ::testing::Test {
     o.max_attempts = max_attempts;
     o.first_retry = 50ms;
     o.target_url = "https://console.example.com/jobs/{job}";
-    return std::make_unique<CommitStatusPoster>(redis_.loop(), sources_, http_, clock_, metrics_, o);
+    return std::make_unique<CommitStatusPoster>(redis_.loop(), sources_, http_, clock_, metrics_,
+                                                o);
   }
 
   JobEvent event(JobState state, const std::string& id = "01JDQ3Z9X6V5W4T3S2R1Q0P9N8") {

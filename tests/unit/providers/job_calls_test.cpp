@@ -34,9 +34,10 @@ class GithubJobCallsTest : public ::testing::Test {
     repo.name = "app";
     repo.permissions["octocat"] = "admin";
     fake_.addRepo(repo);
-    fake_.addCommit("octo/app", {kSha, "Fix build\n\nLonger text", "Octo Cat", "octo@example.com",
-                                 "2026-11-20T08:00:00Z"},
-                    "release/1.2", "v1.2.0");
+    fake_.addCommit(
+        "octo/app",
+        {kSha, "Fix build\n\nLonger text", "Octo Cat", "octo@example.com", "2026-11-20T08:00:00Z"},
+        "release/1.2", "v1.2.0");
     client_ = makeProviderClient({Provider::kGithub, fake_.apiBaseUrl(), ""}, runner_.http(),
                                  settings(), clock_);
   }
@@ -58,16 +59,19 @@ class GithubJobCallsTest : public ::testing::Test {
 };
 
 TEST_F(GithubJobCallsTest, BranchesTagsAndCommitsResolveToTheirCommit) {
-  auto branch = commit([&](auto cb) { return client_->branchHead(kGithubToken, "octo/app", "release/1.2", cb); });
+  auto branch = commit(
+      [&](auto cb) { return client_->branchHead(kGithubToken, "octo/app", "release/1.2", cb); });
   ASSERT_TRUE(branch.ok()) << branch.error().message;
   EXPECT_EQ(branch->sha, kSha);
   EXPECT_EQ(branch->message, "Fix build\n\nLonger text");
   EXPECT_EQ(branch->author, "Octo Cat <octo@example.com>");
   EXPECT_EQ(branch->timestamp, "2026-11-20T08:00:00Z");
-  auto tag = commit([&](auto cb) { return client_->tagHead(kGithubToken, "octo/app", "v1.2.0", cb); });
+  auto tag =
+      commit([&](auto cb) { return client_->tagHead(kGithubToken, "octo/app", "v1.2.0", cb); });
   ASSERT_TRUE(tag.ok()) << tag.error().message;
   EXPECT_EQ(tag->sha, kSha);
-  auto pinned = commit([&](auto cb) { return client_->getCommit(kGithubToken, "octo/app", kSha.substr(0, 7), cb); });
+  auto pinned = commit(
+      [&](auto cb) { return client_->getCommit(kGithubToken, "octo/app", kSha.substr(0, 7), cb); });
   ASSERT_TRUE(pinned.ok()) << pinned.error().message;
   EXPECT_EQ(pinned->sha, kSha);
 
@@ -76,11 +80,13 @@ TEST_F(GithubJobCallsTest, BranchesTagsAndCommitsResolveToTheirCommit) {
   EXPECT_EQ(requests[0].target, "/repos/octo/app/branches/release/1.2");
   EXPECT_EQ(requests[1].target, "/repos/octo/app/commits/tags/v1.2.0");
   EXPECT_EQ(requests[2].target, "/repos/octo/app/commits/ccccccc");
-  for (const auto& r : requests) EXPECT_EQ(r.header("authorization"), std::string("Bearer ") + kGithubToken);
+  for (const auto& r : requests)
+    EXPECT_EQ(r.header("authorization"), std::string("Bearer ") + kGithubToken);
 }
 
 TEST_F(GithubJobCallsTest, MissingRefsAreNotFoundOnTheirField) {
-  auto branch = commit([&](auto cb) { return client_->branchHead(kGithubToken, "octo/app", "nope", cb); });
+  auto branch =
+      commit([&](auto cb) { return client_->branchHead(kGithubToken, "octo/app", "nope", cb); });
   ASSERT_FALSE(branch.ok());
   EXPECT_TRUE(branch.error().is(Error::Kind::kNotFound));
   EXPECT_EQ(branch.error().field, "ref");
@@ -88,7 +94,8 @@ TEST_F(GithubJobCallsTest, MissingRefsAreNotFoundOnTheirField) {
   ASSERT_FALSE(tag.ok());
   EXPECT_EQ(tag.error().field, "ref");
   EXPECT_NE(tag.error().message.find("no tag 'v9'"), std::string::npos) << tag.error().message;
-  auto sha = commit([&](auto cb) { return client_->getCommit(kGithubToken, "octo/app", "deadbeef", cb); });
+  auto sha =
+      commit([&](auto cb) { return client_->getCommit(kGithubToken, "octo/app", "deadbeef", cb); });
   ASSERT_FALSE(sha.ok());
   EXPECT_EQ(sha.error().field, "sha");
   // Refused before anything is sent.
@@ -98,13 +105,15 @@ TEST_F(GithubJobCallsTest, MissingRefsAreNotFoundOnTheirField) {
 }
 
 TEST_F(GithubJobCallsTest, RepositoryAndAnExpiredToken) {
-  auto repo = runner_.run<RepoSummary>([&](auto cb) { return client_->getRepository(kGithubToken, "octo/app", cb); });
+  auto repo = runner_.run<RepoSummary>(
+      [&](auto cb) { return client_->getRepository(kGithubToken, "octo/app", cb); });
   ASSERT_TRUE(repo.ok()) << repo.error().message;
   EXPECT_EQ(repo->full_name, "octo/app");
   EXPECT_EQ(repo->clone_url, "https://github.com/octo/app.git");
   EXPECT_TRUE(repo->is_private);
   fake_.revokeToken(kGithubToken);
-  auto refused = commit([&](auto cb) { return client_->branchHead(kGithubToken, "octo/app", "release/1.2", cb); });
+  auto refused = commit(
+      [&](auto cb) { return client_->branchHead(kGithubToken, "octo/app", "release/1.2", cb); });
   ASSERT_FALSE(refused.ok());
   EXPECT_TRUE(refused.error().is(Error::Kind::kCredentialsRejected));
   EXPECT_EQ(refused.error().field, "token");
@@ -116,11 +125,16 @@ TEST_F(GithubJobCallsTest, CommitStatusesMapStatesAndFitTheDescription) {
   s.context = "triggerd/registry.example.com/team/app";
   s.description = std::string(200, 'd');
   s.target_url = "https://console.example.com/jobs/1";
-  auto done = runner_.run<Ok>([&](auto cb) { return client_->postCommitStatus(kGithubToken, "octo/app", kSha, s, cb); });
+  auto done = runner_.run<Ok>(
+      [&](auto cb) { return client_->postCommitStatus(kGithubToken, "octo/app", kSha, s, cb); });
   ASSERT_TRUE(done.ok()) << done.error().message;
   s.state = CommitState::kRunning;  // GitHub has no running: pending
   s.description = "building";
-  ASSERT_TRUE(runner_.run<Ok>([&](auto cb) { return client_->postCommitStatus(kGithubToken, "octo/app", kSha, s, cb); }).ok());
+  ASSERT_TRUE(runner_
+                  .run<Ok>([&](auto cb) {
+                    return client_->postCommitStatus(kGithubToken, "octo/app", kSha, s, cb);
+                  })
+                  .ok());
   auto statuses = fake_.statuses();
   ASSERT_EQ(statuses.size(), 2u);
   EXPECT_EQ(statuses[0].state, "error");
@@ -136,7 +150,8 @@ TEST_F(GithubJobCallsTest, CommitStatusesMapStatesAndFitTheDescription) {
   EXPECT_FALSE(unknown.error().is(Error::Kind::kUnavailable));
   // A server error is worth a retry.
   fake_.failRequests(1, 502);
-  auto down = runner_.run<Ok>([&](auto cb) { return client_->postCommitStatus(kGithubToken, "octo/app", kSha, s, cb); });
+  auto down = runner_.run<Ok>(
+      [&](auto cb) { return client_->postCommitStatus(kGithubToken, "octo/app", kSha, s, cb); });
   ASSERT_FALSE(down.ok());
   EXPECT_TRUE(down.error().is(Error::Kind::kUpstream));
 }
@@ -169,8 +184,9 @@ class GitlabJobCallsTest : public ::testing::Test {
     dev.path_with_namespace = "team/other";
     dev.members["alice"] = 30;  // Developer: statuses yes, deploy tokens no
     fake_.addProject(dev);
-    fake_.addCommit(7, {kSha, "Add feature", "Alice", "alice@example.com", "2026-11-20T08:00:00.000+00:00"},
-                    "feature/x", "v2.0.0");
+    fake_.addCommit(
+        7, {kSha, "Add feature", "Alice", "alice@example.com", "2026-11-20T08:00:00.000+00:00"},
+        "feature/x", "v2.0.0");
     fake_.addCommit(8, {kSha}, "main");
     client_ = makeProviderClient({Provider::kGitlab, fake_.serverRoot(), ""}, runner_.http(),
                                  ProviderClientSettings{}, clock_);
@@ -187,33 +203,40 @@ class GitlabJobCallsTest : public ::testing::Test {
 };
 
 TEST_F(GitlabJobCallsTest, BranchesTagsAndCommitsResolveAndMissingOnesAreNotFound) {
-  auto branch = commit([&](auto cb) { return client_->branchHead(kGitlabToken, "7", "feature/x", cb); });
+  auto branch =
+      commit([&](auto cb) { return client_->branchHead(kGitlabToken, "7", "feature/x", cb); });
   ASSERT_TRUE(branch.ok()) << branch.error().message;
   EXPECT_EQ(branch->sha, kSha);
   EXPECT_EQ(branch->author, "Alice <alice@example.com>");
-  auto tag = commit([&](auto cb) { return client_->tagHead(kGitlabToken, "team/app", "v2.0.0", cb); });
+  auto tag =
+      commit([&](auto cb) { return client_->tagHead(kGitlabToken, "team/app", "v2.0.0", cb); });
   ASSERT_TRUE(tag.ok()) << tag.error().message;
   EXPECT_EQ(tag->message, "Add feature");
-  auto pinned = commit([&](auto cb) { return client_->getCommit(kGitlabToken, "7", kSha.substr(0, 8), cb); });
+  auto pinned =
+      commit([&](auto cb) { return client_->getCommit(kGitlabToken, "7", kSha.substr(0, 8), cb); });
   ASSERT_TRUE(pinned.ok()) << pinned.error().message;
   EXPECT_EQ(pinned->sha, kSha);
   // Names travel as one segment: / as %2F.
   EXPECT_EQ(fake_.requests()[0].target, "/api/v4/projects/7/repository/branches/feature%2Fx");
 
-  auto missing = commit([&](auto cb) { return client_->branchHead(kGitlabToken, "7", "nope", cb); });
+  auto missing =
+      commit([&](auto cb) { return client_->branchHead(kGitlabToken, "7", "nope", cb); });
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().field, "ref");
   auto no_tag = commit([&](auto cb) { return client_->tagHead(kGitlabToken, "7", "v9", cb); });
   ASSERT_FALSE(no_tag.ok());
   EXPECT_EQ(no_tag.error().field, "ref");
-  auto no_commit = commit([&](auto cb) { return client_->getCommit(kGitlabToken, "7", "abcdef12", cb); });
+  auto no_commit =
+      commit([&](auto cb) { return client_->getCommit(kGitlabToken, "7", "abcdef12", cb); });
   ASSERT_FALSE(no_commit.ok());
   EXPECT_EQ(no_commit.error().field, "sha");
-  auto no_project = commit([&](auto cb) { return client_->branchHead(kGitlabToken, "999", "main", cb); });
+  auto no_project =
+      commit([&](auto cb) { return client_->branchHead(kGitlabToken, "999", "main", cb); });
   ASSERT_FALSE(no_project.ok());
   EXPECT_EQ(no_project.error().field, "repository");
 
-  auto repo = runner_.run<RepoSummary>([&](auto cb) { return client_->getRepository(kGitlabToken, "7", cb); });
+  auto repo = runner_.run<RepoSummary>(
+      [&](auto cb) { return client_->getRepository(kGitlabToken, "7", cb); });
   ASSERT_TRUE(repo.ok()) << repo.error().message;
   EXPECT_EQ(repo->full_name, "team/app");
   EXPECT_EQ(repo->clone_url, fake_.serverRoot() + "/team/app.git");
@@ -228,7 +251,8 @@ TEST_F(GitlabJobCallsTest, CommitStatusesMapStatesAndARepeatedStateCountsAsSet) 
   for (CommitState state : {CommitState::kPending, CommitState::kRunning, CommitState::kRunning,
                             CommitState::kFailure}) {
     s.state = state;
-    auto done = runner_.run<Ok>([&](auto cb) { return client_->postCommitStatus(kGitlabToken, "7", kSha, s, cb); });
+    auto done = runner_.run<Ok>(
+        [&](auto cb) { return client_->postCommitStatus(kGitlabToken, "7", kSha, s, cb); });
     ASSERT_TRUE(done.ok()) << done.error().message;
   }
   auto statuses = fake_.statuses();
@@ -240,13 +264,18 @@ TEST_F(GitlabJobCallsTest, CommitStatusesMapStatesAndARepeatedStateCountsAsSet) 
   EXPECT_EQ(statuses[2].ref, "feature/x");
   EXPECT_LE(statuses[2].description.size(), 255u);
   s.state = CommitState::kCanceled;
-  ASSERT_TRUE(runner_.run<Ok>([&](auto cb) { return client_->postCommitStatus(kGitlabToken, "8", kSha, s, cb); }).ok());
+  ASSERT_TRUE(runner_
+                  .run<Ok>([&](auto cb) {
+                    return client_->postCommitStatus(kGitlabToken, "8", kSha, s, cb);
+                  })
+                  .ok());
   EXPECT_EQ(fake_.statuses().back().state, "canceled");
 }
 
 TEST_F(GitlabJobCallsTest, CloneCredentialsAreReadOnlyDeployTokensRevokedOnce) {
   auto cred = runner_.run<CloneCredential>([&](auto cb) {
-    return client_->createCloneCredential(kGitlabToken, "7", "triggerd job 1 attempt 1", 1795601700, cb);
+    return client_->createCloneCredential(kGitlabToken, "7", "triggerd job 1 attempt 1", 1795601700,
+                                          cb);
   });
   ASSERT_TRUE(cred.ok()) << cred.error().message;
   auto tokens = fake_.deployTokens();
@@ -259,7 +288,8 @@ TEST_F(GitlabJobCallsTest, CloneCredentialsAreReadOnlyDeployTokensRevokedOnce) {
   EXPECT_EQ(cred->id, std::to_string(tokens[0].id));
 
   for (int i = 0; i < 2; ++i) {  // the second delete finds it gone: still revoked
-    auto gone = runner_.run<Ok>([&](auto cb) { return client_->revokeCloneCredential(kGitlabToken, "7", cred->id, cb); });
+    auto gone = runner_.run<Ok>(
+        [&](auto cb) { return client_->revokeCloneCredential(kGitlabToken, "7", cred->id, cb); });
     ASSERT_TRUE(gone.ok()) << gone.error().message;
   }
   EXPECT_TRUE(fake_.deployTokens()[0].revoked);

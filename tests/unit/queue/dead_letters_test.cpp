@@ -114,8 +114,8 @@ TEST_F(DeadLettersTest, PurgeOneOldOrEverything) {
     kill(1);
   }
   ASSERT_EQ(len(keys_.deadJobs()), 3);
-  auto one = redis_.await<Result<int64_t>>(
-      [&](auto cb) { dead_.purge(0, queueTestJob(2).id, cb); });
+  auto one =
+      redis_.await<Result<int64_t>>([&](auto cb) { dead_.purge(0, queueTestJob(2).id, cb); });
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(*one, 1);
   auto none_old = redis_.await<Result<int64_t>>([&](auto cb) { dead_.purge(3600, "", cb); });

@@ -382,7 +382,8 @@ TEST_F(JobQueueTest, JobListsAreCappedAndExpireWithTheirNewestRecord) {
   EXPECT_EQ(history.elements[0].str, makeJob(4).id);
   EXPECT_EQ(history.elements[1].str, makeJob(3).id);
   EXPECT_EQ(server_.cmd({"LLEN", keys_.userJobs("alice")}).integer, 3);
-  for (const auto& key : {keys_.triggerJobs("tr1"), keys_.userJobs("alice"), keys_.job(makeJob(4).id)}) {
+  for (const auto& key :
+       {keys_.triggerJobs("tr1"), keys_.userJobs("alice"), keys_.job(makeJob(4).id)}) {
     int64_t ttl = server_.cmd({"TTL", key}).integer;
     EXPECT_GT(ttl, 3500) << key;
     EXPECT_LE(ttl, 3600) << key;

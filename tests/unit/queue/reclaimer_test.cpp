@@ -57,7 +57,8 @@ TEST_F(ReclaimerTest, ADeadRunnersJobIsQueuedAgainThenDeadLettered) {
   auto r = record(job->job_id);
   EXPECT_EQ(r["state"], "queued");
   EXPECT_EQ(r["attempt"], "2");
-  EXPECT_NE(r["error"].find("visibility timeout (1s) on runner r1"), std::string::npos) << r["error"];
+  EXPECT_NE(r["error"].find("visibility timeout (1s) on runner r1"), std::string::npos)
+      << r["error"];
   EXPECT_EQ(r.count("runner"), 0u);
   ASSERT_EQ(reclaimed_.size(), 1u);
   EXPECT_EQ(reclaimed_[0].record.state, JobState::kQueued);
@@ -83,7 +84,8 @@ TEST_F(ReclaimerTest, ADeadRunnersJobIsQueuedAgainThenDeadLettered) {
   EXPECT_EQ(len(keys_.jobs()), 0);
   EXPECT_EQ(len(keys_.deadJobs()), 1);
   RedisValue dead = redis_.server().cmd({"XRANGE", keys_.deadJobs(), "-", "+"});
-  auto d = parseDeadJob(dead.elements[0].elements[0].str, flatStrings(dead.elements[0].elements[1]));
+  auto d =
+      parseDeadJob(dead.elements[0].elements[0].str, flatStrings(dead.elements[0].elements[1]));
   EXPECT_EQ(d.job_id, job->job_id);
   EXPECT_EQ(d.attempts, 2);
   EXPECT_NE(d.error.find("on runner r2"), std::string::npos);
@@ -163,7 +165,8 @@ TEST_F(ReclaimerTest, AnUnreadableJobGoesStraightToTheDeadLetters) {
   EXPECT_EQ(s.requeued, 1);
   RedisValue dead = redis_.server().cmd({"XRANGE", keys_.deadJobs(), "-", "+"});
   ASSERT_EQ(dead.elements.size(), 1u);
-  auto d = parseDeadJob(dead.elements[0].elements[0].str, flatStrings(dead.elements[0].elements[1]));
+  auto d =
+      parseDeadJob(dead.elements[0].elements[0].str, flatStrings(dead.elements[0].elements[1]));
   EXPECT_NE(d.error.find("unreadable"), std::string::npos) << d.error;
 }
 

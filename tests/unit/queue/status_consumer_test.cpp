@@ -88,12 +88,12 @@ TEST_F(StatusConsumerTest, StaleAttemptsAndReportsAfterTheEndChangeNothing) {
 
 TEST_F(StatusConsumerTest, UnusableReportsAreDroppedAndCounted) {
   redis_.server().cmd({"XADD", keys_.status(), "*", "job", "not-a-job", "state", "success"});
-  redis_.server().cmd({"XADD", keys_.status(), "*", "job", queueTestJob(1).id, "state",
-                       "exploded", "runner", "r1", "attempt", "1"});
-  redis_.server().cmd({"XADD", keys_.status(), "*", "job", queueTestJob(1).id, "state",
-                       "success", "runner", "r1", "attempt", "x"});
-  redis_.server().cmd({"XADD", keys_.status(), "*", "job", queueTestJob(9).id, "state",
-                       "success", "runner", "r1", "attempt", "1"});  // no such job
+  redis_.server().cmd({"XADD", keys_.status(), "*", "job", queueTestJob(1).id, "state", "exploded",
+                       "runner", "r1", "attempt", "1"});
+  redis_.server().cmd({"XADD", keys_.status(), "*", "job", queueTestJob(1).id, "state", "success",
+                       "runner", "r1", "attempt", "x"});
+  redis_.server().cmd({"XADD", keys_.status(), "*", "job", queueTestJob(9).id, "state", "success",
+                       "runner", "r1", "attempt", "1"});  // no such job
   EXPECT_EQ(poll(*consumer_), 4u);
   EXPECT_EQ(metrics_.counter("triggerd_status_reports_total", {{"outcome", "invalid"}}), 3u);
   EXPECT_EQ(metrics_.counter("triggerd_status_reports_total", {{"outcome", "missing"}}), 1u);
@@ -120,8 +120,8 @@ TEST_F(StatusConsumerTest, ReportsAnotherProcessReadButNeverHandledAreTakenOver)
   ASSERT_EQ(runner.start(*job), "running");
   runner.report(*job, "success");
   // Another triggerd process read the report and died before handling it.
-  redis_.server().cmd({"XREADGROUP", "GROUP", "triggerd", "triggerd-dead", "COUNT", "10",
-                       "STREAMS", keys_.status(), ">"});
+  redis_.server().cmd({"XREADGROUP", "GROUP", "triggerd", "triggerd-dead", "COUNT", "10", "STREAMS",
+                       keys_.status(), ">"});
   EXPECT_EQ(poll(*consumer_), 0u);
   auto taker = makeConsumer("triggerd-b", 100ms);
   testing::runFor(redis_.loop(), 150ms);
@@ -148,8 +148,8 @@ TEST_F(StatusConsumerTest, ParsesAndChecksReportFields) {
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->attempt, 2);
   EXPECT_EQ(ok->at, 1795600800);
-  auto no_runner = parseStatusReport(
-      "1-0", {"job", queueTestJob(1).id, "state", "success", "attempt", "1"}, 1);
+  auto no_runner =
+      parseStatusReport("1-0", {"job", queueTestJob(1).id, "state", "success", "attempt", "1"}, 1);
   ASSERT_FALSE(no_runner.ok());
   EXPECT_EQ(no_runner.error().field, "runner");
   auto zero = parseStatusReport(

@@ -66,8 +66,8 @@ TEST(ApiTokenStore, RunnerTokensAreListedAndRevokedApartFromUsersTokens) {
   EXPECT_EQ(runner->token.rfind("tdr_", 0), 0u);
   auto user = redis.await<Result<MintedToken>>(
       [&](auto cb) { store.mint("alice", "ci", "user", rng, cb); });
-  auto list = redis.await<Result<std::vector<ApiTokenRecord>>>(
-      [&](auto cb) { store.listRunners(cb); });
+  auto list =
+      redis.await<Result<std::vector<ApiTokenRecord>>>([&](auto cb) { store.listRunners(cb); });
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 1u);
   EXPECT_EQ((*list)[0].name, "build-1");
@@ -77,13 +77,14 @@ TEST(ApiTokenStore, RunnerTokensAreListedAndRevokedApartFromUsersTokens) {
   EXPECT_FALSE(redis.await<Status>([&](auto cb) { store.revokeRunner(user->record.id, cb); }).ok());
   EXPECT_FALSE(
       redis.await<Status>([&](auto cb) { store.revoke("alice", runner->record.id, cb); }).ok());
-  ASSERT_TRUE(redis.await<Status>([&](auto cb) { store.revokeRunner(runner->record.id, cb); }).ok());
+  ASSERT_TRUE(
+      redis.await<Status>([&](auto cb) { store.revokeRunner(runner->record.id, cb); }).ok());
   auto gone = redis.await<Result<std::optional<ApiTokenRecord>>>(
       [&](auto cb) { store.lookup(sha256Hex(runner->token), cb); });
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone->has_value());
-  auto empty = redis.await<Result<std::vector<ApiTokenRecord>>>(
-      [&](auto cb) { store.listRunners(cb); });
+  auto empty =
+      redis.await<Result<std::vector<ApiTokenRecord>>>([&](auto cb) { store.listRunners(cb); });
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->empty());
 }
