@@ -163,6 +163,12 @@ void StatusConsumer::pollOnce(std::function<void(size_t)> done) {
                  [this, done = std::move(done)](Result<RedisValue> r) {
                    auto v = expectReply(std::move(r), "reading the status stream");
                    if (!v.ok()) {
+                     // The stream or group was deleted under us (runners' XADD recreates the
+                     // stream, not the group): make the group again, from the start.
+                     if (v.error().message.find("NOGROUP") != std::string::npos)
+                       redis_.command({"XGROUP", "CREATE", keys_.status(),
+                                       std::string(Keys::kStatusGroup), "0", "MKSTREAM"},
+                                      [](Result<RedisValue>) {});
                      // Once per outage, not once per poll.
                      if (!failing_)
                        TLOG_WARN("status", "reason=%s status stream not read",

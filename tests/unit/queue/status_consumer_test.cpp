@@ -140,6 +140,20 @@ TEST_F(StatusConsumerTest, StartedConsumerPollsByItself) {
   consumer_->stop();
 }
 
+TEST_F(StatusConsumerTest, ADeletedStreamGetsItsGroupBack) {
+  enqueue({queueTestJob(1)});
+  redis_.server().cmd({"DEL", keys_.status()});
+  EXPECT_EQ(poll(*consumer_), 0u);  // NOGROUP: the group is made again
+  FakeRunner runner(redis_.server(), "r1");
+  auto job = runner.claim();
+  ASSERT_EQ(runner.start(*job), "running");
+  runner.report(*job, "success");
+  ASSERT_TRUE(testing::runUntil(redis_.loop(), [&] {
+    poll(*consumer_);
+    return record(job->job_id)["state"] == "success";
+  }));
+}
+
 TEST_F(StatusConsumerTest, ParsesAndChecksReportFields) {
   auto ok = parseStatusReport("1-0",
                               {"job", queueTestJob(1).id, "state", "canceled", "runner", "r1",
