@@ -304,3 +304,30 @@ TEST_F(GitlabJobCallsTest, CloneCredentialsAreReadOnlyDeployTokensRevokedOnce) {
 
 }  // namespace
 }  // namespace triggerd
+
+namespace triggerd {
+namespace {
+
+TEST(RefNames, GitsRulesForBranchAndTagNames) {
+  for (const char* ok : {"main", "release/1.2", "v1.2.0", "feature/x-y_z", "a@b"})
+    EXPECT_TRUE(provider_http::checkRefName(ok, "ref").ok()) << ok;
+  for (const char* bad : {"", "a..b", "a//b", "/a", "a/", "a.", "a.lock", "a b", "a~1", "a^", "a:b",
+                          "a?", "a*", "a[", "a\\b", "a@{1}", "a\x01"}) {
+    auto st = provider_http::checkRefName(bad, "ref");
+    ASSERT_FALSE(st.ok()) << bad;
+    EXPECT_EQ(st.error().field, "ref");
+  }
+  EXPECT_FALSE(provider_http::checkRefName(std::string(256, 'a'), "ref").ok());
+  EXPECT_EQ(provider_http::refPath("release/1.2 rc"), "release/1.2%20rc");
+}
+
+TEST(RefNames, ShasAreSevenTo64HexDigits) {
+  EXPECT_TRUE(provider_http::checkSha("1a2b3c4", "sha").ok());
+  EXPECT_TRUE(provider_http::checkSha(std::string(64, 'f'), "sha").ok());
+  EXPECT_FALSE(provider_http::checkSha("1a2b3c", "sha").ok());
+  EXPECT_FALSE(provider_http::checkSha("xyz1234", "sha").ok());
+  EXPECT_FALSE(provider_http::checkSha(std::string(65, 'a'), "sha").ok());
+}
+
+}  // namespace
+}  // namespace triggerd
