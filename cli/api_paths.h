@@ -30,6 +30,17 @@ std::string githubAuthorize(std::string_view user);
 std::string repos(std::string_view user, std::string_view provider);
 std::string branches(std::string_view user, std::string_view provider, std::string_view repo);
 std::string tags(std::string_view user, std::string_view provider, std::string_view repo);
+std::string triggerRun(std::string_view user, std::string_view id);
+std::string triggerJobs(std::string_view user, std::string_view id);
+std::string jobs(std::string_view user);
+std::string job(std::string_view user, std::string_view id);
+std::string jobLog(std::string_view user, std::string_view id);
+std::string queue();
+std::string deadJobs();
+std::string deadJobRetry(std::string_view job_id);
+std::string deadJobsPurge();
+std::string runnerTokens();
+std::string runnerToken(std::string_view id);
 std::string keysReseal();
 std::string tokensCheck();
 

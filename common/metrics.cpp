@@ -107,6 +107,20 @@ constexpr FamilySpec kFamilies[] = {
      "they could not wait."},
     {"triggerd_provider_requests_waiting", "gauge",
      "Provider requests waiting for a paused budget."},
+    {"triggerd_status_reports_total", "counter",
+     "Runner state reports read from the status stream, by outcome (applied; stale: for an "
+     "attempt the job is no longer at; final: the job had ended; missing: no such job; invalid: "
+     "unusable fields, dropped)."},
+    {"triggerd_jobs_reclaimed_total", "counter",
+     "Jobs taken back from runners that stopped answering, by outcome (requeued, dead, finished: "
+     "the job had ended or was gone)."},
+    {"triggerd_commit_statuses_total", "counter",
+     "Commit statuses, by provider and outcome (posted, retried, failed, dropped)."},
+    {"triggerd_clone_credentials_total", "counter",
+     "Clone credentials, by provider and outcome (issued, refused, revoked, revoke_failed)."},
+    {"triggerd_manual_runs_total", "counter",
+     "Manual runs of triggers, by outcome (enqueued, duplicate: an Idempotency-Key seen before, "
+     "refused)."},
 };
 
 constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "store/lease.h"
 
 namespace triggerd {
 namespace {
@@ -79,6 +80,43 @@ WebhookOptions webhookOptions(const Config& c) {
   o.replay_window = c.delivery_ttl;
   o.rule_cache_program_size = static_cast<size_t>(c.rule_cache_program_size);
   o.spool_deadline = c.spool_redis_deadline;
+  return o;
+}
+
+JobRetention jobRetention(const Config& c) {
+  return JobRetention{c.job_retention.count(), c.history_length, c.user_history_length};
+}
+
+StatusPosterOptions statusPosterOptions(const Config& c) {
+  StatusPosterOptions o;
+  o.enabled = c.statuses_enabled;
+  o.target_url = c.status_target_url;
+  o.max_attempts = c.status_max_attempts;
+  o.first_retry = c.status_retry_delay;
+  o.client = clientSettings(c);
+  return o;
+}
+
+CloneCredentialOptions cloneCredentialOptions(const Config& c) {
+  return CloneCredentialOptions{c.credentials_ttl, clientSettings(c)};
+}
+
+RunsOptions runsOptions(const Config& c) {
+  return RunsOptions{c.manual_run_limit, c.manual_run_window, clientSettings(c)};
+}
+
+StatusConsumerOptions statusConsumerOptions(const Config& c) {
+  StatusConsumerOptions o;
+  o.log_ttl_seconds = c.job_retention.count();
+  return o;
+}
+
+ReclaimOptions reclaimOptions(const Config& c) {
+  ReclaimOptions o;
+  o.visibility_timeout = c.visibility_timeout;
+  o.max_attempts = c.max_attempts;
+  o.interval = c.reclaim_interval;
+  o.log_ttl_seconds = c.job_retention.count();
   return o;
 }
 
@@ -165,6 +203,30 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
                                                   metrics_, tokenCheckOptions(config_));
   resealer_ = std::make_unique<Resealer>(*sources_, *triggers_);
 
+  process_id_ = leaseOwnerId();
+  auto sink = [this](const JobEvent& e) { onJobEvent(e); };
+  queue_->setRetention(jobRetention(config_));
+  queue_->setClock(clock_);
+  queue_->setEventSink(sink);
+  job_records_ = std::make_unique<JobRecords>(*redis_, keys_);
+  dead_letters_ = std::make_unique<DeadLetters>(*redis_, *queue_, clock_);
+  dead_letters_->setEventSink(sink);
+  status_poster_ = std::make_unique<CommitStatusPoster>(loop_, *sources_, *provider_http_, clock_,
+                                                        metrics_, statusPosterOptions(config_));
+  clone_credentials_ =
+      std::make_unique<CloneCredentials>(*redis_, *job_records_, *sources_, *provider_http_, clock_,
+                                         metrics_, cloneCredentialOptions(config_));
+  status_consumer_ = std::make_unique<StatusConsumer>(loop_, *redis_, keys_, metrics_, clock_,
+                                                      process_id_, statusConsumerOptions(config_));
+  status_consumer_->setEventSink(sink);
+  reclaimer_ = std::make_unique<Reclaimer>(loop_, *redis_, keys_, metrics_, clock_, process_id_,
+                                           reclaimOptions(config_));
+  reclaimer_->setEventSink(sink);
+  runs_api_ =
+      std::make_unique<RunsApi>(*triggers_, *sources_, *queue_, *job_records_, *redis_,
+                                *provider_http_, clock_, rng_, metrics_, runsOptions(config_));
+  jobs_api_ = std::make_unique<JobsApi>(*job_records_, *dead_letters_);
+
   services_.ingest = ingest_.get();
   services_.triggers = triggers_api_.get();
   services_.sources = sources_api_.get();
@@ -174,6 +236,9 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
   services_.tokens = api_tokens_.get();
   services_.resealer = resealer_.get();
   services_.token_checker = token_checker_.get();
+  services_.runs = runs_api_.get();
+  services_.jobs = jobs_api_.get();
+  services_.credentials = clone_credentials_.get();
   services_.metrics = &metrics_;
   services_.rng = &rng_;
   services_.ready = [this] { return ready(); };
@@ -343,12 +408,19 @@ void Daemon::becomeReady() {
   }
   ready_notified_ = true;
   notifier_.ready("ready");
+  status_consumer_->start();
+  reclaimer_->start();
   auto first = std::min<std::chrono::milliseconds>(
       std::chrono::seconds(60),
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.token_check_interval));
   token_checker_->start(first);
   hook_reconciler_->start(
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.hooks_startup_delay));
+}
+
+void Daemon::onJobEvent(const JobEvent& event) {
+  status_poster_->post(event);
+  clone_credentials_->onJobEvent(event);
 }
 
 void Daemon::fatal(const std::string& message) {
@@ -414,6 +486,9 @@ void Daemon::applyReload(Result<Config> next) {
   token_checker_->setOptions(tokenCheckOptions(c));
   triggers_api_->setOptions(triggersOptions(c));
   ingest_->setOptions(webhookOptions(c));
+  status_poster_->setOptions(statusPosterOptions(c));
+  clone_credentials_->setOptions(cloneCredentialOptions(c));
+  runs_api_->setOptions(runsOptions(c));
   if (auto guard = AddressGuard::fromStrings(c.allowed_networks); guard.ok())
     http_client_->setAddressGuard(std::move(guard).value());
   // Only the reloadable keys are taken over; the rest keep their running values.
@@ -437,6 +512,13 @@ void Daemon::applyReload(Result<Config> next) {
   config_.hooks_max_concurrency = c.hooks_max_concurrency;
   config_.hooks_max_rate_limit_wait = c.hooks_max_rate_limit_wait;
   config_.hooks_recover_window = c.hooks_recover_window;
+  config_.manual_run_limit = c.manual_run_limit;
+  config_.manual_run_window = c.manual_run_window;
+  config_.statuses_enabled = c.statuses_enabled;
+  config_.status_target_url = c.status_target_url;
+  config_.status_max_attempts = c.status_max_attempts;
+  config_.status_retry_delay = c.status_retry_delay;
+  config_.credentials_ttl = c.credentials_ttl;
   auto so = sourcesOptions(config_);
   sources_api_->setOptions(so);
   hook_service_->setOptions(hookOptions(config_));
@@ -455,6 +537,8 @@ void Daemon::shutdown(const char* signal_name) {
   }
   stopping_ = true;
   notifier_.stopping();
+  status_consumer_->stop();
+  reclaimer_->stop();
   TLOG_INFO("daemon", "signal=%s draining in-flight requests", signal_name);
   auto pending = std::make_shared<int>(2);
   auto one_done = [this, pending] {

@@ -22,9 +22,15 @@
 #include "http/curl_multi_client.h"
 #include "http/provider_throttle.h"
 #include "http/server.h"
+#include "jobs/clone_credentials.h"
+#include "jobs/status_poster.h"
 #include "loop/event_loop.h"
+#include "queue/dead_letters.h"
 #include "queue/job_queue.h"
+#include "queue/job_records.h"
+#include "queue/reclaimer.h"
 #include "queue/spool_replayer.h"
+#include "queue/status_consumer.h"
 #include "redis/hiredis_client.h"
 #include "spool/spool.h"
 
@@ -48,6 +54,8 @@ class Daemon {
   void pingRedis();
   // What the admin /readyz says: Redis and spool state, as JSON members.
   void writeStatus(json::Writer& w) const;
+  // Every job state change: its commit status, and the clone credential it released.
+  void onJobEvent(const JobEvent& event);
   void reload();
   void applyReload(Result<Config> next);
   void shutdown(const char* signal_name);
@@ -85,6 +93,15 @@ class Daemon {
   std::unique_ptr<GitHubOAuth> oauth_;
   std::unique_ptr<TokenChecker> token_checker_;
   std::unique_ptr<Resealer> resealer_;
+  std::string process_id_;  // host:pid:random: the status consumer's name, the lease owner
+  std::unique_ptr<JobRecords> job_records_;
+  std::unique_ptr<DeadLetters> dead_letters_;
+  std::unique_ptr<CommitStatusPoster> status_poster_;
+  std::unique_ptr<CloneCredentials> clone_credentials_;
+  std::unique_ptr<StatusConsumer> status_consumer_;
+  std::unique_ptr<Reclaimer> reclaimer_;
+  std::unique_ptr<RunsApi> runs_api_;
+  std::unique_ptr<JobsApi> jobs_api_;
   Services services_;
   Router public_router_;
   Router admin_router_;

@@ -4,6 +4,7 @@
 #include "common/encoding.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "handlers/job_builder.h"
 #include "webhook/push_event.h"
 #include "webhook/signature.h"
 
@@ -389,34 +390,8 @@ void WebhookIngest::build(const std::shared_ptr<WebhookDelivery>& d,
                   done);
   }
 
-  std::vector<Job> jobs;
-  jobs.reserve(builds.size());
-  std::string received = formatRfc3339(d->received_at);
-  for (const auto& b : builds) {
-    const BuildRule& rule = (*rules)->rules()[b.rule_index];
-    Job job;
-    job.id = newUlid(rng_, clock_.unixMillis());
-    job.trigger_id = t.id;
-    job.user = t.user;
-    job.provider = d->provider;
-    job.repository = push.repository;
-    job.event = "push";
-    job.ref = push.ref;
-    job.ref_type = push.ref_type;
-    job.ref_name = push.ref_name;
-    job.commit = push.head;
-    job.commit.added.clear();
-    job.commit.modified.clear();
-    job.commit.removed.clear();
-    job.image = t.image;
-    job.tags = b.tags;
-    job.dockerfile = rule.dockerfile;
-    job.context = rule.context;
-    job.build_args = rule.build_args;
-    job.delivery_id = d->delivery_id;
-    job.received_at = received;
-    jobs.push_back(std::move(job));
-  }
+  std::vector<Job> jobs = buildJobs(
+      t, **rules, builds, push, JobOrigin{"push", d->delivery_id, d->received_at}, rng_, clock_);
   enqueue(d, t, push, std::move(jobs), std::move(done));
 }
 

@@ -121,6 +121,29 @@ class GitHubApi {
   ApiCall redeliver(std::string_view token, std::string_view full_name, std::string_view hook_id,
                     std::string_view delivery_id, DoneCallback cb);
 
+  // --- jobs: manual runs and commit statuses ---
+  using RepoCallback = std::function<void(Result<RepoSummary>)>;
+  using CommitCallback = std::function<void(Result<CommitSummary>)>;
+
+  // GET /repos/{owner}/{name}.
+  ApiCall getRepo(std::string_view token, std::string_view full_name, RepoCallback cb);
+  // GET /repos/{owner}/{name}/branches/{branch}: the branch's head commit; 404 "ref" when the
+  // branch does not exist.
+  ApiCall getBranch(std::string_view token, std::string_view full_name, std::string_view branch,
+                    CommitCallback cb);
+  // GET /repos/{owner}/{name}/commits/{ref}: the commit a SHA or "tags/NAME" names (a tag's
+  // commit, annotated tags peeled); 404 on `field` when there is none.
+  ApiCall getCommit(std::string_view token, std::string_view full_name, std::string_view ref,
+                    const std::string& field, CommitCallback cb);
+  // POST /repos/{owner}/{name}/statuses/{sha}. `state` is pending, success, failure or error;
+  // the description is clipped to GitHub's 140 characters.
+  ApiCall createStatus(std::string_view token, std::string_view full_name, std::string_view sha,
+                       std::string_view state, std::string_view description,
+                       std::string_view context, std::string_view target_url, DoneCallback cb);
+
+  // GitHub refuses longer commit status descriptions (422).
+  static constexpr size_t kMaxStatusDescription = 140;
+
   void cancel(HttpRequestId id) { http_.cancel(id); }
 
  private:
@@ -133,6 +156,8 @@ class GitHubApi {
   };
   Result<HookRequests> hookRequests(std::string_view token, std::string_view full_name,
                                     std::string_view hook_id, std::string_view path) const;
+
+  std::string repoUrl(std::string_view full_name) const;
   ApiCall listRefs(std::string_view token, std::string_view full_name, std::string_view page_token,
                    const char* kind, RefsCallback cb);
 

@@ -38,6 +38,23 @@ class GitHubClient final : public ProviderClient {
   ApiCall redeliver(std::string_view token, std::string_view repository, std::string_view hook_id,
                     const HookDelivery& delivery, DoneCallback cb) override;
   bool takesSigningToken() const override { return false; }
+
+  ApiCall getRepository(std::string_view token, std::string_view repository,
+                        RepoCallback cb) override;
+  ApiCall branchHead(std::string_view token, std::string_view repository, std::string_view branch,
+                     CommitCallback cb) override;
+  ApiCall tagHead(std::string_view token, std::string_view repository, std::string_view tag,
+                  CommitCallback cb) override;
+  ApiCall getCommit(std::string_view token, std::string_view repository, std::string_view sha,
+                    CommitCallback cb) override;
+  ApiCall postCommitStatus(std::string_view token, std::string_view repository,
+                           std::string_view sha, const CommitStatus& status,
+                           DoneCallback cb) override;
+  ApiCall createCloneCredential(std::string_view token, std::string_view repository,
+                                std::string_view name, int64_t expires_at,
+                                CredentialCallback cb) override;
+  ApiCall revokeCloneCredential(std::string_view token, std::string_view repository,
+                                std::string_view credential_id, DoneCallback cb) override;
   void cancel(HttpRequestId id) override { api_.cancel(id); }
 
  private:

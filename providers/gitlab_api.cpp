@@ -5,6 +5,7 @@
 
 #include "common/encoding.h"
 #include "common/json.h"
+#include "common/json_fields.h"
 #include "common/log.h"
 #include "providers/gitlab_address.h"
 #include "providers/gitlab_common.h"
@@ -172,6 +173,42 @@ std::string formatDate(int64_t unix_seconds) {
   return s.substr(0, 10);
 }
 
+// A GitLab commit ({id, message, author_name, author_email, authored_date}).
+Result<CommitSummary> parseGitlabCommit(const rapidjson::Value& v) {
+  CommitSummary c;
+  c.sha = stringOf(v, "id");
+  if (c.sha.empty()) return Error{502, "", "GitLab's commit has no id"};
+  c.message = stringOf(v, "message");
+  std::string name = stringOf(v, "author_name");
+  std::string email = stringOf(v, "author_email");
+  c.author = email.empty() ? name : name + " <" + email + ">";
+  c.timestamp = stringOf(v, "authored_date");
+  if (c.timestamp.empty()) c.timestamp = stringOf(v, "committed_date");
+  return c;
+}
+
+// A branch, tag or commit answer. GitLab says which is missing: "404 Project Not Found" means
+// the project, "404 Branch Not Found" / "404 Tag Not Found" / "404 Commit Not Found" the ref.
+Result<CommitSummary> parseCommitAnswer(const Context& ctx, const std::string& request,
+                                        const std::string& what, const std::string& field,
+                                        const std::string& project, const std::string& missing,
+                                        bool nested, Result<HttpResponse> result) {
+  if (result.ok() && result->status == 404 && isGitlabApiAnswer(*result) &&
+      ph::answerMessage(result->body).find("Project") == std::string::npos)
+    return Error::notFound(field, missing);
+  auto doc = okJson(result, ctx, request, what,
+                    "GitLab has no project " + project + " that this account can see");
+  if (!doc.ok()) return doc.error();
+  const rapidjson::Value* commit = nested ? json::member(*doc, "commit") : &doc.value();
+  if (!commit || !commit->IsObject())
+    return Error{502, "", "GitLab's answer to " + request + " has no commit"};
+  return parseGitlabCommit(*commit);
+}
+
+std::string isoTime(int64_t unix_seconds) {
+  return formatRfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds)));
+}
+
 }  // namespace
 
 GitLabApi::GitLabApi(HttpClient& http, Options options)
@@ -261,6 +298,178 @@ ApiCall GitLabApi::listRefs(std::string_view token, std::string_view project,
   return http_.send(apiRequest(std::move(path), token),
                     [ctx = std::move(ctx), name = std::string(project), kind, cb = std::move(cb)](
                         Result<HttpResponse> r) { cb(parseRefs(ctx, name, kind, std::move(r))); });
+}
+
+ApiCall GitLabApi::getProject(std::string_view token, std::string_view project,
+                              ProjectCallback cb) {
+  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
+  auto segment = gitlabProjectSegment(project);
+  if (!segment.ok()) return segment.error();
+  Context ctx{options_.server_root, options_.clock};
+  return http_.send(
+      apiRequest("/projects/" + *segment, token),
+      [ctx = std::move(ctx), name = std::string(project),
+       cb = std::move(cb)](Result<HttpResponse> r) {
+        auto doc = okJson(r, ctx, "GET /api/v4/projects/:id", "reading project " + name,
+                          "GitLab has no project " + name + " that this account can see");
+        if (!doc.ok()) return cb(doc.error());
+        RepoSummary repo;
+        repo.id = json::getIdString(*doc, "id").value_or("");
+        repo.full_name = stringOf(*doc, "path_with_namespace");
+        if (repo.id.empty() || repo.full_name.empty())
+          return cb(Error{502, "", "GitLab's project " + name + " has no id or path"});
+        repo.clone_url = stringOf(*doc, "http_url_to_repo");
+        repo.ssh_url = stringOf(*doc, "ssh_url_to_repo");
+        repo.default_branch = stringOf(*doc, "default_branch");
+        repo.is_private = json::getString(*doc, "visibility").value_or("private") != "public";
+        cb(std::move(repo));
+      });
+}
+
+ApiCall GitLabApi::getRef(std::string_view token, std::string_view project, std::string_view name,
+                          const char* kind, CommitCallback cb) {
+  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
+  auto segment = gitlabProjectSegment(project);
+  if (!segment.ok()) return segment.error();
+  if (auto st = ph::checkRefName(name, "ref"); !st) return st.error();
+  Context ctx{options_.server_root, options_.clock};
+  bool branch = std::string_view(kind) == "branches";
+  std::string what = std::string("reading ") + (branch ? "branch " : "tag ") + std::string(name) +
+                     " of " + std::string(project);
+  std::string missing = std::string("GitLab has no ") + (branch ? "branch '" : "tag '") +
+                        std::string(name) + "' in " + std::string(project);
+  std::string request = std::string("GET /api/v4/projects/:id/repository/") + kind + "/:name";
+  // Names are one path segment: '/' travels as %2F.
+  return http_.send(
+      apiRequest("/projects/" + *segment + "/repository/" + kind + "/" + urlEncode(name), token),
+      [ctx = std::move(ctx), request, what, missing, p = std::string(project),
+       cb = std::move(cb)](Result<HttpResponse> r) {
+        cb(parseCommitAnswer(ctx, request, what, "ref", p, missing, true, std::move(r)));
+      });
+}
+
+ApiCall GitLabApi::getBranch(std::string_view token, std::string_view project,
+                             std::string_view branch, CommitCallback cb) {
+  return getRef(token, project, branch, "branches", std::move(cb));
+}
+
+ApiCall GitLabApi::getTag(std::string_view token, std::string_view project, std::string_view tag,
+                          CommitCallback cb) {
+  return getRef(token, project, tag, "tags", std::move(cb));
+}
+
+ApiCall GitLabApi::getCommit(std::string_view token, std::string_view project, std::string_view sha,
+                             CommitCallback cb) {
+  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
+  auto segment = gitlabProjectSegment(project);
+  if (!segment.ok()) return segment.error();
+  if (auto st = ph::checkSha(sha, "sha"); !st) return st.error();
+  Context ctx{options_.server_root, options_.clock};
+  std::string missing = "GitLab has no commit " + std::string(sha) + " in " + std::string(project);
+  return http_.send(
+      apiRequest("/projects/" + *segment + "/repository/commits/" + std::string(sha), token),
+      [ctx = std::move(ctx), missing, p = std::string(project),
+       cb = std::move(cb)](Result<HttpResponse> r) {
+        cb(parseCommitAnswer(ctx, "GET /api/v4/projects/:id/repository/commits/:sha",
+                             "reading a commit of " + p, "sha", p, missing, false, std::move(r)));
+      });
+}
+
+ApiCall GitLabApi::postStatus(std::string_view token, std::string_view project,
+                              std::string_view sha, std::string_view state, std::string_view name,
+                              std::string_view ref, std::string_view description,
+                              std::string_view target_url, DoneCallback cb) {
+  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
+  auto segment = gitlabProjectSegment(project);
+  if (!segment.ok()) return segment.error();
+  if (auto st = ph::checkSha(sha, "sha"); !st) return st.error();
+  HttpRequest req = apiRequest("/projects/" + *segment + "/statuses/" + std::string(sha), token);
+  req.method = "POST";
+  req.headers.emplace_back("Content-Type", "application/json");
+  req.body = json::build([&](json::Writer& w) {
+    w.StartObject();
+    json::kv(w, "state", state);
+    json::kv(w, "name", clipUtf8(name, 255));
+    if (!ref.empty()) json::kv(w, "ref", clipUtf8(ref, 255));
+    json::kv(w, "description", clipUtf8(description, kMaxStatusDescription));
+    // GitLab refuses a target_url over 255 characters: better none than no status.
+    if (!target_url.empty() && target_url.size() <= 255) json::kv(w, "target_url", target_url);
+    w.EndObject();
+  });
+  Context ctx{options_.server_root, options_.clock};
+  std::string what = "setting a commit status on project " + std::string(project);
+  return http_.send(std::move(req), [ctx = std::move(ctx), what, p = std::string(project),
+                                     cb = std::move(cb)](Result<HttpResponse> r) {
+    if (!r.ok()) return cb(ph::transportError(r.error(), "GitLab", ctx.root));
+    if (r->status == 201 || r->status == 200) return cb(okStatus());
+    if (r->status == 400 && isGitlabApiAnswer(*r) &&
+        ph::answerMessage(r->body).find("Cannot transition status") != std::string::npos)
+      return cb(okStatus());
+    cb(gitlabError(*r, ctx, "POST /api/v4/projects/:id/statuses/:sha", what,
+                   "GitLab has no project " + p + " or commit there that this account can see"));
+  });
+}
+
+ApiCall GitLabApi::createDeployToken(std::string_view token, std::string_view project,
+                                     std::string_view name, int64_t expires_at,
+                                     DeployTokenCallback cb) {
+  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
+  auto segment = gitlabProjectSegment(project);
+  if (!segment.ok()) return segment.error();
+  HttpRequest req = apiRequest("/projects/" + *segment + "/deploy_tokens", token);
+  req.method = "POST";
+  req.headers.emplace_back("Content-Type", "application/json");
+  req.body = json::build([&](json::Writer& w) {
+    w.StartObject();
+    json::kv(w, "name", name);
+    json::key(w, "scopes");
+    w.StartArray();
+    json::str(w, "read_repository");
+    w.EndArray();
+    json::kv(w, "expires_at", isoTime(expires_at));
+    w.EndObject();
+  });
+  Context ctx{options_.server_root, options_.clock};
+  return http_.send(std::move(req), [ctx = std::move(ctx), p = std::string(project), expires_at,
+                                     cb = std::move(cb)](Result<HttpResponse> r) {
+    constexpr std::string_view kRequest = "POST /api/v4/projects/:id/deploy_tokens";
+    if (!r.ok()) return cb(ph::transportError(r.error(), "GitLab", ctx.root));
+    if (r->status != 201 && r->status != 200)
+      return cb(gitlabError(*r, ctx, kRequest, "creating a deploy token for project " + p,
+                            "GitLab has no project " + p + " that this account can see"));
+    if (!isGitlabApiAnswer(*r)) return cb(notGitlabRootError(ctx.root, answeredWith(*r, kRequest)));
+    auto doc = json::parse(r->body);
+    CloneCredential c;
+    c.id = json::getIdString(*doc, "id").value_or("");
+    c.username = stringOf(*doc, "username");
+    c.password = stringOf(*doc, "token");
+    c.expires_at = expires_at;
+    if (c.id.empty() || c.username.empty() || c.password.empty())
+      return cb(Error{502, "", "GitLab's new deploy token has no id, username or token"});
+    cb(std::move(c));
+  });
+}
+
+ApiCall GitLabApi::deleteDeployToken(std::string_view token, std::string_view project,
+                                     std::string_view token_id, DoneCallback cb) {
+  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
+  auto segment = gitlabProjectSegment(project);
+  if (!segment.ok()) return segment.error();
+  if (token_id.empty() || token_id.size() > 18 ||
+      token_id.find_first_not_of("0123456789") != std::string_view::npos)
+    return Error::unprocessable("credential", "a GitLab deploy token id is a number");
+  HttpRequest req =
+      apiRequest("/projects/" + *segment + "/deploy_tokens/" + std::string(token_id), token);
+  req.method = "DELETE";
+  Context ctx{options_.server_root, options_.clock};
+  return http_.send(std::move(req), [ctx = std::move(ctx), p = std::string(project),
+                                     cb = std::move(cb)](Result<HttpResponse> r) {
+    if (!r.ok()) return cb(ph::transportError(r.error(), "GitLab", ctx.root));
+    if (r->status == 204 || r->status == 200 || (r->status == 404 && isGitlabApiAnswer(*r)))
+      return cb(okStatus());
+    cb(gitlabError(*r, ctx, "DELETE /api/v4/projects/:id/deploy_tokens/:id",
+                   "deleting a deploy token of project " + p));
+  });
 }
 
 Result<std::string> gitlabProjectSegment(std::string_view id_or_path, const std::string& field) {

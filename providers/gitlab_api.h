@@ -121,6 +121,38 @@ class GitLabApi {
   ApiCall resendHookEvent(std::string_view token, std::string_view project,
                           std::string_view hook_id, std::string_view event_id, DoneCallback cb);
 
+  // --- jobs: manual runs, commit statuses, clone credentials ---
+  using ProjectCallback = std::function<void(Result<RepoSummary>)>;
+  using CommitCallback = std::function<void(Result<CommitSummary>)>;
+  using DeployTokenCallback = std::function<void(Result<CloneCredential>)>;
+
+  // GET /projects/:id.
+  ApiCall getProject(std::string_view token, std::string_view project, ProjectCallback cb);
+  // GET /projects/:id/repository/branches/:branch and /tags/:tag: the head commit; 404 "ref"
+  // when there is no such branch or tag.
+  ApiCall getBranch(std::string_view token, std::string_view project, std::string_view branch,
+                    CommitCallback cb);
+  ApiCall getTag(std::string_view token, std::string_view project, std::string_view tag,
+                 CommitCallback cb);
+  // GET /projects/:id/repository/commits/:sha; 404 "sha" when unknown.
+  ApiCall getCommit(std::string_view token, std::string_view project, std::string_view sha,
+                    CommitCallback cb);
+  // POST /projects/:id/statuses/:sha. `state` is pending, running, success, failed or canceled;
+  // the description is clipped to GitLab's 255 characters. GitLab refuses to set a status to the
+  // state it has ("Cannot transition status via ..."): that counts as set.
+  ApiCall postStatus(std::string_view token, std::string_view project, std::string_view sha,
+                     std::string_view state, std::string_view name, std::string_view ref,
+                     std::string_view description, std::string_view target_url, DoneCallback cb);
+  // POST /projects/:id/deploy_tokens: a project deploy token with read_repository only, expiring
+  // at `expires_at` (unix seconds). Needs the Maintainer role.
+  ApiCall createDeployToken(std::string_view token, std::string_view project, std::string_view name,
+                            int64_t expires_at, DeployTokenCallback cb);
+  // DELETE /projects/:id/deploy_tokens/:token_id; a token already gone (404) counts as deleted.
+  ApiCall deleteDeployToken(std::string_view token, std::string_view project,
+                            std::string_view token_id, DoneCallback cb);
+
+  static constexpr size_t kMaxStatusDescription = 255;
+
   void cancel(HttpRequestId id) { http_.cancel(id); }
 
   const std::string& serverRoot() const { return options_.server_root; }
@@ -131,6 +163,9 @@ class GitLabApi {
   // hook id (when given) are checked (gitlab_hooks.cpp).
   Result<HttpRequest> hookRequest(std::string_view token, std::string_view project,
                                   std::string_view hook_id, std::string_view path) const;
+
+  ApiCall getRef(std::string_view token, std::string_view project, std::string_view name,
+                 const char* kind, CommitCallback cb);
   ApiCall listRefs(std::string_view token, std::string_view project, std::string_view page_token,
                    const char* kind, RefsCallback cb);
 

@@ -125,6 +125,39 @@ class ProviderClient {
   // Whether hooks take a Standard Webhooks signing token (GitLab) besides the secret.
   virtual bool takesSigningToken() const = 0;
 
+  // --- jobs: manual runs, commit statuses, clone credentials ---
+  using RepoCallback = std::function<void(Result<RepoSummary>)>;
+  using CommitCallback = std::function<void(Result<CommitSummary>)>;
+  using CredentialCallback = std::function<void(Result<CloneCredential>)>;
+
+  // One repository (id, clone URLs, visibility); `repository` as for listBranches.
+  virtual ApiCall getRepository(std::string_view token, std::string_view repository,
+                                RepoCallback cb) = 0;
+  // The head commit of a branch or a tag (an annotated tag's commit, not the tag object).
+  // kNotFound on field "ref" when the repository has no branch or tag by that name.
+  virtual ApiCall branchHead(std::string_view token, std::string_view repository,
+                             std::string_view branch, CommitCallback cb) = 0;
+  virtual ApiCall tagHead(std::string_view token, std::string_view repository, std::string_view tag,
+                          CommitCallback cb) = 0;
+  // A commit by its SHA (full or abbreviated); kNotFound on field "sha" when there is none.
+  virtual ApiCall getCommit(std::string_view token, std::string_view repository,
+                            std::string_view sha, CommitCallback cb) = 0;
+  // Sets a commit status (GitHub commit statuses; GitLab's commit status API). `repository` is
+  // what JobRecord::repo holds: owner/name on GitHub, the project id on GitLab.
+  virtual ApiCall postCommitStatus(std::string_view token, std::string_view repository,
+                                   std::string_view sha, const CommitStatus& status,
+                                   DoneCallback cb) = 0;
+  // Credentials to clone `repository` once, as small as the provider allows: GitHub, the bound
+  // token itself (checked with GET /user, which also gives the login); GitLab, a project deploy
+  // token with only read_repository that expires at `expires_at` (unix seconds), named `name`.
+  virtual ApiCall createCloneCredential(std::string_view token, std::string_view repository,
+                                        std::string_view name, int64_t expires_at,
+                                        CredentialCallback cb) = 0;
+  // Revokes what createCloneCredential made (GitLab: deletes the deploy token; one already gone
+  // counts as revoked). kInvalid, nothing sent, when there is nothing to revoke (GitHub).
+  virtual ApiCall revokeCloneCredential(std::string_view token, std::string_view repository,
+                                        std::string_view credential_id, DoneCallback cb) = 0;
+
   virtual void cancel(HttpRequestId id) = 0;
 };
 

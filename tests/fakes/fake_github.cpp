@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "common/encoding.h"
+#include "common/json.h"
 #include "providers/scopes.h"
 #include "tests/fakes/fake_github_common.h"
 #include "tests/support/tls_server.h"
@@ -326,6 +327,10 @@ FakeApiResponse FakeGitHub::api(const FakeApiRequest& request, const std::string
   const Token& token = token_it->second;
   if (auto spent = spendBudget(token)) return *spent;
   ++calls_;
+  if (fail_count_ > 0) {
+    --fail_count_;
+    return githubMessage(fail_status_, fail_status_ >= 500 ? "Server Error" : "Failed");
+  }
 
   auto segments = pathSegments(path).value_or(std::vector<std::string>{});
   FakeApiResponse response;
@@ -356,6 +361,8 @@ FakeApiResponse FakeGitHub::api(const FakeApiRequest& request, const std::string
     } else {
       response = refs(token, request, *found, segments[3] == "tags");
     }
+  } else if (segments.size() >= 3 && segments[0] == "repos") {
+    response = repoRoutes(token, request, segments, &accepted);
   } else {
     response = githubMessage(404, "Not Found");
   }
@@ -474,6 +481,147 @@ FakeApiResponse FakeGitHub::refs(const Token&, const FakeApiRequest& request,
   FakeApiResponse response = jsonAnswer(200, std::move(body));
   paginate(response, request, slice);
   return response;
+}
+
+void FakeGitHub::addCommit(const std::string& full_name, FakeGitHubCommit commit,
+                           const std::string& branch, const std::string& tag) {
+  std::lock_guard lock(mu_);
+  for (auto& repo : repos_) {
+    if (repo.fullName() != full_name) continue;
+    auto point = [&](std::vector<FakeGitHubRef>& refs, const std::string& name) {
+      if (name.empty()) return;
+      for (auto& r : refs)
+        if (r.name == name) return void(r.sha = commit.sha);
+      refs.push_back({name, commit.sha, false});
+    };
+    point(repo.branches, branch);
+    point(repo.tags, tag);
+    repo.commits.push_back(commit);
+  }
+}
+
+void FakeGitHub::failRequests(int count, int status) {
+  std::lock_guard lock(mu_);
+  fail_count_ = count;
+  fail_status_ = status;
+}
+
+std::vector<FakeGitHubStatus> FakeGitHub::statuses() const {
+  std::lock_guard lock(mu_);
+  return statuses_;
+}
+
+std::optional<std::string> FakeGitHub::commitJson(const FakeGitHubRepo& repo,
+                                                  const std::string& ref) const {
+  auto findRef = [](const std::vector<FakeGitHubRef>& refs, const std::string& name) {
+    for (const auto& r : refs)
+      if (r.name == name) return std::optional<std::string>(r.sha);
+    return std::optional<std::string>();
+  };
+  std::optional<std::string> sha;
+  if (ref.rfind("heads/", 0) == 0) {
+    sha = findRef(repo.branches, ref.substr(6));
+  } else if (ref.rfind("tags/", 0) == 0) {
+    sha = findRef(repo.tags, ref.substr(5));
+  } else {
+    bool hex = ref.size() >= 7 && ref.size() <= 40 &&
+               ref.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (hex) {
+      for (const auto& c : repo.commits)
+        if (c.sha.rfind(ref, 0) == 0) sha = c.sha;
+      for (const auto* refs : {&repo.branches, &repo.tags})
+        for (const auto& r : *refs)
+          if (r.sha.rfind(ref, 0) == 0) sha = r.sha;
+    }
+    if (!sha) sha = findRef(repo.branches, ref);
+    if (!sha) sha = findRef(repo.tags, ref);
+  }
+  if (!sha) return std::nullopt;
+  FakeGitHubCommit commit{*sha, "Commit " + sha->substr(0, 7)};
+  for (const auto& c : repo.commits)
+    if (c.sha == *sha) commit = c;
+  std::string person = "{\"name\":" + jsonEscape(commit.author_name) +
+                       ",\"email\":" + jsonEscape(commit.author_email) +
+                       ",\"date\":" + jsonEscape(commit.date) + "}";
+  std::string api = "https://api.github.com/repos/" + repo.fullName();
+  return "{\"sha\":" + jsonEscape(commit.sha) +
+         ",\"node_id\":\"C_kwDO\",\"commit\":{\"author\":" + person + ",\"committer\":" + person +
+         ",\"message\":" + jsonEscape(commit.message) + ",\"tree\":{\"sha\":\"" +
+         std::string(40, 'e') +
+         "\"},\"comment_count\":0},\"url\":" + jsonEscape(api + "/commits/" + commit.sha) +
+         ",\"html_url\":" +
+         jsonEscape("https://github.com/" + repo.fullName() + "/commit/" + commit.sha) +
+         ",\"author\":null,\"committer\":null,\"parents\":[]}";
+}
+
+// /repos/{owner}/{repo}[/branches/{branch}|/commits/{ref}|/statuses/{sha}]: names with '/'
+// (release/1.0, tags/v1) arrive as several segments.
+FakeApiResponse FakeGitHub::repoRoutes(const Token& token, const FakeApiRequest& request,
+                                       const std::vector<std::string>& segments,
+                                       std::string* accepted) {
+  *accepted = "repo";
+  FakeGitHubRepo* found = nullptr;
+  for (auto& repo : repos_)
+    if (equalsIgnoreCase(repo.owner, segments[1]) && equalsIgnoreCase(repo.name, segments[2]))
+      found = &repo;
+  if (!found || !canRead(token, *found)) return githubMessage(404, "Not Found");
+  std::string rest;
+  for (size_t i = 4; i < segments.size(); ++i) rest += (i > 4 ? "/" : "") + segments[i];
+  const std::string sub = segments.size() > 3 ? segments[3] : "";
+  if (request.method == "GET" && segments.size() == 3) return repoAnswer(token, *found);
+  if (request.method == "GET" && sub == "branches" && !rest.empty()) {
+    for (const auto& b : found->branches) {
+      if (b.name != rest) continue;
+      return jsonAnswer(200, "{\"name\":" + jsonEscape(b.name) +
+                                 ",\"commit\":" + *commitJson(*found, b.sha) +
+                                 ",\"protected\":" + (b.is_protected ? "true" : "false") + "}");
+    }
+    return githubMessage(404, "Branch not found",
+                         "https://docs.github.com/rest/branches/branches#get-a-branch");
+  }
+  if (request.method == "GET" && sub == "commits" && !rest.empty()) {
+    auto commit = commitJson(*found, rest);
+    if (!commit)
+      return githubMessage(422, "No commit found for SHA: " + rest,
+                           "https://docs.github.com/rest/commits/commits#get-a-commit");
+    return jsonAnswer(200, *commit);
+  }
+  if (request.method == "POST" && sub == "statuses" && segments.size() == 5) {
+    auto perm = found->permissions.find(token.login);
+    if (perm == found->permissions.end() || permissionRank(perm->second) < 3)
+      return githubMessage(404, "Not Found");
+    auto body = json::parse(request.body);
+    if (!body.ok() || !body->IsObject()) return githubMessage(400, "Problems parsing JSON");
+    std::string state(json::getString(*body, "state").value_or(""));
+    if (state != "pending" && state != "success" && state != "failure" && state != "error")
+      return githubMessage(422, "Validation Failed");
+    FakeGitHubStatus st{found->fullName(),
+                        segments[4],
+                        state,
+                        std::string(json::getString(*body, "context").value_or("default")),
+                        std::string(json::getString(*body, "description").value_or("")),
+                        std::string(json::getString(*body, "target_url").value_or(""))};
+    if (st.description.size() > 140)
+      return jsonAnswer(
+          422,
+          "{\"message\":\"Validation Failed\",\"errors\":[{\"resource\":\"Status\","
+          "\"code\":\"custom\",\"field\":\"description\",\"message\":\"description is "
+          "too long (maximum is 140 characters)\"}]}");
+    if (!commitJson(*found, st.sha) || st.sha.size() != 40)
+      return githubMessage(422, "No commit found for SHA: " + st.sha);
+    statuses_.push_back(st);
+    FakeApiResponse r = jsonAnswer(
+        201,
+        "{\"id\":" + std::to_string(statuses_.size()) + ",\"state\":" + jsonEscape(st.state) +
+            ",\"description\":" + jsonEscape(st.description) +
+            ",\"target_url\":" + (st.target_url.empty() ? "null" : jsonEscape(st.target_url)) +
+            ",\"context\":" + jsonEscape(st.context) +
+            ",\"created_at\":\"2026-11-25T10:00:00Z\",\"updated_at\":\"2026-11-25T10:00:00Z\"}");
+    r.headers.push_back(
+        {"Location", "https://api.github.com/repos/" + found->fullName() + "/statuses/" + st.sha});
+    return r;
+  }
+  return githubMessage(404, "Not Found");
 }
 
 // GitHub's Link header: prev, next, last, first; omitted when one page holds everything.

@@ -29,6 +29,25 @@ struct FakeGitHubRef {
   bool is_protected = false;
 };
 
+// A commit the repository knows (refs point at commits by SHA).
+struct FakeGitHubCommit {
+  std::string sha;
+  std::string message = "Update README";
+  std::string author_name = "Octo Cat";
+  std::string author_email = "octocat@example.com";
+  std::string date = "2026-11-20T08:00:00Z";
+};
+
+// A commit status as GitHub stored it (POST /repos/{owner}/{repo}/statuses/{sha}).
+struct FakeGitHubStatus {
+  std::string repo;  // owner/name
+  std::string sha;
+  std::string state;
+  std::string context;
+  std::string description;
+  std::string target_url;
+};
+
 struct FakeGitHubRepo {
   int64_t id = 0;
   std::string owner;
@@ -40,6 +59,7 @@ struct FakeGitHubRepo {
   std::map<std::string, std::string> permissions;
   std::vector<FakeGitHubRef> branches;
   std::vector<FakeGitHubRef> tags;
+  std::vector<FakeGitHubCommit> commits;  // a ref's SHA not listed here gets a made-up commit
 
   std::string fullName() const { return owner + "/" + name; }
 };
@@ -125,6 +145,13 @@ class FakeGitHub {
   void addBranches(const std::string& full_name, int count, const std::string& prefix = "branch-");
   void addTags(const std::string& full_name, int count, const std::string& prefix = "v1.0.");
   void setRateLimit(RateLimit mode, int64_t seconds = 60);
+  // Adds a commit to a repository; `branch` / `tag` (when given) then point at it.
+  void addCommit(const std::string& full_name, FakeGitHubCommit commit,
+                 const std::string& branch = "", const std::string& tag = "");
+  // The next `count` authenticated API requests answer `status` (500: GitHub's server error).
+  void failRequests(int count, int status = 500);
+  // Commit statuses set so far, oldest first.
+  std::vector<FakeGitHubStatus> statuses() const;
 
   // OAuth: a code as GitHub would hand to the callback after `login` authorised `scopes`.
   // Single use. A non-empty `redirect_uri` must be repeated in the exchange.
@@ -190,6 +217,10 @@ class FakeGitHub {
   FakeApiResponse refs(const Token& token, const FakeApiRequest& request,
                        const FakeGitHubRepo& repo, bool tags);
   bool canRead(const Token& token, const FakeGitHubRepo& repo) const;
+  FakeApiResponse repoRoutes(const Token& token, const FakeApiRequest& request,
+                             const std::vector<std::string>& segments, std::string* accepted);
+  // The commit object GET .../commits/{ref} answers; nullopt when `ref` names nothing.
+  std::optional<std::string> commitJson(const FakeGitHubRepo& repo, const std::string& ref) const;
   void addStandardHeaders(FakeApiResponse& response, const Token& token,
                           const std::string& accepted);
   void paginate(FakeApiResponse& response, const FakeApiRequest& request, const PageSlice& slice);
@@ -233,6 +264,9 @@ class FakeGitHub {
   int64_t next_delivery_id_ = 9000000001;
   FakeRateBudget budget_;  // by login
   DeliverySender sender_;  // last: it finishes its sends while the state above still exists
+  std::vector<FakeGitHubStatus> statuses_;
+  int fail_count_ = 0;
+  int fail_status_ = 500;
 };
 
 }  // namespace triggerd::testing

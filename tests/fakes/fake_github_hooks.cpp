@@ -89,7 +89,7 @@ std::optional<FakeApiResponse> FakeGitHub::repoApi(const Token& token,
       return githubMessage(404, "Not Found", "https://docs.github.com/rest/repos/repos");
     return repoAnswer(token, *repo);
   }
-  if (seg[3] != "hooks") return githubMessage(404, "Not Found");
+  if (seg[3] != "hooks") return std::nullopt;  // repoRoutes: branches, commits, statuses
   // Only administrators may see hooks, with a token holding a hook scope; GitHub hides the
   // rest behind 404.
   bool admin = false;
@@ -141,12 +141,15 @@ FakeApiResponse FakeGitHub::repoAnswer(const Token& token, const FakeGitHubRepo&
   auto flag = [&](int need) { return rank >= need ? "true" : "false"; };
   std::string html = "https://github.com/" + repo.fullName();
   return jsonAnswer(
-      200, "{\"id\":" + std::to_string(repo.id) + ",\"name\":" + jsonEscape(repo.name) +
+      200, "{\"id\":" + std::to_string(repo.id) + ",\"node_id\":\"R_kgDO" +
+               std::to_string(repo.id) + "\",\"name\":" + jsonEscape(repo.name) +
                ",\"full_name\":" + jsonEscape(repo.fullName()) +
                ",\"private\":" + (repo.is_private ? "true" : "false") + ",\"owner\":{\"login\":" +
-               jsonEscape(repo.owner) + "},\"html_url\":" + jsonEscape(html) +
+               jsonEscape(repo.owner) + ",\"type\":\"User\"},\"html_url\":" + jsonEscape(html) +
                ",\"clone_url\":" + jsonEscape(html + ".git") +
+               ",\"ssh_url\":" + jsonEscape("git@github.com:" + repo.fullName() + ".git") +
                ",\"default_branch\":" + jsonEscape(repo.default_branch) +
+               ",\"visibility\":" + jsonEscape(repo.is_private ? "private" : "public") +
                ",\"permissions\":{\"admin\":" + flag(5) + ",\"maintain\":" + flag(4) +
                ",\"push\":" + flag(3) + ",\"triage\":" + flag(2) + ",\"pull\":" + flag(1) + "}}");
 }

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/encoding.h"
+#include "common/json.h"
 #include "tests/fakes/fake_gitlab_common.h"
 #include "tests/support/tls_server.h"
 
@@ -251,7 +252,15 @@ FakeApiResponse FakeGitLab::api(const FakeApiRequest& request,
   }
   const User& user = users_.at(token.username);
   if (auto spent = spendBudget(user)) return *spent;
+  if (fail_count_ > 0) {
+    --fail_count_;
+    return gitlabMessage(fail_status_, std::to_string(fail_status_) + " Internal Server Error");
+  }
   if (auto answer = hookApi(token, user, request, route)) return *answer;
+  bool list_refs = route.size() == 4 && route[0] == "projects" && route[2] == "repository" &&
+                   (route[3] == "branches" || route[3] == "tags");
+  if (route.size() >= 2 && route[0] == "projects" && !list_refs)
+    return projectRoutes(token, user, request, route);
 
   if (request.method != "GET") return jsonAnswer(404, "{\"error\":\"404 Not Found\"}");
 
@@ -422,6 +431,215 @@ FakeApiResponse FakeGitLab::refs(const FakeApiRequest& request, const FakeGitLab
   FakeApiResponse response = jsonAnswer(200, std::move(body));
   paginate(response, request, slice, list.size());
   return response;
+}
+
+void FakeGitLab::addCommit(int64_t project_id, FakeGitLabCommit commit, const std::string& branch,
+                           const std::string& tag) {
+  std::lock_guard lock(mu_);
+  for (auto& p : projects_) {
+    if (p.id != project_id) continue;
+    auto point = [&](std::vector<FakeGitLabRef>& refs, const std::string& name) {
+      if (name.empty()) return;
+      for (auto& r : refs)
+        if (r.name == name) return void(r.sha = commit.sha);
+      refs.push_back({name, commit.sha, false});
+    };
+    point(p.branches, branch);
+    point(p.tags, tag);
+    p.commits.push_back(commit);
+  }
+}
+
+void FakeGitLab::failRequests(int count, int status) {
+  std::lock_guard lock(mu_);
+  fail_count_ = count;
+  fail_status_ = status;
+}
+
+std::vector<FakeGitLabStatus> FakeGitLab::statuses() const {
+  std::lock_guard lock(mu_);
+  return statuses_;
+}
+
+std::vector<FakeGitLabDeployToken> FakeGitLab::deployTokens() const {
+  std::lock_guard lock(mu_);
+  return deploy_tokens_;
+}
+
+std::string FakeGitLab::projectJson(const FakeGitLabProject& p, bool simple) const {
+  std::string path = lastSegment(p.path_with_namespace);
+  std::string web = serverRoot() + "/" + p.path_with_namespace;
+  std::string host = serverUrl().substr(serverUrl().find("://") + 3);
+  host = host.substr(0, host.find(':'));
+  std::string body =
+      "{\"id\":" + std::to_string(p.id) + ",\"name\":" + jsonEscape(path) +
+      ",\"path\":" + jsonEscape(path) +
+      ",\"path_with_namespace\":" + jsonEscape(p.path_with_namespace) +
+      ",\"default_branch\":" + jsonEscape(p.default_branch) +
+      ",\"ssh_url_to_repo\":" + jsonEscape("git@" + host + ":" + p.path_with_namespace + ".git") +
+      ",\"http_url_to_repo\":" + jsonEscape(web + ".git") + ",\"web_url\":" + jsonEscape(web);
+  if (!simple) body += ",\"visibility\":" + jsonEscape(p.visibility) + ",\"archived\":false";
+  return body + "}";
+}
+
+std::string FakeGitLab::commitJson(const FakeGitLabProject& p, const std::string& sha) const {
+  FakeGitLabCommit c{sha, "Commit " + sha.substr(0, 8)};
+  for (const auto& known : p.commits)
+    if (known.sha == sha) c = known;
+  std::string title = c.message.substr(0, c.message.find('\n'));
+  return "{\"id\":" + jsonEscape(c.sha) + ",\"short_id\":" + jsonEscape(c.sha.substr(0, 8)) +
+         ",\"title\":" + jsonEscape(title) + ",\"message\":" + jsonEscape(c.message) +
+         ",\"author_name\":" + jsonEscape(c.author_name) +
+         ",\"author_email\":" + jsonEscape(c.author_email) +
+         ",\"authored_date\":" + jsonEscape(c.date) +
+         ",\"committer_name\":" + jsonEscape(c.author_name) +
+         ",\"committer_email\":" + jsonEscape(c.author_email) +
+         ",\"committed_date\":" + jsonEscape(c.date) + ",\"parent_ids\":[],\"web_url\":" +
+         jsonEscape(serverRoot() + "/" + p.path_with_namespace + "/-/commit/" + c.sha) + "}";
+}
+
+// /projects/:id[/repository/{branches,tags}/:name|/repository/commits/:sha|/statuses/:sha|
+// /deploy_tokens[/:id]]. A name with '/' arrives as one segment (%2F).
+FakeApiResponse FakeGitLab::projectRoutes(const Token& token, const User& user,
+                                          const FakeApiRequest& request,
+                                          const std::vector<std::string>& route) {
+  bool write = request.method != "GET";
+  if (!hasAny(token.scopes, write ? std::initializer_list<const char*>{"api"}
+                                  : std::initializer_list<const char*>{"api", "read_api"}))
+    return tokenError(403, "insufficient_scope", kInsufficientScope,
+                      write ? "api" : "api read_api");
+  const std::string& id = route[1];
+  bool numeric =
+      !id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+  FakeGitLabProject* project = nullptr;
+  for (auto& p : projects_) {
+    bool match = numeric ? std::to_string(p.id) == id : equalsIgnoreCase(p.path_with_namespace, id);
+    if (match) project = &p;
+  }
+  auto member =
+      project ? project->members.find(user.username) : std::map<std::string, int>::iterator();
+  int level = project && member != project->members.end() ? member->second : 0;
+  if (!project || (project->visibility == "private" && level == 0))
+    return gitlabMessage(404, "404 Project Not Found");
+  FakeGitLabProject& p = *project;
+  auto findRef = [](const std::vector<FakeGitLabRef>& refs, const std::string& name) {
+    for (const auto& r : refs)
+      if (r.name == name) return &r;
+    return static_cast<const FakeGitLabRef*>(nullptr);
+  };
+  auto knows = [&](const std::string& sha) {
+    for (const auto& c : p.commits)
+      if (c.sha == sha) return true;
+    for (const auto* refs : {&p.branches, &p.tags})
+      for (const auto& r : *refs)
+        if (r.sha == sha) return true;
+    return false;
+  };
+
+  if (request.method == "GET" && route.size() == 2) return jsonAnswer(200, projectJson(p, false));
+  if (request.method == "GET" && route.size() == 5 && route[2] == "repository") {
+    const std::string& name = route[4];
+    if (route[3] == "branches") {
+      const auto* b = findRef(p.branches, name);
+      if (!b) return gitlabMessage(404, "404 Branch Not Found");
+      return jsonAnswer(
+          200, "{\"name\":" + jsonEscape(b->name) + ",\"commit\":" + commitJson(p, b->sha) +
+                   ",\"merged\":false,\"protected\":" + (b->is_protected ? "true" : "false") +
+                   ",\"default\":" + (b->name == p.default_branch ? "true" : "false") + "}");
+    }
+    if (route[3] == "tags") {
+      const auto* t = findRef(p.tags, name);
+      if (!t) return gitlabMessage(404, "404 Tag Not Found");
+      return jsonAnswer(200, "{\"name\":" + jsonEscape(t->name) + ",\"message\":\"\",\"target\":" +
+                                 jsonEscape(t->sha) + ",\"commit\":" + commitJson(p, t->sha) +
+                                 ",\"release\":null,\"protected\":false}");
+    }
+    if (route[3] == "commits") {
+      std::string sha;
+      for (const auto& c : p.commits)
+        if (c.sha.rfind(name, 0) == 0) sha = c.sha;
+      for (const auto* refs : {&p.branches, &p.tags})
+        for (const auto& r : *refs)
+          if (r.sha.rfind(name, 0) == 0) sha = r.sha;
+      if (sha.empty() || name.size() < 7) return gitlabMessage(404, "404 Commit Not Found");
+      return jsonAnswer(200, commitJson(p, sha));
+    }
+  }
+  if (request.method == "POST" && route.size() == 4 && route[2] == "statuses") {
+    if (level < 30) return gitlabMessage(403, "403 Forbidden");
+    auto body = json::parse(request.body);
+    if (!body.ok() || !body->IsObject()) return gitlabMessage(400, "400 Bad request");
+    FakeGitLabStatus st{p.id,
+                        route[3],
+                        std::string(json::getString(*body, "state").value_or("")),
+                        std::string(json::getString(*body, "name").value_or("default")),
+                        std::string(json::getString(*body, "ref").value_or(p.default_branch)),
+                        std::string(json::getString(*body, "description").value_or("")),
+                        std::string(json::getString(*body, "target_url").value_or(""))};
+    static const std::vector<std::string> kStates{"pending", "running",  "success",
+                                                  "failed",  "canceled", "skipped"};
+    if (std::find(kStates.begin(), kStates.end(), st.state) == kStates.end())
+      return jsonAnswer(400, "{\"error\":\"state does not have a valid value\"}");
+    if (st.description.size() > 255 || st.target_url.size() > 255)
+      return gitlabMessage(400, "400 Bad request - description is too long");
+    if (!knows(st.sha)) return gitlabMessage(404, "404 References for commit Not Found");
+    // GitLab moves a status through a state machine: the same state again is no transition.
+    for (auto it = statuses_.rbegin(); it != statuses_.rend(); ++it) {
+      if (it->project_id != p.id || it->sha != st.sha || it->name != st.name || it->ref != st.ref)
+        continue;
+      if (it->state == st.state)
+        return jsonAnswer(400, "{\"message\":\"Cannot transition status via :" + st.state +
+                                   " from :" + st.state +
+                                   " (Reason(s): Status cannot transition "
+                                   "via \\\"" +
+                                   st.state + "\\\")\"}");
+      break;
+    }
+    statuses_.push_back(st);
+    return jsonAnswer(
+        201, "{\"id\":" + std::to_string(statuses_.size()) + ",\"sha\":" + jsonEscape(st.sha) +
+                 ",\"ref\":" + jsonEscape(st.ref) + ",\"status\":" + jsonEscape(st.state) +
+                 ",\"name\":" + jsonEscape(st.name) +
+                 ",\"description\":" + jsonEscape(st.description) + ",\"allow_failure\":false}");
+  }
+  if (route.size() >= 3 && route[2] == "deploy_tokens") {
+    if (level < 40) return gitlabMessage(403, "403 Forbidden");
+    if (request.method == "POST" && route.size() == 3) {
+      auto body = json::parse(request.body);
+      if (!body.ok() || !body->IsObject()) return gitlabMessage(400, "400 Bad request");
+      FakeGitLabDeployToken t;
+      t.id = static_cast<int64_t>(deploy_tokens_.size()) + 1;
+      t.project_id = p.id;
+      t.name = std::string(json::getString(*body, "name").value_or(""));
+      t.username = "gitlab+deploy-token-" + std::to_string(t.id);
+      t.token = "gldt-fake" + std::to_string(1000000 + t.id) + "abcdefghij";
+      t.expires_at = std::string(json::getString(*body, "expires_at").value_or(""));
+      if (const auto* scopes = json::member(*body, "scopes"); scopes && scopes->IsArray())
+        for (const auto& sc : scopes->GetArray())
+          if (sc.IsString()) t.scopes.emplace_back(sc.GetString());
+      if (t.name.empty() || t.scopes.empty())
+        return jsonAnswer(400, "{\"error\":\"name, scopes is missing\"}");
+      deploy_tokens_.push_back(t);
+      std::string scopes = "[";
+      for (size_t i = 0; i < t.scopes.size(); ++i)
+        scopes += (i ? "," : "") + jsonEscape(t.scopes[i]);
+      return jsonAnswer(
+          201, "{\"id\":" + std::to_string(t.id) + ",\"name\":" + jsonEscape(t.name) +
+                   ",\"username\":" + jsonEscape(t.username) +
+                   ",\"expires_at\":" + (t.expires_at.empty() ? "null" : jsonEscape(t.expires_at)) +
+                   ",\"token\":" + jsonEscape(t.token) +
+                   ",\"revoked\":false,\"expired\":false,\"scopes\":" + scopes + "]}");
+    }
+    if (request.method == "DELETE" && route.size() == 4) {
+      for (auto& t : deploy_tokens_) {
+        if (t.project_id != p.id || std::to_string(t.id) != route[3] || t.revoked) continue;
+        t.revoked = true;
+        return FakeApiResponse{204, {}, ""};
+      }
+      return gitlabMessage(404, "404 Token Not Found");
+    }
+  }
+  return jsonAnswer(404, "{\"error\":\"404 Not Found\"}");
 }
 
 // GitLab's offset pagination headers: Link (prev, next, first, last) and the x-* set.

@@ -31,6 +31,38 @@ struct FakeGitLabRef {
   int64_t committed_at = 0;  // unix seconds of the head commit; 0: 2026-11-20T08:00:00Z
 };
 
+// A commit the project knows (refs point at commits by SHA).
+struct FakeGitLabCommit {
+  std::string sha;
+  std::string message = "Update README";
+  std::string author_name = "Alice Liddell";
+  std::string author_email = "alice@example.com";
+  std::string date = "2026-11-20T08:00:00.000+00:00";
+};
+
+// A commit status as GitLab stored it (POST /projects/:id/statuses/:sha).
+struct FakeGitLabStatus {
+  int64_t project_id = 0;
+  std::string sha;
+  std::string state;
+  std::string name;
+  std::string ref;
+  std::string description;
+  std::string target_url;
+};
+
+// A project deploy token (POST /projects/:id/deploy_tokens).
+struct FakeGitLabDeployToken {
+  int64_t id = 0;
+  int64_t project_id = 0;
+  std::string name;
+  std::string username;
+  std::string token;
+  std::vector<std::string> scopes;
+  std::string expires_at;
+  bool revoked = false;  // deleted through the API
+};
+
 struct FakeGitLabProject {
   int64_t id = 0;
   std::string path_with_namespace;     // "group/subgroup/project"
@@ -39,6 +71,7 @@ struct FakeGitLabProject {
   std::map<std::string, int> members;  // username → access level (10 Guest .. 50 Owner)
   std::vector<FakeGitLabRef> branches;
   std::vector<FakeGitLabRef> tags;
+  std::vector<FakeGitLabCommit> commits;  // a ref's SHA not listed here gets a made-up commit
 };
 
 // A project hook as GitLab keeps it, with the failure count behind its auto-disabling.
@@ -128,6 +161,13 @@ class FakeGitLab {
   void setRateLimited(bool on, int64_t retry_after_seconds = 60);
   // The wall clock the fake judges token expiry by (unix seconds); default: the real time.
   void setNow(int64_t unix_seconds);
+  // Adds a commit to a project; `branch` / `tag` (when given) then point at it.
+  void addCommit(int64_t project_id, FakeGitLabCommit commit, const std::string& branch = "",
+                 const std::string& tag = "");
+  // The next `count` authenticated API requests answer `status` (500: an internal error).
+  void failRequests(int count, int status = 500);
+  std::vector<FakeGitLabStatus> statuses() const;
+  std::vector<FakeGitLabDeployToken> deployTokens() const;
 
   // --- hooks and deliveries ----------------------------------------------------------------
   // Hook endpoints need the Maintainer role (40) and the api scope (read_api may list). A hook
@@ -177,6 +217,10 @@ class FakeGitLab {
   FakeApiResponse api(const FakeApiRequest& request, const std::vector<std::string>& route);
   FakeApiResponse projects(const User& user, const FakeApiRequest& request);
   FakeApiResponse refs(const FakeApiRequest& request, const FakeGitLabProject& project, bool tags);
+  FakeApiResponse projectRoutes(const Token& token, const User& user, const FakeApiRequest& request,
+                                const std::vector<std::string>& route);
+  std::string projectJson(const FakeGitLabProject& project, bool simple) const;
+  std::string commitJson(const FakeGitLabProject& project, const std::string& sha) const;
   void paginate(FakeApiResponse& response, const FakeApiRequest& request, const PageSlice& slice,
                 size_t total);
   bool expired(const Token& token) const;
@@ -225,6 +269,10 @@ class FakeGitLab {
   FakeRateBudget budget_;       // by username
   HttpHeaders budget_headers_;  // RateLimit-* for the answer being made
   DeliverySender sender_;       // last: it finishes its sends while the state above still exists
+  std::vector<FakeGitLabStatus> statuses_;
+  std::vector<FakeGitLabDeployToken> deploy_tokens_;
+  int fail_count_ = 0;
+  int fail_status_ = 500;
 };
 
 }  // namespace triggerd::testing

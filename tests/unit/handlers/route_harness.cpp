@@ -83,6 +83,9 @@ RouteHarness::RouteHarness(RouteHarnessOptions options)
       hook_service_(hookEnv(*this, loop_, redis_, http_, clock_, rng_), sources_, hookOptions()),
       sources_api_(sources_, triggers_, hook_service_, http_, clock_, sourcesOptions(options)) {
   services_.hooks = &hooks_api_;
+  services_.runs = &runs_api_;
+  services_.jobs = &jobs_api_;
+  services_.credentials = &credentials_;
   services_.ingest = &ingest_;
   services_.triggers = &triggers_api_;
   services_.sources = &sources_api_;

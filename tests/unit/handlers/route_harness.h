@@ -22,6 +22,7 @@
 #include "hooks/hook_service.h"
 #include "http/curl_multi_client.h"
 #include "http/router.h"
+#include "jobs/clone_credentials.h"
 #include "loop/event_loop.h"
 #include "tests/fakes/fake_redis_client.h"
 #include "tests/support/test_keys.h"
@@ -102,6 +103,13 @@ class RouteHarness {
   HookService hook_service_;
   HookJobs hook_jobs_{hook_service_, triggers_, clock_, rng_, 4};
   HooksApi hooks_api_{hook_jobs_};
+  JobRecords job_records_{redis_, keys_};
+  DeadLetters dead_letters_{redis_, queue_, clock_};
+  RunsApi runs_api_{triggers_, sources_, queue_, job_records_, redis_,
+                    http_,     clock_,   rng_,   metrics_,     RunsOptions{}};
+  JobsApi jobs_api_{job_records_, dead_letters_};
+  CloneCredentials credentials_{
+      redis_, job_records_, sources_, http_, clock_, metrics_, CloneCredentialOptions{}};
   TriggersApi triggers_api_{triggers_, hook_service_, clock_, rng_,
                             TriggersOptions{kPublicBaseUrl}};
   SourcesApi sources_api_;
