@@ -38,4 +38,8 @@ void previewTags(const Call& c) {
   c.services.triggers->preview(c.ctx->body(), replier(c.ctx));
 }
 
+void checkHook(const Call& c) {
+  c.services.triggers->checkHook(c.user, id(c), replier(c.ctx));
+}
+
 }  // namespace triggerd::handlers

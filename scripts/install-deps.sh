@@ -16,6 +16,8 @@ packages=(
   # The web console's browser tests (tests/browser): Debian's Chromium, driven headless by
   # playwright-core from npm.
   chromium
+  # The Python runner in docs/runner-protocol.md, which CI runs against triggerd.
+  python3-redis
 )
 
 missing=()
