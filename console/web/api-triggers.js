@@ -16,10 +16,18 @@ export function trigger(t) {
   };
 }
 
-// The webhook part of a create or rotate answer: {url, secret, previousSecretValidUntil}.
+// The webhook part of a create or rotate answer: {url, secret, previousSecretValidUntil}. The
+// secret is there only when the user must paste it (a hook added by hand).
 export function webhook(w) {
   if (!w) return null;
   return { url: w.url, secret: w.secret || '', previousSecretValidUntil: w.previous_secret_valid_until || '' };
+}
+
+// The hook report of an answer (what installing or removing the hook did): {outcome, actions,
+// problems, error} or null.
+function hookReport(r) {
+  if (!r) return null;
+  return { outcome: r.outcome || '', actions: r.actions || [], problems: r.problems || [], error: r.error ? r.error.error : '' };
 }
 
 export async function list(user) {
@@ -40,14 +48,19 @@ export async function create(user, spec) {
     install_hook: spec.installHook,
     rules: spec.rules,
   });
-  return { trigger: trigger(r.trigger), webhook: webhook(r.webhook) };
+  return { trigger: trigger(r.trigger), webhook: webhook(r.webhook), hook: hookReport(r.hook) };
 }
 
 export async function setEnabled(user, id, enabled) {
   return trigger((await call('PATCH', userPath(user, `/triggers/${encodeURIComponent(id)}`), { enabled })).trigger);
 }
 
-export const remove = (user, id) => call('DELETE', userPath(user, `/triggers/${encodeURIComponent(id)}`));
+// Deletes the trigger and the hook triggerd installed for it: {deleted, hook} (hook null for a
+// hook added by hand).
+export async function remove(user, id) {
+  const r = await call('DELETE', userPath(user, `/triggers/${encodeURIComponent(id)}`));
+  return { deleted: (r && r.deleted) || id, hook: hookReport(r && r.hook) };
+}
 
 // The builds a push of `ref` would get: [{rule, tags}].
 export async function preview(user, rules, ref) {

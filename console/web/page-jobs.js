@@ -1,7 +1,12 @@
-// Recent build jobs, newest first, with their states; one job's details and build log.
+// Recent build jobs, newest first, with their states; one job's details and build log. While a
+// job is queued or running the list refreshes itself.
 import * as jobs from './api-jobs.js';
-import * as triggers from './api-triggers.js';
 import { h, notice, when, badge, busy, heading } from './ui.js';
+
+const kRefreshMs = 3000;
+const shortRef = (ref) => ref.replace(/^refs\/(heads|tags)\//, '');
+const active = (state) => state === 'queued' || state === 'running';
+const lastChange = (j) => j.finishedAt || j.startedAt || j.createdAt;
 
 async function showJob(app, id, target) {
   target.hidden = false;
@@ -11,12 +16,16 @@ async function showJob(app, id, target) {
     target.replaceChildren(
       h('h2', { tabindex: '-1' }, 'Job ', h('code', {}, job.id), ' ', badge(job.state)),
       h('dl', { class: 'facts' },
+        h('dt', {}, 'Repository'), h('dd', {}, job.repository),
         h('dt', {}, 'Ref'), h('dd', {}, h('code', {}, job.ref)),
         h('dt', {}, 'Commit'), h('dd', {}, h('code', {}, job.sha)),
+        h('dt', {}, 'Image'), h('dd', {}, h('code', {}, job.image)),
         job.tags.length ? [h('dt', {}, 'Tags'), h('dd', {}, job.tags.join(', '))] : null,
+        h('dt', {}, 'Started by'), h('dd', {}, job.event === 'manual' ? `a manual run (${job.requestedBy || 'unknown'})` : `a ${job.event || 'push'}`),
         h('dt', {}, 'Queued'), h('dd', {}, when(job.createdAt)),
         job.startedAt ? [h('dt', {}, 'Started'), h('dd', {}, when(job.startedAt))] : null,
-        h('dt', {}, 'Last change'), h('dd', {}, when(job.updatedAt)),
+        job.finishedAt ? [h('dt', {}, 'Finished'), h('dd', {}, when(job.finishedAt))] : null,
+        job.runner ? [h('dt', {}, 'Runner'), h('dd', {}, `${job.runner} (attempt ${job.attempt})`)] : null,
         job.error ? [h('dt', {}, 'Error'), h('dd', { class: 'warning' }, job.error)] : null),
       h('h3', {}, 'Build log'),
       h('pre', { class: 'log', tabindex: '0', 'aria-label': 'Build log' }, log || 'No output yet.'));
@@ -39,24 +48,27 @@ export async function renderJobs(main, app, where) {
     h('div', { class: 'actions' }, refresh, filter ? h('a', { class: 'button secondary', href: '#/jobs' }, 'All jobs') : null),
     h('div', { class: 'scroll' }, table), status, detail);
 
-  let names = {};
-  try { names = Object.fromEntries((await triggers.list(app.user)).map((t) => [t.id, t.repository])); } catch (e) { /* ids then */ }
+  let timer = null;
   const load = async () => {
+    clearTimeout(timer);
+    if (!table.isConnected && timer !== null) return;  // the page was left
     try {
-      const list = await jobs.list(app.user, { trigger: filter, limit: 50 });
+      const list = await jobs.list(app.user, { trigger: filter, perPage: 50 });
       table.tBodies[0].replaceChildren(...list.map((j) => {
         const open = h('button', { type: 'button', class: 'link' }, 'Details and log');
         open.addEventListener('click', () => showJob(app, j.id, detail));
-        return h('tr', { 'data-job': j.id },
+        return h('tr', { 'data-job': j.id, 'data-state': j.state },
           h('td', { 'data-label': 'State' }, badge(j.state)),
-          h('td', { 'data-label': 'Repository' }, names[j.trigger] || j.trigger),
-          h('td', { 'data-label': 'Ref' }, h('code', {}, j.ref.replace(/^refs\/(heads|tags)\//, ''))),
+          h('td', { 'data-label': 'Repository' }, j.repository),
+          h('td', { 'data-label': 'Ref' }, h('code', {}, shortRef(j.ref))),
           h('td', { 'data-label': 'Commit' }, h('code', {}, j.sha.slice(0, 7))),
           h('td', { 'data-label': 'Queued' }, when(j.createdAt)),
-          h('td', { 'data-label': 'Last change' }, when(j.updatedAt)),
+          h('td', { 'data-label': 'Last change' }, when(lastChange(j))),
           h('td', {}, open));
       }));
       status.textContent = list.length ? `${list.length} job(s).` : 'No jobs yet: they appear when a push matches a trigger’s rules.';
+      // Jobs still moving, or none yet: look again shortly, as long as this page is shown.
+      if (!list.length || list.some((j) => active(j.state))) timer = setTimeout(load, kRefreshMs);
     } catch (e) {
       notice(e.message, 'error');
     }

@@ -5,20 +5,57 @@ import * as triggers from './api-triggers.js';
 import * as hooks from './api-hooks.js';
 import * as jobs from './api-jobs.js';
 import * as sources from './api-sources.js';
-import { h, field, formError, clearErrors, showError, notice, confirmDialog, when, busy, heading } from './ui.js';
+import { h, field, formError, clearErrors, showError, notice, confirmDialog, when, badge, busy, heading } from './ui.js';
 
 const providerName = (p) => (p === 'github' ? 'GitHub' : 'GitLab');
 
 function hookSummary(t) {
   const s = hooks.state(t);
   const items = [
-    h('li', {}, s.installed ? 'Installed by triggerd' : 'Added by hand (not managed by triggerd)'),
+    h('li', { class: 'hook-installed' }, s.installed
+      ? ['Installed by triggerd', s.id ? [' (hook ', h('code', {}, s.id), ')'] : null]
+      : 'Added by hand (not managed by triggerd)'),
     h('li', {}, s.verified ? 'Verified: a signed delivery arrived' : 'Not verified yet: no signed delivery arrived'),
   ];
-  if (s.active !== null) items.push(h('li', {}, s.active ? 'Active at the provider' : 'Inactive at the provider'));
+  if (s.active !== null) items.push(h('li', {}, s.active ? 'Active at the provider' : 'Inactive at the provider: no pushes arrive'));
+  if (s.signed) items.push(h('li', {}, 'Deliveries are signed'));
   if (s.lastCheckedAt) items.push(h('li', {}, `Last checked ${when(s.lastCheckedAt)}`));
+  if (s.lastRepair) items.push(h('li', {}, `Last repair: ${s.lastRepair}`));
   if (s.lastError) items.push(h('li', { class: 'warning' }, `Last error: ${s.lastError}`));
+  if (s.missedPushes.length) items.push(h('li', { class: 'warning' }, `Missed pushes: ${s.missedPushes.join(', ')}`));
   return h('ul', { class: 'hook-state', 'aria-label': 'Webhook state' }, items);
+}
+
+const outcomeText = {
+  ok: 'The webhook is as it should be.',
+  repaired: 'The webhook was repaired.',
+  problems: 'The webhook has problems:',
+  failed: 'The webhook could not be worked on:',
+};
+
+// What a check, repair, rotation or install found and did.
+function reportView(r) {
+  if (!r) return null;
+  const lines = [...r.actions.map((a) => h('li', {}, a)),
+    ...r.problems.map((p) => h('li', { class: 'warning' }, p))];
+  if (r.wasDisabled) lines.push(h('li', { class: 'warning' }, `The provider had disabled it: ${r.wasDisabled}`));
+  if (r.redelivered) lines.push(h('li', {}, `${r.redelivered} failed delivery(ies) sent again`));
+  if (r.error) lines.push(h('li', { class: 'error' }, r.error));
+  return h('div', { class: 'hook-report', 'data-outcome': r.outcome },
+    h('p', {}, outcomeText[r.outcome] || r.outcome),
+    lines.length ? h('ul', {}, lines) : null);
+}
+
+// The newest jobs of one trigger, loaded after the card is shown.
+function recentJobs(app, t) {
+  const box = h('div', { class: 'recent-jobs', 'aria-label': 'Recent jobs' }, h('p', { class: 'help' }, 'Loading recent jobs…'));
+  jobs.list(app.user, { trigger: t.id, perPage: 5 }).then((list) => {
+    box.replaceChildren(list.length
+      ? h('ul', { class: 'plain' }, list.map((j) => h('li', { 'data-job': j.id }, badge(j.state), ' ',
+        h('code', {}, j.ref.replace(/^refs\/(heads|tags)\//, '')), ' ', h('code', {}, j.sha.slice(0, 7)), ' ', when(j.createdAt))))
+      : h('p', { class: 'help' }, 'No jobs yet.'));
+  }).catch((e) => box.replaceChildren(h('p', { class: 'error' }, e.message)));
+  return box;
 }
 
 // The webhook's URL and (once) its secret, for pasting into the repository's settings.
@@ -44,19 +81,26 @@ function triggerCard(app, t, refresh) {
     }));
     return b;
   };
-  const repair = act('Repair webhook', 'secondary', async () => {
+  const hookState = hooks.state(t);
+  const check = hookState.installed ? act('Check webhook', 'secondary', async () => {
+    const r = await hooks.check(app.user, t.id);
+    output.replaceChildren(h('p', {}, 'Webhook checked.'), reportView(r.report), hookSummary(r.trigger));
+  }) : null;
+  const repair = hookState.installed ? act('Repair webhook', 'secondary', async () => {
     const r = await hooks.repair(app.user, t.id);
-    output.replaceChildren(h('p', {}, 'Webhook checked.'), hookSummary(r.trigger), webhookBox(r.webhook, t.provider));
-  });
+    output.replaceChildren(h('p', {}, 'Webhook repaired.'), reportView(r.report), hookSummary(r.trigger));
+  }) : null;
   const rotate = act('Rotate secret', 'secondary', async () => {
     const ok = await confirmDialog({
       title: 'Rotate the webhook secret?',
-      body: h('p', {}, `A new secret for ${t.repository}. The old one keeps verifying deliveries for a grace period, so the repository’s settings can be updated meanwhile.`),
+      body: h('p', {}, hookState.installed
+        ? `A new secret for ${t.repository}, set on its webhook by triggerd. The old one keeps verifying deliveries for a grace period.`
+        : `A new secret for ${t.repository}. The old one keeps verifying deliveries for a grace period, so the repository’s settings can be updated meanwhile.`),
       confirmLabel: 'Rotate', danger: false,
     });
     if (!ok) return;
     const r = await hooks.rotate(app.user, t.id);
-    output.replaceChildren(h('p', {}, 'Secret rotated.'), webhookBox(r.webhook, t.provider));
+    output.replaceChildren(h('p', {}, 'Secret rotated.'), reportView(r.report), webhookBox(r.webhook, t.provider));
   });
   const toggle = act(t.enabled ? 'Disable' : 'Enable', 'secondary', async () => {
     await triggers.setEnabled(app.user, t.id, !t.enabled);
@@ -69,8 +113,10 @@ function triggerCard(app, t, refresh) {
       confirmLabel: 'Delete trigger',
     });
     if (!ok) return;
-    await triggers.remove(app.user, t.id);
-    notice('Trigger deleted.', 'info');
+    const gone = await triggers.remove(app.user, t.id);
+    notice(!gone.hook ? 'Trigger deleted.'
+      : gone.hook.error ? `Trigger deleted; its webhook could not be removed: ${gone.hook.error}`
+        : 'Trigger deleted with its webhook.', 'info');
     await refresh();
   });
   const runForm = h('form', { class: 'inline', novalidate: true, 'aria-label': `Run ${t.repository} now` },
@@ -82,7 +128,8 @@ function triggerCard(app, t, refresh) {
     await busy(runForm.querySelector('button'), async () => {
       try {
         const started = await jobs.run(app.user, t.id, runForm.elements.ref.value.trim());
-        notice(`${started.length} job(s) queued.`, 'info');
+        notice(started.duplicate ? 'Already queued: nothing new.'
+          : `${started.jobs.length} job(s) queued for ${started.ref} at ${started.sha.slice(0, 7)}.`, 'info');
       } catch (e) { showError(runForm, e); }
     });
   });
@@ -95,7 +142,8 @@ function triggerCard(app, t, refresh) {
         h('li', {}, `${r.kind} `, h('code', {}, r.match), ' → ', h('code', {}, (r.tags || []).join(', ')))))),
       h('dt', {}, 'Webhook'), h('dd', {}, hookSummary(t)),
       h('dt', {}, 'Created'), h('dd', {}, when(t.createdAt))),
-    h('div', { class: 'actions' }, repair, rotate, toggle,
+    h('h3', {}, 'Recent jobs'), recentJobs(app, t),
+    h('div', { class: 'actions' }, check, repair, rotate, toggle,
       h('a', { class: 'button secondary', href: `#/jobs?trigger=${encodeURIComponent(t.id)}` }, 'Jobs'), remove),
     runForm, output);
 }
@@ -224,6 +272,7 @@ async function renderCreate(main, app, where) {
         result.replaceChildren(h('section', { class: 'card created', 'aria-labelledby': 'created-title' },
           h('h2', { id: 'created-title', tabindex: '-1' }, `Trigger created for ${created.trigger.repository}`),
           hookSummary(created.trigger),
+          reportView(created.hook),
           webhookBox(created.webhook, created.trigger.provider),
           h('div', { class: 'actions' }, h('a', { class: 'button primary', href: '#/triggers' }, 'All triggers'))));
         result.querySelector('h2').focus();

@@ -124,6 +124,7 @@ export function when(iso) {
 const badgeText = {
   valid: 'valid', expiring: 'expiring soon', expired: 'expired', revoked: 'revoked',
   queued: 'queued', running: 'running', success: 'succeeded', failure: 'failed', canceled: 'canceled',
+  superseded: 'superseded', dead: 'gave up',
 };
 
 export function badge(state) {

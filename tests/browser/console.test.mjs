@@ -1,14 +1,13 @@
 // Walks a user through triggerd's web console in Debian's headless Chromium (playwright-core):
 // sign-in, GitLab binding and each of its refusals, the GitHub OAuth round trip through the fake
-// GitHub's Authorize page, repositories, a trigger with a live tag preview, a signed delivery and
-// its job, secret rotation, unbinding, phone width, sign-out. Every step is a screenshot in
-// $SCREENSHOT_DIR. Started by console_browser_test.cpp, which provides the servers.
+// GitHub's Authorize page, repositories, a trigger with a live tag preview whose hook triggerd
+// installs at the fake GitHub, the job of a signed delivery with its state and log, the hook's
+// check and secret rotation, unbinding (which removes the hook), phone width, sign-out. Every
+// step is a screenshot in $SCREENSHOT_DIR. Started by console_browser_test.cpp, which provides
+// the servers, pushes to the repository whenever its hook gets a new secret and runs a runner.
 import { chromium } from 'playwright-core';
-import { createHmac, randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { installJobsStandIn } from './jobs-standin.mjs';
 
 const env = process.env;
 const shots = env.SCREENSHOT_DIR;
@@ -35,10 +34,26 @@ async function shot(name) {
 }
 // The error shown next to the field `name` of the form on screen.
 const fieldError = (name) => page.locator(`[data-field="${name}"] .error`);
+// The repository's hooks as the fake GitHub has them, read with the owner's own token.
+async function githubHooks() {
+  const r = await fetch(`${env.GITHUB_API_URL}/repos/Codertocat/Hello-World/hooks`, {
+    headers: { Authorization: `Bearer ${env.GITHUB_OBSERVER_TOKEN}`, Accept: 'application/vnd.github+json' },
+  });
+  assert.equal(r.status, 200, await r.clone().text());
+  return r.json();
+}
+// The Jobs page until it lists `count` jobs that all succeeded (the runner builds them).
+async function succeededJobs(count) {
+  await page.getByRole('link', { name: 'Jobs' }).first().click();
+  const rows = page.locator('tr[data-job]');
+  await page.waitForFunction((n) => {
+    const all = [...document.querySelectorAll('tr[data-job]')];
+    return all.length === n && all.every((tr) => tr.dataset.state === 'success');
+  }, count, { timeout: 20000 });
+  return rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.job));
+}
 
 try {
-  await installJobsStandIn(page, { redisPort: env.REDIS_PORT });
-
   // Sign in: a user token becomes an HttpOnly session cookie.
   await page.goto(env.CONSOLE_URL);
   await page.getByRole('heading', { name: 'Sign in to triggerd' }).waitFor();
@@ -104,10 +119,8 @@ try {
   await form.getByLabel('Repository', { exact: true }).waitFor();
   assert.equal(await form.getByLabel('Repository', { exact: true }).inputValue(), 'Codertocat/Hello-World');
   await form.getByLabel('Image', { exact: true }).fill('registry.example.com/team/hello');
-  // STAND-IN until the hooks work is merged: this branch installs no hooks (install_hook true is
-  // refused with 422), so the trigger is created with a manual hook. After the merge, leave the
-  // box ticked and check the fake GitHub holds the hook.
-  await form.getByLabel('Install the webhook in the repository for me').uncheck();
+  // triggerd installs the webhook with the bound account (the box is ticked by default).
+  assert.ok(await form.getByLabel('Install the webhook in the repository for me').isChecked());
   const rule0 = form.locator('fieldset.rule').first();
   await rule0.getByLabel('Name pattern').fill('master');
   await rule0.getByLabel('Image tags').fill('latest, master-{sha:7}');
@@ -120,46 +133,56 @@ try {
   await form.locator('.preview').getByText('master-1a2b3c4').waitFor();
   await form.getByRole('button', { name: 'Create trigger' }).click();
   await page.getByRole('heading', { name: /Trigger created/ }).waitFor();
+  await page.locator('.hook-installed').getByText('Installed by triggerd').waitFor();
   const hookUrl = await page.locator('.webhook-url').textContent();
-  const secret = await page.locator('.webhook-secret').textContent();
+  assert.equal(await page.locator('.webhook-secret').count(), 0, 'an installed hook\'s secret is never shown');
   await shot('trigger-created');
+  // The hook exists at GitHub, pointing at triggerd, sending JSON push events.
+  const installed = await githubHooks();
+  assert.equal(installed.length, 1, JSON.stringify(installed));
+  assert.equal(installed[0].config.url, hookUrl);
+  assert.equal(installed[0].config.content_type, 'json');
+  assert.deepEqual(installed[0].events, ['push']);
+  assert.equal(installed[0].active, true);
 
-  // A signed delivery, as GitHub sends it, and its job on the Jobs page.
-  const body = readFileSync(env.PUSH_FILE);
-  const signature = 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
-  const delivery = await fetch(hookUrl, {
-    method: 'POST', body,
-    headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-GitHub-Delivery': randomUUID(), 'X-Hub-Signature-256': signature },
-  });
-  const answer = await delivery.text();
-  assert.equal(delivery.status, 202, answer);
-  const [jobId] = JSON.parse(answer).jobs;
-  // The runner's first log line, written where a runner writes it.
-  execFileSync('redis-cli', ['-p', env.REDIS_PORT, 'XADD', `triggerd:job:${jobId}:log`, '*', 'chunk', '==> git fetch --depth=1 origin 6113728\n']);
-  await page.getByRole('link', { name: 'Jobs' }).first().click();
-  await page.locator(`tr[data-job="${jobId}"]`).getByText('queued').waitFor();
+  // GitHub delivers a push, signed with the hook's secret; the runner builds its job; the Jobs
+  // page shows the job's state and, in its details, the build log.
+  const [jobId] = await succeededJobs(1);
   await shot('jobs');
   await page.locator(`tr[data-job="${jobId}"]`).getByRole('button', { name: 'Details and log' }).click();
-  await page.locator('pre.log').getByText('git fetch').waitFor();
+  await page.locator('pre.log').getByText(`building ${jobId}`).waitFor();
+  await page.getByRole('region', { name: 'Job details' }).getByText('browser-runner (attempt 1)').waitFor();
   await shot('job-log');
 
-  // The trigger's webhook: state, then a secret rotation behind a confirmation.
+  // The trigger's webhook: verified by that delivery; a check; a secret rotation behind a
+  // confirmation, after which GitHub's next push (signed with the new secret) builds too.
   await page.getByRole('link', { name: 'Build triggers' }).click();
   const card = page.locator('article.trigger').first();
+  await card.getByText('Verified: a signed delivery arrived').waitFor();
+  await card.locator('.recent-jobs').locator(`[data-job="${jobId}"]`).getByText('succeeded').waitFor();
+  await card.getByRole('button', { name: 'Check webhook' }).click();
+  await card.locator('.hook-report[data-outcome="ok"]').waitFor();
+  await shot('trigger-hook-checked');
   await card.getByRole('button', { name: 'Rotate secret' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
   await card.getByText('Secret rotated.').waitFor();
-  assert.notEqual(await card.locator('.webhook-secret').textContent(), secret);
+  await card.getByText('Old secret valid until').waitFor();
+  assert.equal(await card.locator('.webhook-secret').count(), 0);
   await shot('trigger-secret-rotated');
+  const both = await succeededJobs(2);
+  assert.ok(both.includes(jobId));
+  await shot('jobs-after-rotation');
 
   // Unbinding GitHub names the trigger it disables.
   await page.getByRole('link', { name: 'Code sources' }).click();
   await page.getByRole('button', { name: 'Unbind GitHub' }).click();
   const dialog = page.getByRole('dialog');
-  await dialog.getByText('Codertocat/Hello-World → registry.example.com/team/hello').waitFor();
+  await dialog.getByText('Codertocat/Hello-World → registry.example.com/team/hello').first().waitFor();
+  await dialog.getByText('These 1 webhook(s) will be removed').waitFor();
   await shot('unbind-confirmation');
   await dialog.getByRole('button', { name: 'Unbind Codertocat' }).click();
-  await page.getByText('1 trigger(s) disabled').waitFor();
+  await page.getByText('1 trigger(s) disabled, 1 webhook(s) removed').waitFor();
+  assert.deepEqual(await githubHooks(), [], 'unbinding removed the hook at GitHub');
   await page.getByRole('button', { name: 'Authorize to sync GitHub code source' }).waitFor();
   await shot('github-unbound');
 
