@@ -58,16 +58,20 @@ function recentJobs(app, t) {
   return box;
 }
 
-// The webhook's URL and (once) its secret, for pasting into the repository's settings.
-function webhookBox(w, provider) {
+// The webhook's URL and (once) its secret, for pasting into the repository's settings; for a
+// hook triggerd installed, what it set there (its secret is never shown).
+function webhookBox(w, provider, installed) {
   if (!w) return null;
+  const intro = w.secret ? 'Copy the secret now: triggerd shows it only this once.'
+    : installed ? `triggerd keeps this webhook in the repository’s settings on ${provider === 'github' ? 'GitHub' : 'GitLab'}, with a secret it does not show.`
+      : 'The webhook:';
   return h('div', { class: 'secret-box', role: 'group', 'aria-label': 'Webhook settings' },
-    h('p', {}, w.secret ? 'Copy the secret now: triggerd shows it only this once.' : 'The webhook:'),
+    h('p', {}, intro),
     h('dl', { class: 'facts' },
       h('dt', {}, 'Payload URL'), h('dd', {}, h('code', { class: 'webhook-url' }, w.url)),
       w.secret ? [h('dt', {}, provider === 'gitlab' ? 'Secret token' : 'Secret'), h('dd', {}, h('code', { class: 'webhook-secret' }, w.secret))] : null,
       w.previousSecretValidUntil ? [h('dt', {}, 'Old secret valid until'), h('dd', {}, when(w.previousSecretValidUntil))] : null),
-    h('p', { class: 'help' }, provider === 'github'
+    installed ? null : h('p', { class: 'help' }, provider === 'github'
       ? 'GitHub: Settings → Webhooks, content type application/json, event "push".'
       : 'GitLab: Settings → Webhooks, secret token, Push events and Tag push events.'));
 }
@@ -100,7 +104,7 @@ function triggerCard(app, t, refresh) {
     });
     if (!ok) return;
     const r = await hooks.rotate(app.user, t.id);
-    output.replaceChildren(h('p', {}, 'Secret rotated.'), reportView(r.report), webhookBox(r.webhook, t.provider));
+    output.replaceChildren(h('p', {}, 'Secret rotated.'), reportView(r.report), webhookBox(r.webhook, t.provider, hookState.installed));
   });
   const toggle = act(t.enabled ? 'Disable' : 'Enable', 'secondary', async () => {
     await triggers.setEnabled(app.user, t.id, !t.enabled);
@@ -273,7 +277,7 @@ async function renderCreate(main, app, where) {
           h('h2', { id: 'created-title', tabindex: '-1' }, `Trigger created for ${created.trigger.repository}`),
           hookSummary(created.trigger),
           reportView(created.hook),
-          webhookBox(created.webhook, created.trigger.provider),
+          webhookBox(created.webhook, created.trigger.provider, hooks.state(created.trigger).installed),
           h('div', { class: 'actions' }, h('a', { class: 'button primary', href: '#/triggers' }, 'All triggers'))));
         result.querySelector('h2').focus();
       } catch (e) { showError(form, e); }
