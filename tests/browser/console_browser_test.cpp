@@ -29,35 +29,27 @@ constexpr const char* kGitlabExpired = "glpat-console-expired-00000";
 constexpr const char* kGithubObserver = "ghp_console0observer000000000000000000";
 constexpr const char* kRepo = "Codertocat/Hello-World";
 
-// `payload` as a push of another commit, which the repository gets (its statuses need it): its
-// head SHA (`after`, the head commit and the compare URL) ends in `n`, so triggerd does not take
-// it for a replay of an earlier push.
-std::string pushOfCommit(FakeGitHub& github, const std::string& payload, int n) {
-  const std::string key = "\"after\": \"";
-  size_t at = payload.find(key);
-  if (at == std::string::npos) return payload;
-  std::string sha = payload.substr(at + key.size(), 40);
-  std::string other = sha.substr(0, 38) + (n < 10 ? "0" : "") + std::to_string(n % 100);
+// GitHub's push fixture as a push of commit number `n` (githubPush's variant), which the
+// repository gets too (its commit statuses need it): a new commit each time, so triggerd does not
+// take a push for a replay of an earlier one.
+std::string pushOfCommit(FakeGitHub& github, int n) {
+  std::string payload = githubPush("github/push.json", n);
   FakeGitHubCommit commit;
-  commit.sha = other;
+  commit.sha = jsonString(parseJson(payload), "/after");
   github.addCommit(kRepo, commit, "master");
-  std::string out = payload;
-  for (size_t p = out.find(sha); p != std::string::npos; p = out.find(sha, p + 40))
-    out.replace(p, 40, other);
-  return out;
+  return payload;
 }
 
 // GitHub's side of the walk-through, on a thread of its own while the browser works: each time
 // the repository's hook has a secret not seen before (installed, rotated), someone pushes a new
 // commit, and GitHub delivers the push signed with that secret. A delivery sent before triggerd
 // took the rotated secret as its own is refused; the push is then tried again.
-void pushOnEveryNewSecret(std::stop_token stop, FakeGitHub& github, const std::string& payload,
-                          std::atomic<int>& accepted) {
+void pushOnEveryNewSecret(std::stop_token stop, FakeGitHub& github, std::atomic<int>& accepted) {
   std::string seen;
   while (!stop.stop_requested()) {
     auto hooks = github.hooks(kRepo);
     if (!hooks.empty() && hooks.front().secret != seen) {
-      auto attempts = github.push(kRepo, pushOfCommit(github, payload, accepted + 1));
+      auto attempts = github.push(kRepo, pushOfCommit(github, accepted + 1));
       if (!attempts.empty() && attempts.front().status_code == 202) {
         seen = hooks.front().secret;
         ++accepted;
@@ -109,8 +101,7 @@ TEST(ConsoleBrowserTest, BindBrowseCreateDeliverUnbind) {
   ASSERT_EQ(minted.status, 201) << minted.body;
   std::string user_token = jsonString(parseJson(minted.body), "/token");
   std::atomic<int> pushes{0};
-  std::jthread github_side(pushOnEveryNewSecret, std::ref(github), githubPush("github/push.json"),
-                           std::ref(pushes));
+  std::jthread github_side(pushOnEveryNewSecret, std::ref(github), std::ref(pushes));
   std::jthread runner(runJobs, std::ref(tri.redis()));
 
   std::string screenshots = CONSOLE_SCREENSHOT_DIR;
