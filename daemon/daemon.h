@@ -21,7 +21,7 @@
 #include "loop/event_loop.h"
 #include "queue/job_queue.h"
 #include "queue/spool_replayer.h"
-#include "redis/hiredis_client.h"
+#include "redis/redis_backend.h"
 #include "spool/spool.h"
 
 namespace triggerd {
@@ -59,7 +59,7 @@ class Daemon {
   SecureRandom rng_;
   Keys keys_;
   std::unique_ptr<Keyring> keyring_;
-  std::unique_ptr<HiredisClient> redis_;
+  std::unique_ptr<RedisBackend> redis_;
   std::unique_ptr<JobQueue> queue_;
   std::unique_ptr<SealedRecords> records_;
   std::unique_ptr<TriggerStore> triggers_;

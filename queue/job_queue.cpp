@@ -121,19 +121,22 @@ JobQueue::~JobQueue() {
   for (RedisRequestId id : in_flight_) redis_.cancel(id);
 }
 
-void JobQueue::send(std::vector<std::string> argv, RedisCallback cb) {
+void JobQueue::send(std::vector<std::string> argv, RedisCallback cb, bool replicated) {
   // The callback runs on a later turn (RedisClient contract); `slot` copes with one that does not.
   struct Slot {
     RedisRequestId id = 0;
     bool done = false;
   };
   auto slot = std::make_shared<Slot>();
-  RedisRequestId id =
-      redis_.command(std::move(argv), [this, slot, cb = std::move(cb)](Result<RedisValue> r) {
-        slot->done = true;
-        in_flight_.erase(slot->id);
-        cb(std::move(r));
-      });
+  auto done = [this, slot, cb = std::move(cb)](Result<RedisValue> r) {
+    slot->done = true;
+    in_flight_.erase(slot->id);
+    cb(std::move(r));
+  };
+  RedisRequestId id = replicated && wait_replicas_ > 0
+                          ? redis_.commandReplicated(std::move(argv), wait_replicas_, wait_timeout_,
+                                                     std::move(done))
+                          : redis_.command(std::move(argv), std::move(done));
   slot->id = id;
   if (!slot->done) in_flight_.insert(id);
 }
@@ -147,21 +150,24 @@ void JobQueue::runEnqueueScript(std::vector<std::string> keys_and_args, size_t n
   argv.push_back(script_sha_);
   argv.push_back(std::to_string(num_keys));
   argv.insert(argv.end(), body->begin(), body->end());
-  send(std::move(argv), [this, body, num_keys, cb = std::move(cb)](Result<RedisValue> r) mutable {
-    if (r.ok() && r->isError() && r->str.rfind("NOSCRIPT", 0) == 0) {
-      // Nothing ran. EVAL sends the body this once and caches it for the next EVALSHA.
-      std::vector<std::string> eval;
-      eval.reserve(body->size() + 3);
-      eval.push_back("EVAL");
-      eval.push_back(kEnqueueScript);
-      eval.push_back(std::to_string(num_keys));
-      eval.insert(eval.end(), std::make_move_iterator(body->begin()),
-                  std::make_move_iterator(body->end()));
-      send(std::move(eval), std::move(cb));
-      return;
-    }
-    cb(std::move(r));
-  });
+  send(
+      std::move(argv),
+      [this, body, num_keys, cb = std::move(cb)](Result<RedisValue> r) mutable {
+        if (r.ok() && r->isError() && r->str.rfind("NOSCRIPT", 0) == 0) {
+          // Nothing ran. EVAL sends the body this once and caches it for the next EVALSHA.
+          std::vector<std::string> eval;
+          eval.reserve(body->size() + 3);
+          eval.push_back("EVAL");
+          eval.push_back(kEnqueueScript);
+          eval.push_back(std::to_string(num_keys));
+          eval.insert(eval.end(), std::make_move_iterator(body->begin()),
+                      std::make_move_iterator(body->end()));
+          send(std::move(eval), std::move(cb), true);
+          return;
+        }
+        cb(std::move(r));
+      },
+      true);
 }
 
 void JobQueue::enqueue(const std::string& trigger_id, const std::string& delivery_id,

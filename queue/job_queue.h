@@ -1,6 +1,7 @@
 // The job stream on the Redis layout of keys.h: durable enqueue of a delivery's jobs.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -55,12 +56,21 @@ class JobQueue {
   // A Redis that refuses CONFIG (renamed command) is reported as an error too.
   void checkPersistence(std::function<void(Status)> cb);
 
+  // redis.wait_replicas: the enqueue script is followed by WAIT <replicas> <timeout> on its
+  // connection, and the enqueue fails with Error{503} when fewer replicas confirmed it in time
+  // (the delivery is then spooled and enqueued again; the dedupe keys make that harmless).
+  void setReplication(int replicas, std::chrono::milliseconds timeout) {
+    wait_replicas_ = replicas;
+    wait_timeout_ = timeout;
+  }
+
   const Keys& keys() const { return keys_; }
   bool connected() const { return redis_.connected(); }
 
  private:
-  // command() that remembers the id until the callback runs, so ~JobQueue can cancel it.
-  void send(std::vector<std::string> argv, RedisCallback cb);
+  // command() that remembers the id until the callback runs, so ~JobQueue can cancel it;
+  // `replicated`: commandReplicated() with the configured WAIT.
+  void send(std::vector<std::string> argv, RedisCallback cb, bool replicated = false);
   // EVALSHA of the enqueue script; on NOSCRIPT (Redis restarted, SCRIPT FLUSH) one EVAL, which
   // also caches the script again.
   void runEnqueueScript(std::vector<std::string> keys_and_args, size_t num_keys, RedisCallback cb);
@@ -69,6 +79,8 @@ class JobQueue {
   Keys keys_;
   int64_t delivery_ttl_seconds_;
   std::string redis_address_;
+  int wait_replicas_ = 0;
+  std::chrono::milliseconds wait_timeout_{0};
   std::string script_sha_;  // SHA1 of the script, computed locally: no SCRIPT LOAD round trip
   std::unordered_set<RedisRequestId> in_flight_;
 };
