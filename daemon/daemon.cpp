@@ -263,6 +263,9 @@ void Daemon::onRedisUp() {
   persistence_checked_ = false;
   // Checked on every (re)connect: the server behind the address may have been replaced.
   queue_->checkPersistence([this](Status st) {
+    // The connection dropped under the check (a timeout, a failover): it runs again on the next
+    // connect. Only an answer from Redis can be fatal.
+    if (!st.ok() && !redis_->connected()) return;
     if (!st.ok()) {
       if (!config_.allow_volatile_redis) return fatal(st.error().message);
       TLOG_WARN("daemon",

@@ -310,15 +310,72 @@ RedisRequestId HiredisClient::commandReplicated(std::vector<std::string> argv, i
                                                 std::chrono::milliseconds timeout,
                                                 RedisCallback cb) {
   if (replicas <= 0) return command(std::move(argv), std::move(cb));
+  RedisRequestId id = next_id_++;
+  pending_.emplace(id, std::move(cb));
+  written_.emplace(id, std::nullopt);
   std::weak_ptr<bool> alive = alive_;
-  return RedisClient::commandReplicated(
-      std::move(argv), replicas, timeout, [this, alive, cb = std::move(cb)](Result<RedisValue> r) {
-        // Only a confirmed write is a RedisValue; an error reply is the write's own.
-        if (!r.ok() && r.error().message.rfind("redis replication not confirmed", 0) == 0 &&
-            !alive.expired())
-          stats_.replication_short++;
-        cb(std::move(r));
-      });
+  command(std::move(argv), [this, alive, id](Result<RedisValue> r) {
+    if (alive.expired()) return;
+    auto it = written_.find(id);
+    if (it != written_.end()) it->second.emplace(std::move(r));
+  });
+  wait_next_.push_back(ReplicatedWrite{id, generation_, replicas, timeout});
+  scheduleWait();
+  return id;
+}
+
+void HiredisClient::scheduleWait() {
+  if (wait_in_flight_ || wait_posted_ || wait_next_.empty()) return;
+  wait_posted_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  // On the next turn, so that every write of this turn shares the WAIT.
+  loop_.post([this, alive] {
+    if (alive.expired()) return;
+    wait_posted_ = false;
+    sendWait();
+  });
+}
+
+void HiredisClient::sendWait() {
+  if (wait_in_flight_ || wait_next_.empty()) return;
+  std::vector<ReplicatedWrite> group;
+  group.swap(wait_next_);
+  int replicas = 0;
+  std::chrono::milliseconds timeout{0};
+  for (const auto& w : group) {
+    replicas = std::max(replicas, w.replicas);
+    timeout = std::max(timeout, w.timeout);
+  }
+  wait_in_flight_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  const uint64_t sent_on = generation_;
+  command(waitCommand(replicas, timeout), [this, alive, group = std::move(group),
+                                           sent_on](Result<RedisValue> waited) {
+    if (alive.expired()) return;
+    wait_in_flight_ = false;
+    for (const auto& w : group) {
+      auto it = written_.find(w.id);
+      if (it == written_.end()) continue;  // cancelled
+      Result<RedisValue> written =
+          it->second
+              ? std::move(*it->second)
+              : Result<RedisValue>(Error::internal("WAIT answered before the write it follows"));
+      written_.erase(it);
+      Result<RedisValue> out = Error::internal("");
+      if (w.generation != sent_on && written.ok() && !written->isError()) {
+        // Written on a connection that is gone: this WAIT asked another one.
+        out = Error::unavailable(
+            "redis unavailable: the connection was lost before replication was confirmed");
+      } else {
+        out = replicatedOutcome(std::move(written), waited, w.replicas, w.timeout);
+      }
+      if (!out.ok() && out.error().message.rfind("redis replication not confirmed", 0) == 0)
+        stats_.replication_short++;
+      complete(w.id, std::move(out));
+      if (alive.expired()) return;  // a callback destroyed this client
+    }
+    scheduleWait();
+  });
 }
 
 void HiredisClient::reconnect(const std::string& reason) {
@@ -339,6 +396,7 @@ void HiredisClient::cancel(RedisRequestId id) {
   // A reply that still arrives finds no callback; the command keeps its slot in in_flight_ so a
   // stuck connection still times out.
   pending_.erase(id);
+  written_.erase(id);
 }
 
 void HiredisClient::onConnectCb(const redisAsyncContext* ac, int status) noexcept {

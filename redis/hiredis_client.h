@@ -21,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -74,7 +75,10 @@ class HiredisClient final : public RedisBackend {
   void start() override;
 
   RedisRequestId command(std::vector<std::string> argv, RedisCallback cb) override;
-  // RedisClient's pipelined WAIT, counting short answers in stats().replication_short.
+  // The writes sent within one loop turn share one WAIT, and one WAIT is in flight at a time
+  // (WAIT blocks the connection: one per write would queue their timeouts end to end when a
+  // replica is missing). A write whose connection was lost before its WAIT went out fails with
+  // 503 rather than asking another connection. Short answers count in replication_short.
   RedisRequestId commandReplicated(std::vector<std::string> argv, int replicas,
                                    std::chrono::milliseconds timeout, RedisCallback cb) override;
   void cancel(RedisRequestId id) override;
@@ -144,6 +148,8 @@ class HiredisClient final : public RedisBackend {
   void failLater(RedisRequestId id, Error error);  // posted; dropped if cancelled meanwhile
   void complete(RedisRequestId id, Result<RedisValue> result);
   void notifyLater(bool up, std::string reason);
+  void scheduleWait();
+  void sendWait();
 
   EventLoop& loop_;
   Options options_;
@@ -170,6 +176,19 @@ class HiredisClient final : public RedisBackend {
   std::unique_ptr<Timer> connect_timer_;
   std::unique_ptr<Timer> reconnect_timer_;
   std::unique_ptr<Timer> timeout_timer_;  // one sweep over in_flight_, armed for its head
+
+  // commandReplicated(): writes sent whose WAIT has not gone out yet, and the write replies of
+  // those waiting for their WAIT's answer (by the caller's id; a cancelled id is absent).
+  struct ReplicatedWrite {
+    RedisRequestId id;
+    uint64_t generation;  // the connection attempt the write went out on
+    int replicas;
+    std::chrono::milliseconds timeout;
+  };
+  std::vector<ReplicatedWrite> wait_next_;
+  std::unordered_map<RedisRequestId, std::optional<Result<RedisValue>>> written_;
+  bool wait_in_flight_ = false;
+  bool wait_posted_ = false;
 
   std::function<void()> on_connected_;
   std::function<void(const std::string&)> on_disconnected_;
