@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -179,6 +180,55 @@ TEST_F(SentinelFailoverTest, KilledPrimaryWithoutWaitLosesAtMostTheUnreplicatedT
   std::printf("[ figures  ] primary killed, wait_replicas=0: %d acknowledged, %d lost\n", acked,
               lost);
   std::fflush(stdout);
+}
+
+// What WAIT 1 costs per delivery on loopback: the same sequential and concurrent signed
+// deliveries with wait_replicas 0 and 1 (docs/redis-ha.md quotes these figures).
+TEST_F(SentinelFailoverTest, WhatWaitReplicasCosts) {
+  for (int wait : {0, 1}) {
+    auto tri = startTriggerd(wait);
+    std::vector<double> ms;
+    for (int n = 0; n < 300; ++n) {
+      std::string body = githubPush("github/push.json", 50000 + wait * 10000 + n);
+      auto t0 = Clock::now();
+      auto r = tri->post(
+          "/webhooks/github/" + id_, body,
+          {{"Content-Type", "application/json"},
+           {"X-GitHub-Event", "push"},
+           {"X-GitHub-Delivery", "cost-" + std::to_string(wait) + "-" + std::to_string(n)},
+           {"X-Hub-Signature-256", githubSignature(secret_, body)}});
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      ASSERT_EQ(r.status, 202) << r.body;
+      ASSERT_EQ(r.body.find("spooled"), std::string::npos) << "Redis took every one";
+    }
+    std::sort(ms.begin(), ms.end());
+    // 8 senders, 250 deliveries each, as fast as triggerd answers.
+    std::atomic<int> acked{0};
+    auto t0 = Clock::now();
+    std::vector<std::thread> senders;
+    for (int t = 0; t < 8; ++t) {
+      senders.emplace_back([&, t] {
+        for (int n = 0; n < 250; ++n) {
+          std::string body = githubPush("github/push.json", 80000 + wait * 10000 + t * 1000 + n);
+          auto r = tri->post(
+              "/webhooks/github/" + id_, body,
+              {{"Content-Type", "application/json"},
+               {"X-GitHub-Event", "push"},
+               {"X-GitHub-Delivery", "cost-c-" + std::to_string(t) + "-" + std::to_string(n)},
+               {"X-Hub-Signature-256", githubSignature(secret_, body)}});
+          if (r.status == 202 && r.body.find("spooled") == std::string::npos) ++acked;
+        }
+      });
+    }
+    for (auto& t : senders) t.join();
+    double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::printf(
+        "[ figures  ] wait_replicas=%d: sequential p50 %.2f ms, p99 %.2f ms; 8 concurrent "
+        "senders %.0f deliveries/s\n",
+        wait, ms[ms.size() / 2], ms[ms.size() * 99 / 100], acked.load() / secs);
+    std::fflush(stdout);
+    EXPECT_EQ(acked, 2000);
+  }
 }
 
 }  // namespace
