@@ -6,15 +6,19 @@
 // script or multi-key command uses together, and in a cluster (Tags::kCluster, redis.cluster_nodes)
 // each key carries its group's hash tag right after the prefix: "triggerd:{queue}:jobs". The
 // groups:
-//   queue     the job stream, dead jobs, the status stream, delivery and push dedupe keys, job
-//             records, users' recent jobs (the enqueue script and the runner scripts take them
-//             together, and the stream is one stream)
+//   queue     every key of the job queue: the job stream, dead jobs, the status stream,
+//             delivery, push and manual-run dedupe keys, latest-push keys, job records, job
+//             logs, users' and triggers' job lists. The enqueue script supersedes older records
+//             it reaches by name (not as KEYS), and the status, reclaim, retry and runner scripts
+//             take records, logs and streams together: so the whole queue is ONE slot, served
+//             by one primary (docs/redis-ha.md, "What a cluster scales").
 //   triggers  trigger records and both trigger index sets (create/remove scripts, MGET)
 //   sources   source records and the source index set (create/remove scripts, MGET)
-//   tokens    API token records and users' token hashes (mint and revoke scripts)
-// Keys only ever used alone (job logs, OAuth states, leases) carry no tag: they spread over the
-// cluster's slots. A new key joins the group of the keys it is used with (build it with
-// inGroup()); a key used alone may stay untagged (untagged()). Without a cluster (a single
+//   tokens    API token records, users' token hashes and the runner token hash (mint and revoke
+//             scripts; revoke reaches the record by name)
+// Keys only ever used alone (OAuth states, leases, manual-run rate counters) carry no tag: they
+// spread over the cluster's slots. A new key joins the group of the keys it is used with (build it
+// with inGroup()); a key used alone may stay untagged (untagged()). Without a cluster (a single
 // Redis, or Sentinel) keys carry no tag at all, so their names do not change; moving a deployment
 // onto a cluster therefore renames its keys (docs/redis-ha.md). tests/unit/redis checks that every
 // script's keys share one slot.
@@ -42,6 +46,9 @@ class Keys {
   std::string deadJobs() const { return inGroup(Group::kQueue, "jobs:dead"); }  // past attempts
   std::string status() const { return inGroup(Group::kQueue, "status"); }  // runner -> triggerd
   static constexpr std::string_view kRunnersGroup = "runners";
+  static constexpr std::string_view kStatusGroup = "triggerd";  // triggerd reads the status stream
+  // The consumer name under which triggerd's reclaim sweep takes over stale jobs.
+  static constexpr std::string_view kReclaimer = "triggerd-reclaimer";
 
   // Deliveries: string, JSON array of the job ids a delivery produced; TTL 72 h.
   // Scoped by trigger: GitHub reuses one delivery GUID for every hook subscribed to an event.
@@ -72,9 +79,28 @@ class Keys {
   std::string userJobs(std::string_view user) const {
     return inGroup(Group::kQueue, "user:", user, ":jobs");
   }
-  // Stream of a job's build output, field "chunk", appended by its runner; capped (MAXLEN ~),
-  // expires with the job record. Used alone: untagged.
-  std::string jobLog(std::string_view id) const { return untagged("job:", id, ":log"); }
+  // List of a trigger's job ids, newest first (its build history); capped.
+  std::string triggerJobs(std::string_view trigger_id) const {
+    return inGroup(Group::kQueue, "trigger:", trigger_id, ":jobs");
+  }
+  // Stream of a job's build output, appended by its runner; capped, expires with the record.
+  // Queue group: the status and reclaim scripts set its expiry with the record's.
+  std::string jobLog(std::string_view id) const {
+    return inGroup(Group::kQueue, "job:", id, ":log");
+  }
+  // String: the ids of the jobs the latest push to (trigger, ref) produced, space-separated;
+  // the enqueue script supersedes them when a newer push comes while they are still queued.
+  std::string latestJobs(std::string_view trigger_id, std::string_view ref) const {
+    return inGroup(Group::kQueue, "latest:", trigger_id, ":", ref);
+  }
+  // Manual runs: string, the job ids a run with an Idempotency-Key produced (key: its SHA-256
+  // hex); TTL as deliveries. Queue group: the enqueue script writes it as its dedupe key.
+  std::string runIdempotency(std::string_view trigger_id, std::string_view key_sha256) const {
+    return inGroup(Group::kQueue, "run:", trigger_id, ":", key_sha256);
+  }
+  // Manual runs: integer, runs of a trigger in the current rate window; expires with the window.
+  // Used alone: untagged.
+  std::string runRate(std::string_view trigger_id) const { return untagged("runs:", trigger_id); }
 
   // Sources: string, the source JSON (token sealed), one per (user, provider).
   std::string source(std::string_view user, Provider provider) const {
@@ -97,6 +123,9 @@ class Keys {
   std::string userTokens(std::string_view user) const {
     return inGroup(Group::kTokens, "user:", user, ":tokens");
   }
+  // Hash of runner tokens: id -> full hash, for listing and revocation. Tokens group: the mint
+  // and revoke scripts take it with the token records.
+  std::string runnerTokens() const { return inGroup(Group::kTokens, "runner-tokens"); }
 
   // The hash tag a group's keys carry, with its separator ("{queue}:"); empty without a cluster.
   std::string_view tag(Group group) const {

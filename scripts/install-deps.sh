@@ -13,6 +13,8 @@ packages=(
   # builds a FROM-scratch image (chroot isolation and vfs storage: no runc, crun or
   # fuse-overlayfs needed) and docker-registry receives the push, all on loopback.
   buildah docker-registry
+  # The Python runner in docs/runner-protocol.md, which CI runs against triggerd.
+  python3-redis
 )
 
 missing=()
