@@ -1,8 +1,13 @@
 // triggerd on a real three-primary Redis Cluster on loopback: signed deliveries, trigger CRUD,
-// a GitLab source binding and API tokens each in their own hash slot; the job stream consumed by
-// the runner's own queue code over a ClusterClient; and MOVED followed after the queue's and the
+// a GitLab source binding and API tokens each in their own hash slot; jobs through their whole
+// life (enqueue, supersede, the runner's own queue code over a ClusterClient, status reports,
+// reclaim, dead letters); and MOVED followed after the queue's and the
 // triggers' slots are resharded by hand under a running triggerd.
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
 
 #include "redis/cluster_client.h"
 #include "redis/cluster_slots.h"
@@ -32,6 +37,9 @@ class RedisClusterTest : public ::testing::Test {
       nodes += std::string(nodes.empty() ? "" : ", ") + "\"" + a + "\"";
     o.redis_extra = "cluster_nodes = [" + nodes + "]\nping_interval = \"200ms\"\n";
     o.security_extra = "allowed_networks = [\"127.0.0.0/8\"]";
+    // Short enough for the reclaim sweep to act within the test.
+    o.extra_toml =
+        "\n[queue]\nvisibility_timeout = \"2s\"\nreclaim_interval = \"1s\"\nmax_attempts = 1\n";
     return o;
   }
 
@@ -46,6 +54,21 @@ class RedisClusterTest : public ::testing::Test {
   }
 
   long long streamLength() { return cluster_.cmdFor(kKeys.jobs(), {"XLEN", kKeys.jobs()}).integer; }
+
+  std::string jobState(const std::string& job) {
+    auto r = tri_.admin("GET", "/api/v1/users/alice/jobs/" + job);
+    if (r.status != 200) return "HTTP " + std::to_string(r.status) + " " + r.body;
+    return jsonString(parseJson(r.body), "/job/state");
+  }
+
+  static bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(50ms);
+    }
+    return true;
+  }
 
   RedisCluster cluster_{3};
   TriggerdInstance tri_{options(cluster_)};
@@ -64,7 +87,7 @@ TEST_F(RedisClusterTest, DeliveriesTriggersSourcesAndTokensEachInTheirSlot) {
   auto patch = tri_.admin("PATCH", "/api/v1/users/alice/triggers/" + second.first,
                           R"({"image": "registry.example.com/team/other"})");
   EXPECT_EQ(patch.status, 200) << patch.body;
-  EXPECT_EQ(tri_.admin("DELETE", "/api/v1/users/alice/triggers/" + second.first).status, 204);
+  EXPECT_EQ(tri_.admin("DELETE", "/api/v1/users/alice/triggers/" + second.first).status, 200);
   EXPECT_EQ(tri_.admin("GET", "/api/v1/users/alice/triggers/" + second.first).status, 404);
 
   // Deliveries: the enqueue script's keys all in the {queue} slot; a redelivery is a duplicate.
@@ -102,7 +125,11 @@ TEST_F(RedisClusterTest, DeliveriesTriggersSourcesAndTokensEachInTheirSlot) {
   EXPECT_EQ(tri_.log().find("CROSSSLOT"), std::string::npos) << tri_.log();
 }
 
-TEST_F(RedisClusterTest, ARunnerConsumesTheOneJobStream) {
+// One job's whole life on the cluster, every script in the {queue} slot: the enqueue (records,
+// job lists, supersede of older records reached by name), the runner's claim, start and finish
+// scripts over ClusterClients, triggerd's status consumer applying the reports to the records,
+// the reclaim sweep sending an abandoned job to the dead letters, and the dead-letter retry.
+TEST_F(RedisClusterTest, JobsLiveTheirWholeLifeInTheQueueSlot) {
   auto [id, secret] = tri_.createTrigger("alice", "github", "Codertocat/Hello-World", kRules);
   std::vector<std::string> answered;
   for (int i = 0; i < 3; ++i) {
@@ -110,6 +137,13 @@ TEST_F(RedisClusterTest, ARunnerConsumesTheOneJobStream) {
     ASSERT_EQ(r.status, 202) << r.body;
     answered.push_back(jsonString(parseJson(r.body), "/jobs/0"));
   }
+  // Three pushes to one branch: the newest supersedes the older two while they are queued.
+  EXPECT_EQ(jobState(answered[0]), "superseded");
+  EXPECT_EQ(jobState(answered[1]), "superseded");
+  EXPECT_EQ(jobState(answered[2]), "queued");
+  auto history = tri_.admin("GET", "/api/v1/users/alice/triggers/" + id + "/jobs");
+  ASSERT_EQ(history.status, 200) << history.body;
+
   // The runner's own queue code, over two cluster clients (the claim blocks its connection).
   EventLoop loop;
   ClusterClient::Options o;
@@ -132,18 +166,47 @@ TEST_F(RedisClusterTest, ARunnerConsumesTheOneJobStream) {
     auto started = await<Result<StartOutcome>>(
         loop, [&](auto cb) { queue.start(e.job_id, 1, "2026-11-25T10:00:00Z", cb); });
     ASSERT_TRUE(started.ok()) << started.error().message;
-    EXPECT_EQ(*started, StartOutcome::kRunning);
-    EXPECT_TRUE(await<Status>(loop, [&](auto cb) { queue.appendLog(e.job_id, "ok\n", cb); }).ok());
     StatusReport report{e.job_id, "success", 1, "", "2026-11-25T10:01:00Z"};
+    if (i < 2) {
+      EXPECT_EQ(*started, StartOutcome::kSuperseded);
+      report.state = "canceled";
+      report.message = "superseded";
+    } else {
+      EXPECT_EQ(*started, StartOutcome::kRunning);
+      EXPECT_TRUE(
+          await<Status>(loop, [&](auto cb) { queue.appendLog(e.job_id, "ok\n", cb); }).ok());
+    }
     auto finished =
         await<Result<bool>>(loop, [&](auto cb) { queue.finish(e.entry_id, report, cb); });
     ASSERT_TRUE(finished.ok()) << finished.error().message;
     EXPECT_TRUE(*finished);
   }
   EXPECT_EQ(streamLength(), 0);  // acknowledged and deleted
-  EXPECT_EQ(cluster_.cmdFor(kKeys.status(), {"XLEN", kKeys.status()}).integer, 6);
-  EXPECT_EQ(cluster_.cmdFor(kKeys.job(answered[0]), {"HGET", kKeys.job(answered[0]), "runner"}).str,
-            "runner-1");
+  // triggerd's status consumer applies the reports and deletes them from the status stream.
+  EXPECT_TRUE(waitFor([&] { return jobState(answered[2]) == "success"; })) << tri_.log();
+  EXPECT_EQ(jobState(answered[0]), "superseded");  // superseded is final
+  EXPECT_TRUE(waitFor([&] {
+    return cluster_.cmdFor(kKeys.status(), {"XLEN", kKeys.status()}).integer == 0;
+  }));
+  auto log = tri_.admin("GET", "/api/v1/users/alice/jobs/" + answered[2] + "/log");
+  ASSERT_EQ(log.status, 200) << log.body;
+  EXPECT_NE(log.body.find("ok\\n"), std::string::npos) << log.body;
+
+  // A job claimed and abandoned: past the visibility timeout the reclaim sweep (max_attempts 1)
+  // moves it to the dead letters; the retry puts it back on the stream.
+  auto r = deliver(id, secret, "r-dead", 110);
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string dead_id = jsonString(parseJson(r.body), "/jobs/0");
+  auto claimed = await<Result<std::optional<ClaimedEntry>>>(
+      loop, [&](auto cb) { queue.claim(cb); }, 10s);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  EXPECT_TRUE(waitFor([&] { return jobState(dead_id) == "dead"; }, 15s)) << tri_.log();
+  auto retry = tri_.admin("POST", "/api/v1/admin/queue/dead/" + dead_id + "/retry");
+  ASSERT_EQ(retry.status, 202) << retry.body;
+  EXPECT_EQ(jobState(dead_id), "queued");
+  EXPECT_EQ(streamLength(), 1);
+  EXPECT_EQ(tri_.log().find("CROSSSLOT"), std::string::npos) << tri_.log();
+  EXPECT_EQ(tri_.log().find("non local key"), std::string::npos) << tri_.log();
 }
 
 TEST_F(RedisClusterTest, FollowsMovedAfterTheQueueAndTriggerSlotsAreResharded) {

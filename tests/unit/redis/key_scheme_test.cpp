@@ -65,13 +65,31 @@ TEST(KeyScheme, ClusterKeysCarryTheirGroupsTag) {
   EXPECT_EQ(kCluster.allTriggers(), "triggerd:{triggers}:triggers");
   EXPECT_EQ(kCluster.allSources(), "triggerd:{sources}:sources");
   EXPECT_EQ(kCluster.userTokens("u"), "triggerd:{tokens}:user:u:tokens");
+  EXPECT_EQ(kCluster.runnerTokens(), "triggerd:{tokens}:runner-tokens");
   // Used alone: no tag, so they spread over the slots.
-  EXPECT_EQ(kCluster.jobLog("J"), "triggerd:job:J:log");
   EXPECT_EQ(kCluster.oauthState("s"), "triggerd:oauth:state:s");
   EXPECT_EQ(kCluster.lease("l"), "triggerd:lease:l");
+  EXPECT_EQ(kCluster.runRate("T"), "triggerd:runs:T");
   // The groups land on different slots, so a cluster can spread them over its primaries.
   EXPECT_NE(keySlot(kCluster.jobs()), keySlot(kCluster.allTriggers()));
   EXPECT_NE(keySlot(kCluster.allTriggers()), keySlot(kCluster.allSources()));
+}
+
+// Every key of the job queue is in one slot: the enqueue script reaches older job records by
+// name to supersede them, and the status, reclaim, retry and runner scripts take records, logs
+// and streams together, so no queue key may leave the queue's slot.
+TEST(KeyScheme, EveryQueueKeyIsInTheQueueSlot) {
+  const int slot = keySlot(kCluster.jobs());
+  for (const std::string& key :
+       {kCluster.deadJobs(), kCluster.status(), kCluster.delivery("T", "D"),
+        kCluster.pushSeen("T", "refs/heads/main", "abc"), kCluster.job("J"), kCluster.jobLog("J"),
+        kCluster.userJobs("u"), kCluster.triggerJobs("T"),
+        kCluster.latestJobs("T", "refs/heads/main"), kCluster.runIdempotency("T", "0123")}) {
+    EXPECT_EQ(keySlot(key), slot) << key;
+  }
+  // The name the enqueue script builds for a superseded record (ARGV prefix .. id).
+  EXPECT_EQ(keySlot(kCluster.job("") + "01JOLDER"), slot);
+  EXPECT_EQ(kCluster.job(""), "triggerd:{queue}:job:");
 }
 
 TEST(KeyScheme, EveryStoreCommandStaysInOneSlot) {
