@@ -40,7 +40,14 @@ constexpr FamilySpec kFamilies[] = {
     {"triggerd_redis_connected", "gauge", "1 while the Redis connection is up."},
     {"triggerd_redis_errors_total", "counter",
      "Redis command failures, by kind (timeout, disconnected, unavailable, reply, "
-     "connect_failed, auth_failed)."},
+     "connect_failed, auth_failed, not_primary, discovery_failed, replication_short)."},
+    {"triggerd_redis_primary_changes_total", "counter",
+     "Sentinel: connections made to another primary than the previous one (failovers "
+     "followed)."},
+    {"triggerd_redis_redirects_total", "counter",
+     "Redis Cluster: redirections followed, by kind (moved, ask)."},
+    {"triggerd_redis_slot_map_refreshes_total", "counter",
+     "Redis Cluster: slot maps read with CLUSTER SLOTS."},
     {"triggerd_api_errors_total", "counter",
      "Admin API requests refused before their handler, by reason (unauthenticated, "
      "forbidden)."},

@@ -48,6 +48,14 @@ struct Config {
   std::chrono::milliseconds redis_connect_timeout{2000};
   std::chrono::milliseconds redis_command_timeout{2000};
   std::chrono::milliseconds redis_ping_interval{1000};
+  // High availability (docs/redis-ha.md): Sentinel or Cluster, at most one of them.
+  std::vector<std::string> redis_sentinels;  // "ip:port" of each sentinel; empty: no Sentinel
+  std::string redis_master_name;             // the primary's name at the sentinels
+  std::string redis_sentinel_password;       // read from sentinel_password_file; never logged
+  std::string redis_sentinel_password_file;
+  std::vector<std::string> redis_cluster_nodes;  // "ip:port" seeds; non-empty: Redis Cluster
+  int redis_wait_replicas = 0;                   // WAIT after each enqueue; 0: no WAIT
+  std::chrono::milliseconds redis_wait_timeout{500};
 
   // [queue]
   std::chrono::seconds visibility_timeout{900};

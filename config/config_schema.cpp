@@ -282,6 +282,26 @@ std::optional<std::string> sha256Hex(std::string& s) {
   return std::nullopt;
 }
 
+// "ip:port" or "[v6]:port" of a sentinel or cluster node: no host names, no unix sockets.
+std::optional<std::string> redisNode(std::string& s) {
+  auto hp = splitHostPort(s);
+  if (!hp.ok() || hp->second == 0)
+    return "\"" + s + "\" is not IP:port (e.g. \"10.0.0.5:26379\", \"[fd00::5]:26379\")";
+  if (!isIpLiteral(hp->first)) {
+    return "host \"" + hp->first +
+           "\" must be an IP address: hiredis resolves host names with a blocking lookup on the "
+           "event loop";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> masterName(std::string& s) {
+  if (s.size() > 100 || !printableNoSpace(s))
+    return std::string(
+        "must be the name the sentinels monitor, without spaces (e.g. \"mymaster\")");
+  return std::nullopt;
+}
+
 // ---- bindings that read files or fill more than one field ----
 
 Binding redisAddress() {
@@ -537,6 +557,43 @@ const std::vector<ConfigKey>& configSchema() {
      "How often triggerd pings Redis when nothing else is sent, so a frozen Redis is noticed "
      "(readiness follows) even without traffic.",
      duration(&Config::redis_ping_interval, 100ms, 1min)},
+    {"redis.sentinels", kRestart, "[]",
+     "Redis Sentinel: IP:port of each sentinel watching the primary. When set, redis.address is "
+     "not used: triggerd asks the sentinels (one after another until one answers) for the "
+     "primary of redis.master_name before every connection, checks with ROLE that it is the "
+     "primary, and asks again on a lost connection, a timeout, a READONLY reply and every "
+     "redis.ping_interval, so it follows a failover (docs/redis-ha.md).",
+     list(&Config::redis_sentinels, "array of strings (IP:port)", "[\"10.0.0.5:26379\"]",
+          redisNode)},
+    {"redis.master_name", kRestart, "\"\"",
+     "The name the sentinels monitor the primary under (`sentinel monitor <name> ...`). "
+     "Required with redis.sentinels.",
+     text(&Config::redis_master_name, "string", "\"mymaster\"", masterName)},
+    {"redis.sentinel_password_file", kRestart, "\"\"",
+     "File holding the password of the sentinels themselves (their requirepass; a trailing "
+     "newline is ignored). Empty: no AUTH to the sentinels. redis.password_file is the "
+     "primary's.",
+     secretFile(&Config::redis_sentinel_password_file, &Config::redis_sentinel_password,
+                "\"$CREDENTIALS_DIRECTORY/sentinel.password\"")},
+    {"redis.cluster_nodes", kRestart, "[]",
+     "Redis Cluster: IP:port of some of its nodes, from which triggerd reads the slot map "
+     "(CLUSTER SLOTS). When set, redis.address is not used: triggerd keeps a connection per "
+     "primary and sends each command to the primary of its keys' slot, following MOVED and "
+     "ASK. Keys then carry hash tags so that every script's keys share a slot: the job stream "
+     "is \"<key_prefix>{queue}:jobs\" (docs/redis-ha.md, docs/redis-layout.md).",
+     list(&Config::redis_cluster_nodes, "array of strings (IP:port)", "[\"10.0.0.5:6379\"]",
+          redisNode)},
+    {"redis.wait_replicas", kRestart, "0",
+     "After each enqueue, WAIT until this many replicas have the jobs before the delivery is "
+     "acknowledged; fewer within redis.wait_timeout and the delivery goes to the spool (or gets "
+     "503) and is enqueued again later, which its dedupe makes harmless. 0: no WAIT, so a "
+     "failover can lose jobs acknowledged just before it (docs/redis-ha.md has the bound and "
+     "the cost).",
+     integer(&Config::redis_wait_replicas, 0, 10)},
+    {"redis.wait_timeout", kRestart, "\"500ms\"",
+     "How long the WAIT after an enqueue waits for redis.wait_replicas replicas. Shorter than "
+     "redis.command_timeout: the WAIT holds the connection's later commands behind it.",
+     duration(&Config::redis_wait_timeout, 10ms, 30s)},
 
     // ---- [queue] ----
     {"queue.visibility_timeout", kRestart, "\"15m\"",
@@ -830,6 +887,38 @@ std::vector<CrossProblem> crossCheck(const Config& c) {
          "must be at least console.session_idle_timeout (" +
              formatDuration(std::chrono::duration_cast<milliseconds>(c.session_idle_timeout)) +
              ")"});
+  }
+  if (!c.redis_sentinels.empty() && !c.redis_cluster_nodes.empty()) {
+    out.push_back({"redis.cluster_nodes",
+                   "cannot be set together with redis.sentinels: a Redis Cluster fails over by "
+                   "itself; keep one of the two"});
+  }
+  if (!c.redis_sentinels.empty() && c.redis_master_name.empty()) {
+    out.push_back({"redis.master_name",
+                   "required with redis.sentinels: the name the sentinels monitor the primary "
+                   "under, e.g. master_name = \"mymaster\""});
+  }
+  if (c.redis_sentinels.empty() && !c.redis_master_name.empty()) {
+    out.push_back({"redis.sentinels",
+                   "required with redis.master_name: the sentinels to ask, e.g. sentinels = "
+                   "[\"10.0.0.5:26379\"]",
+                   "redis.master_name"});
+  }
+  if (c.redis_sentinels.empty() && !c.redis_sentinel_password_file.empty()) {
+    out.push_back({"redis.sentinel_password_file", "only used with redis.sentinels; remove it",
+                   "redis.sentinels"});
+  }
+  if (!c.redis_cluster_nodes.empty() && c.key_prefix.find_first_of("{}") != std::string::npos) {
+    out.push_back({"redis.key_prefix",
+                   "must not contain { or } with redis.cluster_nodes: keys carry hash tags of "
+                   "their own, and braces in the prefix would change which slot a key hashes to"});
+  }
+  if (c.redis_wait_replicas > 0 && c.redis_wait_timeout >= c.redis_command_timeout) {
+    out.push_back({"redis.wait_timeout",
+                   "must be shorter than redis.command_timeout (" +
+                       formatDuration(c.redis_command_timeout) +
+                       "): the WAIT would otherwise time the connection out",
+                   "redis.command_timeout"});
   }
   if (c.outbound_connect_timeout > c.outbound_total_timeout) {
     out.push_back({"outbound.total_timeout", "must be at least outbound.connect_timeout (" +

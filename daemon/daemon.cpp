@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "redis/redis_setup.h"
 #include "store/lease.h"
 
 namespace triggerd {
@@ -92,6 +93,25 @@ WebhookOptions webhookOptions(const Config& c) {
   return o;
 }
 
+RedisSetup redisSetup(const Config& c, const Keys& keys) {
+  RedisSetup s;
+  s.address = c.redis_address;
+  s.password = c.redis_password;
+  s.sentinels = c.redis_sentinels;
+  s.master_name = c.redis_master_name;
+  s.sentinel_password = c.redis_sentinel_password;
+  s.cluster_nodes = c.redis_cluster_nodes;
+  s.home_key = keys.jobs();  // PING, CONFIG GET and WAIT go to the queue's primary
+  s.connect_timeout = c.redis_connect_timeout;
+  s.command_timeout = c.redis_command_timeout;
+  s.check_interval = c.redis_ping_interval;
+  return s;
+}
+
+Keys::Tags keyTags(const Config& c) {
+  return c.redis_cluster_nodes.empty() ? Keys::Tags::kNone : Keys::Tags::kCluster;
+}
+
 JobRetention jobRetention(const Config& c) {
   return JobRetention{c.job_retention.count(), c.history_length, c.user_history_length};
 }
@@ -138,20 +158,17 @@ std::unique_ptr<Keyring> makeKeyring(const Config& c) {
 
 }  // namespace
 
-Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_prefix) {
+Daemon::Daemon(Config config)
+    : config_(std::move(config)), keys_(config_.key_prefix, keyTags(config_)) {
   keyring_ = makeKeyring(config_);
   // The keyring holds the keys in secure memory now; no other copy stays around.
   wipe(config_.master_key);
   for (auto& k : config_.previous_master_keys) wipe(k);
 
-  HiredisClient::Options ro;
-  ro.address = config_.redis_address;
-  ro.password = config_.redis_password;
-  ro.connect_timeout = config_.redis_connect_timeout;
-  ro.command_timeout = config_.redis_command_timeout;
-  redis_ = std::make_unique<HiredisClient>(loop_, ro);
-  queue_ = std::make_unique<JobQueue>(*redis_, keys_, config_.delivery_ttl.count(),
-                                      config_.redis_address);
+  redis_ = makeRedisBackend(loop_, redisSetup(config_, keys_));
+  queue_ =
+      std::make_unique<JobQueue>(*redis_, keys_, config_.delivery_ttl.count(), redis_->describe());
+  queue_->setReplication(config_.redis_wait_replicas, config_.redis_wait_timeout);
   records_ = std::make_unique<SealedRecords>(*redis_, *keyring_, rng_);
   triggers_ = std::make_unique<TriggerStore>(*records_, keys_);
   sources_ = std::make_unique<SourceStore>(*records_, keys_);
@@ -270,15 +287,30 @@ Daemon::Daemon(Config config) : config_(std::move(config)), keys_(config_.key_pr
                      [throttle] { return throttle->stats().retried; });
   metrics_.counterFn("triggerd_provider_requests_refused_total", {},
                      [throttle] { return throttle->stats().refused; });
-  const HiredisClient::Stats* rs = &redis_->stats();
-  for (auto [kind, field] : {std::pair{"timeout", &HiredisClient::Stats::command_timeouts},
-                             std::pair{"disconnected", &HiredisClient::Stats::failed_in_flight},
-                             std::pair{"unavailable", &HiredisClient::Stats::failed_unavailable},
-                             std::pair{"reply", &HiredisClient::Stats::error_replies},
-                             std::pair{"connect_failed", &HiredisClient::Stats::connect_failures},
-                             std::pair{"auth_failed", &HiredisClient::Stats::auth_failures}}) {
+  RedisBackend* rb = redis_.get();
+  for (auto [kind, field] : {std::pair{"timeout", &RedisStats::command_timeouts},
+                             std::pair{"disconnected", &RedisStats::failed_in_flight},
+                             std::pair{"unavailable", &RedisStats::failed_unavailable},
+                             std::pair{"reply", &RedisStats::error_replies},
+                             std::pair{"connect_failed", &RedisStats::connect_failures},
+                             std::pair{"auth_failed", &RedisStats::auth_failures},
+                             std::pair{"not_primary", &RedisStats::not_primary},
+                             std::pair{"discovery_failed", &RedisStats::discovery_failures},
+                             std::pair{"replication_short", &RedisStats::replication_short}}) {
     metrics_.counterFn("triggerd_redis_errors_total", {{"kind", kind}},
-                       [rs, field = field] { return rs->*field; });
+                       [rb, field = field] { return rb->counters().*field; });
+  }
+  if (!config_.redis_sentinels.empty()) {
+    metrics_.counterFn("triggerd_redis_primary_changes_total", {},
+                       [rb] { return rb->counters().primary_changes; });
+  }
+  if (!config_.redis_cluster_nodes.empty()) {
+    metrics_.counterFn("triggerd_redis_redirects_total", {{"kind", "moved"}},
+                       [rb] { return rb->counters().moved; });
+    metrics_.counterFn("triggerd_redis_redirects_total", {{"kind", "ask"}},
+                       [rb] { return rb->counters().ask; });
+    metrics_.counterFn("triggerd_redis_slot_map_refreshes_total", {},
+                       [rb] { return rb->counters().slot_map_refreshes; });
   }
 }
 
@@ -305,7 +337,7 @@ bool Daemon::ready() const {
 std::string Daemon::notReadyReason() const {
   std::string reason;
   if (!redis_->connected())
-    reason = "redis at " + redis_->address() + ": " + redis_->lastError();
+    reason = "redis at " + redis_->describe() + ": " + redis_->lastError();
   else if (!persistence_checked_)
     reason = "checking redis persistence";
   if (spool_) {
@@ -349,6 +381,9 @@ void Daemon::onRedisUp() {
   persistence_checked_ = false;
   // Checked on every (re)connect: the server behind the address may have been replaced.
   queue_->checkPersistence([this](Status st) {
+    // The connection dropped under the check (a timeout, a failover): it runs again on the next
+    // connect. Only an answer from Redis can be fatal.
+    if (!st.ok() && !redis_->connected()) return;
     if (!st.ok()) {
       if (!config_.allow_volatile_redis) return fatal(st.error().message);
       TLOG_WARN("daemon",
@@ -381,14 +416,22 @@ void Daemon::onRedisDown(const std::string& reason) {
 void Daemon::pingRedis() {
   // Only to learn that Redis answers; a timeout drops the connection (readiness follows).
   if (redis_->connected() && redis_->inFlight() == 0) redis_->command({"PING"}, [](auto) {});
-  if (spool_) redis_->setUrgent(spool_->stats().records > 0);
+  if (spool_) {
+    bool waiting = spool_->stats().records > 0;
+    redis_->setUrgent(waiting);
+    // A replay paused by a refused enqueue (too few replicas, OOM) while the connection stayed
+    // up is not restarted by a reconnect: try again now.
+    if (waiting && replayer_ && !replayer_->running() && redis_->connected() &&
+        persistence_checked_)
+      replayer_->start();
+  }
   ping_->arm(config_.redis_ping_interval);
 }
 
 void Daemon::writeStatus(json::Writer& w) const {
   json::key(w, "redis");
   w.StartObject();
-  json::kv(w, "address", redis_->address());
+  json::kv(w, "address", redis_->describe());
   json::key(w, "connected");
   w.Bool(redis_->connected());
   if (!redis_->connected()) json::kv(w, "error", redis_->lastError());
@@ -413,7 +456,7 @@ void Daemon::writeStatus(json::Writer& w) const {
 }
 
 void Daemon::becomeReady() {
-  TLOG_INFO("daemon", "redis=%s connected=%s spool=%s ready", config_.redis_address.c_str(),
+  TLOG_INFO("daemon", "redis=%s connected=%s spool=%s ready", redis_->describe().c_str(),
             redis_->connected() ? "yes" : "no", spool_ ? "on" : "off");
   if (ready_notified_) {
     notifier_.status("ready");
@@ -595,7 +638,7 @@ int Daemon::run() {
     });
     watchdog_->arm(interval);
   }
-  notifier_.status("waiting for redis at " + config_.redis_address);
+  notifier_.status("waiting for redis at " + redis_->describe());
   loop_.run();
   return exit_code_;
 }

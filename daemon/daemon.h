@@ -31,7 +31,7 @@
 #include "queue/reclaimer.h"
 #include "queue/spool_replayer.h"
 #include "queue/status_consumer.h"
-#include "redis/hiredis_client.h"
+#include "redis/redis_backend.h"
 #include "spool/spool.h"
 
 namespace triggerd {
@@ -71,7 +71,7 @@ class Daemon {
   SecureRandom rng_;
   Keys keys_;
   std::unique_ptr<Keyring> keyring_;
-  std::unique_ptr<HiredisClient> redis_;
+  std::unique_ptr<RedisBackend> redis_;
   std::unique_ptr<JobQueue> queue_;
   std::unique_ptr<SealedRecords> records_;
   std::unique_ptr<TriggerStore> triggers_;

@@ -23,7 +23,9 @@ namespace triggerd {
 // under another delivery id (nothing written for either), else {0, ids, {superseded ids}}.
 //
 // The first write is the first XADD, so a refused write (OOM) leaves nothing behind. Supersede
-// reaches the older records by name (ARGV[8] .. id): triggerd needs one Redis, not a Cluster.
+// reaches the older records by name (ARGV[8] .. id), which a Cluster allows only within the
+// script's slot: every queue key carries the queue's hash tag there (redis/keys.h), so the
+// records it names are in the slot of its KEYS.
 // No MAXLEN on XADD: trimming could drop jobs no runner has seen; runners XDEL what they finish.
 const LuaScript kEnqueueScript(R"lua(
 local flags = ARGV[6]
@@ -168,13 +170,14 @@ void JobQueue::enqueue(EnqueueRequest request, std::function<void(Result<Enqueue
     }
   }
   auto shared = std::make_shared<EnqueueRequest>(std::move(request));
-  redis_.eval(kEnqueueScript, std::move(keys), std::move(args),
-              [this, shared, now, cb = std::move(cb)](Result<RedisValue> r) {
-                auto outcome = enqueueOutcome(std::move(r));
-                cb(outcome);
-                if (outcome.ok() && !outcome->duplicate && !outcome->replay)
-                  emit(*shared, *outcome, now);
-              });
+  redis_.evalReplicated(kEnqueueScript, std::move(keys), std::move(args), wait_replicas_,
+                        wait_timeout_,
+                        [this, shared, now, cb = std::move(cb)](Result<RedisValue> r) {
+                          auto outcome = enqueueOutcome(std::move(r));
+                          cb(outcome);
+                          if (outcome.ok() && !outcome->duplicate && !outcome->replay)
+                            emit(*shared, *outcome, now);
+                        });
 }
 
 void JobQueue::enqueue(const std::string& trigger_id, const std::string& delivery_id,

@@ -2,6 +2,7 @@
 // run's) jobs, with de-duplication, supersede and the job lists, in one atomic script.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -89,6 +90,14 @@ class JobQueue {
   // A Redis that refuses CONFIG (renamed command) is reported as an error too.
   void checkPersistence(std::function<void(Status)> cb);
 
+  // redis.wait_replicas: the enqueue script is followed by WAIT <replicas> <timeout> on its
+  // connection, and the enqueue fails with Error{503} when fewer replicas confirmed it in time
+  // (the delivery is then spooled and enqueued again; the dedupe keys make that harmless).
+  void setReplication(int replicas, std::chrono::milliseconds timeout) {
+    wait_replicas_ = replicas;
+    wait_timeout_ = timeout;
+  }
+
   const Keys& keys() const { return keys_; }
   bool connected() const { return redis_.connected(); }
   int64_t deliveryTtlSeconds() const { return delivery_ttl_seconds_; }
@@ -102,6 +111,8 @@ class JobQueue {
   Keys keys_;
   int64_t delivery_ttl_seconds_;
   std::string redis_address_;
+  int wait_replicas_ = 0;
+  std::chrono::milliseconds wait_timeout_{0};
   JobRetention retention_;
   JobEventSink sink_;
   const Clock* clock_;

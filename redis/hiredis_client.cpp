@@ -158,12 +158,14 @@ void HiredisClient::setStateCallbacks(std::function<void()> on_connected,
 
 void HiredisClient::start() {
   if (state_ != State::kStopped) return;
-  std::string err = parseAddress(options_.address, &unix_, &host_, &port_);
-  if (!err.empty()) {
-    last_error_ = err;
-    TLOG_ERROR("redis", "addr=%s reason=bad_address not connecting: %s",
-               log::logValue(options_.address).c_str(), err.c_str());
-    return;
+  if (!options_.resolve) {
+    std::string err = parseAddress(options_.address, &unix_, &host_, &port_);
+    if (!err.empty()) {
+      last_error_ = err;
+      TLOG_ERROR("redis", "addr=%s reason=bad_address not connecting: %s",
+                 log::logValue(options_.address).c_str(), err.c_str());
+      return;
+    }
   }
   last_error_ = "connecting";
   connect();
@@ -185,6 +187,36 @@ bool HiredisClient::connected() const {
 void HiredisClient::connect() {
   reconnect_timer_->disarm();
   ++generation_;
+  if (!options_.resolve) return open();
+  state_ = State::kResolving;
+  std::weak_ptr<bool> alive = alive_;
+  uint64_t gen = generation_;
+  options_.resolve([this, alive, gen](Result<std::string> address) {
+    if (alive.expired() || gen != generation_ || state_ != State::kResolving) return;
+    onResolved(std::move(address));
+  });
+}
+
+void HiredisClient::onResolved(Result<std::string> address) {
+  if (!address.ok()) {
+    stats_.discovery_failures++;
+    return connectionLost("discovery_failed", address.error().message);
+  }
+  bool is_unix = false;
+  std::string host;
+  int port = 0;
+  if (std::string err = parseAddress(*address, &is_unix, &host, &port); !err.empty()) {
+    stats_.discovery_failures++;
+    return connectionLost("discovery_failed", "told to connect to " + err);
+  }
+  options_.address = std::move(address).value();
+  unix_ = is_unix;
+  host_ = std::move(host);
+  port_ = port;
+  open();
+}
+
+void HiredisClient::open() {
   redisAsyncContext* ac =
       unix_ ? redisAsyncConnectUnix(host_.c_str()) : redisAsyncConnect(host_.c_str(), port_);
   if (ac == nullptr || ac->err != 0) {
@@ -202,16 +234,28 @@ void HiredisClient::connect() {
   ac_ = ac;
   state_ = State::kConnecting;
   connect_timer_->arm(options_.connect_timeout);
-  // The handshake is the first command in the output buffer, so no command queued during the
-  // connect can reach Redis before AUTH. Without a password a PING proves Redis answers (and
-  // does not demand a password) before connected() turns true.
-  handshake_id_ = next_id_++;
-  std::vector<std::string> hello{"PING"};
-  if (!options_.password.empty()) hello = {"AUTH", options_.password};
-  if (!submit(handshake_id_, hello, true)) {
+  // The handshake comes first in the output buffer, so no command queued during the connect can
+  // reach Redis before AUTH. Without a password a PING proves Redis answers (and does not demand
+  // a password) before connected() turns true; ROLE proves a primary answers.
+  handshake_left_ = 0;
+  role_id_ = 0;
+  if (!options_.password.empty()) submitHandshake({"AUTH", options_.password}, false);
+  if (options_.require_primary)
+    submitHandshake({"ROLE"}, true);
+  else if (options_.password.empty())
+    submitHandshake({"PING"}, false);
+}
+
+void HiredisClient::submitHandshake(std::vector<std::string> argv, bool role) {
+  if (ac_ == nullptr) return;  // an earlier part could not be queued: torn down already
+  RedisRequestId id = next_id_++;
+  if (!submit(id, argv, true)) {
     closeNow("connect_failed", "could not queue the handshake",
              "redis unavailable: connect failed");
+    return;
   }
+  ++handshake_left_;
+  if (role) role_id_ = id;
 }
 
 bool HiredisClient::submit(RedisRequestId id, const std::vector<std::string>& argv,
@@ -250,6 +294,7 @@ RedisRequestId HiredisClient::command(std::vector<std::string> argv, RedisCallba
       failLater(id, Error::unavailable("redis unavailable: hiredis refused the command"));
       return id;
     case State::kStopped:
+    case State::kResolving:
     case State::kClosing:
     case State::kWaiting:
       break;
@@ -261,10 +306,97 @@ RedisRequestId HiredisClient::command(std::vector<std::string> argv, RedisCallba
   return id;
 }
 
+RedisRequestId HiredisClient::commandReplicated(std::vector<std::string> argv, int replicas,
+                                                std::chrono::milliseconds timeout,
+                                                RedisCallback cb) {
+  if (replicas <= 0) return command(std::move(argv), std::move(cb));
+  RedisRequestId id = next_id_++;
+  pending_.emplace(id, std::move(cb));
+  written_.emplace(id, std::nullopt);
+  std::weak_ptr<bool> alive = alive_;
+  command(std::move(argv), [this, alive, id](Result<RedisValue> r) {
+    if (alive.expired()) return;
+    auto it = written_.find(id);
+    if (it != written_.end()) it->second.emplace(std::move(r));
+  });
+  wait_next_.push_back(ReplicatedWrite{id, generation_, replicas, timeout});
+  scheduleWait();
+  return id;
+}
+
+void HiredisClient::scheduleWait() {
+  if (wait_in_flight_ || wait_posted_ || wait_next_.empty()) return;
+  wait_posted_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  // On the next turn, so that every write of this turn shares the WAIT.
+  loop_.post([this, alive] {
+    if (alive.expired()) return;
+    wait_posted_ = false;
+    sendWait();
+  });
+}
+
+void HiredisClient::sendWait() {
+  if (wait_in_flight_ || wait_next_.empty()) return;
+  std::vector<ReplicatedWrite> group;
+  group.swap(wait_next_);
+  int replicas = 0;
+  std::chrono::milliseconds timeout{0};
+  for (const auto& w : group) {
+    replicas = std::max(replicas, w.replicas);
+    timeout = std::max(timeout, w.timeout);
+  }
+  wait_in_flight_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  const uint64_t sent_on = generation_;
+  command(waitCommand(replicas, timeout), [this, alive, group = std::move(group),
+                                           sent_on](Result<RedisValue> waited) {
+    if (alive.expired()) return;
+    wait_in_flight_ = false;
+    for (const auto& w : group) {
+      auto it = written_.find(w.id);
+      if (it == written_.end()) continue;  // cancelled
+      Result<RedisValue> written =
+          it->second
+              ? std::move(*it->second)
+              : Result<RedisValue>(Error::internal("WAIT answered before the write it follows"));
+      written_.erase(it);
+      Result<RedisValue> out = Error::internal("");
+      if (w.generation != sent_on && written.ok() && !written->isError()) {
+        // Written on a connection that is gone: this WAIT asked another one.
+        out = Error::unavailable(
+            "redis unavailable: the connection was lost before replication was confirmed");
+      } else {
+        out = replicatedOutcome(std::move(written), waited, w.replicas, w.timeout);
+      }
+      if (!out.ok() && out.error().message.rfind("redis replication not confirmed", 0) == 0)
+        stats_.replication_short++;
+      complete(w.id, std::move(out));
+      if (alive.expired()) return;  // a callback destroyed this client
+    }
+    scheduleWait();
+  });
+}
+
+void HiredisClient::reconnect(const std::string& reason) {
+  if (state_ != State::kReady && state_ != State::kConnecting && state_ != State::kHandshake)
+    return;
+  backoff_ = options_.reconnect_min;
+  std::weak_ptr<bool> alive = alive_;
+  uint64_t gen = generation_;
+  // Never from inside a hiredis callback (the libevent adapter does not survive its context
+  // being freed under it): on the next turn.
+  loop_.post([this, alive, gen, reason] {
+    if (alive.expired() || gen != generation_) return;
+    closeNow("reconnect", reason, "redis unavailable: " + reason);
+  });
+}
+
 void HiredisClient::cancel(RedisRequestId id) {
   // A reply that still arrives finds no callback; the command keeps its slot in in_flight_ so a
   // stuck connection still times out.
   pending_.erase(id);
+  written_.erase(id);
 }
 
 void HiredisClient::onConnectCb(const redisAsyncContext* ac, int status) noexcept {
@@ -349,7 +481,15 @@ void HiredisClient::handleReply(redisAsyncContext* ac, RedisRequestId id, const 
     return;
   }
   const auto* r = static_cast<const redisReply*>(reply);
-  if (r->type == REDIS_REPLY_ERROR) stats_.error_replies++;
+  if (r->type == REDIS_REPLY_ERROR) {
+    stats_.error_replies++;
+    // The primary was demoted under this connection (Sentinel failover): find the new one.
+    if (options_.require_primary && ac == ac_ && state_ == State::kReady &&
+        std::string_view(r->str, r->len).rfind("READONLY", 0) == 0) {
+      stats_.not_primary++;
+      reconnect("the server answered READONLY: it is no longer the primary");
+    }
+  }
   auto it = pending_.find(id);
   if (it == pending_.end()) return;  // cancelled
   RedisCallback cb = std::move(it->second);
@@ -359,8 +499,9 @@ void HiredisClient::handleReply(redisAsyncContext* ac, RedisRequestId id, const 
 
 void HiredisClient::handleHandshake(redisAsyncContext* ac, RedisRequestId id, const void* reply) {
   forgetInFlight(id);
-  // A NULL reply means the connection is being torn down; that path does the bookkeeping.
-  if (ac != ac_ || reply == nullptr) return;
+  // A NULL reply means the connection is being torn down; that path does the bookkeeping. After
+  // a refused part the rest of the handshake is noise.
+  if (ac != ac_ || reply == nullptr || state_ == State::kClosing) return;
   const auto* r = static_cast<const redisReply*>(reply);
   if (r->type == REDIS_REPLY_ERROR) {
     std::string err = redact(std::string(r->str, r->len), options_.password);
@@ -369,34 +510,58 @@ void HiredisClient::handleHandshake(redisAsyncContext* ac, RedisRequestId id, co
     const char* hint = sent_auth ? "check the password in redis.password_file"
                        : noauth  ? "Redis requires a password: set redis.password_file"
                                  : "Redis refused the handshake";
-    last_error_ = (sent_auth || noauth ? "authentication failed: " : "handshake failed: ") + err;
     stats_.auth_failures++;
-    state_ = State::kClosing;
-    // Once per distinct cause: the retries that follow would only repeat it.
-    if (last_error_ != last_logged_) {
-      TLOG_ERROR("redis", "addr=%s reason=auth_failed %s (%s)",
-                 log::logValue(options_.address).c_str(), log::logValue(last_error_, 300).c_str(),
-                 hint);
-    }
-    last_logged_ = last_error_;
-    // Not from inside hiredis' read handler (0.14's libevent adapter does not survive its
-    // context being freed under it): tear down on the next turn.
-    std::weak_ptr<bool> alive = alive_;
-    uint64_t gen = generation_;
-    loop_.post([this, alive, gen] {
-      if (alive.expired() || gen != generation_) return;
-      closeNow("auth_failed", last_error_, "redis unavailable: " + last_error_);
-    });
+    refuseHandshake((sent_auth || noauth ? "authentication failed: " : "handshake failed: ") + err,
+                    "auth_failed", hint);
     return;
   }
+  if (id == role_id_) {
+    // ROLE: ["master", offset, replicas] on a primary; "slave" or "sentinel" elsewhere.
+    std::string role =
+        r->type == REDIS_REPLY_ARRAY && r->elements > 0 && r->element[0]->type == REDIS_REPLY_STRING
+            ? std::string(r->element[0]->str, r->element[0]->len)
+            : "unknown";
+    if (role != "master") {
+      stats_.not_primary++;
+      refuseHandshake("not the primary: ROLE answered " + log::logValue(role, 40), "not_primary",
+                      "a failover is under way, or the address names a replica");
+      return;
+    }
+  }
+  if (--handshake_left_ > 0) return;
   connect_timer_->disarm();
   state_ = State::kReady;
   backoff_ = options_.reconnect_min;
   last_error_.clear();
   last_logged_.clear();
   stats_.connects++;
+  if (!connected_to_.empty() && connected_to_ != options_.address) {
+    stats_.primary_changes++;
+    TLOG_WARN("redis", "addr=%s previous=%s connected to another server than before",
+              log::logValue(options_.address).c_str(), log::logValue(connected_to_).c_str());
+  }
+  connected_to_ = options_.address;
   TLOG_INFO("redis", "addr=%s connected", log::logValue(options_.address).c_str());
   notifyLater(true, {});
+}
+
+void HiredisClient::refuseHandshake(std::string error, const char* reason, const char* hint) {
+  last_error_ = std::move(error);
+  state_ = State::kClosing;
+  // Once per distinct cause: the retries that follow would only repeat it.
+  if (last_error_ != last_logged_) {
+    TLOG_ERROR("redis", "addr=%s reason=%s %s (%s)", log::logValue(options_.address).c_str(),
+               reason, log::logValue(last_error_, 300).c_str(), hint);
+  }
+  last_logged_ = last_error_;
+  // Not from inside hiredis' read handler (0.14's libevent adapter does not survive its
+  // context being freed under it): tear down on the next turn.
+  std::weak_ptr<bool> alive = alive_;
+  uint64_t gen = generation_;
+  loop_.post([this, alive, gen, reason] {
+    if (alive.expired() || gen != generation_) return;
+    closeNow(reason, last_error_, "redis unavailable: " + last_error_);
+  });
 }
 
 void HiredisClient::closeNow(const char* reason, const std::string& detail, std::string failure) {

@@ -26,24 +26,39 @@ TrackedRedis::~TrackedRedis() {
 }
 
 void TrackedRedis::command(std::vector<std::string> argv, RedisCallback cb) {
+  send(std::move(argv), Replication{}, std::move(cb));
+}
+
+void TrackedRedis::send(std::vector<std::string> argv, Replication replication, RedisCallback cb) {
   // The callback runs on a later turn (RedisClient contract); `slot` copes with one that does not.
   struct Slot {
     RedisRequestId id = 0;
     bool done = false;
   };
   auto slot = std::make_shared<Slot>();
-  RedisRequestId id =
-      redis_.command(std::move(argv), [this, slot, cb = std::move(cb)](Result<RedisValue> r) {
-        slot->done = true;
-        in_flight_.erase(slot->id);
-        cb(std::move(r));
-      });
+  auto done = [this, slot, cb = std::move(cb)](Result<RedisValue> r) {
+    slot->done = true;
+    in_flight_.erase(slot->id);
+    cb(std::move(r));
+  };
+  RedisRequestId id = replication.replicas > 0
+                          ? redis_.commandReplicated(std::move(argv), replication.replicas,
+                                                     replication.timeout, std::move(done))
+                          : redis_.command(std::move(argv), std::move(done));
   slot->id = id;
   if (!slot->done) in_flight_.insert(id);
 }
 
 void TrackedRedis::eval(const LuaScript& script, std::vector<std::string> keys,
                         std::vector<std::string> args, RedisCallback cb) {
+  evalReplicated(script, std::move(keys), std::move(args), 0, std::chrono::milliseconds(0),
+                 std::move(cb));
+}
+
+void TrackedRedis::evalReplicated(const LuaScript& script, std::vector<std::string> keys,
+                                  std::vector<std::string> args, int replicas,
+                                  std::chrono::milliseconds timeout, RedisCallback cb) {
+  Replication replication{replicas, timeout};
   auto body = std::make_shared<std::vector<std::string>>();
   body->reserve(keys.size() + args.size());
   std::string num_keys = std::to_string(keys.size());
@@ -55,22 +70,23 @@ void TrackedRedis::eval(const LuaScript& script, std::vector<std::string> keys,
   argv.push_back(script.sha());
   argv.push_back(num_keys);
   argv.insert(argv.end(), body->begin(), body->end());
-  command(std::move(argv),
-          [this, &script, body, num_keys, cb = std::move(cb)](Result<RedisValue> r) mutable {
-            if (r.ok() && r->isError() && r->str.rfind("NOSCRIPT", 0) == 0) {
-              // Nothing ran. EVAL sends the body this once and caches it for the next EVALSHA.
-              std::vector<std::string> eval;
-              eval.reserve(body->size() + 3);
-              eval.push_back("EVAL");
-              eval.push_back(script.text());
-              eval.push_back(num_keys);
-              eval.insert(eval.end(), std::make_move_iterator(body->begin()),
-                          std::make_move_iterator(body->end()));
-              command(std::move(eval), std::move(cb));
-              return;
-            }
-            cb(std::move(r));
-          });
+  send(std::move(argv), replication,
+       [this, &script, body, num_keys, replication,
+        cb = std::move(cb)](Result<RedisValue> r) mutable {
+         if (r.ok() && r->isError() && r->str.rfind("NOSCRIPT", 0) == 0) {
+           // Nothing ran. EVAL sends the body this once and caches it for the next EVALSHA.
+           std::vector<std::string> eval;
+           eval.reserve(body->size() + 3);
+           eval.push_back("EVAL");
+           eval.push_back(script.text());
+           eval.push_back(num_keys);
+           eval.insert(eval.end(), std::make_move_iterator(body->begin()),
+                       std::make_move_iterator(body->end()));
+           send(std::move(eval), replication, std::move(cb));
+           return;
+         }
+         cb(std::move(r));
+       });
 }
 
 }  // namespace triggerd

@@ -4,6 +4,7 @@
 // NOSCRIPT (after a restart or SCRIPT FLUSH), which caches it again.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -39,11 +40,22 @@ class TrackedRedis {
   // call (scripts are statics).
   void eval(const LuaScript& script, std::vector<std::string> keys, std::vector<std::string> args,
             RedisCallback cb);
+  // As eval(), each attempt followed by WAIT `replicas` `timeout` (RedisClient::commandReplicated);
+  // replicas <= 0 is a plain eval().
+  void evalReplicated(const LuaScript& script, std::vector<std::string> keys,
+                      std::vector<std::string> args, int replicas,
+                      std::chrono::milliseconds timeout, RedisCallback cb);
   bool connected() const { return redis_.connected(); }
 
   RedisClient& client() { return redis_; }
 
  private:
+  struct Replication {
+    int replicas = 0;
+    std::chrono::milliseconds timeout{0};
+  };
+  void send(std::vector<std::string> argv, Replication replication, RedisCallback cb);
+
   RedisClient& redis_;
   std::unordered_set<RedisRequestId> in_flight_;
 };

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "http/request_context.h"
+#include "redis/redis_setup.h"
 
 namespace triggerd {
 namespace {
@@ -52,19 +53,22 @@ bool looksLikeJobDir(const std::string& name) {
 Runner::Runner(RunnerConfig config, Options options)
     : config_(std::move(config)),
       options_(options),
-      keys_(config_.key_prefix),
+      keys_(config_.key_prefix,
+            config_.redis_cluster_nodes.empty() ? Keys::Tags::kNone : Keys::Tags::kCluster),
       settings_(jobRunSettings(config_)) {
-  HiredisClient::Options ro;
-  ro.address = config_.redis_address;
-  ro.password = config_.redis_password;
-  ro.connect_timeout = config_.redis_connect_timeout;
-  ro.command_timeout = config_.redis_command_timeout;
-  redis_ = std::make_unique<HiredisClient>(loop_, ro);
+  RedisSetup rs;
+  rs.address = config_.redis_address;
+  rs.cluster_nodes = config_.redis_cluster_nodes;
+  rs.home_key = keys_.jobs();  // keyless commands go to the queue's primary
+  rs.password = config_.redis_password;
+  rs.connect_timeout = config_.redis_connect_timeout;
+  rs.command_timeout = config_.redis_command_timeout;
+  redis_ = makeRedisBackend(loop_, rs);
   // The claim blocks its connection for up to kBlockMillis: its own client, with a timeout
   // above that.
-  HiredisClient::Options bo = ro;
-  bo.command_timeout = milliseconds(RunnerQueue::kBlockMillis) + config_.redis_command_timeout;
-  blocking_ = std::make_unique<HiredisClient>(loop_, bo);
+  RedisSetup bs = rs;
+  bs.command_timeout = milliseconds(RunnerQueue::kBlockMillis) + config_.redis_command_timeout;
+  blocking_ = makeRedisBackend(loop_, bs);
 
   CurlMultiClient::Options co;
   co.user_agent = "triggerd-runner/0.1";
@@ -93,15 +97,15 @@ Runner::Runner(RunnerConfig config, Options options)
 
   metrics_.gaugeFn("triggerd_runner_jobs_running", [this] { return double(runs_.size()); });
   metrics_.gaugeFn("triggerd_redis_connected", [this] { return redis_->connected() ? 1.0 : 0.0; });
-  const HiredisClient::Stats* rs = &redis_->stats();
-  for (auto [kind, field] : {std::pair{"timeout", &HiredisClient::Stats::command_timeouts},
-                             std::pair{"disconnected", &HiredisClient::Stats::failed_in_flight},
-                             std::pair{"unavailable", &HiredisClient::Stats::failed_unavailable},
-                             std::pair{"reply", &HiredisClient::Stats::error_replies},
-                             std::pair{"connect_failed", &HiredisClient::Stats::connect_failures},
-                             std::pair{"auth_failed", &HiredisClient::Stats::auth_failures}}) {
+  const RedisBackend* rb = redis_.get();
+  for (auto [kind, field] : {std::pair{"timeout", &RedisStats::command_timeouts},
+                             std::pair{"disconnected", &RedisStats::failed_in_flight},
+                             std::pair{"unavailable", &RedisStats::failed_unavailable},
+                             std::pair{"reply", &RedisStats::error_replies},
+                             std::pair{"connect_failed", &RedisStats::connect_failures},
+                             std::pair{"auth_failed", &RedisStats::auth_failures}}) {
     metrics_.counterFn("triggerd_redis_errors_total", {{"kind", kind}},
-                       [rs, field = field] { return rs->*field; });
+                       [rb, field = field] { return rb->counters().*field; });
   }
 }
 
@@ -170,7 +174,7 @@ void Runner::onRedisUp() {
       ready_notified_ = true;
       notifier_.ready("claiming jobs");
       TLOG_INFO("runner", "name=%s redis=%s concurrency=%d ready", config_.name.c_str(),
-                config_.redis_address.c_str(), config_.concurrency);
+                redis_->describe().c_str(), config_.concurrency);
     }
     claimMore();
   });
@@ -336,7 +340,7 @@ int Runner::run() {
     });
     watchdog_->arm(interval);
   }
-  notifier_.status("waiting for redis at " + config_.redis_address);
+  notifier_.status("waiting for redis at " + redis_->describe());
   loop_.run();
   return 0;
 }

@@ -1,7 +1,8 @@
-// The Runner owns the loop and every long-lived part of triggerd-runner: two Redis connections
-// (one for the blocking claim), the HTTP client for clone credentials, the child reaper and the
-// jobs in hand. It claims while it has a free slot; on SIGTERM it stops claiming, lets the jobs
-// in hand finish (or fails them once runner.stop_grace has passed) and exits 0.
+// The Runner owns the loop and every long-lived part of triggerd-runner: two Redis clients (one
+// for the blocking claim; each one server or a Redis Cluster), the HTTP client for clone
+// credentials, the child reaper and the jobs in hand. It claims while it has a free slot; on
+// SIGTERM it stops claiming, lets the jobs in hand finish (or fails them once runner.stop_grace has
+// passed) and exits 0.
 #pragma once
 
 #include <map>
@@ -16,7 +17,7 @@
 #include "http/server.h"
 #include "loop/event_loop.h"
 #include "queue/job_queue.h"
-#include "redis/hiredis_client.h"
+#include "redis/redis_backend.h"
 #include "runner/child_process.h"
 #include "runner/credentials_client.h"
 #include "runner/job_run.h"
@@ -61,8 +62,8 @@ class Runner {
   SystemClock clock_;
   Keys keys_;
   JobRunSettings settings_;
-  std::unique_ptr<HiredisClient> redis_;
-  std::unique_ptr<HiredisClient> blocking_;
+  std::unique_ptr<RedisBackend> redis_;
+  std::unique_ptr<RedisBackend> blocking_;
   std::unique_ptr<CurlMultiClient> http_;
   std::unique_ptr<CredentialsClient> credentials_;
   std::unique_ptr<RunnerQueue> queue_;

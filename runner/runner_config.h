@@ -25,6 +25,9 @@ struct RunnerConfig {
 
   // [redis]
   std::string redis_address = "127.0.0.1:6379";
+  // Redis Cluster: some of its nodes; when set, redis_address is not used and keys carry the
+  // cluster's hash tags (as triggerd's redis.cluster_nodes).
+  std::vector<std::string> redis_cluster_nodes;
   std::string redis_password_file;
   std::string redis_password;  // read from password_file; never logged
   std::string key_prefix = "triggerd:";

@@ -211,6 +211,16 @@ std::optional<std::string> redisAddress(std::string& s) {
   return std::nullopt;
 }
 
+std::optional<std::string> clusterNode(const std::string& s) {
+  auto hp = config::splitHostPort(s);
+  if (!hp.ok() || hp->second == 0)
+    return "\"" + s + "\" is not IP:port (e.g. \"10.0.0.5:6379\", \"[fd00::5]:6379\")";
+  if (!config::isIpLiteral(hp->first))
+    return "host \"" + hp->first +
+           "\" must be an IP address: hiredis resolves host names with a blocking lookup";
+  return std::nullopt;
+}
+
 std::optional<std::string> keyPrefix(std::string& s) {
   bool ok = !s.empty() && s.size() <= 64 &&
             std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
@@ -303,6 +313,12 @@ const std::vector<Key>& schema() {
     text("redis.address", "\"127.0.0.1:6379\"",
          "Redis server as IP:port, [IPv6]:port or unix:/path (no host names).",
          &RunnerConfig::redis_address, "string (host:port or unix:/path)", redisAddress),
+    list("redis.cluster_nodes", "[]",
+         "Redis Cluster: IP:port of some of its nodes, as triggerd's redis.cluster_nodes. When "
+         "set, redis.address is not used: the runner reads the slot map, sends each command to "
+         "the primary of its keys' slot and follows MOVED and ASK, and keys carry the cluster's "
+         "hash tags (\"<key_prefix>{queue}:jobs\").",
+         &RunnerConfig::redis_cluster_nodes, "array of strings (IP:port)", clusterNode),
     file("redis.password_file",
          "File holding the Redis AUTH password (a trailing newline is ignored). Empty: no AUTH.",
          &RunnerConfig::redis_password_file, &RunnerConfig::redis_password,

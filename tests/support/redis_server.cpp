@@ -11,7 +11,8 @@ namespace triggerd::testing {
 
 RedisServer::RedisServer() : RedisServer(Options{}) {}
 
-RedisServer::RedisServer(Options options) : options_(std::move(options)), port_(freePort()) {
+RedisServer::RedisServer(Options options)
+    : options_(std::move(options)), port_(options_.port ? options_.port : freePort()) {
   start();
 }
 
@@ -37,6 +38,7 @@ void RedisServer::start() {
     argv.push_back("--requirepass");
     argv.push_back(options_.password);
   }
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   proc_ = std::make_unique<Subprocess>(argv, dir_.file("redis.log"));
   if (!waitUntil([&] { return portOpen(port_); }))
     throw std::runtime_error("redis-server did not start: " + proc_->log());

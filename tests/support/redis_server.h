@@ -16,7 +16,9 @@ class RedisServer {
  public:
   struct Options {
     bool appendonly = true;
-    std::string password;  // requirepass when set
+    std::string password;                      // requirepass when set
+    int port = 0;                              // 0: a free port
+    std::vector<std::string> extra_args = {};  // appended to the command line ("--replicaof", ...)
   };
   RedisServer();
   explicit RedisServer(Options options);
@@ -24,6 +26,7 @@ class RedisServer {
 
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  const std::string& dir() const { return dir_.path(); }
 
   // Blocking command on a private connection; Redis errors come back as kError values.
   RedisValue cmd(const std::vector<std::string>& argv);

@@ -385,3 +385,115 @@ TEST_F(HiredisClientTest, NotStartedFailsFast) {
 
 }  // namespace
 }  // namespace triggerd
+
+namespace triggerd {
+namespace {
+
+// Servers that may have replicas: SIGTERM stops them now instead of waiting for the replicas.
+RedisServer::Options quickStop(std::vector<std::string> args = {}) {
+  RedisServer::Options o;
+  o.extra_args = {"--shutdown-on-sigterm", "now", "--repl-diskless-sync-delay", "0"};
+  o.extra_args.insert(o.extra_args.end(), args.begin(), args.end());
+  return o;
+}
+
+class HiredisPrimaryTest : public HiredisClientTest {};
+
+TEST_F(HiredisPrimaryTest, RequirePrimaryRefusesAReplica) {
+  RedisServer primary(quickStop());
+  RedisServer replica(quickStop({"--replicaof", "127.0.0.1", std::to_string(primary.port())}));
+  auto o = optionsFor(replica.address());
+  o.require_primary = true;
+  HiredisClient client(loop_, o);
+  client.start();
+  ASSERT_TRUE(runUntil(loop_, [&] { return client.stats().not_primary > 0; }));
+  EXPECT_FALSE(client.connected());
+  EXPECT_NE(client.lastError().find("not the primary: ROLE answered slave"), std::string::npos)
+      << client.lastError();
+  // Promoted, it is accepted on the next attempt.
+  replica.cmd({"REPLICAOF", "NO", "ONE"});
+  ASSERT_TRUE(waitConnected(client));
+}
+
+TEST_F(HiredisPrimaryTest, ResolvesBeforeEveryConnectionAndLeavesADemotedPrimary) {
+  RedisServer a(quickStop()), b(quickStop());
+  std::string target = a.address();
+  int asked = 0;
+  auto o = optionsFor("");
+  o.require_primary = true;
+  o.resolve = [&](std::function<void(Result<std::string>)> done) {
+    ++asked;
+    loop_.post([&target, done] { done(target); });
+  };
+  HiredisClient client(loop_, o);
+  client.start();
+  ASSERT_TRUE(waitConnected(client));
+  EXPECT_EQ(client.address(), a.address());
+  EXPECT_EQ(asked, 1);
+  // a becomes a replica of b under the connection: the next write answers READONLY, the client
+  // drops the connection and asks again.
+  target = b.address();
+  a.cmd({"REPLICAOF", "127.0.0.1", std::to_string(b.port())});
+  auto w = call(client, {"SET", "k", "v"});
+  ASSERT_TRUE(w.result->ok());
+  EXPECT_EQ(w.value().str.rfind("READONLY", 0), 0u) << w.value().str;
+  ASSERT_TRUE(
+      runUntil(loop_, [&] { return client.connected() && client.address() == b.address(); }));
+  EXPECT_GE(asked, 2);
+  EXPECT_EQ(client.stats().primary_changes, 1u);
+  EXPECT_GE(client.stats().not_primary, 1u);
+  EXPECT_EQ(call(client, {"SET", "k", "v"}).value().str, "OK");
+}
+
+TEST_F(HiredisPrimaryTest, FailedResolveBacksOffAndFailsCommandsFast) {
+  auto o = optionsFor("");
+  o.resolve = [this](std::function<void(Result<std::string>)> done) {
+    loop_.post([done] { done(Error::unavailable("no sentinel answered")); });
+  };
+  HiredisClient client(loop_, o);
+  client.start();
+  ASSERT_TRUE(runUntil(loop_, [&] { return client.stats().discovery_failures >= 2; }));
+  EXPECT_EQ(client.lastError(), "no sentinel answered");
+  auto r = call(client, {"PING"});
+  EXPECT_EQ(r.error().kind(), Error::Kind::kUnavailable);
+}
+
+TEST_F(HiredisPrimaryTest, WaitForReplicas) {
+  RedisServer primary(quickStop());
+  auto replica = std::make_unique<RedisServer>(
+      quickStop({"--replicaof", "127.0.0.1", std::to_string(primary.port())}));
+  ASSERT_TRUE(testing::waitUntil([&] {
+    return primary.cmd({"INFO", "replication"}).str.find("state=online") != std::string::npos;
+  }));
+  HiredisClient client(loop_, optionsFor(primary.address()));
+  client.start();
+  ASSERT_TRUE(waitConnected(client));
+  RedisCapture ok;
+  client.commandReplicated({"SET", "w", "1"}, 1, 500ms, ok.cb());
+  ASSERT_TRUE(runUntil(loop_, [&] { return ok.done(); }));
+  ASSERT_TRUE(ok.result->ok()) << ok.error().message;
+  EXPECT_EQ(ok.value().str, "OK");
+  EXPECT_EQ(replica->cmd({"GET", "w"}).str, "1");
+
+  // An error reply is the write's own answer, whatever WAIT says.
+  RedisCapture wrongtype;
+  client.commandReplicated({"LPUSH", "w", "x"}, 1, 500ms, wrongtype.cb());
+  ASSERT_TRUE(runUntil(loop_, [&] { return wrongtype.done(); }));
+  EXPECT_TRUE(wrongtype.value().isError());
+
+  replica.reset();  // no replica left: WAIT runs out and the write is not confirmed
+  RedisCapture alone;
+  client.commandReplicated({"SET", "w", "2"}, 1, 100ms, alone.cb());
+  ASSERT_TRUE(runUntil(loop_, [&] { return alone.done(); }));
+  EXPECT_EQ(alone.error().kind(), Error::Kind::kUnavailable);
+  EXPECT_NE(alone.error().message.find("replication not confirmed"), std::string::npos);
+  EXPECT_EQ(client.stats().replication_short, 1u);
+  // Cancelled, it never calls back.
+  RedisCapture cancelled;
+  client.cancel(client.commandReplicated({"SET", "w", "3"}, 1, 50ms, cancelled.cb()));
+  testing::runFor(loop_, 150ms);
+  EXPECT_EQ(cancelled.calls, 0);
+}
+
+}  // namespace
+}  // namespace triggerd

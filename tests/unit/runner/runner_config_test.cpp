@@ -27,6 +27,20 @@ TEST(RunnerConfigTest, DefaultsBuildWithBuildahAndKeepAliveAThirdOfTheVisibility
   EXPECT_EQ(c->log_chunk_bytes, 16u * 1024);
 }
 
+TEST(RunnerConfigTest, ClusterNodesAreIpPortPairs) {
+  auto c = parseRunnerConfig("[redis]\ncluster_nodes = [\"127.0.0.1:7000\", \"[::1]:7001\"]\n",
+                             "/etc/r.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->redis_cluster_nodes, (std::vector<std::string>{"127.0.0.1:7000", "[::1]:7001"}));
+  auto bad = parseRunnerConfig("[redis]\ncluster_nodes = [\"127.0.0.1:7000\", \"redis-2:7001\"]\n",
+                               "/etc/r.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find(
+                "redis.cluster_nodes: item 2: host \"redis-2\" must be an IP address"),
+            std::string::npos)
+      << bad.error().message;
+}
+
 TEST(RunnerConfigTest, ReportsEveryProblemWithItsLine) {
   auto c = parseRunnerConfig(
       "[runner]\nconcurency = 2\nconcurrency = 0\n"
