@@ -7,6 +7,7 @@
 // Thread-safe: the server answers from its own thread; setters may be called at any time.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -88,6 +89,8 @@ class FakeGitHub {
   void addBranches(const std::string& full_name, int count, const std::string& prefix = "branch-");
   void addTags(const std::string& full_name, int count, const std::string& prefix = "v1.0.");
   void setRateLimit(RateLimit mode, int64_t seconds = 60);
+  // Every answer waits this long first, like a slow GitHub (0: none).
+  void setDelay(std::chrono::milliseconds delay);
 
   // OAuth: a code as GitHub would hand to the callback after `login` authorised `scopes`.
   // Single use. A non-empty `redirect_uri` must be repeated in the exchange.
@@ -149,6 +152,7 @@ class FakeGitHub {
   std::vector<std::string> issued_tokens_;
   std::vector<FakeApiRequest> requests_;
   RateLimit rate_limit_ = RateLimit::kNone;
+  std::chrono::milliseconds delay_{0};
   int64_t rate_limit_seconds_ = 60;
   int64_t calls_ = 0;
   int64_t next_code_ = 1;

@@ -30,6 +30,12 @@ struct TriggerdOptions {
   std::map<std::string, std::string> env;    // extra environment of the daemon
   std::string master_key_hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
   std::vector<std::string> previous_master_keys_hex;
+  // Several triggerd processes on one Redis: this one runs against `shared_redis` (owned by
+  // the test) instead of a private redis-server.
+  RedisServer* shared_redis = nullptr;
+  std::string server_extra;       // lines added to [server]
+  int public_port = 0;            // 0: a free port; another instance's to share it (reuse_port)
+  std::vector<std::string> args;  // more command-line arguments, e.g. {"--set", "k=v"}
 };
 
 class TriggerdInstance {
@@ -44,7 +50,9 @@ class TriggerdInstance {
                        const std::vector<std::string>& previous_hex);
   int stop(int sig = 15);
   Subprocess& process() { return *proc_; }
-  RedisServer& redis() { return *redis_; }
+  // Whether the daemon's own admin listener answers /readyz with 200.
+  bool ready();
+  RedisServer& redis() { return options_.shared_redis ? *options_.shared_redis : *redis_; }
   const TempDir& dir() const { return dir_; }
   std::string log() const { return proc_ ? proc_->log() : ""; }
 

@@ -1,0 +1,79 @@
+#include "tests/faults/fault_checks.h"
+
+#include <rapidjson/document.h>
+
+#include "tests/support/http_call.h"
+
+namespace triggerd::testing {
+
+std::map<std::string, int> jobsByDelivery(RedisServer& redis) {
+  std::map<std::string, int> out;
+  std::string from = "-";
+  while (true) {
+    RedisValue page = redis.cmd({"XRANGE", "triggerd:jobs", from, "+", "COUNT", "1000"});
+    if (page.elements.empty()) break;
+    for (const auto& entry : page.elements) {
+      if (entry.elements.size() < 2) continue;
+      const auto& fields = entry.elements[1].elements;
+      for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+        if (fields[i].str != "job") continue;
+        rapidjson::Document job;
+        job.Parse(fields[i + 1].str.c_str());
+        if (!job.HasParseError() && job.IsObject() && job.HasMember("delivery_id") &&
+            job["delivery_id"].IsString())
+          ++out[job["delivery_id"].GetString()];
+      }
+    }
+    from = "(" + page.elements.back().elements[0].str;  // after the last entry read
+  }
+  return out;
+}
+
+::testing::AssertionResult exactlyOnce(RedisServer& redis,
+                                       const std::vector<DeliveryRecord>& records) {
+  std::map<std::string, int> jobs = jobsByDelivery(redis);
+  std::string problems;
+  int shown = 0;
+  auto note = [&](const std::string& line) {
+    if (++shown <= 10) problems += "\n  " + line;
+  };
+  for (const auto& [delivery, n] : jobs)
+    if (n > 1) note(delivery + ": " + std::to_string(n) + " jobs");
+  size_t answered = 0;
+  for (const DeliveryRecord& r : records) {
+    if (!r.answered()) {
+      note(r.delivery_id + ": never answered 2xx after " + std::to_string(r.statuses.size()) +
+           " attempts (last status " + std::to_string(r.statuses.back()) +
+           (r.transport_errors.empty() ? "" : ", " + r.transport_errors.back()) + ")");
+      continue;
+    }
+    ++answered;
+    auto it = jobs.find(r.delivery_id);
+    int n = it == jobs.end() ? 0 : it->second;
+    if (n != 1)
+      note(r.delivery_id + ": answered 2xx, " + std::to_string(n) + " jobs in the stream");
+  }
+  if (shown > 0)
+    return ::testing::AssertionFailure()
+           << shown << " problems among " << records.size() << " deliveries (" << answered
+           << " answered, " << jobs.size() << " delivery ids in the stream):" << problems;
+  return ::testing::AssertionSuccess()
+         << answered << " deliveries answered, each with exactly one job";
+}
+
+bool spoolDrained(TriggerdInstance& tri, std::chrono::milliseconds timeout) {
+  return waitUntil(
+      [&] {
+        auto r = httpCall("GET", tri.adminUrl("/readyz"), {}, "", {"", 1000, ""});
+        rapidjson::Document d;
+        d.Parse(r.body.c_str());
+        if (r.status != 200 || d.HasParseError() || !d.IsObject()) return false;
+        bool connected = d.HasMember("redis") && d["redis"]["connected"].IsBool() &&
+                         d["redis"]["connected"].GetBool();
+        bool empty = !d.HasMember("spool") || d["spool"]["records"].GetUint64() == 0;
+        return connected && empty;
+      },
+      timeout);
+}
+
+}  // namespace triggerd::testing
