@@ -43,8 +43,11 @@ TEST_F(DaemonFaultTest, TriggerdKilledAndRestartedThreeTimes) {
   for (int round = 0; round < 3; ++round) {
     bool frozen = round == 1;
     if (frozen) {
+      int spooled_before = load.spooled();
       ::kill(tri_->redis().pid(), SIGSTOP);
       ASSERT_TRUE(load.awaitAnswered(20)) << load.summary();  // answered from the spool
+      // Killed with deliveries in its spool: the next start replays them.
+      EXPECT_GT(load.spooled(), spooled_before) << load.summary();
     }
     tri_->process().stop(SIGKILL);
     if (frozen) ::kill(tri_->redis().pid(), SIGCONT);
@@ -57,16 +60,20 @@ TEST_F(DaemonFaultTest, TriggerdKilledAndRestartedThreeTimes) {
   EXPECT_GT(load.transportErrors(), 0) << "the kills should have broken some deliveries";
 }
 
-// SIGTERM: requests triggerd has read are answered, then it exits 0. Redis is frozen first, so
-// the requests in flight are certainly inside triggerd (waiting for Redis, then the spool) when
-// the signal arrives.
+// SIGTERM: requests triggerd has read are answered, then it exits 0. Redis is frozen first and
+// its deadlines are long (2 s before the spool takes a delivery), so the requests are certainly
+// inside triggerd, waiting for Redis, when the signal arrives; they are spooled and answered.
 TEST_F(DaemonFaultTest, SigtermAnswersRequestsInFlightThenExitsZero) {
-  startDaemon();
+  TriggerdOptions o = withSpool();
+  o.args = {"--set", "redis.command_timeout=3s", "--set", "spool.redis_deadline=2s"};
+  startDaemon(o);
+  constexpr int kInFlight = 8;
   DeliveryLoadOptions lo = loadOptions();
   lo.id_prefix = "inflight";
-  lo.threads = 8;
-  lo.max_deliveries = 8;  // one each, all at once
-  lo.retry_for = 0s;      // no second attempt: the first must succeed
+  lo.first_variant = 100100;  // pushes of their own: the load below sends variants 1, 2, ...
+  lo.threads = kInFlight;
+  lo.max_deliveries = kInFlight;  // one each, all at once
+  lo.retry_for = 0s;              // no second attempt: the first must succeed
   {
     // A first delivery makes the trigger known to this process, which then verifies
     // deliveries to it while Redis cannot be read.
@@ -74,7 +81,7 @@ TEST_F(DaemonFaultTest, SigtermAnswersRequestsInFlightThenExitsZero) {
     warm.id_prefix = "warm";
     warm.threads = 1;
     warm.max_deliveries = 1;
-    warm.first_variant = 1000;
+    warm.first_variant = 100000;
     DeliveryLoad first(warm);
     first.start();
     ASSERT_TRUE(first.awaitAnswered(1));
@@ -82,7 +89,11 @@ TEST_F(DaemonFaultTest, SigtermAnswersRequestsInFlightThenExitsZero) {
   ::kill(tri_->redis().pid(), SIGSTOP);
   DeliveryLoad inflight(lo);
   inflight.start();
-  std::this_thread::sleep_for(150ms);
+  ASSERT_TRUE(waitUntil([&] {
+    return metric("triggerd_http_connections{listener=\"public\"}") >= kInFlight;
+  })) << metric("triggerd_http_connections{listener=\"public\"}");
+  std::this_thread::sleep_for(300ms);  // the bodies are read; the enqueues wait for Redis
+  EXPECT_EQ(inflight.answered(), 0) << "answered before the signal: " << inflight.summary();
   tri_->process().stop(SIGTERM, 0ms);
   int rc = tri_->process().wait(15s);
   EXPECT_EQ(rc, 0) << tri_->log().substr(0, 100000);
@@ -93,7 +104,7 @@ TEST_F(DaemonFaultTest, SigtermAnswersRequestsInFlightThenExitsZero) {
         << r.delivery_id << " " << (r.transport_errors.empty() ? "" : r.transport_errors[0]);
     EXPECT_TRUE(r.spooled) << r.delivery_id;
   }
-  EXPECT_EQ(inflight.records().size(), 8u);
+  EXPECT_EQ(inflight.records().size(), static_cast<size_t>(kInFlight));
   ::kill(tri_->redis().pid(), SIGCONT);
 
   // Under load: stop, start again; clients retry what the closed port refused.

@@ -60,6 +60,7 @@ class DeliveryLoad {
   int serverErrors() const { return server_errors_; }  // 5xx answers, over all attempts
   int transportErrors() const { return transport_errors_; }
   int otherFailures() const { return other_failures_; }  // 4xx answers: should never happen
+  int spooled() const { return spooled_; }               // 2xx answers that said "spooled": true
   // One line of figures for the test's log.
   std::string summary() const;
 

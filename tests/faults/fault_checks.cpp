@@ -6,8 +6,8 @@
 
 namespace triggerd::testing {
 
-std::map<std::string, int> jobsByDelivery(RedisServer& redis) {
-  std::map<std::string, int> out;
+std::map<std::string, std::vector<std::string>> jobsByDelivery(RedisServer& redis) {
+  std::map<std::string, std::vector<std::string>> out;
   std::string from = "-";
   while (true) {
     RedisValue page = redis.cmd({"XRANGE", "triggerd:jobs", from, "+", "COUNT", "1000"});
@@ -19,9 +19,11 @@ std::map<std::string, int> jobsByDelivery(RedisServer& redis) {
         if (fields[i].str != "job") continue;
         rapidjson::Document job;
         job.Parse(fields[i + 1].str.c_str());
-        if (!job.HasParseError() && job.IsObject() && job.HasMember("delivery_id") &&
-            job["delivery_id"].IsString())
-          ++out[job["delivery_id"].GetString()];
+        if (job.HasParseError() || !job.IsObject() || !job.HasMember("delivery_id") ||
+            !job["delivery_id"].IsString())
+          continue;
+        std::string id = job.HasMember("id") && job["id"].IsString() ? job["id"].GetString() : "";
+        out[job["delivery_id"].GetString()].push_back(id);
       }
     }
     from = "(" + page.elements.back().elements[0].str;  // after the last entry read
@@ -31,14 +33,14 @@ std::map<std::string, int> jobsByDelivery(RedisServer& redis) {
 
 ::testing::AssertionResult exactlyOnce(RedisServer& redis,
                                        const std::vector<DeliveryRecord>& records) {
-  std::map<std::string, int> jobs = jobsByDelivery(redis);
+  std::map<std::string, std::vector<std::string>> jobs = jobsByDelivery(redis);
   std::string problems;
   int shown = 0;
   auto note = [&](const std::string& line) {
     if (++shown <= 10) problems += "\n  " + line;
   };
-  for (const auto& [delivery, n] : jobs)
-    if (n > 1) note(delivery + ": " + std::to_string(n) + " jobs");
+  for (const auto& [delivery, ids] : jobs)
+    if (ids.size() > 1) note(delivery + ": " + std::to_string(ids.size()) + " jobs");
   size_t answered = 0;
   for (const DeliveryRecord& r : records) {
     if (!r.answered()) {
@@ -48,10 +50,19 @@ std::map<std::string, int> jobsByDelivery(RedisServer& redis) {
       continue;
     }
     ++answered;
+    if (r.job_ids.size() != 1) {
+      // One push, one rule: the answer names one job (none: it was ignored as a replay).
+      note(r.delivery_id + ": answered " + std::to_string(r.statuses.back()) + " naming " +
+           std::to_string(r.job_ids.size()) + " jobs");
+      continue;
+    }
     auto it = jobs.find(r.delivery_id);
-    int n = it == jobs.end() ? 0 : it->second;
+    size_t n = it == jobs.end() ? 0 : it->second.size();
     if (n != 1)
       note(r.delivery_id + ": answered 2xx, " + std::to_string(n) + " jobs in the stream");
+    else if (it->second.front() != r.job_ids.front())
+      note(r.delivery_id + ": answered with job " + r.job_ids.front() + ", the stream has " +
+           it->second.front());
   }
   if (shown > 0)
     return ::testing::AssertionFailure()

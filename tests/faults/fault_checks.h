@@ -15,11 +15,12 @@
 
 namespace triggerd::testing {
 
-// Jobs in triggerd:jobs per delivery id (read in pages of 1000).
-std::map<std::string, int> jobsByDelivery(RedisServer& redis);
+// The ids of the jobs in triggerd:jobs per delivery id, in stream order (read in pages of 1000).
+std::map<std::string, std::vector<std::string>> jobsByDelivery(RedisServer& redis);
 
-// Exactly once: every answered delivery has one job, no delivery id has more than one, and
-// every delivery was answered (none given up). The message names the first offenders.
+// Exactly once: every delivery was answered 2xx (none given up) naming one job, the stream holds
+// exactly that job for its delivery id, and no delivery id has more than one job. The message
+// names the first offenders.
 ::testing::AssertionResult exactlyOnce(RedisServer& redis,
                                        const std::vector<DeliveryRecord>& records);
 

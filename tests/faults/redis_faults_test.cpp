@@ -20,10 +20,14 @@ TEST_F(RedisFaultTest, RedisKilledAndRestartedThreeTimes) {
   load.start();
   ASSERT_TRUE(load.awaitAnswered(50)) << load.summary();
   for (int round = 0; round < 3; ++round) {
+    int spooled_before = load.spooled();
     killRedis();
     // Deliveries keep being answered from the spool while Redis is gone.
+    std::this_thread::sleep_for(500ms);
     ASSERT_TRUE(load.awaitAnswered(40)) << "round " << round << ": " << load.summary();
+    EXPECT_GT(load.spooled(), spooled_before) << "round " << round << ": " << load.summary();
     tri_->redis().start();
+    std::this_thread::sleep_for(500ms);
     ASSERT_TRUE(load.awaitAnswered(40)) << "round " << round << ": " << load.summary();
   }
   finish(load);
@@ -39,11 +43,13 @@ TEST_F(RedisFaultTest, RedisFrozenPastTheDeadline) {
   // SIGSTOP: the connection stays open and nothing answers; commands time out (500 ms) and
   // deliveries past spool.redis_deadline (300 ms) go to the spool.
   for (int round = 0; round < 2; ++round) {
+    int answered_before = load.answered(), spooled_before = load.spooled();
     ::kill(tri_->redis().pid(), SIGSTOP);
     std::this_thread::sleep_for(2s);
-    int before = load.answered();
     ::kill(tri_->redis().pid(), SIGCONT);
-    EXPECT_GT(before, 0);
+    // Answered while frozen, from the spool.
+    EXPECT_GT(load.answered(), answered_before + 20) << "round " << round << ": " << load.summary();
+    EXPECT_GT(load.spooled(), spooled_before) << "round " << round << ": " << load.summary();
     ASSERT_TRUE(load.awaitAnswered(40)) << load.summary();
   }
   finish(load);
