@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include <sstream>
+
 #include "tests/support/http_call.h"
 
 namespace triggerd::testing {
@@ -59,8 +61,12 @@ std::map<std::string, std::vector<std::string>> jobsByDelivery(RedisServer& redi
     auto it = jobs.find(r.delivery_id);
     size_t n = it == jobs.end() ? 0 : it->second.size();
     if (n != 1)
-      note(r.delivery_id + ": answered 2xx, " + std::to_string(n) + " jobs in the stream");
-    else if (it->second.front() != r.job_ids.front())
+      note(r.delivery_id + ": answered " + std::to_string(r.statuses.back()) +
+           (r.spooled ? " (spooled)" : "") + " after " + std::to_string(r.statuses.size()) +
+           " attempt(s), " + std::to_string(n) + " jobs in the stream");
+    // The job answered is the one built, unless an earlier attempt's enqueue landed and this
+    // answer came from the spool, whose replay then adds nothing (docs/spool.md).
+    else if (it->second.front() != r.job_ids.front() && r.statuses.size() == 1)
       note(r.delivery_id + ": answered with job " + r.job_ids.front() + ", the stream has " +
            it->second.front());
   }
@@ -70,6 +76,27 @@ std::map<std::string, std::vector<std::string>> jobsByDelivery(RedisServer& redi
            << " answered, " << jobs.size() << " delivery ids in the stream):" << problems;
   return ::testing::AssertionSuccess()
          << answered << " deliveries answered, each with exactly one job";
+}
+
+std::string linesAbout(const std::string& log, const std::string& verdict) {
+  // The delivery ids the verdict names: "\n  <id>: ...".
+  std::vector<std::string> ids;
+  for (size_t at = verdict.find("\n  "); at != std::string::npos;
+       at = verdict.find("\n  ", at + 1)) {
+    size_t colon = verdict.find(':', at + 3);
+    if (colon != std::string::npos) ids.push_back(verdict.substr(at + 3, colon - at - 3));
+  }
+  std::string out;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    std::string padded = line + " ";
+    for (const std::string& id : ids)
+      if (padded.find("delivery=" + id + " ") != std::string::npos) {
+        out += line + "\n";
+        break;
+      }
+  }
+  return out;
 }
 
 bool spoolDrained(TriggerdInstance& tri, std::chrono::milliseconds timeout) {

@@ -19,10 +19,13 @@ namespace triggerd::testing {
 std::map<std::string, std::vector<std::string>> jobsByDelivery(RedisServer& redis);
 
 // Exactly once: every delivery was answered 2xx (none given up) naming one job, the stream holds
-// exactly that job for its delivery id, and no delivery id has more than one job. The message
-// names the first offenders.
+// one job for its delivery id (the one answered, when the first attempt was answered), and no
+// delivery id has more than one job. The message names the first offenders.
 ::testing::AssertionResult exactlyOnce(RedisServer& redis,
                                        const std::vector<DeliveryRecord>& records);
+
+// The lines of a triggerd log that name a delivery the verdict of exactlyOnce() lists.
+std::string linesAbout(const std::string& log, const std::string& verdict);
 
 // Waits until the daemon's admin /readyz shows Redis connected and no spooled record left.
 bool spoolDrained(TriggerdInstance& tri,

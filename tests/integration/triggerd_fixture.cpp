@@ -28,6 +28,7 @@ TriggerdInstance::TriggerdInstance(TriggerdOptions options) : options_(std::move
   if (!options_.shared_redis) {
     RedisServer::Options ro;
     ro.appendonly = options_.redis_appendonly;
+    ro.appendfsync = options_.redis_appendfsync;
     redis_ = std::make_unique<RedisServer>(ro);
   }
   public_port_ = options_.public_port != 0 ? options_.public_port : freePort();

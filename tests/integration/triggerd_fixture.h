@@ -25,6 +25,7 @@ struct TriggerdOptions {
   std::string limits_toml;     // the [limits] table body
   std::string redis_extra;     // lines added to [redis]
   bool redis_appendonly = true;
+  std::string redis_appendfsync = "everysec";  // RedisServer::Options::appendfsync
   bool wait_ready = true;
   std::map<std::string, std::string> files;  // written into the config dir before start
   std::map<std::string, std::string> env;    // extra environment of the daemon

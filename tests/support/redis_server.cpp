@@ -31,6 +31,8 @@ void RedisServer::start() {
                                    "",
                                    "--appendonly",
                                    options_.appendonly ? "yes" : "no",
+                                   "--appendfsync",
+                                   options_.appendfsync,
                                    "--daemonize",
                                    "no"};
   if (!options_.password.empty()) {
