@@ -53,7 +53,8 @@ std::string ApiClient::urlFor(std::string_view path) const {
 }
 
 Result<ApiResponse> ApiClient::call(std::string_view method, std::string_view path,
-                                    std::string_view body, bool authenticated) const {
+                                    std::string_view body, bool authenticated,
+                                    const ExtraHeaders& extra) const {
   std::unique_ptr<CURL, EasyDeleter> curl(curl_easy_init());
   if (!curl) return Error::internal("cannot initialise libcurl");
   CURL* h = curl.get();
@@ -74,6 +75,8 @@ Result<ApiResponse> ApiClient::call(std::string_view method, std::string_view pa
   if (authenticated && !options_.token.empty()) {
     headers_ok = headers_ok && addHeader(headers, "Authorization: Bearer " + options_.token);
   }
+  for (const auto& [name, value] : extra)
+    headers_ok = headers_ok && addHeader(headers, name + ": " + value);
   if (!headers_ok) return Error::internal("out of memory building the request headers");
 
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());

@@ -4,6 +4,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 
@@ -17,6 +19,8 @@ struct ClientOptions {
   std::string token;        // bearer token; empty: no Authorization header
   long timeout_seconds = 30;
 };
+
+using ExtraHeaders = std::vector<std::pair<std::string, std::string>>;
 
 struct ApiResponse {
   long status = 0;
@@ -38,8 +42,10 @@ class ApiClient {
   // response; an Error means no answer came (refused, unresolvable, timed out, TLS failure):
   // its message is the transport's reason. `authenticated` = send the bearer token (never to
   // unauthenticated routes such as /readyz, which may sit on the public listener).
+  // `headers` are added as they are (name, value), e.g. Idempotency-Key.
   Result<ApiResponse> call(std::string_view method, std::string_view path,
-                           std::string_view body = {}, bool authenticated = true) const;
+                           std::string_view body = {}, bool authenticated = true,
+                           const ExtraHeaders& headers = {}) const;
 
  private:
   ClientOptions options_;

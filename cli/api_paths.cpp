@@ -42,6 +42,26 @@ std::string triggerHookRepair(std::string_view user, std::string_view id) {
   return trigger(user, id) + "/hook/repair";
 }
 
+std::string triggerHookCheck(std::string_view user, std::string_view id) {
+  return trigger(user, id) + "/hook/check";
+}
+
+std::string userHookJobs(std::string_view user) {
+  return userBase(user) + "/hooks/jobs";
+}
+
+std::string userHookJob(std::string_view user, std::string_view job) {
+  return userHookJobs(user) + "/" + urlEncode(job);
+}
+
+std::string adminHookJobs() {
+  return "/api/v1/admin/hooks/jobs";
+}
+
+std::string adminHookJob(std::string_view job) {
+  return adminHookJobs() + "/" + urlEncode(job);
+}
+
 std::string tokens(std::string_view user) {
   return userBase(user) + "/tokens";
 }
@@ -72,6 +92,50 @@ std::string branches(std::string_view user, std::string_view provider, std::stri
 
 std::string tags(std::string_view user, std::string_view provider, std::string_view repo) {
   return repos(user, provider) + "/" + urlEncode(repo) + "/tags";
+}
+
+std::string triggerRun(std::string_view user, std::string_view id) {
+  return trigger(user, id) + "/run";
+}
+
+std::string triggerJobs(std::string_view user, std::string_view id) {
+  return trigger(user, id) + "/jobs";
+}
+
+std::string jobs(std::string_view user) {
+  return userBase(user) + "/jobs";
+}
+
+std::string job(std::string_view user, std::string_view id) {
+  return jobs(user) + "/" + urlEncode(id);
+}
+
+std::string jobLog(std::string_view user, std::string_view id) {
+  return job(user, id) + "/log";
+}
+
+std::string queue() {
+  return "/api/v1/admin/queue";
+}
+
+std::string deadJobs() {
+  return queue() + "/dead";
+}
+
+std::string deadJobRetry(std::string_view job_id) {
+  return deadJobs() + "/" + urlEncode(job_id) + "/retry";
+}
+
+std::string deadJobsPurge() {
+  return deadJobs() + "/purge";
+}
+
+std::string runnerTokens() {
+  return "/api/v1/admin/runner-tokens";
+}
+
+std::string runnerToken(std::string_view id) {
+  return runnerTokens() + "/" + urlEncode(id);
 }
 
 std::string keysReseal() {

@@ -8,9 +8,9 @@
 namespace triggerd::cli {
 
 Answer callApi(const Context& ctx, std::string_view method, const std::string& path,
-               std::string_view body, bool authenticated) {
+               std::string_view body, bool authenticated, const ExtraHeaders& headers) {
   Answer answer;
-  auto result = ctx.client.call(method, path, body, authenticated);
+  auto result = ctx.client.call(method, path, body, authenticated, headers);
   if (!result) {
     ctx.err << formatUnreachable(ctx.client.urlFor(path), ctx.client.options().unix_socket,
                                  result.error().message);

@@ -41,7 +41,8 @@ struct Answer {
 };
 
 Answer callApi(const Context& ctx, std::string_view method, const std::string& path,
-               std::string_view body = {}, bool authenticated = true);
+               std::string_view body = {}, bool authenticated = true,
+               const ExtraHeaders& headers = {});
 
 // With --json: prints `body` (verbatim, or re-indented with --pretty) and returns true, so the
 // caller skips its human output. An empty body prints nothing.

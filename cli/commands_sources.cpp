@@ -7,23 +7,13 @@
 #include "cli/api_paths.h"
 #include "cli/json_text.h"
 #include "cli/local_files.h"
+#include "cli/paged_list.h"
 #include "cli/table.h"
 #include "common/json.h"
 
 namespace triggerd::cli {
 
 namespace {
-
-// --all stops here even if the provider keeps handing out pages.
-constexpr int kMaxPages = 1000;
-
-using RowOf = std::function<std::vector<std::string>(const rapidjson::Value&)>;
-
-struct Listing {
-  const char* items_key;  // "repositories", "branches", "tags"
-  std::vector<std::string> headers;
-  RowOf row;
-};
 
 std::string firstMember(const rapidjson::Value& obj, std::initializer_list<const char*> names) {
   for (const char* name : names) {
@@ -52,62 +42,6 @@ const Listing kTags{
     "tags", {"name", "sha"}, [](const rapidjson::Value& t) -> std::vector<std::string> {
       return {memberText(t, "name"), memberText(t, "sha")};
     }};
-
-// Fetches one page, or with args.all follows next_page to the end, then prints the items as a
-// table, or as JSON: the answer verbatim for one page; for --all one answer of the same shape
-// holding every item, with "next_page": null.
-int listPaged(const Context& ctx, const std::string& path, const ListArgs& args,
-              const Listing& listing) {
-  rapidjson::Document merged(rapidjson::kObjectType);
-  auto& alloc = merged.GetAllocator();
-  rapidjson::Value items(rapidjson::kArrayType);
-  std::string page = args.page;
-  std::string next_page;
-  std::set<std::string> seen_pages;
-  for (int fetched = 0;; ++fetched) {
-    if (fetched == kMaxPages) {
-      return unexpectedAnswer(
-          ctx, "more than " + std::to_string(kMaxPages) + " pages; stopped following next_page");
-    }
-    auto answer = callApi(ctx, "GET", paths::withPage(path, page));
-    if (!answer.ok()) return answer.exit_code;
-    const auto* page_items = json::member(answer.doc, listing.items_key);
-    if (!page_items || !page_items->IsArray()) {
-      return unexpectedAnswer(ctx, std::string("no \"") + listing.items_key + "\" array");
-    }
-    next_page = valueText(json::member(answer.doc, "next_page"));
-    if (!args.all) {
-      if (printJsonIfAsked(ctx, answer.response.body)) return kExitOk;
-      items.CopyFrom(*page_items, alloc);
-      break;
-    }
-    for (const auto& item : page_items->GetArray())
-      items.PushBack(rapidjson::Value(item, alloc), alloc);
-    if (next_page.empty()) break;
-    if (!seen_pages.insert(next_page).second) {
-      return unexpectedAnswer(ctx, "next_page \"" + next_page + "\" came back twice");
-    }
-    page = next_page;
-  }
-
-  if (ctx.output.json) {
-    merged.AddMember(rapidjson::StringRef(listing.items_key), items, alloc);
-    merged.AddMember("next_page", rapidjson::Value(rapidjson::kNullType), alloc);
-    rapidjson::StringBuffer buf;
-    json::Writer w(buf);
-    merged.Accept(w);
-    printJsonIfAsked(ctx, std::string_view(buf.GetString(), buf.GetSize()));
-    return kExitOk;
-  }
-  Table table(listing.headers);
-  for (const auto& item : items.GetArray()) table.addRow(listing.row(item));
-  ctx.out << table.render();
-  if (!args.all && !next_page.empty()) {
-    // On stderr so the table stays clean for pipes.
-    ctx.err << "more: add --page " << cellText(next_page) << " for the next page, or --all\n";
-  }
-  return kExitOk;
-}
 
 // PUT .../sources/{provider} with a body; prints the bound source.
 int bindSource(const Context& ctx, const std::string& user, const std::string& provider,
@@ -210,25 +144,40 @@ int sourcesUnbind(const Context& ctx, const std::string& user, const std::string
   if (!answer.ok()) return answer.exit_code;
   if (printJsonIfAsked(ctx, answer.response.body)) return kExitOk;
   ctx.out << "Unbound " << cellText(provider) << " from " << cellText(user);
+  auto removed = json::getInt(answer.doc, "hooks_removed");
+  if (removed && *removed > 0)
+    ctx.out << "; " << *removed << (*removed == 1 ? " webhook" : " webhooks") << " removed";
   auto disabled = json::getInt(answer.doc, "triggers_disabled");
   if (disabled && *disabled > 0) {
     ctx.out << "; " << *disabled << (*disabled == 1 ? " trigger" : " triggers")
             << " disabled (re-enable them after binding again)";
   }
   ctx.out << "\n";
+  // Best effort: a webhook that could not be removed is left on its repository.
+  if (const auto* hooks = json::member(answer.doc, "hooks"); hooks && hooks->IsArray()) {
+    for (const auto& h : hooks->GetArray()) {
+      if (memberText(h, "result") != "failed") continue;
+      ctx.err << "warning: the webhook of trigger " << cellText(memberText(h, "trigger")) << " on "
+              << cellText(memberText(h, "repository"))
+              << " was left in place: " << cellText(memberText(h, "error")) << "\n";
+    }
+  }
   return kExitOk;
 }
 
 int sourcesRepos(const Context& ctx, const ListArgs& args) {
-  return listPaged(ctx, paths::repos(args.user, args.provider), args, kRepositories);
+  return listPaged(ctx, paths::repos(args.user, args.provider), PageChoice{args.page, args.all},
+                   kRepositories);
 }
 
 int sourcesBranches(const Context& ctx, const ListArgs& args) {
-  return listPaged(ctx, paths::branches(args.user, args.provider, args.repo), args, kBranches);
+  return listPaged(ctx, paths::branches(args.user, args.provider, args.repo),
+                   PageChoice{args.page, args.all}, kBranches);
 }
 
 int sourcesTags(const Context& ctx, const ListArgs& args) {
-  return listPaged(ctx, paths::tags(args.user, args.provider, args.repo), args, kTags);
+  return listPaged(ctx, paths::tags(args.user, args.provider, args.repo),
+                   PageChoice{args.page, args.all}, kTags);
 }
 
 }  // namespace triggerd::cli

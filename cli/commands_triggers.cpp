@@ -21,8 +21,12 @@ std::string hookState(const rapidjson::Value& trigger) {
   bool installed = json::getBool(*hook, "installed").value_or(false);
   bool verified = json::getBool(*hook, "verified").value_or(false);
   // "unverified": no signed delivery (or GitHub ping) has reached triggerd yet.
-  return std::string(installed ? "installed" : "manual") +
-         (verified ? ", verified" : ", unverified");
+  std::string state =
+      std::string(installed ? "installed" : "manual") + (verified ? ", verified" : ", unverified");
+  if (installed && !json::getBool(*hook, "active").value_or(true)) state += ", inactive";
+  const auto* error = json::member(*hook, "last_error");
+  if (installed && error && error->IsString() && error->GetStringLength() > 0) state += ", error";
+  return state;
 }
 
 std::string repositoryName(const rapidjson::Value& trigger) {
@@ -86,9 +90,9 @@ Result<std::string> triggerCreateBody(const TriggerCreateArgs& args) {
   json::kv(w, "provider", args.provider);
   json::kv(w, "repository", args.repository);
   json::kv(w, "image", args.image);
-  // This version of triggerd does not install hooks: the user pastes URL and secret by hand.
+  // triggerd installs the hook through the user's bound source unless asked not to.
   json::key(w, "install_hook");
-  w.Bool(false);
+  w.Bool(!args.manual);
   json::key(w, "rules");
   writeRawArray(w, *rules.value());
   if (args.disabled) {
@@ -124,7 +128,7 @@ Result<std::string> triggerPatchBody(const TriggerUpdateArgs& args) {
 }
 
 std::string describeTrigger(const rapidjson::Value& trigger) {
-  std::string out = renderFields({
+  std::vector<std::pair<std::string, std::string>> fields{
       {"id", memberText(trigger, "id")},
       {"user", memberText(trigger, "user")},
       {"provider", memberText(trigger, "provider")},
@@ -132,9 +136,17 @@ std::string describeTrigger(const rapidjson::Value& trigger) {
       {"image", memberText(trigger, "image")},
       {"enabled", memberText(trigger, "enabled")},
       {"hook", hookState(trigger)},
-      {"created", memberTimeOr(trigger, "created_at")},
-      {"updated", memberTimeOr(trigger, "updated_at")},
-  });
+  };
+  if (const auto* hook = json::member(trigger, "hook");
+      hook && json::getBool(*hook, "installed").value_or(false)) {
+    fields.push_back({"hook id", memberText(*hook, "id")});
+    fields.push_back({"checked", memberTimeOr(*hook, "last_checked_at", "never")});
+    fields.push_back({"last error", memberTextOr(*hook, "last_error", "none")});
+    fields.push_back({"last repair", memberTextOr(*hook, "last_repair", "none")});
+  }
+  fields.push_back({"created", memberTimeOr(trigger, "created_at")});
+  fields.push_back({"updated", memberTimeOr(trigger, "updated_at")});
+  std::string out = renderFields(fields);
   const auto* rules = json::member(trigger, "rules");
   if (!rules || !rules->IsArray()) return out;
   Table table({"#", "kind", "match", "tags", "dockerfile", "context", "paths"});
@@ -152,9 +164,12 @@ std::string webhookInstructions(const std::string& provider, const rapidjson::Va
   std::string out;
   if (provider == "gitlab") {
     out += "In GitLab, open the project's Settings > Webhooks > Add new webhook and set:\n\n";
-    out += renderFields({{"  url", memberText(webhook, "url")},
-                         {"  secret token", memberText(webhook, "secret")},
-                         {"  trigger", "Push events, Tag push events"}});
+    std::vector<std::pair<std::string, std::string>> fields{
+        {"  url", memberText(webhook, "url")}, {"  secret token", memberText(webhook, "secret")}};
+    if (json::member(webhook, "signing_token"))
+      fields.push_back({"  signing token", memberText(webhook, "signing_token")});
+    fields.push_back({"  trigger", "Push events, Tag push events"});
+    out += renderFields(fields);
   } else {
     out += "In " + providerLabel(provider) +
            ", open the repository's Settings > Webhooks > Add webhook and set:\n\n";
@@ -204,6 +219,15 @@ int triggersCreate(const Context& ctx, const TriggerCreateArgs& args) {
   if (!trigger || !webhook) return unexpectedAnswer(ctx, "no \"trigger\" or \"webhook\" object");
   ctx.out << "Created trigger " << cellText(memberText(*trigger, "id")) << " for "
           << cellText(args.repository) << " -> " << cellText(args.image) << "\n\n";
+  if (!json::member(*webhook, "secret")) {
+    // Installed through the bound account: nothing to paste, and the secret stays with triggerd.
+    const auto* hook = json::member(*trigger, "hook");
+    ctx.out << "Installed webhook " << cellText(hook ? memberText(*hook, "id") : "") << " on "
+            << cellText(args.repository) << ": " << cellText(memberText(*webhook, "url")) << "\n"
+            << "Check or repair it with: triggerctl hooks check|repair " << cellText(args.user)
+            << " " << cellText(memberText(*trigger, "id")) << "\n";
+    return kExitOk;
+  }
   ctx.out << webhookInstructions(args.provider, *webhook)
           << "\nThe secret is shown only now. If it is lost, get a new one with:\n"
           << "  triggerctl triggers rotate-secret " << cellText(args.user) << " "
@@ -224,6 +248,14 @@ int triggersDelete(const Context& ctx, const std::string& user, const std::strin
   if (!answer.ok()) return answer.exit_code;
   if (printJsonIfAsked(ctx, answer.response.body)) return kExitOk;
   ctx.out << "Deleted trigger " << cellText(id) << "\n";
+  const auto* hook = json::member(answer.doc, "hook");
+  if (!hook || !hook->IsObject()) return kExitOk;  // a hand-made hook, or an older triggerd
+  if (const auto* error = json::member(*hook, "error"); error && error->IsObject()) {
+    ctx.err << "warning: its webhook was left on the repository: "
+            << cellText(memberText(*error, "error")) << "\n";
+  } else if (json::getInt(*hook, "removed").value_or(0) > 0) {
+    ctx.out << "Removed its webhook from the repository\n";
+  }
   return kExitOk;
 }
 
@@ -237,6 +269,15 @@ int triggersRotateSecret(const Context& ctx, const std::string& user, const std:
   if (!trigger || !webhook) return unexpectedAnswer(ctx, "no \"trigger\" or \"webhook\" object");
   const std::string provider = memberText(*trigger, "provider");
   const std::string repository = repositoryName(*trigger);
+  if (!json::member(*webhook, "secret")) {
+    // An installed hook: triggerd set the new secret on the provider itself.
+    ctx.out << "Set a new webhook secret for trigger " << cellText(id)
+            << (repository.empty() ? "" : " on " + cellText(repository)) << ".\n"
+            << "The previous secret keeps verifying deliveries until "
+            << memberTimeOr(*webhook, "previous_secret_valid_until", "the grace period ends")
+            << ".\n";
+    return kExitOk;
+  }
   ctx.out << "New webhook secret for trigger " << cellText(id)
           << (repository.empty() ? "" : " (" + cellText(repository) + ")") << ".\n\n";
   ctx.out << "Replace the secret in the existing webhook (" << providerLabel(provider)

@@ -20,6 +20,7 @@ struct TriggerCreateArgs {
   std::string rules_file;          // either this...
   std::vector<std::string> rules;  // ...or --rule specs
   bool disabled = false;
+  bool manual = false;  // install_hook false: the user adds the webhook by hand
 };
 
 struct TriggerUpdateArgs {
@@ -40,7 +41,7 @@ Result<std::string> triggerCreateBody(const TriggerCreateArgs& args);
 Result<std::string> triggerPatchBody(const TriggerUpdateArgs& args);
 
 // Human output: a trigger's fields and rules (`show`), and the webhook settings to paste into
-// the provider after `create` or `rotate-secret`.
+// the provider after creating a trigger with --manual (or rotating a hand-made hook's secret).
 std::string describeTrigger(const rapidjson::Value& trigger);
 std::string webhookInstructions(const std::string& provider, const rapidjson::Value& webhook);
 

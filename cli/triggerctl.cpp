@@ -7,6 +7,9 @@
 #include <string>
 
 #include "cli/commands_admin.h"
+#include "cli/commands_hooks.h"
+#include "cli/commands_jobs.h"
+#include "cli/commands_queue.h"
 #include "cli/commands_sources.h"
 #include "cli/commands_tokens.h"
 #include "cli/commands_triggers.h"
@@ -121,6 +124,9 @@ int main(int argc, char** argv) {
                      ->allow_extra_args(false);  // one SPEC per --rule: never eat USER
   c_file->excludes(c_rule);
   t_create->add_flag("--disabled", create.disabled, "create it disabled");
+  t_create->add_flag("--manual", create.manual,
+                     "do not install the webhook: print the URL and secret to add by hand "
+                     "(for users without a bound account)");
   onRun(t_create, selected, [&](const Context& ctx) { return triggersCreate(ctx, create); });
 
   TriggerUpdateArgs update;
@@ -159,6 +165,120 @@ int main(int argc, char** argv) {
   t_rotate->add_option("ID", id, "trigger id")->required();
   onRun(t_rotate, selected,
         [&](const Context& ctx) { return triggersRotateSecret(ctx, user, id); });
+
+  // hooks
+  auto* hooks = app.add_subcommand("hooks", "webhooks triggerd installed on the repositories");
+  hooks->require_subcommand(1);
+  HooksArgs hook_args;
+  for (const char* action : {"check", "repair"}) {
+    auto* sub = hooks->add_subcommand(
+        action, std::string(action) == "check"
+                    ? "report what is wrong with hooks (missing, changed, disabled, failed "
+                      "deliveries), changing nothing"
+                    : "fix hooks: recreate, update, re-enable, redeliver failed deliveries");
+    sub->add_option("USER", hook_args.user, "user (tenant) id; leave out with --all");
+    sub->add_option("ID", hook_args.id, "trigger id; leave out for all of USER's triggers");
+    sub->add_flag("--all", hook_args.all, "every user's triggers (admin token needed)");
+    if (std::string(action) == "repair") {
+      sub->add_flag("--rotate-secret", hook_args.rotate_secret,
+                    "with ID: set a new secret on the provider; the old one verifies for "
+                    "webhooks.secret_rotation_grace");
+    }
+    onRun(sub, selected, [&hook_args, action](const Context& ctx) {
+      hook_args.action = action;
+      return hooksRun(ctx, hook_args);
+    });
+  }
+  RunArgs run;
+  auto* t_run = triggers->add_subcommand(
+      "run", "build a branch or tag now, as a push would (path filters aside)");
+  addUser(t_run, run.user);
+  t_run->add_option("ID", run.id, "trigger id")->required();
+  t_run->add_option("--ref", run.ref, "branch or tag name, or refs/heads/... or refs/tags/...")
+      ->required();
+  t_run->add_option("--sha", run.sha, "build this commit (the ref must still exist)");
+  t_run->add_option("--idempotency-key", run.idempotency_key,
+                    "a key that makes a repeated run enqueue nothing new");
+  onRun(t_run, selected, [&](const Context& ctx) { return triggersRun(ctx, run); });
+
+  PageChoice history_page;
+  auto* t_history = triggers->add_subcommand("history", "a trigger's jobs, newest first");
+  addUser(t_history, user);
+  t_history->add_option("ID", id, "trigger id")->required();
+  auto* h_page = t_history->add_option("--page", history_page.page, "page number");
+  t_history->add_flag("--all", history_page.all, "every page")->excludes(h_page);
+  onRun(t_history, selected,
+        [&](const Context& ctx) { return triggersHistory(ctx, user, id, history_page); });
+
+  // jobs
+  auto* jobs = app.add_subcommand("jobs", "build jobs of a user");
+  jobs->require_subcommand(1);
+  PageChoice jobs_page;
+  auto* j_list = jobs->add_subcommand("list", "a user's jobs, newest first");
+  addUser(j_list, user);
+  auto* j_page = j_list->add_option("--page", jobs_page.page, "page number");
+  j_list->add_flag("--all", jobs_page.all, "every page")->excludes(j_page);
+  onRun(j_list, selected, [&](const Context& ctx) { return jobsList(ctx, user, jobs_page); });
+
+  auto* j_show = jobs->add_subcommand("show", "one job: its state, times and error");
+  addUser(j_show, user);
+  j_show->add_option("ID", id, "job id")->required();
+  onRun(j_show, selected, [&](const Context& ctx) { return jobsShow(ctx, user, id); });
+
+  bool follow = false;
+  auto* j_log = jobs->add_subcommand("log", "a job's build output");
+  addUser(j_log, user);
+  j_log->add_option("ID", id, "job id")->required();
+  j_log->add_flag("--follow,-f", follow, "keep printing new output until the job ends");
+  onRun(j_log, selected, [&](const Context& ctx) { return jobsLog(ctx, user, id, follow); });
+
+  // queue
+  auto* queue = app.add_subcommand("queue", "the job queue and its dead letters (admin token)");
+  queue->require_subcommand(1);
+  auto* q_stats = queue->add_subcommand("stats", "jobs waiting, claimed by runners, dead");
+  onRun(q_stats, selected, queueStats);
+  auto* q_dead = queue->add_subcommand("dead", "jobs that failed queue.max_attempts times");
+  q_dead->require_subcommand(1);
+  int dead_count = 50;
+  std::string dead_before;
+  auto* d_list = q_dead->add_subcommand("list", "dead jobs, newest first");
+  d_list->add_option("--count", dead_count, "how many")->check(CLI::Range(1, 1000));
+  d_list->add_option("--before", dead_before, "continue after this entry (from the last list)");
+  onRun(d_list, selected,
+        [&](const Context& ctx) { return queueDeadList(ctx, dead_count, dead_before); });
+  std::vector<std::string> retry_ids;
+  bool retry_all = false;
+  auto* d_retry = q_dead->add_subcommand("retry", "queue dead jobs again, with fresh attempts");
+  auto* r_ids = d_retry->add_option("JOB", retry_ids, "job ids");
+  d_retry->add_flag("--all", retry_all, "every dead job")->excludes(r_ids);
+  onRun(d_retry, selected, [&](const Context& ctx) {
+    if (retry_ids.empty() && !retry_all)
+      return usageError(ctx, triggerd::Error::badRequest("JOB", "give job ids or --all"));
+    return queueDeadRetry(ctx, retry_ids, retry_all);
+  });
+  PurgeArgs purge;
+  auto* q_purge = queue->add_subcommand("purge", "delete dead jobs from the dead-letter stream");
+  q_purge->add_flag("--all", purge.all, "every dead job");
+  q_purge->add_option("--older-than", purge.older_than, "dead for longer than, e.g. 7d or 36h")
+      ->type_name("DURATION");
+  q_purge->add_option("--job", purge.job, "one dead job");
+  onRun(q_purge, selected, [&](const Context& ctx) { return queuePurge(ctx, purge); });
+
+  // runner tokens
+  auto* runner_tokens =
+      app.add_subcommand("runner-tokens", "tokens build runners use (admin token needed)");
+  runner_tokens->require_subcommand(1);
+  std::string runner_name;
+  auto* rt_create = runner_tokens->add_subcommand("create", "mint a runner token");
+  rt_create->add_option("--name", runner_name, "what the token is for, e.g. the runner host")
+      ->required();
+  onRun(rt_create, selected,
+        [&](const Context& ctx) { return runnerTokensCreate(ctx, runner_name); });
+  auto* rt_list = runner_tokens->add_subcommand("list", "runner tokens (ids and names)");
+  onRun(rt_list, selected, runnerTokensList);
+  auto* rt_revoke = runner_tokens->add_subcommand("revoke", "revoke a runner token");
+  rt_revoke->add_option("ID", id, "token id (16 hex)")->required();
+  onRun(rt_revoke, selected, [&](const Context& ctx) { return runnerTokensRevoke(ctx, id); });
 
   // sources
   auto* sources = app.add_subcommand("sources", "provider accounts bound to a user");

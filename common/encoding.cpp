@@ -154,6 +154,16 @@ std::string toLower(std::string_view s) {
   return out;
 }
 
+std::string clipUtf8(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
+  if (max_bytes < kEllipsis.size()) return std::string();
+  size_t end = max_bytes - kEllipsis.size();
+  // Back up over continuation bytes to the start of the sequence that would be cut.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end)) + std::string(kEllipsis);
+}
+
 bool isValidUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {

@@ -92,6 +92,38 @@ constexpr FamilySpec kFamilies[] = {
      "Clone credential requests to triggerd, by outcome (ok, refused, failed)."},
     {"triggerd_runner_log_chunks_lost_total", "counter",
      "Build output chunks that could not be written to a job's log stream."},
+    {"triggerd_hook_operations_total", "counter",
+     "Hook work on one trigger, by action (install, check, repair, rotate, remove) and outcome "
+     "(ok, repaired, problems, failed)."},
+    {"triggerd_hook_redeliveries_total", "counter",
+     "Failed deliveries triggerd asked a provider to send again, by provider."},
+    {"triggerd_hook_reconciles_total", "counter",
+     "Periodic hook reconciliation passes, by outcome (ran, failures, skipped: another triggerd "
+     "process held the lease)."},
+    {"triggerd_provider_rate_limit_pauses_total", "counter",
+     "Times a provider budget (host and token) was paused because an answer said it was spent "
+     "or rate limited."},
+    {"triggerd_provider_requests_retried_total", "counter",
+     "Rate-limited provider requests sent again once the pause ended."},
+    {"triggerd_provider_requests_refused_total", "counter",
+     "Provider requests answered 429 by triggerd itself because their budget was paused and "
+     "they could not wait."},
+    {"triggerd_provider_requests_waiting", "gauge",
+     "Provider requests waiting for a paused budget."},
+    {"triggerd_status_reports_total", "counter",
+     "Runner state reports read from the status stream, by outcome (applied; stale: for an "
+     "attempt the job is no longer at; final: the job had ended; missing: no such job; invalid: "
+     "unusable fields, dropped)."},
+    {"triggerd_jobs_reclaimed_total", "counter",
+     "Jobs taken back from runners that stopped answering, by outcome (requeued, dead, finished: "
+     "the job had ended or was gone)."},
+    {"triggerd_commit_statuses_total", "counter",
+     "Commit statuses, by provider and outcome (posted, retried, failed, dropped)."},
+    {"triggerd_clone_credentials_total", "counter",
+     "Clone credentials, by provider and outcome (issued, refused, revoked, revoke_failed)."},
+    {"triggerd_manual_runs_total", "counter",
+     "Manual runs of triggers, by outcome (enqueued, duplicate: an Idempotency-Key seen before, "
+     "refused)."},
 };
 
 constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

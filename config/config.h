@@ -56,6 +56,19 @@ struct Config {
   std::chrono::seconds visibility_timeout{900};
   int max_attempts = 3;
   std::chrono::seconds delivery_ttl{72 * 3600};
+  std::chrono::seconds job_retention{7 * 86400};  // job records, logs and job lists
+  int history_length = 100;                       // job ids kept per trigger
+  int user_history_length = 1000;                 // job ids kept per user
+  std::chrono::milliseconds reclaim_interval{30000};
+
+  // [statuses]
+  bool statuses_enabled = true;
+  std::string status_target_url;  // template: {job}, {user}, {trigger}
+  int status_max_attempts = 6;
+  std::chrono::milliseconds status_retry_delay{2000};
+
+  // [runners]
+  std::chrono::seconds credentials_ttl{900};
 
   // [security]
   std::string master_key_file;  // 32 raw bytes or 64 hex chars; mode 0400/0600
@@ -100,10 +113,19 @@ struct Config {
   std::chrono::seconds secret_rotation_grace{86400};  // old hook secret still verifies this long
   std::chrono::seconds signature_tolerance{300};      // Standard Webhooks timestamp window
 
+  // [hooks]
+  std::chrono::seconds hooks_reconcile_interval{3600};   // every installed hook repaired this often
+  std::chrono::seconds hooks_startup_delay{10};          // first pass after start-up
+  int hooks_max_concurrency = 8;                         // triggers worked on at once in a job
+  std::chrono::seconds hooks_max_rate_limit_wait{3600};  // background work waits out limits
+  std::chrono::seconds hooks_recover_window{72 * 3600};  // failed deliveries looked for back to
+
   // [triggers]
   int max_triggers_per_user = 200;
   int max_rule_program_size = 20000;      // RE2 instructions per trigger, all patterns together
   int rule_cache_program_size = 5000000;  // RE2 instructions kept compiled, all triggers
+  int manual_run_limit = 10;              // manual runs per trigger per window
+  std::chrono::seconds manual_run_window{60};
 };
 
 // Loads and validates a TOML file. Every problem found is reported, one per line of the

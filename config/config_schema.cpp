@@ -202,6 +202,20 @@ std::optional<std::string> optionalHttpUrl(std::string& s) {
   return s.empty() ? std::nullopt : httpUrl(s);
 }
 
+// A URL template: {job}, {user} and {trigger} are filled in per job.
+std::optional<std::string> urlTemplate(std::string& s) {
+  if (s.empty()) return std::nullopt;
+  std::string probe = s;
+  for (std::string_view p : {"{job}", "{user}", "{trigger}"})
+    for (size_t at = probe.find(p); at != std::string::npos; at = probe.find(p))
+      probe.replace(at, p.size(), "x");
+  if (probe.find('{') != std::string::npos || probe.find('}') != std::string::npos)
+    return std::string("only {job}, {user} and {trigger} are filled in");
+  auto u = normaliseHttpUrl(probe);
+  if (!u.ok()) return u.error().message;
+  return std::nullopt;
+}
+
 std::optional<std::string> logLevel(std::string& s) {
   if (s == "debug" || s == "info" || s == "warn" || s == "error") return std::nullopt;
   return "\"" + s + "\" is not a log level; use debug, info, warn or error";
@@ -439,6 +453,9 @@ const std::vector<ConfigTable>& configTables() {
       {"spool", "The local spool that keeps verified deliveries while Redis is unreachable."},
       {"webhooks", "Webhook verification."},
       {"triggers", "Limits on build triggers and the memory their compiled rules may take."},
+      {"statuses", "Commit statuses triggerd posts on GitHub and GitLab as jobs change state."},
+      {"runners", "What build runners get from triggerd."},
+      {"hooks", "Installing and keeping repository hooks through the bound accounts."},
   };
   return tables;
 }
@@ -529,9 +546,9 @@ const std::vector<ConfigKey>& configSchema() {
 
     // ---- [queue] ----
     {"queue.visibility_timeout", kRestart, "\"15m\"",
-     "A job claimed by a runner but not acknowledged for this long is reclaimed for another "
-     "runner. Whole seconds.",
-     duration(&Config::visibility_timeout, 10s, 7 * 24h)},
+     "A job claimed by a runner but neither acknowledged nor kept alive (XCLAIM) for this long "
+     "is taken back and queued again. Whole seconds.",
+     duration(&Config::visibility_timeout, 1s, 7 * 24h)},
     {"queue.max_attempts", kRestart, "3",
      "Deliveries of a job to runners before it moves to the dead-letter stream.",
      integer(&Config::max_attempts, 1, 100)},
@@ -539,6 +556,21 @@ const std::vector<ConfigKey>& configSchema() {
      "How long webhook delivery ids are remembered, so a redelivery enqueues nothing. "
      "Whole seconds.",
      duration(&Config::delivery_ttl, 1h, 30 * 24h)},
+    {"queue.job_retention", kRestart, "\"7d\"",
+     "How long a job's record and the job lists naming it are kept after the job was queued "
+     "(a retry from the dead-letter stream starts it again), and its build log after the last "
+     "runner report. Whole seconds.",
+     duration(&Config::job_retention, 1h, 365 * 24h)},
+    {"queue.history_length", kRestart, "100",
+     "Jobs kept in each trigger's build history (GET .../triggers/{id}/jobs), newest first.",
+     integer(&Config::history_length, 1, 10000)},
+    {"queue.user_history_length", kRestart, "1000",
+     "Jobs kept in each user's job list (GET .../users/{user}/jobs), newest first.",
+     integer(&Config::user_history_length, 1, 100000)},
+    {"queue.reclaim_interval", kRestart, "\"30s\"",
+     "How often jobs whose runner stopped answering are looked for (one triggerd process does "
+     "it at a time).",
+     duration(&Config::reclaim_interval, 1s, 1h)},
 
     // ---- [security] ----
     {"security.master_key_file", kRestart, kRequired,
@@ -677,6 +709,61 @@ const std::vector<ConfigKey>& configSchema() {
      "least recently used triggers' rules are dropped beyond it and compiled again when their "
      "next verified delivery arrives.",
      integer(&Config::rule_cache_program_size, 10000, 1000000000)},
+    {"triggers.manual_run_limit", kLive, "10",
+     "Most manual runs (POST .../triggers/{id}/run) of one trigger per manual_run_window; "
+     "more get 429.",
+     integer(&Config::manual_run_limit, 1, 100000)},
+    {"triggers.manual_run_window", kLive, "\"1m\"",
+     "The window manual_run_limit counts in. Whole seconds.",
+     duration(&Config::manual_run_window, 1s, 24h)},
+
+    // ---- [statuses] ----
+    {"statuses.enabled", kLive, "true",
+     "Post a commit status per image (context \"triggerd/<image>\") when a job is queued, "
+     "starts and ends.",
+     flag(&Config::statuses_enabled)},
+    {"statuses.target_url", kLive, "\"\"",
+     "Link of each commit status, e.g. a console page of the job; {job}, {user} and {trigger} "
+     "are filled in. Empty: no link.",
+     text(&Config::status_target_url, "string (http(s) URL template or empty)",
+          "\"https://console.example.com/jobs/{job}\"", urlTemplate)},
+    {"statuses.max_attempts", kLive, "6",
+     "Tries per commit status before it is given up (provider down or rate limiting).",
+     integer(&Config::status_max_attempts, 1, 20)},
+    {"statuses.retry_delay", kLive, "\"2s\"",
+     "Wait before the first retry of a commit status; it doubles per retry, up to 5 minutes.",
+     duration(&Config::status_retry_delay, 100ms, 1min)},
+
+    // ---- [runners] ----
+    {"runners.credentials_ttl", kLive, "\"15m\"",
+     "Lifetime of the clone credentials a runner fetches for a job (GitLab: the deploy token's "
+     "expiry; it is also revoked when the attempt ends). Whole seconds.",
+     duration(&Config::credentials_ttl, 1min, 24h)},
+
+    // ---- [hooks] ----
+    {"hooks.reconcile_interval", kLive, "\"1h\"",
+     "How often every installed hook is checked and repaired (recreated when deleted, "
+     "re-enabled when the provider disabled it, its settings sent again when changed) and its "
+     "failed deliveries redelivered. One triggerd process of several runs each pass. Whole "
+     "seconds.",
+     duration(&Config::hooks_reconcile_interval, 1s, 7 * 24h)},
+    {"hooks.startup_delay", kRestart, "\"10s\"",
+     "When the first reconciliation runs after start-up; it redelivers what failed while "
+     "triggerd was down. Whole seconds.",
+     duration(&Config::hooks_startup_delay, 0s, 1h)},
+    {"hooks.max_concurrency", kLive, "8",
+     "Most triggers whose hooks one job (a reconciliation, `triggerctl hooks repair --all`) "
+     "works on at once.",
+     integer(&Config::hooks_max_concurrency, 1, 64)},
+    {"hooks.max_rate_limit_wait", kLive, "\"1h\"",
+     "How long background hook work waits for a provider's rate limit to reset before it "
+     "gives up on a call; API calls answered while a client waits never wait (503 with "
+     "Retry-After). Whole seconds.",
+     duration(&Config::hooks_max_rate_limit_wait, 0s, 24h)},
+    {"hooks.recover_window", kLive, "\"72h\"",
+     "How far back failed deliveries are looked for and redelivered (GitHub redelivers up to "
+     "3 days back; GitLab keeps 7 days of hook events). Whole seconds.",
+     duration(&Config::hooks_recover_window, 1h, 30 * 24h)},
   };
   // clang-format on
   return schema;

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "store/lease.h"
 
 namespace triggerd {
 namespace {
@@ -66,12 +67,59 @@ TriggersOptions triggersOptions(const Config& c) {
   return o;
 }
 
+HookOptions hookOptions(const Config& c) {
+  HookOptions o;
+  o.public_base_url = c.public_base_url;
+  o.client = clientSettings(c);
+  o.secret_rotation_grace = c.secret_rotation_grace;
+  o.recover_window = c.hooks_recover_window;
+  o.max_rate_limit_wait = c.hooks_max_rate_limit_wait;
+  return o;
+}
+
 WebhookOptions webhookOptions(const Config& c) {
   WebhookOptions o;
   o.signature_tolerance = c.signature_tolerance;
   o.replay_window = c.delivery_ttl;
   o.rule_cache_program_size = static_cast<size_t>(c.rule_cache_program_size);
   o.spool_deadline = c.spool_redis_deadline;
+  return o;
+}
+
+JobRetention jobRetention(const Config& c) {
+  return JobRetention{c.job_retention.count(), c.history_length, c.user_history_length};
+}
+
+StatusPosterOptions statusPosterOptions(const Config& c) {
+  StatusPosterOptions o;
+  o.enabled = c.statuses_enabled;
+  o.target_url = c.status_target_url;
+  o.max_attempts = c.status_max_attempts;
+  o.first_retry = c.status_retry_delay;
+  o.client = clientSettings(c);
+  return o;
+}
+
+CloneCredentialOptions cloneCredentialOptions(const Config& c) {
+  return CloneCredentialOptions{c.credentials_ttl, clientSettings(c)};
+}
+
+RunsOptions runsOptions(const Config& c) {
+  return RunsOptions{c.manual_run_limit, c.manual_run_window, clientSettings(c)};
+}
+
+StatusConsumerOptions statusConsumerOptions(const Config& c) {
+  StatusConsumerOptions o;
+  o.log_ttl_seconds = c.job_retention.count();
+  return o;
+}
+
+ReclaimOptions reclaimOptions(const Config& c) {
+  ReclaimOptions o;
+  o.visibility_timeout = c.visibility_timeout;
+  o.max_attempts = c.max_attempts;
+  o.interval = c.reclaim_interval;
+  o.log_ttl_seconds = c.job_retention.count();
   return o;
 }
 
@@ -119,6 +167,25 @@ Daemon::Daemon(Config config, Mode mode)
   if (guard.ok()) co.address_guard = std::move(guard).value();
   co.metrics = &metrics_;
   http_client_ = std::make_unique<CurlMultiClient>(loop_, std::move(co));
+  provider_http_ = std::make_unique<ProviderThrottle>(loop_, *http_client_, clock_);
+
+  HookEnv hook_env;
+  hook_env.loop = &loop_;
+  hook_env.redis = redis_.get();
+  hook_env.triggers = triggers_.get();
+  hook_env.http = provider_http_.get();
+  hook_env.clock = &clock_;
+  hook_env.rng = &rng_;
+  hook_env.metrics = &metrics_;
+  hook_env.keys = keys_;
+  hook_env.lease_owner = leaseOwnerId();
+  hook_service_ = std::make_unique<HookService>(hook_env, *sources_, hookOptions(config_));
+  hook_jobs_ = std::make_unique<HookJobs>(*hook_service_, *triggers_, clock_, rng_,
+                                          config_.hooks_max_concurrency);
+  hook_reconciler_ =
+      std::make_unique<HookReconciler>(loop_, *redis_, keys_, *hook_jobs_, metrics_,
+                                       hook_env.lease_owner, config_.hooks_reconcile_interval);
+  hooks_api_ = std::make_unique<HooksApi>(*hook_jobs_);
 
   if (!config_.spool_dir.empty()) {
     SpoolOptions so;
@@ -135,23 +202,52 @@ Daemon::Daemon(Config config, Mode mode)
   ingest_ = std::make_unique<WebhookIngest>(*triggers_, *queue_, metrics_, clock_, rng_,
                                             webhookOptions(config_), spool_.get(), &loop_);
   auth_ = std::make_unique<ApiAuth>(*api_tokens_, config_.admin_token_sha256);
-  triggers_api_ = std::make_unique<TriggersApi>(*triggers_, clock_, rng_, triggersOptions(config_));
-  sources_api_ = std::make_unique<SourcesApi>(*sources_, *triggers_, *http_client_, clock_,
-                                              sourcesOptions(config_));
+  triggers_api_ = std::make_unique<TriggersApi>(*triggers_, *hook_service_, clock_, rng_,
+                                                triggersOptions(config_));
+  sources_api_ = std::make_unique<SourcesApi>(*sources_, *triggers_, *hook_service_,
+                                              *provider_http_, clock_, sourcesOptions(config_));
   oauth_ = std::make_unique<GitHubOAuth>(*sources_api_, *oauth_states_, *http_client_, rng_);
+  process_id_ = leaseOwnerId();
   token_checker_ =
-      std::make_unique<TokenChecker>(loop_, *redis_, keys_, lease_owner_, *sources_, *http_client_,
+      std::make_unique<TokenChecker>(loop_, *redis_, keys_, process_id_, *sources_, *provider_http_,
                                      clock_, metrics_, tokenCheckOptions(config_));
   resealer_ = std::make_unique<Resealer>(*sources_, *triggers_);
+
+  auto sink = [this](const JobEvent& e) { onJobEvent(e); };
+  queue_->setRetention(jobRetention(config_));
+  queue_->setClock(clock_);
+  queue_->setEventSink(sink);
+  job_records_ = std::make_unique<JobRecords>(*redis_, keys_);
+  dead_letters_ = std::make_unique<DeadLetters>(*redis_, *queue_, clock_);
+  dead_letters_->setEventSink(sink);
+  status_poster_ = std::make_unique<CommitStatusPoster>(loop_, *sources_, *provider_http_, clock_,
+                                                        metrics_, statusPosterOptions(config_));
+  clone_credentials_ =
+      std::make_unique<CloneCredentials>(*redis_, *job_records_, *sources_, *provider_http_, clock_,
+                                         metrics_, cloneCredentialOptions(config_));
+  status_consumer_ = std::make_unique<StatusConsumer>(loop_, *redis_, keys_, metrics_, clock_,
+                                                      process_id_, statusConsumerOptions(config_));
+  status_consumer_->setEventSink(sink);
+  reclaimer_ = std::make_unique<Reclaimer>(loop_, *redis_, keys_, metrics_, clock_, process_id_,
+                                           reclaimOptions(config_));
+  reclaimer_->setEventSink(sink);
+  runs_api_ =
+      std::make_unique<RunsApi>(*triggers_, *sources_, *queue_, *job_records_, *redis_,
+                                *provider_http_, clock_, rng_, metrics_, runsOptions(config_));
+  jobs_api_ = std::make_unique<JobsApi>(*job_records_, *dead_letters_);
 
   services_.ingest = ingest_.get();
   services_.triggers = triggers_api_.get();
   services_.sources = sources_api_.get();
+  services_.hooks = hooks_api_.get();
   services_.oauth = oauth_.get();
   services_.auth = auth_.get();
   services_.tokens = api_tokens_.get();
   services_.resealer = resealer_.get();
   services_.token_checker = token_checker_.get();
+  services_.runs = runs_api_.get();
+  services_.jobs = jobs_api_.get();
+  services_.credentials = clone_credentials_.get();
   services_.metrics = &metrics_;
   services_.rng = &rng_;
   services_.ready = [this] { return ready(); };
@@ -161,6 +257,15 @@ Daemon::Daemon(Config config, Mode mode)
   registerRoutes(admin_router_, Listener::kAdmin, services_);
 
   metrics_.gaugeFn("triggerd_redis_connected", [this] { return redis_->connected() ? 1.0 : 0.0; });
+  const ProviderThrottle* throttle = provider_http_.get();
+  metrics_.gaugeFn("triggerd_provider_requests_waiting",
+                   [throttle] { return static_cast<double>(throttle->waiting()); });
+  metrics_.counterFn("triggerd_provider_rate_limit_pauses_total", {},
+                     [throttle] { return throttle->stats().pauses; });
+  metrics_.counterFn("triggerd_provider_requests_retried_total", {},
+                     [throttle] { return throttle->stats().retried; });
+  metrics_.counterFn("triggerd_provider_requests_refused_total", {},
+                     [throttle] { return throttle->stats().refused; });
   const HiredisClient::Stats* rs = &redis_->stats();
   for (auto [kind, field] : {std::pair{"timeout", &HiredisClient::Stats::command_timeouts},
                              std::pair{"disconnected", &HiredisClient::Stats::failed_in_flight},
@@ -320,10 +425,19 @@ void Daemon::becomeReady() {
   }
   ready_notified_ = true;
   notifier_.ready(state);
+  status_consumer_->start();
+  reclaimer_->start();
   auto first = std::min<std::chrono::milliseconds>(
       std::chrono::seconds(60),
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.token_check_interval));
   token_checker_->start(first);
+  hook_reconciler_->start(
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.hooks_startup_delay));
+}
+
+void Daemon::onJobEvent(const JobEvent& event) {
+  status_poster_->post(event);
+  clone_credentials_->onJobEvent(event);
 }
 
 void Daemon::fatal(const std::string& message) {
@@ -392,6 +506,9 @@ void Daemon::applyReload(Result<Config> next) {
   token_checker_->setOptions(tokenCheckOptions(c));
   triggers_api_->setOptions(triggersOptions(c));
   ingest_->setOptions(webhookOptions(c));
+  status_poster_->setOptions(statusPosterOptions(c));
+  clone_credentials_->setOptions(cloneCredentialOptions(c));
+  runs_api_->setOptions(runsOptions(c));
   if (auto guard = AddressGuard::fromStrings(c.allowed_networks); guard.ok())
     http_client_->setAddressGuard(std::move(guard).value());
   // Only the reloadable keys are taken over; the rest keep their running values.
@@ -411,8 +528,22 @@ void Daemon::applyReload(Result<Config> next) {
   config_.max_triggers_per_user = c.max_triggers_per_user;
   config_.max_rule_program_size = c.max_rule_program_size;
   config_.rule_cache_program_size = c.rule_cache_program_size;
+  config_.hooks_reconcile_interval = c.hooks_reconcile_interval;
+  config_.hooks_max_concurrency = c.hooks_max_concurrency;
+  config_.hooks_max_rate_limit_wait = c.hooks_max_rate_limit_wait;
+  config_.hooks_recover_window = c.hooks_recover_window;
+  config_.manual_run_limit = c.manual_run_limit;
+  config_.manual_run_window = c.manual_run_window;
+  config_.statuses_enabled = c.statuses_enabled;
+  config_.status_target_url = c.status_target_url;
+  config_.status_max_attempts = c.status_max_attempts;
+  config_.status_retry_delay = c.status_retry_delay;
+  config_.credentials_ttl = c.credentials_ttl;
   auto so = sourcesOptions(config_);
   sources_api_->setOptions(so);
+  hook_service_->setOptions(hookOptions(config_));
+  hook_jobs_->setMaxConcurrency(config_.hooks_max_concurrency);
+  hook_reconciler_->setInterval(config_.hooks_reconcile_interval);
   metrics_.inc("triggerd_config_reloads_total", {{"outcome", "applied"}});
   TLOG_INFO("daemon", "config=%s reload applied", config_.path.c_str());
   notifier_.reloaded(ready() ? "ready" : "waiting for redis");
@@ -427,6 +558,8 @@ void Daemon::shutdown(const char* signal_name) {
   stopping_ = true;
   notifier_.stopping();
   token_checker_->stop();
+  status_consumer_->stop();
+  reclaimer_->stop();
   if (mode_ == Mode::kDrainSpool) {
     TLOG_WARN("daemon", "signal=%s records=%llu stopped before the spool was drained", signal_name,
               static_cast<unsigned long long>(spool_->stats().records));

@@ -16,11 +16,21 @@
 #include "crypto/keyring.h"
 #include "daemon/systemd_notify.h"
 #include "handlers/routes.h"
+#include "hooks/hook_jobs.h"
+#include "hooks/hook_reconciler.h"
+#include "hooks/hook_service.h"
 #include "http/curl_multi_client.h"
+#include "http/provider_throttle.h"
 #include "http/server.h"
+#include "jobs/clone_credentials.h"
+#include "jobs/status_poster.h"
 #include "loop/event_loop.h"
+#include "queue/dead_letters.h"
 #include "queue/job_queue.h"
+#include "queue/job_records.h"
+#include "queue/reclaimer.h"
 #include "queue/spool_replayer.h"
+#include "queue/status_consumer.h"
 #include "redis/hiredis_client.h"
 #include "spool/spool.h"
 #include "store/lease.h"
@@ -54,6 +64,8 @@ class Daemon {
   void pingRedis();
   // What the admin /readyz says: Redis and spool state, as JSON members.
   void writeStatus(json::Writer& w) const;
+  // Every job state change: its commit status, and the clone credential it released.
+  void onJobEvent(const JobEvent& event);
   void reload();
   void applyReload(Result<Config> next);
   void shutdown(const char* signal_name);
@@ -70,8 +82,6 @@ class Daemon {
   SystemClock clock_;
   SecureRandom rng_;
   Keys keys_;
-  // Names this process in Redis leases (store/lease.h): periodic work runs in one process.
-  std::string lease_owner_ = leaseOwnerId();
   std::unique_ptr<Keyring> keyring_;
   std::unique_ptr<HiredisClient> redis_;
   std::unique_ptr<JobQueue> queue_;
@@ -83,6 +93,11 @@ class Daemon {
   std::unique_ptr<CurlMultiClient> http_client_;
   std::unique_ptr<Spool> spool_;  // null without spool.dir
   std::unique_ptr<SpoolReplayer> replayer_;
+  std::unique_ptr<ProviderThrottle> provider_http_;  // every provider API call goes through it
+  std::unique_ptr<HookService> hook_service_;
+  std::unique_ptr<HookJobs> hook_jobs_;
+  std::unique_ptr<HookReconciler> hook_reconciler_;
+  std::unique_ptr<HooksApi> hooks_api_;
   std::unique_ptr<WebhookIngest> ingest_;
   std::unique_ptr<ApiAuth> auth_;
   std::unique_ptr<TriggersApi> triggers_api_;
@@ -90,6 +105,15 @@ class Daemon {
   std::unique_ptr<GitHubOAuth> oauth_;
   std::unique_ptr<TokenChecker> token_checker_;
   std::unique_ptr<Resealer> resealer_;
+  std::string process_id_;  // host:pid:random: the status consumer's name, the lease owner
+  std::unique_ptr<JobRecords> job_records_;
+  std::unique_ptr<DeadLetters> dead_letters_;
+  std::unique_ptr<CommitStatusPoster> status_poster_;
+  std::unique_ptr<CloneCredentials> clone_credentials_;
+  std::unique_ptr<StatusConsumer> status_consumer_;
+  std::unique_ptr<Reclaimer> reclaimer_;
+  std::unique_ptr<RunsApi> runs_api_;
+  std::unique_ptr<JobsApi> jobs_api_;
   Services services_;
   Router public_router_;
   Router admin_router_;

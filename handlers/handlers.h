@@ -22,6 +22,13 @@ void getTrigger(const Call& c);
 void patchTrigger(const Call& c);
 void deleteTrigger(const Call& c);
 void repairHook(const Call& c);
+void checkHook(const Call& c);
+
+// hook_handlers.cpp
+void startUserHookJob(const Call& c);
+void getUserHookJob(const Call& c);
+void startHookJob(const Call& c);
+void getHookJob(const Call& c);
 
 // source_handlers.cpp
 void listSources(const Call& c);
@@ -40,6 +47,25 @@ void revokeToken(const Call& c);
 // admin_handlers.cpp
 void checkTokens(const Call& c);
 void resealKeys(const Call& c);
+
+// run_handlers.cpp
+void runTrigger(const Call& c);
+void triggerHistory(const Call& c);
+
+// job_handlers.cpp
+void listJobs(const Call& c);
+void getJob(const Call& c);
+void jobLog(const Call& c);
+void queueStats(const Call& c);
+void listDeadJobs(const Call& c);
+void retryDeadJob(const Call& c);
+void purgeDeadJobs(const Call& c);
+
+// runner_handlers.cpp
+void jobCredentials(const Call& c);
+void mintRunnerToken(const Call& c);
+void listRunnerTokens(const Call& c);
+void revokeRunnerToken(const Call& c);
 
 // reply.cpp: sends an ApiReply (JSON, or the content type its headers name).
 void reply(const RequestPtr& ctx, ApiReply r);

@@ -26,6 +26,15 @@ constexpr Route kRoutes[] = {
   {_, A, "PATCH",  "/api/v1/users/{user}/triggers/{id}",                        Access::kUser,   patchTrigger},
   {_, A, "DELETE", "/api/v1/users/{user}/triggers/{id}",                        Access::kUser,   deleteTrigger},
   {_, A, "POST",   "/api/v1/users/{user}/triggers/{id}/hook/repair",            Access::kUser,   repairHook},
+  {_, A, "POST",   "/api/v1/users/{user}/triggers/{id}/hook/check",             Access::kUser,   checkHook},
+  {_, A, "POST",   "/api/v1/users/{user}/hooks/jobs",                           Access::kUser,   startUserHookJob},
+  {_, A, "GET",    "/api/v1/users/{user}/hooks/jobs/{job}",                     Access::kUser,   getUserHookJob},
+  {_, A, "POST",   "/api/v1/users/{user}/triggers/{id}/run",                    Access::kUser,   runTrigger},
+  {_, A, "GET",    "/api/v1/users/{user}/triggers/{id}/jobs",                   Access::kUser,   triggerHistory},
+
+  {_, A, "GET",    "/api/v1/users/{user}/jobs",                                 Access::kUser,   listJobs},
+  {_, A, "GET",    "/api/v1/users/{user}/jobs/{id}",                            Access::kUser,   getJob},
+  {_, A, "GET",    "/api/v1/users/{user}/jobs/{id}/log",                        Access::kUser,   jobLog},
 
   {_, A, "GET",    "/api/v1/users/{user}/sources",                              Access::kUser,   listSources},
   {_, A, "PUT",    "/api/v1/users/{user}/sources/{provider}",                   Access::kUser,   bindSource},
@@ -39,6 +48,17 @@ constexpr Route kRoutes[] = {
   {_, A, "DELETE", "/api/v1/users/{user}/tokens/{id}",                          Access::kAdmin,  revokeToken},
   {_, A, "POST",   "/api/v1/admin/tokens/check",                                Access::kAdmin,  checkTokens},
   {_, A, "POST",   "/api/v1/admin/keys/reseal",                                 Access::kAdmin,  resealKeys},
+  {_, A, "POST",   "/api/v1/admin/hooks/jobs",                                  Access::kAdmin,  startHookJob},
+  {_, A, "GET",    "/api/v1/admin/hooks/jobs/{job}",                            Access::kAdmin,  getHookJob},
+  {_, A, "GET",    "/api/v1/admin/queue",                                       Access::kAdmin,  queueStats},
+  {_, A, "GET",    "/api/v1/admin/queue/dead",                                  Access::kAdmin,  listDeadJobs},
+  {_, A, "POST",   "/api/v1/admin/queue/dead/{job_id}/retry",                   Access::kAdmin,  retryDeadJob},
+  {_, A, "POST",   "/api/v1/admin/queue/dead/purge",                            Access::kAdmin,  purgeDeadJobs},
+  {_, A, "POST",   "/api/v1/admin/runner-tokens",                               Access::kAdmin,  mintRunnerToken},
+  {_, A, "GET",    "/api/v1/admin/runner-tokens",                               Access::kAdmin,  listRunnerTokens},
+  {_, A, "DELETE", "/api/v1/admin/runner-tokens/{id}",                          Access::kAdmin,  revokeRunnerToken},
+
+  {_, A, "POST",   "/api/v1/runner/jobs/{id}/credentials",                      Access::kRunner, jobCredentials},
 };
 // clang-format on
 

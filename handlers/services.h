@@ -10,9 +10,13 @@
 #include "credentials/token_checker.h"
 #include "handlers/api_auth.h"
 #include "handlers/github_oauth.h"
+#include "handlers/hooks_api.h"
+#include "handlers/jobs_api.h"
+#include "handlers/runs_api.h"
 #include "handlers/sources_api.h"
 #include "handlers/triggers_api.h"
 #include "handlers/webhook_ingest.h"
+#include "jobs/clone_credentials.h"
 #include "store/api_token_store.h"
 
 namespace triggerd {
@@ -21,11 +25,15 @@ struct Services {
   WebhookIngest* ingest = nullptr;
   TriggersApi* triggers = nullptr;
   SourcesApi* sources = nullptr;
+  HooksApi* hooks = nullptr;
   GitHubOAuth* oauth = nullptr;
   ApiAuth* auth = nullptr;
   ApiTokenStore* tokens = nullptr;
   Resealer* resealer = nullptr;
   TokenChecker* token_checker = nullptr;
+  RunsApi* runs = nullptr;
+  JobsApi* jobs = nullptr;
+  CloneCredentials* credentials = nullptr;
   Metrics* metrics = nullptr;
   Random* rng = nullptr;
   std::function<bool()> ready;  // Redis connected and checked

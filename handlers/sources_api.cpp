@@ -3,6 +3,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "common/encoding.h"
@@ -179,10 +180,11 @@ class SourcesApi::BindFlow : public std::enable_shared_from_this<BindFlow> {
   ApiDone done_;
 };
 
-SourcesApi::SourcesApi(SourceStore& sources, TriggerStore& triggers, HttpClient& http,
-                       const Clock& clock, SourcesOptions options)
+SourcesApi::SourcesApi(SourceStore& sources, TriggerStore& triggers, HookService& hooks,
+                       HttpClient& http, const Clock& clock, SourcesOptions options)
     : sources_(sources),
       triggers_(triggers),
+      hooks_(hooks),
       http_(http),
       clock_(clock),
       options_(std::move(options)) {}
@@ -249,54 +251,138 @@ void SourcesApi::bindToken(const std::string& user, Provider provider, std::stri
   std::make_shared<BindFlow>(*this, user, std::move(request).value(), std::move(done))->start();
 }
 
-void SourcesApi::unbind(const std::string& user, Provider provider, ApiDone done) {
-  sources_.remove(user, provider, [this, user, provider, done = std::move(done)](Status st) {
-    if (!st.ok()) return done(ApiReply::error(st.error()));
-    TLOG_INFO("sources", "user=%s provider=%s unbound", user.c_str(), providerName(provider));
-    // Triggers on the unbound account can no longer be served: disable them (kept, so
-    // re-binding and re-enabling restores them).
-    triggers_.list(user, [this, provider, done](Result<std::vector<Trigger>> r) {
-      auto reply = [provider, done](int disabled, const std::string& note) {
-        done(ApiReply{200,
-                      json::build([&](json::Writer& w) {
-                        w.StartObject();
-                        json::kv(w, "unbound", providerName(provider));
-                        json::key(w, "triggers_disabled");
-                        w.Int(disabled);
-                        json::key(w, "hooks_removed");
-                        w.Int(0);
-                        if (!note.empty()) json::kv(w, "note", note);
-                        w.EndObject();
-                      }),
-                      {}});
-      };
-      if (!r.ok())
-        return reply(0, "could not disable the account's triggers: " + r.error().message);
-      std::vector<std::string> to_disable;
-      for (const auto& t : *r)
-        if (t.provider == provider && t.enabled) to_disable.push_back(t.id);
-      if (to_disable.empty()) return reply(0, "");
-      auto pending = std::make_shared<size_t>(to_disable.size());
-      auto disabled = std::make_shared<int>(0);
-      int64_t now = clock_.unixSeconds();
-      for (const auto& id : to_disable) {
-        triggers_.update(
-            id,
-            [now](Trigger& t) {
-              t.enabled = false;
-              t.updated_at = now;
-              return okStatus();
-            },
-            [pending, disabled, reply](Result<Trigger> t) {
-              if (t.ok()) ++*disabled;
-              if (--*pending == 0)
-                reply(*disabled,
-                      "webhooks added by hand stay in the repositories' settings; "
-                      "remove them there");
-            });
-      }
+// Unbinding: while the token is still at hand, delete the hooks it installed (one at a time,
+// each result reported; a hook already gone counts as removed), then forget the account and
+// disable its triggers (kept, so binding again and re-enabling restores them).
+class SourcesApi::UnbindFlow : public std::enable_shared_from_this<UnbindFlow> {
+ public:
+  UnbindFlow(SourcesApi& api, std::string user, Provider provider, ApiDone done)
+      : api_(api), user_(std::move(user)), provider_(provider), done_(std::move(done)) {}
+
+  void start() {
+    auto self = shared_from_this();
+    api_.loadBound(user_, provider_, [self](Result<Source> s) {
+      if (!s.ok()) return self->done_(ApiReply::error(s.error()));
+      self->source_ = std::move(s).value();
+      self->api_.triggers_.list(self->user_, [self](Result<std::vector<Trigger>> r) {
+        if (!r.ok()) {
+          self->note_ = "could not read the account's triggers: " + r.error().message;
+        } else {
+          for (auto& t : *r)
+            if (t.provider == self->provider_) self->triggers_.push_back(std::move(t));
+        }
+        self->removeNext();
+      });
     });
-  });
+  }
+
+ private:
+  struct HookResult {
+    std::string trigger, repository, hook_id, result, error;
+  };
+
+  void removeNext() {
+    while (next_ < triggers_.size() && !triggers_[next_].install_hook) ++next_;
+    if (next_ >= triggers_.size()) return forget();
+    const Trigger& t = triggers_[next_++];
+    auto self = shared_from_this();
+    api_.hooks_.runWithSource(t, source_, HookMode::kRemove, [self, t](HookReport report) {
+      HookResult r{t.id, t.repository_full_name.empty() ? t.repository_id : t.repository_full_name,
+                   t.hook_id, "", ""};
+      if (report.error) {
+        r.result = "failed";
+        r.error = report.error->message;
+      } else {
+        r.result = report.removed > 0 ? "removed" : "already gone";
+        ++self->removed_;
+      }
+      self->results_.push_back(std::move(r));
+      self->removeNext();
+    });
+  }
+
+  void forget() {
+    auto self = shared_from_this();
+    api_.sources_.remove(user_, provider_, [self](Status st) {
+      if (!st.ok()) return self->done_(ApiReply::error(st.error()));
+      TLOG_INFO("sources", "user=%s provider=%s hooks_removed=%d unbound", self->user_.c_str(),
+                providerName(self->provider_), self->removed_);
+      self->disableNext();
+    });
+  }
+
+  void disableNext() {
+    if (disable_next_ >= triggers_.size()) return answer();
+    const Trigger& t = triggers_[disable_next_++];
+    int64_t now = api_.clock().unixSeconds();
+    auto self = shared_from_this();
+    api_.triggers_.update(
+        t.id,
+        [now](Trigger& current) {
+          bool changed = current.enabled || !current.hook_id.empty();
+          current.enabled = false;
+          if (current.install_hook) {
+            current.hook_id.clear();
+            current.hook_active = false;
+            current.hook_note = "the hook was removed when the account was unbound";
+          }
+          if (changed) current.updated_at = now;
+          return okStatus();
+        },
+        [self, was_enabled = t.enabled](Result<Trigger> r) {
+          if (r.ok() && was_enabled) ++self->disabled_;
+          self->disableNext();
+        });
+  }
+
+  void answer() {
+    std::string note = note_;
+    bool manual = std::any_of(triggers_.begin(), triggers_.end(),
+                              [](const Trigger& t) { return !t.install_hook; });
+    if (manual && note.empty())
+      note = "webhooks added by hand stay in the repositories' settings; remove them there";
+    done_(ApiReply{200,
+                   json::build([&](json::Writer& w) {
+                     w.StartObject();
+                     json::kv(w, "unbound", providerName(provider_));
+                     json::key(w, "triggers_disabled");
+                     w.Int(disabled_);
+                     json::key(w, "hooks_removed");
+                     w.Int(removed_);
+                     json::key(w, "hooks");
+                     w.StartArray();
+                     for (const auto& r : results_) {
+                       w.StartObject();
+                       json::kv(w, "trigger", r.trigger);
+                       json::kv(w, "repository", r.repository);
+                       json::kv(w, "hook_id", r.hook_id);
+                       json::kv(w, "result", r.result);
+                       if (!r.error.empty()) json::kv(w, "error", r.error);
+                       w.EndObject();
+                     }
+                     w.EndArray();
+                     if (!note.empty()) json::kv(w, "note", note);
+                     w.EndObject();
+                   }),
+                   {}});
+  }
+
+  SourcesApi& api_;
+  std::string user_;
+  Provider provider_;
+  ApiDone done_;
+  Source source_;
+  std::vector<Trigger> triggers_;
+  size_t next_ = 0;
+  size_t disable_next_ = 0;
+  std::vector<HookResult> results_;
+  int removed_ = 0;
+  int disabled_ = 0;
+  std::string note_;
+};
+
+void SourcesApi::unbind(const std::string& user, Provider provider, ApiDone done) {
+  std::make_shared<UnbindFlow>(*this, user, provider, std::move(done))->start();
 }
 
 void SourcesApi::loadBound(const std::string& user, Provider provider,

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "credentials/source_store.h"
 #include "handlers/api_reply.h"
+#include "hooks/hook_service.h"
 #include "http/client.h"
 #include "providers/provider_client.h"
 #include "triggers/trigger_store.h"
@@ -30,8 +31,8 @@ struct SourcesOptions {
 
 class SourcesApi {
  public:
-  SourcesApi(SourceStore& sources, TriggerStore& triggers, HttpClient& http, const Clock& clock,
-             SourcesOptions options);
+  SourcesApi(SourceStore& sources, TriggerStore& triggers, HookService& hooks, HttpClient& http,
+             const Clock& clock, SourcesOptions options);
   void setOptions(SourcesOptions options) { options_ = std::move(options); }
   const SourcesOptions& options() const { return options_; }
 
@@ -39,6 +40,8 @@ class SourcesApi {
   // PUT .../sources/{provider}: GitLab {service_address, private_token, ca_certificate?};
   // GitHub {token}.
   void bindToken(const std::string& user, Provider provider, std::string_view body, ApiDone done);
+  // Deletes the hooks the account installed (best effort, each result in the answer), forgets
+  // the account and disables its triggers.
   void unbind(const std::string& user, Provider provider, ApiDone done);
   enum class Listing { kRepos, kBranches, kTags };
   // `repo` is empty for kRepos.
@@ -58,11 +61,13 @@ class SourcesApi {
 
  private:
   class BindFlow;
+  class UnbindFlow;
   void loadBound(const std::string& user, Provider provider,
                  std::function<void(Result<Source>)> cb);
 
   SourceStore& sources_;
   TriggerStore& triggers_;
+  HookService& hooks_;
   HttpClient& http_;
   const Clock& clock_;
   SourcesOptions options_;

@@ -34,4 +34,8 @@ void repairHook(const Call& c) {
   c.services.triggers->repairHook(c.user, id(c), c.ctx->body(), replier(c.ctx));
 }
 
+void checkHook(const Call& c) {
+  c.services.triggers->checkHook(c.user, id(c), replier(c.ctx));
+}
+
 }  // namespace triggerd::handlers

@@ -4,6 +4,7 @@
 #include "common/encoding.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "handlers/job_builder.h"
 #include "webhook/push_event.h"
 #include "webhook/signature.h"
 
@@ -185,8 +186,11 @@ void WebhookIngest::withTrigger(const std::shared_ptr<WebhookDelivery>& d, const
 }
 
 bool WebhookIngest::verify(const WebhookDelivery& d, const Trigger& t, std::string* why) const {
-  bool previous_valid =
-      !t.previous_secret.empty() && clock_.unixSeconds() < t.previous_secret_until;
+  int64_t now = clock_.unixSeconds();
+  // During a rotation the secret being set on the provider (pending) and, for a grace period,
+  // the one it replaced verify too: a delivery signed with either is never refused.
+  bool previous_valid = !t.previous_secret.empty() && now < t.previous_secret_until;
+  bool pending_valid = !t.pending_secret.empty() && now < t.pending_secret_until;
   if (d.provider == Provider::kGithub) {
     if (d.github_signature.empty()) {
       *why = "missing X-Hub-Signature-256 header; set the hook's secret to the trigger's secret";
@@ -194,6 +198,8 @@ bool WebhookIngest::verify(const WebhookDelivery& d, const Trigger& t, std::stri
     }
     if (verifyGithubSignature(t.secret, d.body, d.github_signature)) return true;
     if (previous_valid && verifyGithubSignature(t.previous_secret, d.body, d.github_signature))
+      return true;
+    if (pending_valid && verifyGithubSignature(t.pending_secret, d.body, d.github_signature))
       return true;
     *why =
         "X-Hub-Signature-256 does not match the body; the hook's secret differs from the "
@@ -205,14 +211,17 @@ bool WebhookIngest::verify(const WebhookDelivery& d, const Trigger& t, std::stri
     return false;
   }
   bool token_ok = verifyGitlabToken(t.secret, d.gitlab_token) ||
-                  (previous_valid && verifyGitlabToken(t.previous_secret, d.gitlab_token));
+                  (previous_valid && verifyGitlabToken(t.previous_secret, d.gitlab_token)) ||
+                  (pending_valid && verifyGitlabToken(t.pending_secret, d.gitlab_token));
   if (!token_ok) {
     *why = "X-Gitlab-Token does not match the trigger's secret";
     return false;
   }
   if (t.signing_key.empty()) return true;
   // A trigger with a signing key takes signed deliveries only: accepting the token alone would
-  // let anyone who saw a token (it travels in clear in every delivery) downgrade to it.
+  // let anyone who saw a token (it travels in clear in every delivery) downgrade to it. A
+  // hand-made hook is held to it from its first signed delivery on.
+  if (d.webhook_signature.empty() && !t.signing_required) return true;
   if (d.webhook_signature.empty()) {
     *why =
         "missing webhook-signature header: this trigger's hook has a signing token, so every "
@@ -273,6 +282,26 @@ void WebhookIngest::markVerified(const Trigger& t) {
       });
 }
 
+void WebhookIngest::requireSignatures(const Trigger& t) {
+  int64_t now = clock_.unixSeconds();
+  triggers_.update(
+      t.id,
+      [now](Trigger& current) {
+        if (current.signing_required || current.signing_key.empty()) return okStatus();
+        current.signing_required = true;
+        current.updated_at = now;
+        return okStatus();
+      },
+      [id = t.id](Result<Trigger> r) {
+        if (!r.ok())
+          TLOG_WARN("webhook", "trigger=%s reason=%s could not record that deliveries are signed",
+                    id.c_str(), r.error().message.c_str());
+        else
+          TLOG_INFO("webhook", "trigger=%s first signed delivery: unsigned ones are refused now",
+                    id.c_str());
+      });
+}
+
 void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d,
                             const TriggerCache::Entry& entry, Done done) {
   const Trigger& t = *entry.trigger;
@@ -287,6 +316,8 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d,
   }
   std::string why;
   if (!verify(*d, t, &why)) return reject(*d, Error{401, "signature", why}, "signature", done);
+  if (!t.signing_required && !t.signing_key.empty() && !d->webhook_signature.empty())
+    requireSignatures(t);  // verify() checked the signature: from now on every one must carry it
 
   if (d->event.empty()) {
     const char* header = d->provider == Provider::kGithub ? "X-GitHub-Event" : "X-Gitlab-Event";
@@ -360,34 +391,8 @@ void WebhookIngest::build(const std::shared_ptr<WebhookDelivery>& d,
                   done);
   }
 
-  std::vector<Job> jobs;
-  jobs.reserve(builds.size());
-  std::string received = formatRfc3339(d->received_at);
-  for (const auto& b : builds) {
-    const BuildRule& rule = (*rules)->rules()[b.rule_index];
-    Job job;
-    job.id = newUlid(rng_, clock_.unixMillis());
-    job.trigger_id = t.id;
-    job.user = t.user;
-    job.provider = d->provider;
-    job.repository = push.repository;
-    job.event = "push";
-    job.ref = push.ref;
-    job.ref_type = push.ref_type;
-    job.ref_name = push.ref_name;
-    job.commit = push.head;
-    job.commit.added.clear();
-    job.commit.modified.clear();
-    job.commit.removed.clear();
-    job.image = t.image;
-    job.tags = b.tags;
-    job.dockerfile = rule.dockerfile;
-    job.context = rule.context;
-    job.build_args = rule.build_args;
-    job.delivery_id = d->delivery_id;
-    job.received_at = received;
-    jobs.push_back(std::move(job));
-  }
+  std::vector<Job> jobs = buildJobs(
+      t, **rules, builds, push, JobOrigin{"push", d->delivery_id, d->received_at}, rng_, clock_);
   enqueue(d, t, push, std::move(jobs), std::move(done));
 }
 

@@ -99,6 +99,8 @@ class WebhookIngest {
   // Why a verified push must not build (a replay of an old body), or empty.
   std::string staleReason(const PushEvent& push) const;
   void markVerified(const Trigger& t);
+  // A hand-made GitLab hook's first signed delivery: unsigned ones are refused from now on.
+  void requireSignatures(const Trigger& t);
   void reject(const WebhookDelivery& d, const Error& e, const char* reason, Done& done);
   void ignore(const WebhookDelivery& d, const std::string& reason, Done& done);
 

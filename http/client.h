@@ -30,6 +30,10 @@ struct HttpRequest {
   // security.allowed_networks (a network the operator vouches for), so a token never crosses
   // the internet unencrypted.
   bool cleartext_needs_allowed_network = false;
+  // How long this request may wait for a provider's rate limit to pass (ProviderThrottle in
+  // http/provider_throttle.h): background work waits; an API call answered while its caller
+  // waits keeps 0 and gets the provider's answer (or a 429 made locally) at once.
+  std::chrono::seconds rate_limit_patience{0};
 };
 
 struct HttpResponse {

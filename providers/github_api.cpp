@@ -4,7 +4,9 @@
 
 #include "common/encoding.h"
 #include "common/json.h"
+#include "common/json_fields.h"
 #include "common/log.h"
+#include "providers/github_common.h"
 #include "providers/pagination.h"
 #include "providers/provider_http.h"
 #include "providers/scopes.h"
@@ -13,12 +15,13 @@ namespace triggerd {
 
 namespace {
 
-// What a callback needs after the GitHubApi that started it may be gone.
-struct Context {
-  std::string api_base_url;
-  std::string oauth_base_url;
-  const Clock* clock;
-};
+using github::Context;
+using github::githubError;
+using github::idOf;
+using github::jsonBody;
+using github::nextOf;
+using github::stringOf;
+using github::unreadable;
 
 namespace ph = provider_http;
 
@@ -27,69 +30,6 @@ constexpr const char* kPerPage = "per_page=100";
 std::string stripTrailingSlashes(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
   return s;
-}
-
-// Maps a non-2xx GitHub answer to an API error. `what` reads "listing repositories".
-Error githubError(const HttpResponse& r, const Context& ctx, std::string_view what,
-                  std::string_view not_found_message = {}) {
-  std::string detail = ph::answerMessage(r.body);
-  std::string status = std::to_string(r.status);
-  if (auto wait = ph::rateLimitedFor(r, ph::clockOr(ctx.clock).unixSeconds())) {
-    return Error::unavailable("GitHub rate limited triggerd while " + std::string(what) +
-                              "; retry after " + std::to_string(*wait) + " s");
-  }
-  if (r.status == 401) {
-    return Error::credentialsRejected(
-        "token", "GitHub rejected the token (401 " + (detail.empty() ? "Unauthorized" : detail) +
-                     "): it is invalid, expired or revoked; authorize triggerd again or supply a "
-                     "new token");
-  }
-  if (r.status == 403) {
-    return Error::credentialsRejected(
-        "token", "GitHub refused " + std::string(what) + " (403" +
-                     (detail.empty() ? "" : ": " + detail) +
-                     "): the token lacks access; it needs the repo scope, and organisations "
-                     "with SAML single sign-on must authorise it");
-  }
-  if (r.status == 404 && !not_found_message.empty()) {
-    return Error{404, "repository", std::string(not_found_message)};
-  }
-  if (r.status >= 500) {
-    return Error{502, "",
-                 "GitHub answered " + status + " while " + std::string(what) + "; try again later"};
-  }
-  std::string message = "GitHub answered HTTP " + status + " while " + std::string(what);
-  if (!detail.empty()) message += ": " + detail;
-  if (r.status == 404) message += "; check github.api_url (GitHub Enterprise: https://host/api/v3)";
-  return Error{502, "", std::move(message)};
-}
-
-// A 2xx answer that is not the JSON GitHub documents.
-Error unreadable(const HttpResponse& r, std::string_view what, std::string_view why) {
-  auto type = r.header("content-type");
-  return Error{502, "",
-               "GitHub's answer to " + std::string(what) + " is not usable (" + std::string(why) +
-                   ", Content-Type " + log::logValue(type ? *type : "none", 60) +
-                   "); check github.api_url"};
-}
-
-Result<rapidjson::Document> jsonBody(const HttpResponse& r, std::string_view what) {
-  if (!ph::isJson(r)) return unreadable(r, what, "not JSON");
-  auto doc = json::parse(r.body);
-  if (!doc.ok()) return unreadable(r, what, doc.error().message);
-  return doc;
-}
-
-std::string idOf(const rapidjson::Value& v) {
-  return json::getIdString(v, "id").value_or("");
-}
-
-std::string stringOf(const rapidjson::Value& v, const char* name) {
-  return std::string(json::getString(v, name).value_or(""));
-}
-
-std::optional<std::string> nextOf(const HttpResponse& r) {
-  return nextPageToken(r.header("link"), std::nullopt);
 }
 
 Result<GitHubUser> parseUser(const Context& ctx, Result<HttpResponse> result) {
@@ -226,6 +166,63 @@ Result<OAuthGrant> parseGrant(const Context& ctx, std::string_view redirect_uri,
   return grant;
 }
 
+// The commit of a GitHub commit object ({sha, commit: {message, author: {name, email, date}}}).
+Result<CommitSummary> parseCommitObject(const rapidjson::Value& v) {
+  CommitSummary c;
+  c.sha = stringOf(v, "sha");
+  const auto* commit = json::member(v, "commit");
+  if (c.sha.empty() || !commit || !commit->IsObject())
+    return Error{502, "", "GitHub's commit has no sha or commit"};
+  c.message = stringOf(*commit, "message");
+  if (const auto* author = json::member(*commit, "author"); author && author->IsObject()) {
+    std::string name = stringOf(*author, "name");
+    std::string email = stringOf(*author, "email");
+    c.author = email.empty() ? name : name + " <" + email + ">";
+    c.timestamp = stringOf(*author, "date");
+  }
+  return c;
+}
+
+Result<RepoSummary> parseRepo(const Context& ctx, std::string_view full_name,
+                              Result<HttpResponse> result) {
+  std::string what = "reading repository " + std::string(full_name);
+  if (!result.ok()) return ph::transportError(result.error(), "GitHub", ctx.api_base_url);
+  const HttpResponse& r = *result;
+  if (r.status != 200) {
+    return githubError(
+        r, ctx, what,
+        "GitHub has no repository " + std::string(full_name) + " that this account can see");
+  }
+  auto doc = jsonBody(r, what);
+  if (!doc.ok()) return doc.error();
+  RepoSummary repo;
+  repo.id = idOf(*doc);
+  repo.full_name = stringOf(*doc, "full_name");
+  if (repo.id.empty() || repo.full_name.empty()) return unreadable(r, what, "no id or full_name");
+  repo.clone_url = stringOf(*doc, "clone_url");
+  repo.ssh_url = stringOf(*doc, "ssh_url");
+  repo.default_branch = stringOf(*doc, "default_branch");
+  repo.is_private = json::getBool(*doc, "private").value_or(true);
+  return repo;
+}
+
+// A commit from GET .../branches/{branch} ({commit: <commit object>}) or GET .../commits/{ref}
+// (the commit object itself). Missing refs: 404 (branches, unknown repositories) or 422 "No
+// commit found for SHA" (commits).
+Result<CommitSummary> parseCommitAnswer(const Context& ctx, const std::string& what,
+                                        const std::string& field, const std::string& missing,
+                                        bool nested, Result<HttpResponse> result) {
+  if (!result.ok()) return ph::transportError(result.error(), "GitHub", ctx.api_base_url);
+  const HttpResponse& r = *result;
+  if (r.status == 404 || r.status == 422) return Error::notFound(field, missing);
+  if (r.status != 200) return githubError(r, ctx, what);
+  auto doc = jsonBody(r, what);
+  if (!doc.ok()) return doc.error();
+  const rapidjson::Value* commit = nested ? json::member(*doc, "commit") : &doc.value();
+  if (!commit || !commit->IsObject()) return unreadable(r, what, "no commit");
+  return parseCommitObject(*commit);
+}
+
 }  // namespace
 
 GitHubApi::GitHubApi(HttpClient& http, Options options)
@@ -245,6 +242,7 @@ HttpRequest GitHubApi::apiRequest(std::string url, std::string_view token) const
   req.ca_pem = options_.ca_pem;
   req.connect_timeout = options_.connect_timeout;
   req.total_timeout = options_.total_timeout;
+  req.rate_limit_patience = options_.rate_limit_patience;
   return req;
 }
 
@@ -334,15 +332,97 @@ ApiCall GitHubApi::listRefs(std::string_view token, std::string_view full_name,
   if (auto st = validateGithubFullName(full_name); !st) return st.error();
   auto page = pageTokenQuery(page_token);
   if (!page.ok()) return page.error();
-  size_t slash = full_name.find('/');
   // Validation leaves only URL-safe characters; encoding is a second line of defence.
-  std::string url = options_.api_base_url + "/repos/" + urlEncode(full_name.substr(0, slash)) +
-                    "/" + urlEncode(full_name.substr(slash + 1)) + "/" + kind + "?" + kPerPage;
+  std::string url =
+      options_.api_base_url + github::repoPath(full_name) + "/" + kind + "?" + kPerPage;
   url = ph::appendQuery(std::move(url), *page);
   Context ctx{options_.api_base_url, options_.oauth_base_url, options_.clock};
   return http_.send(apiRequest(std::move(url), token),
                     [ctx = std::move(ctx), name = std::string(full_name), kind, cb = std::move(cb)](
                         Result<HttpResponse> r) { cb(parseRefs(ctx, name, kind, std::move(r))); });
+}
+
+std::string GitHubApi::repoUrl(std::string_view full_name) const {
+  size_t slash = full_name.find('/');
+  return options_.api_base_url + "/repos/" + urlEncode(full_name.substr(0, slash)) + "/" +
+         urlEncode(full_name.substr(slash + 1));
+}
+
+ApiCall GitHubApi::getRepo(std::string_view token, std::string_view full_name, RepoCallback cb) {
+  if (auto st = ph::checkToken(token, "token", "GitHub"); !st) return st.error();
+  if (auto st = validateGithubFullName(full_name); !st) return st.error();
+  Context ctx{options_.api_base_url, options_.oauth_base_url, options_.clock};
+  return http_.send(apiRequest(repoUrl(full_name), token),
+                    [ctx = std::move(ctx), name = std::string(full_name), cb = std::move(cb)](
+                        Result<HttpResponse> r) { cb(parseRepo(ctx, name, std::move(r))); });
+}
+
+ApiCall GitHubApi::getBranch(std::string_view token, std::string_view full_name,
+                             std::string_view branch, CommitCallback cb) {
+  if (auto st = ph::checkToken(token, "token", "GitHub"); !st) return st.error();
+  if (auto st = validateGithubFullName(full_name); !st) return st.error();
+  if (auto st = ph::checkRefName(branch, "ref"); !st) return st.error();
+  Context ctx{options_.api_base_url, options_.oauth_base_url, options_.clock};
+  std::string what = "reading branch " + std::string(branch) + " of " + std::string(full_name);
+  std::string missing = "GitHub has no branch '" + std::string(branch) + "' in " +
+                        std::string(full_name) + " (or the account cannot see the repository)";
+  return http_.send(
+      apiRequest(repoUrl(full_name) + "/branches/" + ph::refPath(branch), token),
+      [ctx = std::move(ctx), what, missing, cb = std::move(cb)](Result<HttpResponse> r) {
+        cb(parseCommitAnswer(ctx, what, "ref", missing, true, std::move(r)));
+      });
+}
+
+ApiCall GitHubApi::getCommit(std::string_view token, std::string_view full_name,
+                             std::string_view ref, const std::string& field, CommitCallback cb) {
+  if (auto st = ph::checkToken(token, "token", "GitHub"); !st) return st.error();
+  if (auto st = validateGithubFullName(full_name); !st) return st.error();
+  if (auto st = ph::checkRefName(ref, field); !st) return st.error();
+  Context ctx{options_.api_base_url, options_.oauth_base_url, options_.clock};
+  std::string what = "reading commit " + std::string(ref) + " of " + std::string(full_name);
+  std::string missing = "GitHub has no " +
+                        (ref.rfind("tags/", 0) == 0 ? "tag '" + std::string(ref.substr(5)) + "'"
+                                                    : "commit " + std::string(ref)) +
+                        " in " + std::string(full_name) +
+                        " (or the account cannot see the repository)";
+  return http_.send(
+      apiRequest(repoUrl(full_name) + "/commits/" + ph::refPath(ref), token),
+      [ctx = std::move(ctx), what, field, missing, cb = std::move(cb)](Result<HttpResponse> r) {
+        cb(parseCommitAnswer(ctx, what, field, missing, false, std::move(r)));
+      });
+}
+
+ApiCall GitHubApi::createStatus(std::string_view token, std::string_view full_name,
+                                std::string_view sha, std::string_view state,
+                                std::string_view description, std::string_view context,
+                                std::string_view target_url, DoneCallback cb) {
+  if (auto st = ph::checkToken(token, "token", "GitHub"); !st) return st.error();
+  if (auto st = validateGithubFullName(full_name); !st) return st.error();
+  if (auto st = ph::checkSha(sha, "sha"); !st) return st.error();
+  HttpRequest req = apiRequest(repoUrl(full_name) + "/statuses/" + std::string(sha), token);
+  req.method = "POST";
+  req.headers.emplace_back("Content-Type", "application/json");
+  req.body = json::build([&](json::Writer& w) {
+    w.StartObject();
+    json::kv(w, "state", state);
+    json::kv(w, "context", context);
+    json::kv(w, "description", clipUtf8(description, kMaxStatusDescription));
+    if (!target_url.empty()) json::kv(w, "target_url", target_url);
+    w.EndObject();
+  });
+  Context ctx{options_.api_base_url, options_.oauth_base_url, options_.clock};
+  std::string what = "setting a commit status on " + std::string(full_name);
+  return http_.send(
+      std::move(req), [ctx = std::move(ctx), what, cb = std::move(cb)](Result<HttpResponse> r) {
+        if (!r.ok()) return cb(ph::transportError(r.error(), "GitHub", ctx.api_base_url));
+        if (r->status == 201 || r->status == 200) return cb(okStatus());
+        // 422: an unknown commit, or the 1000 statuses per commit and context used up. Final.
+        if (r->status == 422)
+          return cb(Error::unprocessable(
+              "sha", "GitHub refused the commit status: " + ph::answerMessage(r->body)));
+        cb(githubError(*r, ctx, what,
+                       "GitHub has no repository or commit there that this account can see"));
+      });
 }
 
 Status validateGithubFullName(std::string_view full_name, const std::string& field) {

@@ -5,8 +5,10 @@
 
 #include "common/encoding.h"
 #include "common/json.h"
+#include "common/json_fields.h"
 #include "common/log.h"
 #include "providers/gitlab_address.h"
+#include "providers/gitlab_common.h"
 #include "providers/pagination.h"
 #include "providers/scopes.h"
 
@@ -20,97 +22,13 @@ constexpr const char* kAddressField = "service_address";
 constexpr const char* kPerPage = "per_page=100";
 constexpr size_t kMaxProjectPath = 1024;
 
-// What a callback needs after the GitLabApi that started it may be gone.
-struct Context {
-  std::string root;
-  const Clock* clock;
-};
-
-std::string contentTypeOf(const HttpResponse& r) {
-  auto type = r.header("content-type");
-  return log::logValue(type ? *type : "no Content-Type", 60);
-}
-
-// "GET /api/v4/version answered HTTP 404 with text/html"
-std::string answeredWith(const HttpResponse& r, std::string_view request) {
-  return std::string(request) + " answered HTTP " + std::to_string(r.status) + " with " +
-         contentTypeOf(r);
-}
-
-bool isGitlabApiAnswer(const HttpResponse& r) {
-  auto type = r.header("content-type");
-  return looksLikeGitlabApiAnswer(type ? *type : "", r.body);
-}
-
-std::string tokenRejection(const HttpResponse& r) {
-  std::string detail = toLower(ph::answerMessage(r.body));
-  if (detail.find("expired") != std::string::npos) return "it has expired";
-  if (detail.find("revoked") != std::string::npos) return "it was revoked";
-  return "it is invalid, expired or revoked";
-}
-
-// Maps a GitLab answer that is not the expected success to an API error. `request` reads
-// "GET /api/v4/user"; `what` reads "reading the user".
-Error gitlabError(const HttpResponse& r, const Context& ctx, std::string_view request,
-                  std::string_view what, std::string_view not_found_message = {}) {
-  if (auto wait = ph::rateLimitedFor(r, ph::clockOr(ctx.clock).unixSeconds())) {
-    return Error::unavailable("GitLab at " + ctx.root + " rate limited triggerd while " +
-                              std::string(what) + "; retry after " + std::to_string(*wait) + " s");
-  }
-  // A proxy in front of GitLab answers 5xx with HTML: that is GitLab down, not a wrong address.
-  if (r.status >= 500) {
-    return Error{502, "",
-                 "GitLab at " + ctx.root + " answered " + std::to_string(r.status) + " while " +
-                     std::string(what) + "; try again later"};
-  }
-  if (!isGitlabApiAnswer(r)) return notGitlabRootError(ctx.root, answeredWith(r, request));
-  std::string detail = ph::answerMessage(r.body);
-  if (r.status == 401) {
-    return Error::credentialsRejected(kTokenField,
-                                      "GitLab rejected the token (401): " + tokenRejection(r) +
-                                          "; create a personal access token with the "
-                                          "api scope");
-  }
-  if (r.status == 403) {
-    if (detail.find("insufficient_scope") != std::string::npos) {
-      return Error::credentialsRejected(kTokenField,
-                                        "GitLab refused " + std::string(what) +
-                                            " (403 insufficient_scope): the token needs "
-                                            "the api scope");
-    }
-    return Error::credentialsRejected(kTokenField,
-                                      "GitLab refused " + std::string(what) + " (403" +
-                                          (detail.empty() ? "" : ": " + detail) +
-                                          "): the account lacks access; hooks need the Maintainer "
-                                          "role on the project");
-  }
-  if (r.status == 404 && !not_found_message.empty()) {
-    return Error{404, "repository", std::string(not_found_message)};
-  }
-  std::string message = "GitLab at " + ctx.root + " answered HTTP " + std::to_string(r.status) +
-                        " while " + std::string(what);
-  if (!detail.empty()) message += ": " + detail;
-  return Error{502, "", std::move(message)};
-}
-
-// The JSON body of a 200 answer, or the error that explains why there is none.
-Result<rapidjson::Document> okJson(const Result<HttpResponse>& result, const Context& ctx,
-                                   std::string_view request, std::string_view what,
-                                   std::string_view not_found_message = {}) {
-  if (!result.ok()) return ph::transportError(result.error(), "GitLab", ctx.root);
-  const HttpResponse& r = *result;
-  if (r.status != 200) return gitlabError(r, ctx, request, what, not_found_message);
-  if (!isGitlabApiAnswer(r)) return notGitlabRootError(ctx.root, answeredWith(r, request));
-  return json::parse(r.body);  // parses: isGitlabApiAnswer checked it
-}
-
-std::string stringOf(const rapidjson::Value& v, const char* name) {
-  return std::string(json::getString(v, name).value_or(""));
-}
-
-std::optional<std::string> nextOf(const HttpResponse& r) {
-  return nextPageToken(r.header("link"), r.header("x-next-page"));
-}
+using gitlab::answeredWith;
+using gitlab::Context;
+using gitlab::gitlabError;
+using gitlab::isGitlabApiAnswer;
+using gitlab::nextOf;
+using gitlab::okJson;
+using gitlab::stringOf;
 
 Result<GitLabServerInfo> parseProbe(const Context& ctx, Result<HttpResponse> result) {
   constexpr std::string_view kRequest = "GET /api/v4/version";
@@ -232,7 +150,16 @@ Result<Page<RefSummary>> parseRefs(const Context& ctx, const std::string& projec
     RefSummary ref;
     ref.name = stringOf(item, "name");
     if (ref.name.empty()) continue;
-    if (const auto* commit = json::member(item, "commit")) ref.sha = stringOf(*commit, "id");
+    if (const auto* commit = json::member(item, "commit")) {
+      ref.sha = stringOf(*commit, "id");
+      auto when = json::getString(*commit, "committed_date");
+      if (!when) when = json::getString(*commit, "created_at");
+      std::chrono::system_clock::time_point t;
+      if (when && parseIso8601(*when, &t)) {
+        ref.committed_at =
+            std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+      }
+    }
     ref.is_protected = json::getBool(item, "protected").value_or(false);
     page.items.push_back(std::move(ref));
   }
@@ -244,6 +171,42 @@ std::string formatDate(int64_t unix_seconds) {
   std::string s =
       formatRfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds)));
   return s.substr(0, 10);
+}
+
+// A GitLab commit ({id, message, author_name, author_email, authored_date}).
+Result<CommitSummary> parseGitlabCommit(const rapidjson::Value& v) {
+  CommitSummary c;
+  c.sha = stringOf(v, "id");
+  if (c.sha.empty()) return Error{502, "", "GitLab's commit has no id"};
+  c.message = stringOf(v, "message");
+  std::string name = stringOf(v, "author_name");
+  std::string email = stringOf(v, "author_email");
+  c.author = email.empty() ? name : name + " <" + email + ">";
+  c.timestamp = stringOf(v, "authored_date");
+  if (c.timestamp.empty()) c.timestamp = stringOf(v, "committed_date");
+  return c;
+}
+
+// A branch, tag or commit answer. GitLab says which is missing: "404 Project Not Found" means
+// the project, "404 Branch Not Found" / "404 Tag Not Found" / "404 Commit Not Found" the ref.
+Result<CommitSummary> parseCommitAnswer(const Context& ctx, const std::string& request,
+                                        const std::string& what, const std::string& field,
+                                        const std::string& project, const std::string& missing,
+                                        bool nested, Result<HttpResponse> result) {
+  if (result.ok() && result->status == 404 && isGitlabApiAnswer(*result) &&
+      ph::answerMessage(result->body).find("Project") == std::string::npos)
+    return Error::notFound(field, missing);
+  auto doc = okJson(result, ctx, request, what,
+                    "GitLab has no project " + project + " that this account can see");
+  if (!doc.ok()) return doc.error();
+  const rapidjson::Value* commit = nested ? json::member(*doc, "commit") : &doc.value();
+  if (!commit || !commit->IsObject())
+    return Error{502, "", "GitLab's answer to " + request + " has no commit"};
+  return parseGitlabCommit(*commit);
+}
+
+std::string isoTime(int64_t unix_seconds) {
+  return formatRfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds)));
 }
 
 }  // namespace
@@ -265,6 +228,7 @@ HttpRequest GitLabApi::apiRequest(std::string path_and_query, std::string_view t
   req.cleartext_needs_allowed_network = !options_.allow_plain_http;
   req.connect_timeout = options_.connect_timeout;
   req.total_timeout = options_.total_timeout;
+  req.rate_limit_patience = options_.rate_limit_patience;
   return req;
 }
 
@@ -334,6 +298,178 @@ ApiCall GitLabApi::listRefs(std::string_view token, std::string_view project,
   return http_.send(apiRequest(std::move(path), token),
                     [ctx = std::move(ctx), name = std::string(project), kind, cb = std::move(cb)](
                         Result<HttpResponse> r) { cb(parseRefs(ctx, name, kind, std::move(r))); });
+}
+
+ApiCall GitLabApi::getProject(std::string_view token, std::string_view project,
+                              ProjectCallback cb) {
+  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
+  auto segment = gitlabProjectSegment(project);
+  if (!segment.ok()) return segment.error();
+  Context ctx{options_.server_root, options_.clock};
+  return http_.send(
+      apiRequest("/projects/" + *segment, token),
+      [ctx = std::move(ctx), name = std::string(project),
+       cb = std::move(cb)](Result<HttpResponse> r) {
+        auto doc = okJson(r, ctx, "GET /api/v4/projects/:id", "reading project " + name,
+                          "GitLab has no project " + name + " that this account can see");
+        if (!doc.ok()) return cb(doc.error());
+        RepoSummary repo;
+        repo.id = json::getIdString(*doc, "id").value_or("");
+        repo.full_name = stringOf(*doc, "path_with_namespace");
+        if (repo.id.empty() || repo.full_name.empty())
+          return cb(Error{502, "", "GitLab's project " + name + " has no id or path"});
+        repo.clone_url = stringOf(*doc, "http_url_to_repo");
+        repo.ssh_url = stringOf(*doc, "ssh_url_to_repo");
+        repo.default_branch = stringOf(*doc, "default_branch");
+        repo.is_private = json::getString(*doc, "visibility").value_or("private") != "public";
+        cb(std::move(repo));
+      });
+}
+
+ApiCall GitLabApi::getRef(std::string_view token, std::string_view project, std::string_view name,
+                          const char* kind, CommitCallback cb) {
+  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
+  auto segment = gitlabProjectSegment(project);
+  if (!segment.ok()) return segment.error();
+  if (auto st = ph::checkRefName(name, "ref"); !st) return st.error();
+  Context ctx{options_.server_root, options_.clock};
+  bool branch = std::string_view(kind) == "branches";
+  std::string what = std::string("reading ") + (branch ? "branch " : "tag ") + std::string(name) +
+                     " of " + std::string(project);
+  std::string missing = std::string("GitLab has no ") + (branch ? "branch '" : "tag '") +
+                        std::string(name) + "' in " + std::string(project);
+  std::string request = std::string("GET /api/v4/projects/:id/repository/") + kind + "/:name";
+  // Names are one path segment: '/' travels as %2F.
+  return http_.send(
+      apiRequest("/projects/" + *segment + "/repository/" + kind + "/" + urlEncode(name), token),
+      [ctx = std::move(ctx), request, what, missing, p = std::string(project),
+       cb = std::move(cb)](Result<HttpResponse> r) {
+        cb(parseCommitAnswer(ctx, request, what, "ref", p, missing, true, std::move(r)));
+      });
+}
+
+ApiCall GitLabApi::getBranch(std::string_view token, std::string_view project,
+                             std::string_view branch, CommitCallback cb) {
+  return getRef(token, project, branch, "branches", std::move(cb));
+}
+
+ApiCall GitLabApi::getTag(std::string_view token, std::string_view project, std::string_view tag,
+                          CommitCallback cb) {
+  return getRef(token, project, tag, "tags", std::move(cb));
+}
+
+ApiCall GitLabApi::getCommit(std::string_view token, std::string_view project, std::string_view sha,
+                             CommitCallback cb) {
+  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
+  auto segment = gitlabProjectSegment(project);
+  if (!segment.ok()) return segment.error();
+  if (auto st = ph::checkSha(sha, "sha"); !st) return st.error();
+  Context ctx{options_.server_root, options_.clock};
+  std::string missing = "GitLab has no commit " + std::string(sha) + " in " + std::string(project);
+  return http_.send(
+      apiRequest("/projects/" + *segment + "/repository/commits/" + std::string(sha), token),
+      [ctx = std::move(ctx), missing, p = std::string(project),
+       cb = std::move(cb)](Result<HttpResponse> r) {
+        cb(parseCommitAnswer(ctx, "GET /api/v4/projects/:id/repository/commits/:sha",
+                             "reading a commit of " + p, "sha", p, missing, false, std::move(r)));
+      });
+}
+
+ApiCall GitLabApi::postStatus(std::string_view token, std::string_view project,
+                              std::string_view sha, std::string_view state, std::string_view name,
+                              std::string_view ref, std::string_view description,
+                              std::string_view target_url, DoneCallback cb) {
+  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
+  auto segment = gitlabProjectSegment(project);
+  if (!segment.ok()) return segment.error();
+  if (auto st = ph::checkSha(sha, "sha"); !st) return st.error();
+  HttpRequest req = apiRequest("/projects/" + *segment + "/statuses/" + std::string(sha), token);
+  req.method = "POST";
+  req.headers.emplace_back("Content-Type", "application/json");
+  req.body = json::build([&](json::Writer& w) {
+    w.StartObject();
+    json::kv(w, "state", state);
+    json::kv(w, "name", clipUtf8(name, 255));
+    if (!ref.empty()) json::kv(w, "ref", clipUtf8(ref, 255));
+    json::kv(w, "description", clipUtf8(description, kMaxStatusDescription));
+    // GitLab refuses a target_url over 255 characters: better none than no status.
+    if (!target_url.empty() && target_url.size() <= 255) json::kv(w, "target_url", target_url);
+    w.EndObject();
+  });
+  Context ctx{options_.server_root, options_.clock};
+  std::string what = "setting a commit status on project " + std::string(project);
+  return http_.send(std::move(req), [ctx = std::move(ctx), what, p = std::string(project),
+                                     cb = std::move(cb)](Result<HttpResponse> r) {
+    if (!r.ok()) return cb(ph::transportError(r.error(), "GitLab", ctx.root));
+    if (r->status == 201 || r->status == 200) return cb(okStatus());
+    if (r->status == 400 && isGitlabApiAnswer(*r) &&
+        ph::answerMessage(r->body).find("Cannot transition status") != std::string::npos)
+      return cb(okStatus());
+    cb(gitlabError(*r, ctx, "POST /api/v4/projects/:id/statuses/:sha", what,
+                   "GitLab has no project " + p + " or commit there that this account can see"));
+  });
+}
+
+ApiCall GitLabApi::createDeployToken(std::string_view token, std::string_view project,
+                                     std::string_view name, int64_t expires_at,
+                                     DeployTokenCallback cb) {
+  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
+  auto segment = gitlabProjectSegment(project);
+  if (!segment.ok()) return segment.error();
+  HttpRequest req = apiRequest("/projects/" + *segment + "/deploy_tokens", token);
+  req.method = "POST";
+  req.headers.emplace_back("Content-Type", "application/json");
+  req.body = json::build([&](json::Writer& w) {
+    w.StartObject();
+    json::kv(w, "name", name);
+    json::key(w, "scopes");
+    w.StartArray();
+    json::str(w, "read_repository");
+    w.EndArray();
+    json::kv(w, "expires_at", isoTime(expires_at));
+    w.EndObject();
+  });
+  Context ctx{options_.server_root, options_.clock};
+  return http_.send(std::move(req), [ctx = std::move(ctx), p = std::string(project), expires_at,
+                                     cb = std::move(cb)](Result<HttpResponse> r) {
+    constexpr std::string_view kRequest = "POST /api/v4/projects/:id/deploy_tokens";
+    if (!r.ok()) return cb(ph::transportError(r.error(), "GitLab", ctx.root));
+    if (r->status != 201 && r->status != 200)
+      return cb(gitlabError(*r, ctx, kRequest, "creating a deploy token for project " + p,
+                            "GitLab has no project " + p + " that this account can see"));
+    if (!isGitlabApiAnswer(*r)) return cb(notGitlabRootError(ctx.root, answeredWith(*r, kRequest)));
+    auto doc = json::parse(r->body);
+    CloneCredential c;
+    c.id = json::getIdString(*doc, "id").value_or("");
+    c.username = stringOf(*doc, "username");
+    c.password = stringOf(*doc, "token");
+    c.expires_at = expires_at;
+    if (c.id.empty() || c.username.empty() || c.password.empty())
+      return cb(Error{502, "", "GitLab's new deploy token has no id, username or token"});
+    cb(std::move(c));
+  });
+}
+
+ApiCall GitLabApi::deleteDeployToken(std::string_view token, std::string_view project,
+                                     std::string_view token_id, DoneCallback cb) {
+  if (auto st = ph::checkToken(token, kTokenField, "GitLab"); !st) return st.error();
+  auto segment = gitlabProjectSegment(project);
+  if (!segment.ok()) return segment.error();
+  if (token_id.empty() || token_id.size() > 18 ||
+      token_id.find_first_not_of("0123456789") != std::string_view::npos)
+    return Error::unprocessable("credential", "a GitLab deploy token id is a number");
+  HttpRequest req =
+      apiRequest("/projects/" + *segment + "/deploy_tokens/" + std::string(token_id), token);
+  req.method = "DELETE";
+  Context ctx{options_.server_root, options_.clock};
+  return http_.send(std::move(req), [ctx = std::move(ctx), p = std::string(project),
+                                     cb = std::move(cb)](Result<HttpResponse> r) {
+    if (!r.ok()) return cb(ph::transportError(r.error(), "GitLab", ctx.root));
+    if (r->status == 204 || r->status == 200 || (r->status == 404 && isGitlabApiAnswer(*r)))
+      return cb(okStatus());
+    cb(gitlabError(*r, ctx, "DELETE /api/v4/projects/:id/deploy_tokens/:id",
+                   "deleting a deploy token of project " + p));
+  });
 }
 
 Result<std::string> gitlabProjectSegment(std::string_view id_or_path, const std::string& field) {

@@ -81,4 +81,99 @@ ApiCall GitLabClient::listTags(std::string_view token, std::string_view reposito
   return api_->listTags(token, repository, page_token, std::move(cb));
 }
 
+ApiCall GitLabClient::listHooks(std::string_view token, std::string_view repository,
+                                HooksCallback cb) {
+  return api_->listHooks(token, repository, std::move(cb));
+}
+
+ApiCall GitLabClient::createHook(std::string_view token, std::string_view repository,
+                                 const HookSpec& spec, HookCallback cb) {
+  return api_->createHook(token, repository, spec, std::move(cb));
+}
+
+ApiCall GitLabClient::updateHook(std::string_view token, std::string_view repository,
+                                 std::string_view hook_id, const HookSpec& spec, HookCallback cb) {
+  return api_->updateHook(token, repository, hook_id, spec, std::move(cb));
+}
+
+ApiCall GitLabClient::deleteHook(std::string_view token, std::string_view repository,
+                                 std::string_view hook_id, DoneCallback cb) {
+  return api_->deleteHook(token, repository, hook_id, std::move(cb));
+}
+
+ApiCall GitLabClient::reactivateHook(std::string_view token, std::string_view repository,
+                                     std::string_view hook_id, const HookSpec&, DoneCallback cb) {
+  // GitLab re-enables a hook it disabled after failures once a delivery succeeds; a test push
+  // is one.
+  return api_->testHook(token, repository, hook_id, std::move(cb));
+}
+
+ApiCall GitLabClient::listDeliveries(std::string_view token, std::string_view repository,
+                                     std::string_view hook_id, int64_t since_unix,
+                                     DeliveriesCallback cb) {
+  return api_->listHookEvents(token, repository, hook_id, since_unix, std::move(cb));
+}
+
+ApiCall GitLabClient::redeliver(std::string_view token, std::string_view repository,
+                                std::string_view hook_id, const HookDelivery& delivery,
+                                DoneCallback cb) {
+  return api_->resendHookEvent(token, repository, hook_id, delivery.id, std::move(cb));
+}
+
+ApiCall GitLabClient::getRepository(std::string_view token, std::string_view repository,
+                                    RepoCallback cb) {
+  return api_->getProject(token, repository, std::move(cb));
+}
+
+ApiCall GitLabClient::branchHead(std::string_view token, std::string_view repository,
+                                 std::string_view branch, CommitCallback cb) {
+  return api_->getBranch(token, repository, branch, std::move(cb));
+}
+
+ApiCall GitLabClient::tagHead(std::string_view token, std::string_view repository,
+                              std::string_view tag, CommitCallback cb) {
+  return api_->getTag(token, repository, tag, std::move(cb));
+}
+
+ApiCall GitLabClient::getCommit(std::string_view token, std::string_view repository,
+                                std::string_view sha, CommitCallback cb) {
+  return api_->getCommit(token, repository, sha, std::move(cb));
+}
+
+ApiCall GitLabClient::postCommitStatus(std::string_view token, std::string_view repository,
+                                       std::string_view sha, const CommitStatus& status,
+                                       DoneCallback cb) {
+  const char* state = "pending";
+  switch (status.state) {
+    case CommitState::kPending:
+      state = "pending";
+      break;
+    case CommitState::kRunning:
+      state = "running";
+      break;
+    case CommitState::kSuccess:
+      state = "success";
+      break;
+    case CommitState::kFailure:
+      state = "failed";
+      break;
+    case CommitState::kCanceled:
+      state = "canceled";
+      break;
+  }
+  return api_->postStatus(token, repository, sha, state, status.context, status.ref_name,
+                          status.description, status.target_url, std::move(cb));
+}
+
+ApiCall GitLabClient::createCloneCredential(std::string_view token, std::string_view repository,
+                                            std::string_view name, int64_t expires_at,
+                                            CredentialCallback cb) {
+  return api_->createDeployToken(token, repository, name, expires_at, std::move(cb));
+}
+
+ApiCall GitLabClient::revokeCloneCredential(std::string_view token, std::string_view repository,
+                                            std::string_view credential_id, DoneCallback cb) {
+  return api_->deleteDeployToken(token, repository, credential_id, std::move(cb));
+}
+
 }  // namespace triggerd

@@ -27,6 +27,38 @@ class GitLabClient final : public ProviderClient {
                        std::string_view page_token, RefsCallback cb) override;
   ApiCall listTags(std::string_view token, std::string_view repository, std::string_view page_token,
                    RefsCallback cb) override;
+  ApiCall listHooks(std::string_view token, std::string_view repository, HooksCallback cb) override;
+  ApiCall createHook(std::string_view token, std::string_view repository, const HookSpec& spec,
+                     HookCallback cb) override;
+  ApiCall updateHook(std::string_view token, std::string_view repository, std::string_view hook_id,
+                     const HookSpec& spec, HookCallback cb) override;
+  ApiCall deleteHook(std::string_view token, std::string_view repository, std::string_view hook_id,
+                     DoneCallback cb) override;
+  ApiCall reactivateHook(std::string_view token, std::string_view repository,
+                         std::string_view hook_id, const HookSpec& spec, DoneCallback cb) override;
+  ApiCall listDeliveries(std::string_view token, std::string_view repository,
+                         std::string_view hook_id, int64_t since_unix,
+                         DeliveriesCallback cb) override;
+  ApiCall redeliver(std::string_view token, std::string_view repository, std::string_view hook_id,
+                    const HookDelivery& delivery, DoneCallback cb) override;
+  bool takesSigningToken() const override { return true; }
+
+  ApiCall getRepository(std::string_view token, std::string_view repository,
+                        RepoCallback cb) override;
+  ApiCall branchHead(std::string_view token, std::string_view repository, std::string_view branch,
+                     CommitCallback cb) override;
+  ApiCall tagHead(std::string_view token, std::string_view repository, std::string_view tag,
+                  CommitCallback cb) override;
+  ApiCall getCommit(std::string_view token, std::string_view repository, std::string_view sha,
+                    CommitCallback cb) override;
+  ApiCall postCommitStatus(std::string_view token, std::string_view repository,
+                           std::string_view sha, const CommitStatus& status,
+                           DoneCallback cb) override;
+  ApiCall createCloneCredential(std::string_view token, std::string_view repository,
+                                std::string_view name, int64_t expires_at,
+                                CredentialCallback cb) override;
+  ApiCall revokeCloneCredential(std::string_view token, std::string_view repository,
+                                std::string_view credential_id, DoneCallback cb) override;
   void cancel(HttpRequestId id) override { api_->cancel(id); }
 
   // GitLab tokens need the api scope: hooks and commit statuses are write calls.

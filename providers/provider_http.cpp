@@ -87,6 +87,51 @@ Error transportError(const Error& cause, std::string_view provider, std::string_
                    cause.message};
 }
 
+Status checkRefName(std::string_view name, const std::string& field) {
+  auto bad = [&](const std::string& why) {
+    return Error::unprocessable(
+        field, "\"" + log::logValue(name, 80) + "\" is not a branch or tag name: " + why);
+  };
+  if (name.empty()) return bad("empty");
+  if (name.size() > 255) return bad("longer than 255 bytes");
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == ' ' || c == '~' || c == '^' || c == ':' || c == '?' ||
+        c == '*' || c == '[' || c == '\\')
+      return bad("spaces, control characters and ~^:?*[\\ are not allowed");
+  }
+  if (name.find("..") != std::string_view::npos || name.find("//") != std::string_view::npos ||
+      name.find("@{") != std::string_view::npos)
+    return bad("\"..\", \"//\" and \"@{\" are not allowed");
+  if (name.front() == '/' || name.back() == '/' || name.back() == '.' ||
+      (name.size() >= 5 && name.substr(name.size() - 5) == ".lock"))
+    return bad("it may not start or end with '/' or end with '.' or \".lock\"");
+  return okStatus();
+}
+
+Status checkSha(std::string_view sha, const std::string& field) {
+  bool hex = std::all_of(sha.begin(), sha.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  });
+  if (sha.size() < 7 || sha.size() > 64 || !hex)
+    return Error::unprocessable(field, "a commit SHA is 7 to 64 hex digits");
+  return okStatus();
+}
+
+std::string refPath(std::string_view name) {
+  std::string out;
+  size_t start = 0;
+  while (true) {
+    size_t slash = name.find('/', start);
+    out += urlEncode(name.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    if (slash == std::string_view::npos) break;
+    out += '/';
+    start = slash + 1;
+  }
+  return out;
+}
+
 std::string appendQuery(std::string url, std::string_view query) {
   if (query.empty()) return url;
   url += url.find('?') == std::string::npos ? '?' : '&';

@@ -42,6 +42,15 @@ std::optional<int64_t> rateLimitedFor(const HttpResponse& response, int64_t now_
 // status (502/504): "cannot reach GitHub at https://api.github.com: <cause>".
 Error transportError(const Error& cause, std::string_view provider, std::string_view base_url);
 
+// A branch or tag name as Git allows it (git check-ref-format): 1 to 255 bytes, no control
+// characters, spaces or ~^:?*[\, no "..", "//" or "@{", not starting or ending with '/' and not
+// ending with '.' or ".lock". 422 on `field` otherwise.
+Status checkRefName(std::string_view name, const std::string& field);
+// A commit SHA: 7 to 64 hex digits. 422 on `field` otherwise.
+Status checkSha(std::string_view sha, const std::string& field);
+// A ref name for a URL path: each '/'-separated part percent-encoded, the slashes kept.
+std::string refPath(std::string_view name);
+
 // url + "?" or "&" + query; an empty query leaves the URL unchanged.
 std::string appendQuery(std::string url, std::string_view query);
 

@@ -20,6 +20,9 @@ struct ProviderClientSettings {
   bool allow_plain_http_gitlab = false;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{15000};
+  // How long a call may wait out a provider rate limit (HttpRequest::rate_limit_patience): 0
+  // for calls a client waits on; background work (the hook reconciler) waits longer.
+  std::chrono::seconds rate_limit_patience{0};
 
   GitHubApi::Options github(std::string api_base_url, std::string oauth_base_url,
                             const Clock& clock) const {
@@ -30,6 +33,7 @@ struct ProviderClientSettings {
     o.connect_timeout = connect_timeout;
     o.total_timeout = total_timeout;
     o.clock = &clock;
+    o.rate_limit_patience = rate_limit_patience;
     return o;
   }
 
@@ -44,6 +48,7 @@ struct ProviderClientSettings {
     o.total_timeout = total_timeout;
     o.clock = &clock;
     o.allow_plain_http = allow_plain_http_gitlab;
+    o.rate_limit_patience = rate_limit_patience;
     return o;
   }
 };

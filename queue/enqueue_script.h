@@ -2,8 +2,10 @@
 // by its text.
 #pragma once
 
+#include "redis/tracked_redis.h"
+
 namespace triggerd {
 
-extern const char* const kEnqueueScript;
+extern const LuaScript kEnqueueScript;
 
 }  // namespace triggerd

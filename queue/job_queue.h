@@ -1,55 +1,89 @@
-// The job stream on the Redis layout of keys.h: durable enqueue of a delivery's jobs.
+// The job stream on the Redis layout of keys.h: the durable enqueue of a delivery's (or a manual
+// run's) jobs, with de-duplication, supersede and the job lists, in one atomic script.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "queue/job.h"
+#include "queue/job_events.h"
+#include "queue/job_records.h"
 #include "redis/keys.h"
 #include "redis/redis_client.h"
+#include "redis/tracked_redis.h"
 
 namespace triggerd {
 
 struct EnqueueOutcome {
-  bool duplicate = false;  // the delivery id was seen before; nothing was added
+  bool duplicate = false;  // the delivery id (or Idempotency-Key) was seen before; nothing added
   bool replay = false;     // the same push came under another delivery id; nothing was added
-  std::vector<std::string> job_ids;  // this delivery's jobs (the original ones if duplicate or
-                                     // replay)
+  std::vector<std::string> job_ids;     // this enqueue's jobs (the original ones if duplicate or
+                                        // replay)
+  std::vector<std::string> superseded;  // older queued jobs of the same trigger and ref
+};
+
+// One enqueue: a delivery's jobs or a manual run's.
+struct EnqueueRequest {
+  std::string trigger_id;
+  std::string user;  // the trigger's user: its job list
+  std::vector<Job> jobs;
+  // A key that makes a repeat enqueue nothing and answer the first one's ids (keys.h delivery
+  // or runIdempotency); empty: no de-duplication.
+  std::string dedupe_key;
+  // keys.h pushSeen (trigger, ref, commit): the same push under another delivery id is a
+  // replay. Empty: not checked.
+  std::string push_key;
+  // The jobs supersede the still-queued jobs of the previous push to the same trigger and ref
+  // (keys.h latestJobs), and become the latest themselves.
+  bool supersede = false;
+  std::string requested_by;  // who ran a manual run
+};
+
+// How long job records and the job lists last (queue.job_retention, queue.history_length,
+// queue.user_history_length).
+struct JobRetention {
+  int64_t record_ttl_seconds = 7 * 86400;
+  int64_t trigger_history = 100;
+  int64_t user_history = 1000;
 };
 
 class JobQueue {
  public:
-  // Job records (job:<id>) expire this long after enqueue (a state update may extend it).
-  static constexpr int64_t kJobRecordTtlSeconds = 30 * 86400;
-  // user:<u>:jobs keeps this many recent job ids.
-  static constexpr int64_t kRecentJobsPerUser = 1000;
-
   // `redis_address` only names the server in error messages.
   JobQueue(RedisClient& redis, Keys keys, int64_t delivery_ttl_seconds = 72 * 3600,
            std::string redis_address = {});
-  // Cancels the Redis requests still in flight: no callback given to this object runs afterwards.
-  ~JobQueue();
   JobQueue(const JobQueue&) = delete;
   JobQueue& operator=(const JobQueue&) = delete;
 
-  // In one atomic step (a Lua script): if the delivery key exists, answer its job ids; if
-  // `push_key` is given (keys.h pushSeen: trigger, ref, commit) and exists, the same push came
-  // before under another delivery id: answer its job ids as a replay; else XADD every job to
-  // the stream, write each job's record (state "queued") and the user's recent-jobs list, and
-  // remember the delivery (and the push) -> job ids for the TTL.
+  void setRetention(JobRetention retention) { retention_ = retention; }
+  const JobRetention& retention() const { return retention_; }
+  // Receives a "queued" event per new job and a "superseded" event per job it superseded, after
+  // the enqueue's own callback ran (so the provider's 202 is on its way first).
+  void setEventSink(JobEventSink sink) { sink_ = std::move(sink); }
+  void setClock(const Clock& clock) { clock_ = &clock; }
+
+  // In one atomic step (a Lua script): if the dedupe key exists, answer its job ids; if the push
+  // key exists, the same push came before under another delivery id: answer its ids as a
+  // replay; else XADD every job to the stream, write each job's record (state "queued"), add the
+  // ids to the trigger's and the user's job lists, supersede, and remember the dedupe and push
+  // keys -> job ids for the delivery TTL.
   // The callback runs once Redis acknowledged (so the jobs are as durable as Redis' AOF), or
-  // with Error{503} when Redis is unreachable or timed out. An empty `jobs` still records
-  // the delivery, so a redelivery of an ignored push stays ignored.
+  // with Error{503} when Redis is unreachable or timed out. An empty `jobs` still records the
+  // dedupe key, so a redelivery of an ignored push stays ignored.
+  void enqueue(EnqueueRequest request, std::function<void(Result<EnqueueOutcome>)> cb);
+  // A webhook delivery's jobs: de-duplicated by delivery id (and push key when given), pushes
+  // supersede older queued jobs of their ref.
   void enqueue(const std::string& trigger_id, const std::string& delivery_id,
                const std::vector<Job>& jobs, std::function<void(Result<EnqueueOutcome>)> cb,
                const std::string& push_key = {});
 
-  // Creates the consumer group (XGROUP CREATE <jobs> runners 0 MKSTREAM), tolerating BUSYGROUP.
-  // Id 0, not $: entries added before the group existed are still delivered.
+  // Creates the consumer groups: runners on the job stream and triggerd on the status stream
+  // (XGROUP CREATE ... 0 MKSTREAM), tolerating BUSYGROUP. Id 0, not $: entries added before the
+  // group existed are still delivered.
   void ensureConsumerGroup(std::function<void(Status)> cb);
   // CONFIG GET appendonly: Ok when "yes"; Error naming allow_volatile_redis otherwise.
   // A Redis that refuses CONFIG (renamed command) is reported as an error too.
@@ -57,20 +91,21 @@ class JobQueue {
 
   const Keys& keys() const { return keys_; }
   bool connected() const { return redis_.connected(); }
+  int64_t deliveryTtlSeconds() const { return delivery_ttl_seconds_; }
 
  private:
-  // command() that remembers the id until the callback runs, so ~JobQueue can cancel it.
-  void send(std::vector<std::string> argv, RedisCallback cb);
-  // EVALSHA of the enqueue script; on NOSCRIPT (Redis restarted, SCRIPT FLUSH) one EVAL, which
-  // also caches the script again.
-  void runEnqueueScript(std::vector<std::string> keys_and_args, size_t num_keys, RedisCallback cb);
+  void createGroup(const std::string& stream, std::string_view group,
+                   std::function<void(Status)> cb);
+  void emit(const EnqueueRequest& request, const EnqueueOutcome& outcome, int64_t now);
 
-  RedisClient& redis_;
+  TrackedRedis redis_;
   Keys keys_;
   int64_t delivery_ttl_seconds_;
   std::string redis_address_;
-  std::string script_sha_;  // SHA1 of the script, computed locally: no SCRIPT LOAD round trip
-  std::unordered_set<RedisRequestId> in_flight_;
+  JobRetention retention_;
+  JobEventSink sink_;
+  const Clock* clock_;
+  JobRecords records_;
 };
 
 }  // namespace triggerd

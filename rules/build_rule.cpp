@@ -424,33 +424,31 @@ void writeRules(json::Writer& w, const std::vector<BuildRule>& rules) {
   w.EndArray();
 }
 
-Result<CompiledRules> CompiledRules::compile(std::vector<BuildRule> rules) {
+Result<CompiledRules> CompiledRules::compile(std::vector<BuildRule> rules,
+                                             size_t max_program_size) {
   if (auto st = checkRuleCount(rules.size()); !st.ok()) return st.error();
   CompiledRules out;
   out.patterns_.reserve(rules.size());
   for (size_t i = 0; i < rules.size(); ++i) {
     auto re = checkRule(rules[i], indexed("rules", i));
     if (!re.ok()) return re.error();
-    out.program_size_ += static_cast<size_t>((*re)->ProgramSize());
+    const auto size = static_cast<size_t>((*re)->ProgramSize());
+    out.program_size_ += size;
+    // Stop at the first pattern over the budget: compiling the rest would only cost more time
+    // on the loop for an answer that is already known.
+    if (out.program_size_ > max_program_size) {
+      return Error::unprocessable(
+          indexed("rules", i) + ".match",
+          "the rules' patterns up to this one compile to " + std::to_string(out.program_size_) +
+              " RE2 instructions (this one: " + std::to_string(size) + "), more than the " +
+              std::to_string(max_program_size) +
+              " this triggerd allows per trigger (triggers.max_rule_program_size); use fewer "
+              "or simpler patterns, e.g. \".*\" instead of long repeated classes");
+    }
     out.patterns_.push_back(std::move(re).value());
   }
   out.rules_ = std::move(rules);
   return out;
-}
-
-Status checkProgramSize(const CompiledRules& rules, size_t max_program_size) {
-  if (rules.programSize() <= max_program_size) return okStatus();
-  size_t largest = 0;
-  for (size_t i = 1; i < rules.rules().size(); ++i)
-    if (rules.pattern(i).ProgramSize() > rules.pattern(largest).ProgramSize()) largest = i;
-  return Error::unprocessable(
-      indexed("rules", largest) + ".match",
-      "the rules' patterns compile to " + std::to_string(rules.programSize()) +
-          " RE2 instructions, more than the " + std::to_string(max_program_size) +
-          " this triggerd allows per trigger (triggers.max_rule_program_size); the largest is "
-          "this one (" +
-          std::to_string(rules.pattern(largest).ProgramSize()) +
-          "): use fewer or simpler patterns, e.g. \".*\" instead of long repeated classes");
 }
 
 std::vector<PlannedBuild> planBuilds(const CompiledRules& rules, const PushEvent& push,

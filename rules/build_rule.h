@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -51,7 +52,10 @@ void writeRules(json::Writer& w, const std::vector<BuildRule>& rules);
 // A trigger's rules with their patterns compiled once, reused across deliveries.
 class CompiledRules {
  public:
-  static Result<CompiledRules> compile(std::vector<BuildRule> rules);
+  // Refuses (422 naming the pattern) rules whose programs together exceed max_program_size,
+  // stopping at the first pattern over it.
+  static Result<CompiledRules> compile(std::vector<BuildRule> rules,
+                                       size_t max_program_size = SIZE_MAX);
   const std::vector<BuildRule>& rules() const { return rules_; }
   const re2::RE2& pattern(size_t i) const { return *patterns_[i]; }
   // RE2 program instructions of every pattern together: what the rules cost in memory.
@@ -62,11 +66,6 @@ class CompiledRules {
   std::vector<std::shared_ptr<re2::RE2>> patterns_;
   size_t program_size_ = 0;
 };
-
-// 422 naming the largest pattern when the rules compile to more than `max_program_size` RE2
-// instructions in total (triggers.max_rule_program_size), so one trigger cannot make every
-// delivery's rule compilation expensive.
-Status checkProgramSize(const CompiledRules& rules, size_t max_program_size);
 
 // One build a push asks for: the rule that matched and its rendered, valid, de-duplicated tags.
 struct PlannedBuild {

@@ -121,6 +121,10 @@ void JobRun::onStarted(Result<StartOutcome> r) {
       TLOG_WARN("runner", "job=%s reason=missing_record the job record is gone; not building",
                 job_.id.c_str());
       return finish(JobEnd::kCanceled, "job record missing (expired or deleted): nothing built");
+    case StartOutcome::kMoved:
+      return acknowledgeOnly("taken back and queued as another attempt");
+    case StartOutcome::kEnded:
+      return acknowledgeOnly("the job already ended");
     case StartOutcome::kRunning:
       break;
   }
@@ -249,8 +253,19 @@ void JobRun::finish(JobEnd end, std::string message) {
   });
 }
 
+void JobRun::acknowledgeOnly(std::string reason) {
+  TLOG_INFO("runner", "job=%s attempt=%d reason=%s not building; acknowledging the entry",
+            job_.id.c_str(), job_.attempt, log::logValue(reason, 200).c_str());
+  reporting_ = true;
+  silent_ = true;
+  end_ = JobEnd::kCanceled;
+  message_ = std::move(reason);
+  report();
+}
+
 void JobRun::report() {
   StatusReport r{job_.id, jobEndName(end_), job_.attempt, message_, now()};
+  if (silent_) r.state.clear();  // the protocol: acknowledge and delete, report nothing
   std::weak_ptr<bool> alive = alive_;
   deps_.queue.finish(entry_.entry_id, r, [this, alive](Result<bool> acked) {
     if (!alive.expired()) onReported(std::move(acked));

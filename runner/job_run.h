@@ -75,6 +75,8 @@ class JobRun : public DeferredDeletable {
   void onStepDone(const std::string& label, ChildProcess::Outcome outcome,
                   std::chrono::steady_clock::time_point started);
   void finish(JobEnd end, std::string message);
+  // The entry is not this attempt's to build: acknowledge and delete it, report nothing.
+  void acknowledgeOnly(std::string reason);
   void report();
   void onReported(Result<bool> acked);
   void runCleanup();
@@ -101,6 +103,7 @@ class JobRun : public DeferredDeletable {
   std::string abort_reason_;
   bool started_ = false;  // the start script made the record running
   bool reporting_ = false;
+  bool silent_ = false;  // acknowledge the entry without a report (moved, ended)
   JobEnd end_ = JobEnd::kFailure;
   std::string message_;
   int report_attempts_ = 0;

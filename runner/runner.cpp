@@ -84,8 +84,9 @@ Runner::Runner(RunnerConfig config, Options options)
   cc.runner = config_.name;
   credentials_ = std::make_unique<CredentialsClient>(*http_, std::move(cc));
 
-  queue_ = std::make_unique<RunnerQueue>(*redis_, *blocking_, keys_, config_.name,
-                                         JobQueue::kJobRecordTtlSeconds, config_.log_max_entries);
+  queue_ =
+      std::make_unique<RunnerQueue>(*redis_, *blocking_, keys_, config_.name,
+                                    JobRetention().record_ttl_seconds, config_.log_max_entries);
   group_ = std::make_unique<JobQueue>(*redis_, keys_);
   reaper_ = std::make_unique<ChildReaper>(loop_);
   claim_retry_ = loop_.createTimer([this] { claimMore(); });

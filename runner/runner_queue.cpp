@@ -6,6 +6,7 @@
 
 #include "common/encoding.h"
 #include "common/log.h"
+#include "queue/runner_scripts.h"
 #include "redis/reply.h"
 
 namespace triggerd {
@@ -27,23 +28,6 @@ std::string sha1Hex(std::string_view text) {
   return hexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
-// KEYS[1] job:<id>, KEYS[2] status stream. ARGV[1] runner, ARGV[2] attempt, ARGV[3] now,
-// ARGV[4] job id. Only this transition is written by runners; triggerd writes the rest.
-constexpr const char* kStartScript = R"lua(
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then
-  return 'missing'
-end
-if state == 'superseded' or state == 'canceled' then
-  return state
-end
-redis.call('HSET', KEYS[1], 'state', 'running', 'runner', ARGV[1], 'attempt', ARGV[2],
-           'started_at', ARGV[3], 'updated_at', ARGV[3])
-redis.call('XADD', KEYS[2], '*', 'job', ARGV[4], 'state', 'running', 'runner', ARGV[1],
-           'attempt', ARGV[2], 'at', ARGV[3])
-return 'running'
-)lua";
-
 // KEYS[1] jobs stream. ARGV[1] group, ARGV[2] consumer, ARGV[3] entry id. Never takes an entry
 // back from another consumer (triggerd's reclaimer): only one still pending for this runner.
 constexpr const char* kKeepAliveScript = R"lua(
@@ -56,14 +40,16 @@ return 1
 )lua";
 
 // KEYS[1] status stream, KEYS[2] jobs stream. ARGV[1] group, ARGV[2] consumer, ARGV[3] entry
-// id, then the report's field/value pairs. The report always goes out (triggerd ignores one
-// for an attempt that is not the record's); the ack and delete only for an entry still ours.
+// id, then the report's field/value pairs, if any. The report always goes out (triggerd ignores
+// one for an attempt that is not the record's); the ack and delete only for an entry still ours.
 constexpr const char* kFinishScript = R"lua(
-local report = {}
-for i = 4, #ARGV do
-  report[#report + 1] = ARGV[i]
+if #ARGV > 3 then
+  local report = {}
+  for i = 4, #ARGV do
+    report[#report + 1] = ARGV[i]
+  end
+  redis.call('XADD', KEYS[1], '*', unpack(report))
 end
-redis.call('XADD', KEYS[1], '*', unpack(report))
 local mine = redis.call('XPENDING', KEYS[2], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
 if #mine == 0 then
   return 0
@@ -74,7 +60,8 @@ return 1
 )lua";
 
 const RunnerScript& startScript() {
-  static const RunnerScript s{"start", kStartScript, sha1Hex(kStartScript)};
+  // The protocol's own text (docs/runner-protocol.md), as every runner runs it.
+  static const RunnerScript s{"start", kRunnerStartScript, sha1Hex(kRunnerStartScript)};
   return s;
 }
 const RunnerScript& keepAliveScript() {
@@ -204,18 +191,31 @@ void RunnerQueue::unblock() {
 
 void RunnerQueue::start(const std::string& job_id, int attempt, const std::string& now,
                         std::function<void(Result<StartOutcome>)> cb) {
-  runScript(startScript(),
-            {keys_.job(job_id), keys_.status(), consumer_, std::to_string(attempt), now, job_id}, 2,
-            [cb = std::move(cb)](Result<RedisValue> r) {
+  const std::string attempt_text = std::to_string(attempt);
+  runScript(startScript(), {keys_.job(job_id), consumer_, attempt_text}, 1,
+            [this, job_id, attempt_text, now, cb = std::move(cb)](Result<RedisValue> r) {
               if (!r.ok()) return cb(r.error());
               if (!r->isString())
                 return cb(Error::internal("unexpected reply to the start script"));
               const std::string& s = r->str;
-              if (s == "running") return cb(StartOutcome::kRunning);
               if (s == "superseded") return cb(StartOutcome::kSuperseded);
               if (s == "canceled") return cb(StartOutcome::kCanceled);
               if (s == "missing") return cb(StartOutcome::kMissing);
-              cb(Error::internal("unexpected reply to the start script: " + log::logValue(s)));
+              if (s == "moved") return cb(StartOutcome::kMoved);
+              if (s != "running") return cb(StartOutcome::kEnded);
+              // The protocol's `running` report. Should it not get through, the record says
+              // running all the same, and the final report follows.
+              send(redis_,
+                   {"XADD", keys_.status(), "*", "job", job_id, "state", "running", "runner",
+                    consumer_, "attempt", attempt_text, "at", now},
+                   [job_id, cb](Result<RedisValue> x) {
+                     auto checked = expectReply(std::move(x), "the running report");
+                     if (!checked.ok())
+                       TLOG_WARN("runner", "job=%s reason=%s running report not sent",
+                                 job_id.c_str(),
+                                 log::logValue(checked.error().message, 200).c_str());
+                     cb(StartOutcome::kRunning);
+                   });
             });
 }
 
@@ -243,19 +243,17 @@ void RunnerQueue::appendLog(const std::string& job_id, const std::string& chunk,
 
 void RunnerQueue::finish(const std::string& entry_id, const StatusReport& report,
                          std::function<void(Result<bool>)> cb) {
-  std::vector<std::string> args{keys_.status(),
-                                keys_.jobs(),
-                                std::string(Keys::kRunnersGroup),
-                                consumer_,
-                                entry_id,
-                                "job",
-                                report.job_id,
-                                "state",
-                                report.state,
-                                "runner",
-                                consumer_,
-                                "attempt",
-                                std::to_string(report.attempt)};
+  std::vector<std::string> args{keys_.status(), keys_.jobs(), std::string(Keys::kRunnersGroup),
+                                consumer_, entry_id};
+  if (report.state.empty()) {  // acknowledge and delete only
+    runScript(finishScript(), std::move(args), 2, [cb = std::move(cb)](Result<RedisValue> r) {
+      if (!r.ok()) return cb(r.error());
+      cb(r->type == RedisValue::Type::kInteger && r->integer == 1);
+    });
+    return;
+  }
+  args.insert(args.end(), {"job", report.job_id, "state", report.state, "runner", consumer_,
+                           "attempt", std::to_string(report.attempt)});
   if (!report.message.empty()) {
     args.push_back("message");
     args.push_back(lastBytes(report.message, kMaxMessageBytes));

@@ -32,12 +32,14 @@ enum class StartOutcome {
   kSuperseded,  // a newer push came first: report canceled ("superseded")
   kCanceled,    // canceled before it started: report canceled
   kMissing,     // no record (expired or deleted): report canceled, nothing to build for
+  kMoved,       // taken back and queued as another attempt: acknowledge, report nothing
+  kEnded,       // the job already ended: acknowledge, report nothing
 };
 
 // A state report on the status stream.
 struct StatusReport {
   std::string job_id;
-  std::string state;  // running | success | failure | canceled
+  std::string state;  // running | success | failure | canceled; empty: acknowledge only
   int attempt = 1;
   std::string message;  // optional; at most kMaxMessageBytes
   std::string at;       // RFC 3339

@@ -13,6 +13,8 @@ packages=(
   # builds a FROM-scratch image (chroot isolation and vfs storage: no runc, crun or
   # fuse-overlayfs needed) and docker-registry receives the push, all on loopback.
   buildah docker-registry
+  # The Python runner in docs/runner-protocol.md, which CI runs against triggerd.
+  python3-redis
   # scripts/package.sh: CPack's .deb generator runs `file` on what it packages (dpkg-dev, for
   # dpkg-shlibdeps, comes with build-essential); the package depends on systemd, whose
   # systemd-analyze checks the installed units (it works without systemd as PID 1).

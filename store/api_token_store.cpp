@@ -44,7 +44,8 @@ void ApiTokenStore::mint(const std::string& user, const std::string& name, const
   minted.token = prefixFor(role) + hexEncode(rng.bytes(24));
   std::string hash = sha256Hex(minted.token);
   minted.record = ApiTokenRecord{user, name, hash.substr(0, 16), role};
-  redis_.command({"EVAL", kMintScript, "2", keys_.apiToken(hash), keys_.userTokens(user),
+  std::string index = role == "runner" ? keys_.runnerTokens() : keys_.userTokens(user);
+  redis_.command({"EVAL", kMintScript, "2", keys_.apiToken(hash), index,
                   encodeRecord(minted.record), minted.record.id, hash},
                  [minted, cb = std::move(cb)](Result<RedisValue> r) {
                    auto v = expectReply(std::move(r), "storing a new API token");
@@ -77,6 +78,44 @@ void ApiTokenStore::revoke(const std::string& user, const std::string& id,
                    auto v = expectReply(std::move(r), "revoking an API token");
                    if (!v.ok()) return cb(v.error());
                    if (v->integer == 0) return cb(Error::notFound("id", "no token with id " + id));
+                   cb(okStatus());
+                 });
+}
+
+void ApiTokenStore::listRunners(std::function<void(Result<std::vector<ApiTokenRecord>>)> cb) {
+  redis_.command({"HVALS", keys_.runnerTokens()}, [this, cb = std::move(cb)](Result<RedisValue> r) {
+    auto v = expectReply(std::move(r), "listing runner tokens");
+    if (!v.ok()) return cb(v.error());
+    if (v->elements.empty()) return cb(std::vector<ApiTokenRecord>{});
+    std::vector<std::string> argv{"MGET"};
+    for (const auto& hash : v->elements) argv.push_back(keys_.apiToken(hash.str));
+    redis_.command(std::move(argv), [cb](Result<RedisValue> records) {
+      auto all = expectReply(std::move(records), "reading runner tokens");
+      if (!all.ok()) return cb(all.error());
+      std::vector<ApiTokenRecord> out;
+      for (const auto& text : all->elements) {
+        if (text.isNil()) continue;
+        auto doc = json::parse(text.str);
+        if (!doc.ok()) continue;
+        ApiTokenRecord rec;
+        rec.user = std::string(json::getString(*doc, "user").value_or(""));
+        rec.name = std::string(json::getString(*doc, "name").value_or(""));
+        rec.id = std::string(json::getString(*doc, "id").value_or(""));
+        rec.role = std::string(json::getString(*doc, "role").value_or("user"));
+        out.push_back(std::move(rec));
+      }
+      cb(std::move(out));
+    });
+  });
+}
+
+void ApiTokenStore::revokeRunner(const std::string& id, std::function<void(Status)> cb) {
+  redis_.command({"EVAL", kRevokeScript, "1", keys_.runnerTokens(), id, keys_.apiToken("")},
+                 [cb = std::move(cb), id](Result<RedisValue> r) {
+                   auto v = expectReply(std::move(r), "revoking a runner token");
+                   if (!v.ok()) return cb(v.error());
+                   if (v->integer == 0)
+                     return cb(Error::notFound("id", "no runner token with id " + id));
                    cb(okStatus());
                  });
 }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/random.h"
 #include "common/result.h"
@@ -36,6 +37,12 @@ class ApiTokenStore {
               std::function<void(Result<std::optional<ApiTokenRecord>>)> cb);
   // 404 when the user has no token with that id.
   void revoke(const std::string& user, const std::string& id, std::function<void(Status)> cb);
+
+  // Runner tokens (role "runner") are indexed apart from users' tokens (keys.h runnerTokens):
+  // they act for no user, only on the runner routes.
+  void listRunners(std::function<void(Result<std::vector<ApiTokenRecord>>)> cb);
+  // 404 when there is no runner token with that id.
+  void revokeRunner(const std::string& id, std::function<void(Status)> cb);
 
   // "tdu_" for user tokens, "tdr_" for runner tokens: recognisable in a secret scanner.
   static std::string prefixFor(const std::string& role);

@@ -12,8 +12,8 @@ namespace triggerd {
 
 namespace {
 
-constexpr std::string_view kCreateKeys[] = {"provider", "repository",   "image",
-                                            "rules",    "install_hook", "enabled"};
+constexpr std::string_view kCreateKeys[] = {"provider",     "repository", "image",        "rules",
+                                            "install_hook", "enabled",    "signing_token"};
 constexpr std::string_view kPatchKeys[] = {"image", "rules", "enabled"};
 // Keys of the API view that a client may echo back in a PATCH but can never set.
 constexpr std::string_view kReadOnlyKeys[] = {"id", "user", "hook", "created_at", "updated_at"};
@@ -297,7 +297,7 @@ Status validateRepository(Provider provider, std::string_view repository,
   return validateGithubRepository(repository, field);
 }
 
-Result<Trigger> parseTriggerCreate(const rapidjson::Value& body) {
+Result<Trigger> parseTriggerCreate(const rapidjson::Value& body, TriggerCreateOptions* options) {
   if (auto st = checkBodyIsObject(body); !st.ok()) return st.error();
   if (auto st = checkObjectKeys(body, "", kCreateKeys); !st.ok()) return st.error();
 
@@ -363,16 +363,21 @@ Result<Trigger> parseTriggerCreate(const rapidjson::Value& body) {
   if (!parsed.ok()) return parsed.error();
   t.rules = std::move(parsed).value();
 
+  t.install_hook = true;
   if (const auto* install = json::member(body, "install_hook")) {
     if (auto st = readBool(*install, "install_hook", &t.install_hook); !st.ok()) return st.error();
-    if (t.install_hook) {
-      return Error::unprocessable(
-          "install_hook",
-          "automatic hook installation is not available in this version; set install_hook to "
-          "false (or leave it out) and add the trigger's webhook URL and secret to the "
-          "repository's webhook settings");
+  }
+  TriggerCreateOptions wanted;
+  if (const auto* signing = json::member(body, "signing_token")) {
+    if (auto st = readBool(*signing, "signing_token", &wanted.signing_token); !st.ok())
+      return st.error();
+    if (t.provider != Provider::kGitlab && wanted.signing_token) {
+      return Error::unprocessable("signing_token",
+                                  "signing_token is for GitLab hooks; GitHub signs every "
+                                  "delivery with the secret already: leave it out");
     }
   }
+  if (options) *options = wanted;
   if (const auto* enabled = json::member(body, "enabled")) {
     if (auto st = readBool(*enabled, "enabled", &t.enabled); !st.ok()) return st.error();
   }
@@ -441,6 +446,31 @@ void writeTriggerPublic(json::Writer& w, const Trigger& t) {
   w.Bool(t.install_hook);
   json::key(w, "verified");
   w.Bool(t.hook_verified);
+  json::key(w, "active");
+  if (t.install_hook)
+    w.Bool(t.hook_active);
+  else
+    w.Null();  // a hand-made hook: triggerd cannot see it
+  json::key(w, "signed");
+  w.Bool(!t.signing_key.empty() && t.signing_required);
+  json::key(w, "last_checked_at");
+  if (t.hook_checked_at > 0)
+    json::str(w, rfc3339(t.hook_checked_at));
+  else
+    w.Null();
+  auto textOrNull = [&w](const char* name, const std::string& text) {
+    json::key(w, name);
+    if (text.empty())
+      w.Null();
+    else
+      json::str(w, text);
+  };
+  textOrNull("last_error", t.hook_error);
+  textOrNull("last_repair", t.hook_note);
+  json::key(w, "missed_pushes");
+  w.StartArray();
+  for (const auto& m : t.missed_pushes) json::str(w, m);
+  w.EndArray();
   w.EndObject();
   json::kv(w, "image", t.image);
   json::key(w, "rules");

@@ -12,7 +12,8 @@ std::string secretBinding(const std::string& id, std::string_view which) {
   return "trigger:" + id + ":" + std::string(which);
 }
 
-constexpr const char* kSealedFields[] = {"secret", "previous_secret", "signing_key"};
+constexpr const char* kSealedFields[] = {"secret", "previous_secret", "pending_secret",
+                                         "signing_key"};
 
 Error notFound(const std::string& id) {
   return Error::notFound("id", "trigger " + id + " not found");
@@ -41,6 +42,20 @@ std::string TriggerStore::encode(const Trigger& t) const {
   w.Bool(t.install_hook);
   json::key(w, "hook_verified");
   w.Bool(t.hook_verified);
+  json::key(w, "hook_active");
+  w.Bool(t.hook_active);
+  json::key(w, "hook_checked_at");
+  w.Int64(t.hook_checked_at);
+  if (!t.hook_error.empty()) json::kv(w, "hook_error", t.hook_error);
+  if (!t.hook_note.empty()) json::kv(w, "hook_note", t.hook_note);
+  if (!t.missed_pushes.empty()) {
+    json::key(w, "missed_pushes");
+    w.StartArray();
+    for (const auto& m : t.missed_pushes) json::str(w, m);
+    w.EndArray();
+  }
+  json::key(w, "deliveries_checked_at");
+  w.Int64(t.deliveries_checked_at);
   json::kv(w, "secret", records_.seal(t.secret, secretBinding(t.id, "secret")));
   if (!t.previous_secret.empty()) {
     json::kv(w, "previous_secret",
@@ -48,8 +63,17 @@ std::string TriggerStore::encode(const Trigger& t) const {
     json::key(w, "previous_secret_until");
     w.Int64(t.previous_secret_until);
   }
-  if (!t.signing_key.empty())
+  if (!t.pending_secret.empty()) {
+    json::kv(w, "pending_secret",
+             records_.seal(t.pending_secret, secretBinding(t.id, "pending_secret")));
+    json::key(w, "pending_secret_until");
+    w.Int64(t.pending_secret_until);
+  }
+  if (!t.signing_key.empty()) {
     json::kv(w, "signing_key", records_.seal(t.signing_key, secretBinding(t.id, "signing_key")));
+    json::key(w, "signing_required");
+    w.Bool(t.signing_required);
+  }
   json::kv(w, "image", t.image);
   json::key(w, "rules");
   writeRules(w, t.rules);
@@ -79,6 +103,17 @@ Result<Trigger> TriggerStore::decode(std::string_view stored) const {
   t.hook_id = str("hook_id");
   t.install_hook = json::getBool(d, "install_hook").value_or(false);
   t.hook_verified = json::getBool(d, "hook_verified").value_or(false);
+  t.hook_active = json::getBool(d, "hook_active").value_or(false);
+  t.hook_checked_at = json::getInt(d, "hook_checked_at").value_or(0);
+  t.hook_error = str("hook_error");
+  t.hook_note = str("hook_note");
+  if (const auto* missed = json::member(d, "missed_pushes"); missed && missed->IsArray()) {
+    for (const auto& m : missed->GetArray())
+      if (m.IsString()) t.missed_pushes.emplace_back(m.GetString(), m.GetStringLength());
+  }
+  t.deliveries_checked_at = json::getInt(d, "deliveries_checked_at").value_or(0);
+  // Records from before signing_required existed refuse unsigned deliveries, as they did.
+  t.signing_required = json::getBool(d, "signing_required").value_or(true);
   t.image = str("image");
   t.enabled = json::getBool(d, "enabled").value_or(true);
   t.created_at = json::getInt(d, "created_at").value_or(0);
@@ -96,10 +131,11 @@ Result<Trigger> TriggerStore::decode(std::string_view stored) const {
   };
   for (auto [name, out] :
        {std::pair{"secret", &t.secret}, std::pair{"previous_secret", &t.previous_secret},
-        std::pair{"signing_key", &t.signing_key}}) {
+        std::pair{"pending_secret", &t.pending_secret}, std::pair{"signing_key", &t.signing_key}}) {
     if (auto st = open(name, out); !st.ok()) return st.error();
   }
   t.previous_secret_until = json::getInt(d, "previous_secret_until").value_or(0);
+  t.pending_secret_until = json::getInt(d, "pending_secret_until").value_or(0);
 
   const auto* rules = json::member(d, "rules");
   if (!rules) return Error::internal("stored trigger " + t.id + " has no rules");

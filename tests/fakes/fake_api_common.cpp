@@ -136,6 +136,34 @@ std::string jsonEscape(std::string_view s) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+void FakeRateBudget::set(int limit, int64_t window_seconds) {
+  limit_ = limit;
+  length_ = std::max<int64_t>(window_seconds, 1);
+  users_.clear();
+}
+
+FakeRateBudget::Window& FakeRateBudget::window(const std::string& user, int64_t now) {
+  Window& w = users_[user];
+  int64_t start = now - now % length_;
+  if (w.start != start) w = Window{start, 0};
+  return w;
+}
+
+bool FakeRateBudget::spend(const std::string& user, int64_t now) {
+  Window& w = window(user, now);
+  if (w.used >= limit_) {
+    ++refused_;
+    return false;
+  }
+  ++w.used;
+  return true;
+}
+
+FakeRateBudget::Count FakeRateBudget::count(const std::string& user, int64_t now) {
+  Window& w = window(user, now);
+  return Count{limit_, w.used, w.start + length_};
+}
+
 FakeHttpServer::Handler serveApi(std::function<FakeApiResponse(const FakeApiRequest&)> handle) {
   return [handle = std::move(handle)](const FakeRequest& request) {
     FakeApiRequest r{request.method,

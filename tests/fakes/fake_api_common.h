@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -71,6 +72,7 @@ struct FakeRef {
   std::string name;
   std::string sha;
   bool is_protected = false;
+  int64_t committed_at = 0;  // unix seconds of the head commit; 0: 2026-11-20T08:00:00Z
 };
 
 // `count` refs named prefix + zero-padded index ("branch-007"), each with a stable SHA of its
@@ -97,6 +99,37 @@ class FakeApiHost {
   mutable std::mutex mu_;
   int port_ = 0;
   std::string ca_pem_;
+};
+
+// A rate limit as the fakes count it: `limit` requests per user in fixed windows of
+// `window_seconds` (each starts at a multiple of it). A limit of 0 means none. Not thread-safe:
+// the fakes call it under their own lock.
+class FakeRateBudget {
+ public:
+  struct Count {
+    int limit = 0;
+    int used = 0;
+    int64_t reset = 0;  // unix seconds when the window ends
+  };
+  void set(int limit, int64_t window_seconds);
+  bool on() const { return limit_ > 0; }
+  // Counts one request of `user` at `now`; false, and counted as refused, when the window's
+  // budget is spent.
+  bool spend(const std::string& user, int64_t now);
+  Count count(const std::string& user, int64_t now);  // for the headers of an answer
+  int64_t refused() const { return refused_; }
+
+ private:
+  struct Window {
+    int64_t start = 0;
+    int used = 0;
+  };
+  Window& window(const std::string& user, int64_t now);
+
+  int limit_ = 0;
+  int64_t length_ = 60;
+  std::map<std::string, Window> users_;
+  int64_t refused_ = 0;
 };
 
 }  // namespace triggerd::testing

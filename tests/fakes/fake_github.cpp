@@ -7,24 +7,36 @@
 #include <ctime>
 
 #include "common/encoding.h"
+#include "common/json.h"
 #include "providers/scopes.h"
+#include "tests/fakes/fake_github_common.h"
 #include "tests/support/tls_server.h"
 
 namespace triggerd::testing {
 namespace {
 
-constexpr const char* kDocs = "https://docs.github.com/rest";
 constexpr int kRateLimit = 5000;
 
-int64_t nowUnix() {
-  return static_cast<int64_t>(std::time(nullptr));
+// 40 hex chars derived from a name: stable, distinct SHAs for generated refs.
+std::string fakeSha(const std::string& seed) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  std::string out;
+  for (int round = 0; out.size() < 40; ++round) {
+    for (char c : seed + std::to_string(round)) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ULL;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    out += buf;
+  }
+  return out.substr(0, 40);
 }
 
-FakeApiResponse githubMessage(int status, const std::string& message,
-                              const std::string& docs = kDocs) {
-  return jsonAnswer(status, "{\"message\":" + jsonEscape(message) +
-                                ",\"documentation_url\":" + jsonEscape(docs) + ",\"status\":\"" +
-                                std::to_string(status) + "\"}");
+std::string padded(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%03d", i);
+  return buf;
 }
 
 std::string scopesHeader(const std::vector<std::string>& scopes) {
@@ -36,6 +48,20 @@ std::string scopesHeader(const std::vector<std::string>& scopes) {
   return out;
 }
 
+}  // namespace
+
+namespace fake_github {
+
+int64_t nowUnix() {
+  return static_cast<int64_t>(std::time(nullptr));
+}
+
+FakeApiResponse githubMessage(int status, const std::string& message, const std::string& docs) {
+  return jsonAnswer(status, "{\"message\":" + jsonEscape(message) +
+                                ",\"documentation_url\":" + jsonEscape(docs) + ",\"status\":\"" +
+                                std::to_string(status) + "\"}");
+}
+
 int permissionRank(const std::string& p) {
   if (p == "admin") return 5;
   if (p == "maintain") return 4;
@@ -45,24 +71,32 @@ int permissionRank(const std::string& p) {
   return 0;
 }
 
-}  // namespace
+}  // namespace fake_github
+
+using fake_github::githubMessage;
+using fake_github::nowUnix;
+using fake_github::permissionRank;
 
 FakeGitHub::FakeGitHub() : FakeGitHub(Options{}) {}
 
 FakeGitHub::FakeGitHub(Options options) : options_(std::move(options)) {
   while (!options_.api_prefix.empty() && options_.api_prefix.back() == '/')
     options_.api_prefix.pop_back();
-  std::lock_guard lock(mu_);  // the server thread reads host_ under mu_
-  host_ = std::make_unique<FakeApiHost>(options_.tls,
-                                        [this](const FakeApiRequest& r) { return handle(r); });
+  FakeHttpServer::Options server_options;
+  server_options.tls = options_.tls;
+  server_ = std::make_unique<FakeHttpServer>(
+      serveApi([this](const FakeApiRequest& r) { return handle(r); }), server_options);
+  std::lock_guard lock(mu_);  // the handler reads these under mu_ on the server thread
+  port_ = server_->port();
+  ca_pem_ = server_->caPem();
 }
 
 FakeGitHub::~FakeGitHub() {
-  host_.reset();  // stop the server thread before the state it reads goes
-}
+  server_.reset();
+}  // stop the server thread before state goes
 
 std::string FakeGitHub::serverUrl() const {
-  return host_->url();
+  return std::string(options_.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port());
 }
 std::string FakeGitHub::apiBaseUrl() const {
   return serverUrl() + options_.api_prefix;
@@ -71,10 +105,10 @@ std::string FakeGitHub::oauthBaseUrl() const {
   return serverUrl();
 }
 std::string FakeGitHub::caPem() const {
-  return host_->caPem();
+  return ca_pem_;
 }
 int FakeGitHub::port() const {
-  return host_->port();
+  return port_;
 }
 
 void FakeGitHub::addUser(int64_t id, const std::string& login, const std::string& name) {
@@ -104,8 +138,10 @@ void FakeGitHub::addBranches(const std::string& full_name, int count, const std:
   std::lock_guard lock(mu_);
   for (auto& repo : repos_) {
     if (repo.fullName() != full_name) continue;
-    for (auto& ref : generatedRefs(full_name + "/heads/", prefix, count))
-      repo.branches.push_back(std::move(ref));
+    for (int i = 0; i < count; ++i) {
+      std::string name = prefix + padded(i);
+      repo.branches.push_back({name, fakeSha(full_name + "/heads/" + name), false});
+    }
   }
 }
 
@@ -113,8 +149,10 @@ void FakeGitHub::addTags(const std::string& full_name, int count, const std::str
   std::lock_guard lock(mu_);
   for (auto& repo : repos_) {
     if (repo.fullName() != full_name) continue;
-    for (auto& ref : generatedRefs(full_name + "/tags/", prefix, count))
-      repo.tags.push_back(std::move(ref));
+    for (int i = 0; i < count; ++i) {
+      std::string name = prefix + padded(i);
+      repo.tags.push_back({name, fakeSha(full_name + "/tags/" + name), false});
+    }
   }
 }
 
@@ -300,12 +338,20 @@ FakeApiResponse FakeGitHub::api(const FakeApiRequest& request, const std::string
     return githubMessage(401, "Bad credentials");
   }
   const Token& token = token_it->second;
+  if (auto spent = spendBudget(token)) return *spent;
   ++calls_;
+  if (fail_count_ > 0) {
+    --fail_count_;
+    return githubMessage(fail_status_, fail_status_ >= 500 ? "Server Error" : "Failed");
+  }
 
   auto segments = pathSegments(path).value_or(std::vector<std::string>{});
   FakeApiResponse response;
   std::string accepted;
-  if (request.method == "GET" && segments == std::vector<std::string>{"user"}) {
+  if (auto answer = repoApi(token, request, segments)) {
+    response = std::move(*answer);
+    accepted = "admin:repo_hook, read:repo_hook, repo, write:repo_hook";
+  } else if (request.method == "GET" && segments == std::vector<std::string>{"user"}) {
     response = user(token, request);
   } else if (request.method == "GET" && segments == std::vector<std::string>{"user", "repos"}) {
     response = repos(token, request);
@@ -328,6 +374,8 @@ FakeApiResponse FakeGitHub::api(const FakeApiRequest& request, const std::string
     } else {
       response = refs(token, request, *found, segments[3] == "tags");
     }
+  } else if (segments.size() >= 3 && segments[0] == "repos") {
+    response = repoRoutes(token, request, segments, &accepted);
   } else {
     response = githubMessage(404, "Not Found");
   }
@@ -341,11 +389,18 @@ void FakeGitHub::addStandardHeaders(FakeApiResponse& response, const Token& toke
   response.headers.push_back({"X-Accepted-OAuth-Scopes", accepted});
   response.headers.push_back({"X-GitHub-Media-Type", "github.v3; format=json"});
   response.headers.push_back({"X-GitHub-Api-Version-Selected", "2022-11-28"});
-  response.headers.push_back({"x-ratelimit-limit", std::to_string(kRateLimit)});
+  int64_t limit = kRateLimit, used = calls_, reset = nowUnix() + 3600;
+  if (budget_.on()) {
+    FakeRateBudget::Count c = budget_.count(token.login, nowUnix());
+    limit = c.limit;
+    used = c.used;
+    reset = c.reset;
+  }
+  response.headers.push_back({"x-ratelimit-limit", std::to_string(limit)});
   response.headers.push_back(
-      {"x-ratelimit-remaining", std::to_string(std::max<int64_t>(kRateLimit - calls_, 0))});
-  response.headers.push_back({"x-ratelimit-used", std::to_string(calls_)});
-  response.headers.push_back({"x-ratelimit-reset", std::to_string(nowUnix() + 3600)});
+      {"x-ratelimit-remaining", std::to_string(std::max<int64_t>(limit - used, 0))});
+  response.headers.push_back({"x-ratelimit-used", std::to_string(used)});
+  response.headers.push_back({"x-ratelimit-reset", std::to_string(reset)});
   response.headers.push_back({"x-ratelimit-resource", "core"});
   if (token.expiration)
     response.headers.push_back({"github-authentication-token-expiration", *token.expiration});
@@ -439,6 +494,147 @@ FakeApiResponse FakeGitHub::refs(const Token&, const FakeApiRequest& request,
   FakeApiResponse response = jsonAnswer(200, std::move(body));
   paginate(response, request, slice);
   return response;
+}
+
+void FakeGitHub::addCommit(const std::string& full_name, FakeGitHubCommit commit,
+                           const std::string& branch, const std::string& tag) {
+  std::lock_guard lock(mu_);
+  for (auto& repo : repos_) {
+    if (repo.fullName() != full_name) continue;
+    auto point = [&](std::vector<FakeGitHubRef>& refs, const std::string& name) {
+      if (name.empty()) return;
+      for (auto& r : refs)
+        if (r.name == name) return void(r.sha = commit.sha);
+      refs.push_back({name, commit.sha, false});
+    };
+    point(repo.branches, branch);
+    point(repo.tags, tag);
+    repo.commits.push_back(commit);
+  }
+}
+
+void FakeGitHub::failRequests(int count, int status) {
+  std::lock_guard lock(mu_);
+  fail_count_ = count;
+  fail_status_ = status;
+}
+
+std::vector<FakeGitHubStatus> FakeGitHub::statuses() const {
+  std::lock_guard lock(mu_);
+  return statuses_;
+}
+
+std::optional<std::string> FakeGitHub::commitJson(const FakeGitHubRepo& repo,
+                                                  const std::string& ref) const {
+  auto findRef = [](const std::vector<FakeGitHubRef>& refs, const std::string& name) {
+    for (const auto& r : refs)
+      if (r.name == name) return std::optional<std::string>(r.sha);
+    return std::optional<std::string>();
+  };
+  std::optional<std::string> sha;
+  if (ref.rfind("heads/", 0) == 0) {
+    sha = findRef(repo.branches, ref.substr(6));
+  } else if (ref.rfind("tags/", 0) == 0) {
+    sha = findRef(repo.tags, ref.substr(5));
+  } else {
+    bool hex = ref.size() >= 7 && ref.size() <= 40 &&
+               ref.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (hex) {
+      for (const auto& c : repo.commits)
+        if (c.sha.rfind(ref, 0) == 0) sha = c.sha;
+      for (const auto* refs : {&repo.branches, &repo.tags})
+        for (const auto& r : *refs)
+          if (r.sha.rfind(ref, 0) == 0) sha = r.sha;
+    }
+    if (!sha) sha = findRef(repo.branches, ref);
+    if (!sha) sha = findRef(repo.tags, ref);
+  }
+  if (!sha) return std::nullopt;
+  FakeGitHubCommit commit{*sha, "Commit " + sha->substr(0, 7)};
+  for (const auto& c : repo.commits)
+    if (c.sha == *sha) commit = c;
+  std::string person = "{\"name\":" + jsonEscape(commit.author_name) +
+                       ",\"email\":" + jsonEscape(commit.author_email) +
+                       ",\"date\":" + jsonEscape(commit.date) + "}";
+  std::string api = "https://api.github.com/repos/" + repo.fullName();
+  return "{\"sha\":" + jsonEscape(commit.sha) +
+         ",\"node_id\":\"C_kwDO\",\"commit\":{\"author\":" + person + ",\"committer\":" + person +
+         ",\"message\":" + jsonEscape(commit.message) + ",\"tree\":{\"sha\":\"" +
+         std::string(40, 'e') +
+         "\"},\"comment_count\":0},\"url\":" + jsonEscape(api + "/commits/" + commit.sha) +
+         ",\"html_url\":" +
+         jsonEscape("https://github.com/" + repo.fullName() + "/commit/" + commit.sha) +
+         ",\"author\":null,\"committer\":null,\"parents\":[]}";
+}
+
+// /repos/{owner}/{repo}[/branches/{branch}|/commits/{ref}|/statuses/{sha}]: names with '/'
+// (release/1.0, tags/v1) arrive as several segments.
+FakeApiResponse FakeGitHub::repoRoutes(const Token& token, const FakeApiRequest& request,
+                                       const std::vector<std::string>& segments,
+                                       std::string* accepted) {
+  *accepted = "repo";
+  FakeGitHubRepo* found = nullptr;
+  for (auto& repo : repos_)
+    if (equalsIgnoreCase(repo.owner, segments[1]) && equalsIgnoreCase(repo.name, segments[2]))
+      found = &repo;
+  if (!found || !canRead(token, *found)) return githubMessage(404, "Not Found");
+  std::string rest;
+  for (size_t i = 4; i < segments.size(); ++i) rest += (i > 4 ? "/" : "") + segments[i];
+  const std::string sub = segments.size() > 3 ? segments[3] : "";
+  if (request.method == "GET" && segments.size() == 3) return repoAnswer(token, *found);
+  if (request.method == "GET" && sub == "branches" && !rest.empty()) {
+    for (const auto& b : found->branches) {
+      if (b.name != rest) continue;
+      return jsonAnswer(200, "{\"name\":" + jsonEscape(b.name) +
+                                 ",\"commit\":" + *commitJson(*found, b.sha) +
+                                 ",\"protected\":" + (b.is_protected ? "true" : "false") + "}");
+    }
+    return githubMessage(404, "Branch not found",
+                         "https://docs.github.com/rest/branches/branches#get-a-branch");
+  }
+  if (request.method == "GET" && sub == "commits" && !rest.empty()) {
+    auto commit = commitJson(*found, rest);
+    if (!commit)
+      return githubMessage(422, "No commit found for SHA: " + rest,
+                           "https://docs.github.com/rest/commits/commits#get-a-commit");
+    return jsonAnswer(200, *commit);
+  }
+  if (request.method == "POST" && sub == "statuses" && segments.size() == 5) {
+    auto perm = found->permissions.find(token.login);
+    if (perm == found->permissions.end() || permissionRank(perm->second) < 3)
+      return githubMessage(404, "Not Found");
+    auto body = json::parse(request.body);
+    if (!body.ok() || !body->IsObject()) return githubMessage(400, "Problems parsing JSON");
+    std::string state(json::getString(*body, "state").value_or(""));
+    if (state != "pending" && state != "success" && state != "failure" && state != "error")
+      return githubMessage(422, "Validation Failed");
+    FakeGitHubStatus st{found->fullName(),
+                        segments[4],
+                        state,
+                        std::string(json::getString(*body, "context").value_or("default")),
+                        std::string(json::getString(*body, "description").value_or("")),
+                        std::string(json::getString(*body, "target_url").value_or(""))};
+    if (st.description.size() > 140)
+      return jsonAnswer(
+          422,
+          "{\"message\":\"Validation Failed\",\"errors\":[{\"resource\":\"Status\","
+          "\"code\":\"custom\",\"field\":\"description\",\"message\":\"description is "
+          "too long (maximum is 140 characters)\"}]}");
+    if (!commitJson(*found, st.sha) || st.sha.size() != 40)
+      return githubMessage(422, "No commit found for SHA: " + st.sha);
+    statuses_.push_back(st);
+    FakeApiResponse r = jsonAnswer(
+        201,
+        "{\"id\":" + std::to_string(statuses_.size()) + ",\"state\":" + jsonEscape(st.state) +
+            ",\"description\":" + jsonEscape(st.description) +
+            ",\"target_url\":" + (st.target_url.empty() ? "null" : jsonEscape(st.target_url)) +
+            ",\"context\":" + jsonEscape(st.context) +
+            ",\"created_at\":\"2026-11-25T10:00:00Z\",\"updated_at\":\"2026-11-25T10:00:00Z\"}");
+    r.headers.push_back(
+        {"Location", "https://api.github.com/repos/" + found->fullName() + "/statuses/" + st.sha});
+    return r;
+  }
+  return githubMessage(404, "Not Found");
 }
 
 // GitHub's Link header: prev, next, last, first; omitted when one page holds everything.

@@ -7,21 +7,48 @@
 
 #include "common/clock.h"
 #include "common/encoding.h"
+#include "common/json.h"
+#include "tests/fakes/fake_gitlab_common.h"
 #include "tests/support/tls_server.h"
 
 namespace triggerd::testing {
 namespace {
 
-constexpr const char* kInsufficientScope =
-    "The request requires higher privileges than provided by the access token.";
+std::string fakeSha(const std::string& seed) {
+  uint64_t h = 14695981039346656037ULL;  // FNV-1a
+  std::string out;
+  for (int round = 0; out.size() < 40; ++round) {
+    for (char c : seed + "#" + std::to_string(round)) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ULL;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    out += buf;
+  }
+  return out.substr(0, 40);
+}
+
+std::string padded(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%03d", i);
+  return buf;
+}
+
+std::string lastSegment(const std::string& path) {
+  return path.substr(path.rfind('/') + 1);
+}
+
+}  // namespace
+
+namespace fake_gitlab {
 
 FakeApiResponse gitlabMessage(int status, const std::string& message) {
   return jsonAnswer(status, "{\"message\":" + jsonEscape(message) + "}");
 }
 
-// How GitLab's API guard answers an OAuth-style token failure.
 FakeApiResponse tokenError(int status, const std::string& error, const std::string& description,
-                           const std::string& scope = "") {
+                           const std::string& scope) {
   std::string body =
       "{\"error\":" + jsonEscape(error) + ",\"error_description\":" + jsonEscape(description);
   if (!scope.empty()) body += ",\"scope\":" + jsonEscape(scope);
@@ -38,37 +65,42 @@ bool hasAny(const std::vector<std::string>& have, std::initializer_list<const ch
   return false;
 }
 
-std::string lastSegment(const std::string& path) {
-  return path.substr(path.rfind('/') + 1);
-}
+}  // namespace fake_gitlab
 
-}  // namespace
+using fake_gitlab::gitlabMessage;
+using fake_gitlab::hasAny;
+using fake_gitlab::kInsufficientScope;
+using fake_gitlab::tokenError;
 
 FakeGitLab::FakeGitLab() : FakeGitLab(Options{}) {}
 
 FakeGitLab::FakeGitLab(Options options) : options_(std::move(options)) {
   while (!options_.relative_root.empty() && options_.relative_root.back() == '/')
     options_.relative_root.pop_back();
-  std::lock_guard lock(mu_);  // the server thread reads host_ under mu_
-  host_ = std::make_unique<FakeApiHost>(options_.tls,
-                                        [this](const FakeApiRequest& r) { return handle(r); });
+  FakeHttpServer::Options server_options;
+  server_options.tls = options_.tls;
+  server_ = std::make_unique<FakeHttpServer>(
+      serveApi([this](const FakeApiRequest& r) { return handle(r); }), server_options);
+  std::lock_guard lock(mu_);  // the handler reads these under mu_ on the server thread
+  port_ = server_->port();
+  ca_pem_ = server_->caPem();
 }
 
 FakeGitLab::~FakeGitLab() {
-  host_.reset();  // stop the server thread before the state it reads goes
-}
+  server_.reset();
+}  // stop the server thread before state goes
 
 std::string FakeGitLab::serverUrl() const {
-  return host_->url();
+  return std::string(options_.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port());
 }
 std::string FakeGitLab::serverRoot() const {
   return serverUrl() + options_.relative_root;
 }
 std::string FakeGitLab::caPem() const {
-  return host_->caPem();
+  return ca_pem_;
 }
 int FakeGitLab::port() const {
-  return host_->port();
+  return port_;
 }
 
 void FakeGitLab::addUser(int64_t id, const std::string& username, const std::string& name) {
@@ -99,8 +131,10 @@ void FakeGitLab::addBranches(int64_t project_id, int count, const std::string& p
   std::lock_guard lock(mu_);
   for (auto& p : projects_) {
     if (p.id != project_id) continue;
-    for (auto& ref : generatedRefs(p.path_with_namespace + "/heads/", prefix, count))
-      p.branches.push_back(std::move(ref));
+    for (int i = 0; i < count; ++i) {
+      std::string name = prefix + padded(i);
+      p.branches.push_back({name, fakeSha(p.path_with_namespace + "/heads/" + name), false});
+    }
   }
 }
 
@@ -108,8 +142,10 @@ void FakeGitLab::addTags(int64_t project_id, int count, const std::string& prefi
   std::lock_guard lock(mu_);
   for (auto& p : projects_) {
     if (p.id != project_id) continue;
-    for (auto& ref : generatedRefs(p.path_with_namespace + "/tags/", prefix, count))
-      p.tags.push_back(std::move(ref));
+    for (int i = 0; i < count; ++i) {
+      std::string name = prefix + padded(i);
+      p.tags.push_back({name, fakeSha(p.path_with_namespace + "/tags/" + name), false});
+    }
   }
 }
 
@@ -139,9 +175,21 @@ void FakeGitLab::clearRequests() {
 }
 
 FakeApiResponse FakeGitLab::handle(const FakeApiRequest& request) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   requests_.push_back(request);
-  return handleLocked(request);
+  budget_headers_.clear();
+  FakeApiResponse answer = handleLocked(request);
+  if (pending_test_) {
+    // A hook test is sent while the request waits, without holding the lock.
+    PendingTest test = std::move(*pending_test_);
+    pending_test_.reset();
+    lock.unlock();
+    DeliveryOutcome outcome = DeliverySender::sendNow(test.delivery);
+    lock.lock();
+    answer = finishTest(test, outcome);
+  }
+  for (auto& h : budget_headers_) answer.headers.push_back(h);
+  return answer;
 }
 
 bool FakeGitLab::expired(const Token& token) const {
@@ -203,6 +251,16 @@ FakeApiResponse FakeGitLab::api(const FakeApiRequest& request,
                       "Token is expired. You can either do re-authorization or token refresh.");
   }
   const User& user = users_.at(token.username);
+  if (auto spent = spendBudget(user)) return *spent;
+  if (fail_count_ > 0) {
+    --fail_count_;
+    return gitlabMessage(fail_status_, std::to_string(fail_status_) + " Internal Server Error");
+  }
+  if (auto answer = hookApi(token, user, request, route)) return *answer;
+  bool list_refs = route.size() == 4 && route[0] == "projects" && route[2] == "repository" &&
+                   (route[3] == "branches" || route[3] == "tags");
+  if (route.size() >= 2 && route[0] == "projects" && !list_refs)
+    return projectRoutes(token, user, request, route);
 
   if (request.method != "GET") return jsonAnswer(404, "{\"error\":\"404 Not Found\"}");
 
@@ -248,16 +306,9 @@ FakeApiResponse FakeGitLab::api(const FakeApiRequest& request,
     if (!hasAny(token.scopes, {"api", "read_api"}))
       return tokenError(403, "insufficient_scope", kInsufficientScope, "api read_api");
     if (projects_route) return projects(user, request);
-    const std::string& id = route[1];
-    bool numeric = !id.empty() &&
-                   std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
-    for (const auto& p : projects_) {
-      bool match =
-          numeric ? std::to_string(p.id) == id : equalsIgnoreCase(p.path_with_namespace, id);
-      if (!match) continue;
-      if (p.visibility == "private" && !p.members.count(user.username)) break;
-      return refs(request, p, route[3] == "tags");
-    }
+    const FakeGitLabProject* p = findProject(route[1]);
+    if (p && (p->visibility != "private" || p->members.count(user.username)))
+      return refs(request, *p, route[3] == "tags");
     return gitlabMessage(404, "404 Project Not Found");
   }
   return jsonAnswer(404, "{\"error\":\"404 Not Found\"}");
@@ -352,10 +403,14 @@ FakeApiResponse FakeGitLab::refs(const FakeApiRequest& request, const FakeGitLab
   std::string body = "[";
   for (size_t i = slice.begin; i < slice.end; ++i) {
     const FakeGitLabRef& ref = list[i];
+    std::string when = ref.committed_at == 0 ? std::string("2026-11-20T08:00:00.000+00:00")
+                                             : formatRfc3339(std::chrono::system_clock::time_point(
+                                                   std::chrono::seconds(ref.committed_at)));
     std::string commit = "{\"id\":" + jsonEscape(ref.sha) +
                          ",\"short_id\":" + jsonEscape(ref.sha.substr(0, 8)) +
                          ",\"title\":\"Update README\",\"message\":\"Update README\\n\","
-                         "\"created_at\":\"2026-11-20T08:00:00.000+00:00\"}";
+                         "\"created_at\":" +
+                         jsonEscape(when) + ",\"committed_date\":" + jsonEscape(when) + "}";
     if (i > slice.begin) body += ",";
     if (tags) {
       body += "{\"name\":" + jsonEscape(ref.name) +
@@ -376,6 +431,215 @@ FakeApiResponse FakeGitLab::refs(const FakeApiRequest& request, const FakeGitLab
   FakeApiResponse response = jsonAnswer(200, std::move(body));
   paginate(response, request, slice, list.size());
   return response;
+}
+
+void FakeGitLab::addCommit(int64_t project_id, FakeGitLabCommit commit, const std::string& branch,
+                           const std::string& tag) {
+  std::lock_guard lock(mu_);
+  for (auto& p : projects_) {
+    if (p.id != project_id) continue;
+    auto point = [&](std::vector<FakeGitLabRef>& refs, const std::string& name) {
+      if (name.empty()) return;
+      for (auto& r : refs)
+        if (r.name == name) return void(r.sha = commit.sha);
+      refs.push_back({name, commit.sha, false});
+    };
+    point(p.branches, branch);
+    point(p.tags, tag);
+    p.commits.push_back(commit);
+  }
+}
+
+void FakeGitLab::failRequests(int count, int status) {
+  std::lock_guard lock(mu_);
+  fail_count_ = count;
+  fail_status_ = status;
+}
+
+std::vector<FakeGitLabStatus> FakeGitLab::statuses() const {
+  std::lock_guard lock(mu_);
+  return statuses_;
+}
+
+std::vector<FakeGitLabDeployToken> FakeGitLab::deployTokens() const {
+  std::lock_guard lock(mu_);
+  return deploy_tokens_;
+}
+
+std::string FakeGitLab::projectJson(const FakeGitLabProject& p, bool simple) const {
+  std::string path = lastSegment(p.path_with_namespace);
+  std::string web = serverRoot() + "/" + p.path_with_namespace;
+  std::string host = serverUrl().substr(serverUrl().find("://") + 3);
+  host = host.substr(0, host.find(':'));
+  std::string body =
+      "{\"id\":" + std::to_string(p.id) + ",\"name\":" + jsonEscape(path) +
+      ",\"path\":" + jsonEscape(path) +
+      ",\"path_with_namespace\":" + jsonEscape(p.path_with_namespace) +
+      ",\"default_branch\":" + jsonEscape(p.default_branch) +
+      ",\"ssh_url_to_repo\":" + jsonEscape("git@" + host + ":" + p.path_with_namespace + ".git") +
+      ",\"http_url_to_repo\":" + jsonEscape(web + ".git") + ",\"web_url\":" + jsonEscape(web);
+  if (!simple) body += ",\"visibility\":" + jsonEscape(p.visibility) + ",\"archived\":false";
+  return body + "}";
+}
+
+std::string FakeGitLab::commitJson(const FakeGitLabProject& p, const std::string& sha) const {
+  FakeGitLabCommit c{sha, "Commit " + sha.substr(0, 8)};
+  for (const auto& known : p.commits)
+    if (known.sha == sha) c = known;
+  std::string title = c.message.substr(0, c.message.find('\n'));
+  return "{\"id\":" + jsonEscape(c.sha) + ",\"short_id\":" + jsonEscape(c.sha.substr(0, 8)) +
+         ",\"title\":" + jsonEscape(title) + ",\"message\":" + jsonEscape(c.message) +
+         ",\"author_name\":" + jsonEscape(c.author_name) +
+         ",\"author_email\":" + jsonEscape(c.author_email) +
+         ",\"authored_date\":" + jsonEscape(c.date) +
+         ",\"committer_name\":" + jsonEscape(c.author_name) +
+         ",\"committer_email\":" + jsonEscape(c.author_email) +
+         ",\"committed_date\":" + jsonEscape(c.date) + ",\"parent_ids\":[],\"web_url\":" +
+         jsonEscape(serverRoot() + "/" + p.path_with_namespace + "/-/commit/" + c.sha) + "}";
+}
+
+// /projects/:id[/repository/{branches,tags}/:name|/repository/commits/:sha|/statuses/:sha|
+// /deploy_tokens[/:id]]. A name with '/' arrives as one segment (%2F).
+FakeApiResponse FakeGitLab::projectRoutes(const Token& token, const User& user,
+                                          const FakeApiRequest& request,
+                                          const std::vector<std::string>& route) {
+  bool write = request.method != "GET";
+  if (!hasAny(token.scopes, write ? std::initializer_list<const char*>{"api"}
+                                  : std::initializer_list<const char*>{"api", "read_api"}))
+    return tokenError(403, "insufficient_scope", kInsufficientScope,
+                      write ? "api" : "api read_api");
+  const std::string& id = route[1];
+  bool numeric =
+      !id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+  FakeGitLabProject* project = nullptr;
+  for (auto& p : projects_) {
+    bool match = numeric ? std::to_string(p.id) == id : equalsIgnoreCase(p.path_with_namespace, id);
+    if (match) project = &p;
+  }
+  auto member =
+      project ? project->members.find(user.username) : std::map<std::string, int>::iterator();
+  int level = project && member != project->members.end() ? member->second : 0;
+  if (!project || (project->visibility == "private" && level == 0))
+    return gitlabMessage(404, "404 Project Not Found");
+  FakeGitLabProject& p = *project;
+  auto findRef = [](const std::vector<FakeGitLabRef>& refs, const std::string& name) {
+    for (const auto& r : refs)
+      if (r.name == name) return &r;
+    return static_cast<const FakeGitLabRef*>(nullptr);
+  };
+  auto knows = [&](const std::string& sha) {
+    for (const auto& c : p.commits)
+      if (c.sha == sha) return true;
+    for (const auto* refs : {&p.branches, &p.tags})
+      for (const auto& r : *refs)
+        if (r.sha == sha) return true;
+    return false;
+  };
+
+  if (request.method == "GET" && route.size() == 2) return jsonAnswer(200, projectJson(p, false));
+  if (request.method == "GET" && route.size() == 5 && route[2] == "repository") {
+    const std::string& name = route[4];
+    if (route[3] == "branches") {
+      const auto* b = findRef(p.branches, name);
+      if (!b) return gitlabMessage(404, "404 Branch Not Found");
+      return jsonAnswer(
+          200, "{\"name\":" + jsonEscape(b->name) + ",\"commit\":" + commitJson(p, b->sha) +
+                   ",\"merged\":false,\"protected\":" + (b->is_protected ? "true" : "false") +
+                   ",\"default\":" + (b->name == p.default_branch ? "true" : "false") + "}");
+    }
+    if (route[3] == "tags") {
+      const auto* t = findRef(p.tags, name);
+      if (!t) return gitlabMessage(404, "404 Tag Not Found");
+      return jsonAnswer(200, "{\"name\":" + jsonEscape(t->name) + ",\"message\":\"\",\"target\":" +
+                                 jsonEscape(t->sha) + ",\"commit\":" + commitJson(p, t->sha) +
+                                 ",\"release\":null,\"protected\":false}");
+    }
+    if (route[3] == "commits") {
+      std::string sha;
+      for (const auto& c : p.commits)
+        if (c.sha.rfind(name, 0) == 0) sha = c.sha;
+      for (const auto* refs : {&p.branches, &p.tags})
+        for (const auto& r : *refs)
+          if (r.sha.rfind(name, 0) == 0) sha = r.sha;
+      if (sha.empty() || name.size() < 7) return gitlabMessage(404, "404 Commit Not Found");
+      return jsonAnswer(200, commitJson(p, sha));
+    }
+  }
+  if (request.method == "POST" && route.size() == 4 && route[2] == "statuses") {
+    if (level < 30) return gitlabMessage(403, "403 Forbidden");
+    auto body = json::parse(request.body);
+    if (!body.ok() || !body->IsObject()) return gitlabMessage(400, "400 Bad request");
+    FakeGitLabStatus st{p.id,
+                        route[3],
+                        std::string(json::getString(*body, "state").value_or("")),
+                        std::string(json::getString(*body, "name").value_or("default")),
+                        std::string(json::getString(*body, "ref").value_or(p.default_branch)),
+                        std::string(json::getString(*body, "description").value_or("")),
+                        std::string(json::getString(*body, "target_url").value_or(""))};
+    static const std::vector<std::string> kStates{"pending", "running",  "success",
+                                                  "failed",  "canceled", "skipped"};
+    if (std::find(kStates.begin(), kStates.end(), st.state) == kStates.end())
+      return jsonAnswer(400, "{\"error\":\"state does not have a valid value\"}");
+    if (st.description.size() > 255 || st.target_url.size() > 255)
+      return gitlabMessage(400, "400 Bad request - description is too long");
+    if (!knows(st.sha)) return gitlabMessage(404, "404 References for commit Not Found");
+    // GitLab moves a status through a state machine: the same state again is no transition.
+    for (auto it = statuses_.rbegin(); it != statuses_.rend(); ++it) {
+      if (it->project_id != p.id || it->sha != st.sha || it->name != st.name || it->ref != st.ref)
+        continue;
+      if (it->state == st.state)
+        return jsonAnswer(400, "{\"message\":\"Cannot transition status via :" + st.state +
+                                   " from :" + st.state +
+                                   " (Reason(s): Status cannot transition "
+                                   "via \\\"" +
+                                   st.state + "\\\")\"}");
+      break;
+    }
+    statuses_.push_back(st);
+    return jsonAnswer(
+        201, "{\"id\":" + std::to_string(statuses_.size()) + ",\"sha\":" + jsonEscape(st.sha) +
+                 ",\"ref\":" + jsonEscape(st.ref) + ",\"status\":" + jsonEscape(st.state) +
+                 ",\"name\":" + jsonEscape(st.name) +
+                 ",\"description\":" + jsonEscape(st.description) + ",\"allow_failure\":false}");
+  }
+  if (route.size() >= 3 && route[2] == "deploy_tokens") {
+    if (level < 40) return gitlabMessage(403, "403 Forbidden");
+    if (request.method == "POST" && route.size() == 3) {
+      auto body = json::parse(request.body);
+      if (!body.ok() || !body->IsObject()) return gitlabMessage(400, "400 Bad request");
+      FakeGitLabDeployToken t;
+      t.id = static_cast<int64_t>(deploy_tokens_.size()) + 1;
+      t.project_id = p.id;
+      t.name = std::string(json::getString(*body, "name").value_or(""));
+      t.username = "gitlab+deploy-token-" + std::to_string(t.id);
+      t.token = "gldt-fake" + std::to_string(1000000 + t.id) + "abcdefghij";
+      t.expires_at = std::string(json::getString(*body, "expires_at").value_or(""));
+      if (const auto* scopes = json::member(*body, "scopes"); scopes && scopes->IsArray())
+        for (const auto& sc : scopes->GetArray())
+          if (sc.IsString()) t.scopes.emplace_back(sc.GetString());
+      if (t.name.empty() || t.scopes.empty())
+        return jsonAnswer(400, "{\"error\":\"name, scopes is missing\"}");
+      deploy_tokens_.push_back(t);
+      std::string scopes = "[";
+      for (size_t i = 0; i < t.scopes.size(); ++i)
+        scopes += (i ? "," : "") + jsonEscape(t.scopes[i]);
+      return jsonAnswer(
+          201, "{\"id\":" + std::to_string(t.id) + ",\"name\":" + jsonEscape(t.name) +
+                   ",\"username\":" + jsonEscape(t.username) +
+                   ",\"expires_at\":" + (t.expires_at.empty() ? "null" : jsonEscape(t.expires_at)) +
+                   ",\"token\":" + jsonEscape(t.token) +
+                   ",\"revoked\":false,\"expired\":false,\"scopes\":" + scopes + "]}");
+    }
+    if (request.method == "DELETE" && route.size() == 4) {
+      for (auto& t : deploy_tokens_) {
+        if (t.project_id != p.id || std::to_string(t.id) != route[3] || t.revoked) continue;
+        t.revoked = true;
+        return FakeApiResponse{204, {}, ""};
+      }
+      return gitlabMessage(404, "404 Token Not Found");
+    }
+  }
+  return jsonAnswer(404, "{\"error\":\"404 Not Found\"}");
 }
 
 // GitLab's offset pagination headers: Link (prev, next, first, last) and the x-* set.

@@ -75,10 +75,12 @@ const FakeRedisData::Command FakeRedisData::kCommands[] = {
     {"SMEMBERS", &FakeRedisData::smembers, 2, 2}, {"SISMEMBER", &FakeRedisData::sismember, 3, 3},
     {"SCARD", &FakeRedisData::scard, 2, 2},       {"HSET", &FakeRedisData::hset, 4, -1},
     {"HGET", &FakeRedisData::hget, 3, 3},         {"HDEL", &FakeRedisData::hdel, 3, -1},
-    {"HGETALL", &FakeRedisData::hgetall, 2, 2},   {"LPUSH", &FakeRedisData::lpush, 3, -1},
-    {"LTRIM", &FakeRedisData::ltrim, 4, 4},       {"LRANGE", &FakeRedisData::lrange, 4, 4},
-    {"LLEN", &FakeRedisData::llen, 2, 2},         {"XADD", &FakeRedisData::xadd, 5, -1},
-    {"XLEN", &FakeRedisData::xlen, 2, 2},         {"XRANGE", &FakeRedisData::xrange, 4, 6},
+    {"HGETALL", &FakeRedisData::hgetall, 2, 2},   {"HVALS", &FakeRedisData::hvals, 2, 2},
+    {"LPUSH", &FakeRedisData::lpush, 3, -1},      {"LTRIM", &FakeRedisData::ltrim, 4, 4},
+    {"LRANGE", &FakeRedisData::lrange, 4, 4},     {"LLEN", &FakeRedisData::llen, 2, 2},
+    {"XADD", &FakeRedisData::xadd, 5, -1},        {"XLEN", &FakeRedisData::xlen, 2, 2},
+    {"XRANGE", &FakeRedisData::xrange, 4, 6},     {"XREVRANGE", &FakeRedisData::xrevrange, 4, 6},
+    {"XTRIM", &FakeRedisData::xtrim, 4, 5},       {"XPENDING", &FakeRedisData::xpending, 3, 3},
     {"EVAL", &FakeRedisData::eval, 3, -1},        {"EVALSHA", &FakeRedisData::evalsha, 3, -1},
     {"SCRIPT", &FakeRedisData::script, 2, -1},
 };
@@ -361,6 +363,14 @@ RedisValue FakeRedisData::hgetall(const Args& a) {
   return out;
 }
 
+RedisValue FakeRedisData::hvals(const Args& a) {
+  Value* v = findTyped(a[1], Type::kHash);
+  RedisValue out = redisArray();
+  if (v)
+    for (const auto& field : v->fields) out.elements.push_back(redisBulk(field.second));
+  return out;
+}
+
 // --- lists -----------------------------------------------------------------------------------
 
 RedisValue FakeRedisData::lpush(const Args& a) {
@@ -426,9 +436,20 @@ RedisValue FakeRedisData::xlen(const Args& a) {
 }
 
 RedisValue FakeRedisData::xrange(const Args& a) {
-  auto from = a[2] == "-" ? std::pair<int64_t, int64_t>{0, 0} : streamId(a[2], 0);
+  return streamRange(a, false);
+}
+
+// XREVRANGE key end start [COUNT n]: XRANGE's entries, newest first.
+RedisValue FakeRedisData::xrevrange(const Args& a) {
+  return streamRange(a, true);
+}
+
+RedisValue FakeRedisData::streamRange(const Args& a, bool reverse) {
+  const std::string& low = reverse ? a[3] : a[2];
+  const std::string& high = reverse ? a[2] : a[3];
+  auto from = low == "-" ? std::pair<int64_t, int64_t>{0, 0} : streamId(low, 0);
   auto to =
-      a[3] == "+" ? std::pair<int64_t, int64_t>{INT64_MAX, INT64_MAX} : streamId(a[3], INT64_MAX);
+      high == "+" ? std::pair<int64_t, int64_t>{INT64_MAX, INT64_MAX} : streamId(high, INT64_MAX);
   if (!from || !to) return redisError("ERR Invalid stream ID specified as stream command argument");
   std::optional<int64_t> count;
   if (a.size() > 4) {
@@ -439,15 +460,52 @@ RedisValue FakeRedisData::xrange(const Args& a) {
   Value* v = findTyped(a[1], Type::kStream);
   RedisValue out = redisArray();
   if (!v) return out;
-  for (const auto& entry : v->stream) {
-    if (count && static_cast<int64_t>(out.elements.size()) >= *count) break;
+  auto add = [&](const StreamEntry& entry) {
+    if (count && static_cast<int64_t>(out.elements.size()) >= *count) return;
     auto id = streamId(entry.id, 0);
-    if (*id < *from || *id > *to) continue;
+    if (*id < *from || *id > *to) return;
     RedisValue fields = redisArray();
     for (const auto& f : entry.fields) fields.elements.push_back(redisBulk(f));
     out.elements.push_back(redisArray({redisBulk(entry.id), std::move(fields)}));
+  };
+  if (reverse) {
+    for (auto it = v->stream.rbegin(); it != v->stream.rend(); ++it) add(*it);
+  } else {
+    for (const auto& entry : v->stream) add(entry);
   }
   return out;
+}
+
+// XTRIM key MAXLEN|MINID [=] threshold, exact trimming only (triggerd never asks for ~ here).
+RedisValue FakeRedisData::xtrim(const Args& a) {
+  const std::string strategy = upper(a[2]);
+  if (a.size() == 5 && a[3] != "=") return redisError(kSyntax);
+  const std::string& threshold = a.back();
+  Value* v = findTyped(a[1], Type::kStream);
+  size_t keep_from = 0;
+  if (strategy == "MAXLEN") {
+    auto max = toInt(threshold);
+    if (!max || *max < 0) return redisError(kNotInteger);
+    if (v && v->stream.size() > static_cast<size_t>(*max))
+      keep_from = v->stream.size() - static_cast<size_t>(*max);
+  } else if (strategy == "MINID") {
+    auto min = streamId(threshold, 0);
+    if (!min) return redisError("ERR Invalid stream ID specified as stream command argument");
+    if (v)
+      while (keep_from < v->stream.size() && *streamId(v->stream[keep_from].id, 0) < *min)
+        ++keep_from;
+  } else {
+    return redisError(kSyntax);
+  }
+  if (!v) return redisInteger(0);
+  v->stream.erase(v->stream.begin(), v->stream.begin() + static_cast<std::ptrdiff_t>(keep_from));
+  return redisInteger(static_cast<int64_t>(keep_from));
+}
+
+// This stand-in has no consumer groups (XGROUP is not implemented), so every group is missing,
+// as in a Redis where none was created.
+RedisValue FakeRedisData::xpending(const Args& a) {
+  return redisError("NOGROUP No such key '" + a[1] + "' or consumer group '" + a[2] + "'");
 }
 
 // --- scripts ---------------------------------------------------------------------------------

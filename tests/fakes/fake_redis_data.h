@@ -85,6 +85,7 @@ class FakeRedisData {
   RedisValue hget(const Args& a);
   RedisValue hdel(const Args& a);
   RedisValue hgetall(const Args& a);
+  RedisValue hvals(const Args& a);
   RedisValue lpush(const Args& a);
   RedisValue ltrim(const Args& a);
   RedisValue lrange(const Args& a);
@@ -92,6 +93,10 @@ class FakeRedisData {
   RedisValue xadd(const Args& a);
   RedisValue xlen(const Args& a);
   RedisValue xrange(const Args& a);
+  RedisValue xrevrange(const Args& a);
+  RedisValue streamRange(const Args& a, bool reverse);
+  RedisValue xtrim(const Args& a);
+  RedisValue xpending(const Args& a);
   RedisValue eval(const Args& a);
   RedisValue evalsha(const Args& a);
   RedisValue script(const Args& a);

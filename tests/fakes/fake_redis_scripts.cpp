@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <sstream>
 #include <utility>
 
 #include "common/encoding.h"
@@ -100,32 +101,54 @@ RedisValue releaseLease(const ScriptCall& call, const std::vector<std::string>& 
 // job_queue.cpp kEnqueueScript
 RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
                    const std::vector<std::string>& args) {
-  RedisValue seen = call({"GET", at(keys, 1)});
-  if (!seen.isNil()) {
-    return redisArray({redisInteger(1), redisBulk(seen.str)});
+  const std::string& flags = at(args, 6);
+  auto has = [&flags](char flag) { return flags.find(flag) != std::string::npos; };
+  if (has('d')) {
+    RedisValue seen = call({"GET", at(keys, 1)});
+    if (!seen.isNil()) return redisArray({redisInteger(1), redisBulk(seen.str)});
   }
-  const bool by_push = at(args, 5) == "1";
-  if (by_push) {
+  if (has('p')) {
     RedisValue pushed = call({"GET", at(keys, 3)});
     if (!pushed.isNil()) return redisArray({redisInteger(2), redisBulk(pushed.str)});
   }
-  const size_t n = args.size() >= 5 ? (args.size() - 5) / 8 : 0;
-  for (size_t i = 0; i < n; ++i) {
-    const size_t a = 6 + i * 8;
-    RedisValue entry = call({"XADD", at(keys, 2), "*", "job", at(args, a + 1), "id", at(args, a)});
-    const std::string& record = at(keys, 4 + 2 * i);
-    call({"HSET",          record,          "state",         "queued",        "stream_id",
-          entry.str,       "trigger",       at(args, a + 2), "user",          at(args, a + 3),
-          "ref",           at(args, a + 4), "sha",           at(args, a + 5), "delivery",
-          at(args, a + 6), "created_at",    at(args, a + 7), "updated_at",    at(args, a + 7)});
-    call({"EXPIRE", record, at(args, 2)});
-    const std::string& recent = at(keys, 5 + 2 * i);
-    call({"LPUSH", recent, at(args, a)});
-    call({"LTRIM", recent, "0", std::to_string(std::stoll(at(args, 3)) - 1)});
+  size_t a = 10, k = 7;
+  while (a <= args.size()) {
+    const std::string& id = at(args, a);
+    const size_t n = std::stoul(at(args, a + 2));
+    RedisValue entry = call({"XADD", at(keys, 2), "*", "job", at(args, a + 1), "id", id});
+    std::vector<std::string> hset{"HSET", at(keys, k), "stream_id", entry.str};
+    for (size_t f = a + 3; f < a + 3 + 2 * n; ++f) hset.push_back(at(args, f));
+    call(hset);
+    call({"EXPIRE", at(keys, k), at(args, 2)});
+    call({"LPUSH", at(keys, 5), id});
+    call({"LPUSH", at(keys, 6), id});
+    a += 3 + 2 * n;
+    ++k;
   }
-  call({"SET", at(keys, 1), at(args, 4), "EX", at(args, 1)});
-  if (by_push) call({"SET", at(keys, 3), at(args, 4), "EX", at(args, 1)});
-  return redisArray({redisInteger(0), redisBulk(at(args, 4))});
+  std::vector<RedisValue> superseded;
+  if (k > 7) {
+    call({"LTRIM", at(keys, 5), "0", std::to_string(std::stoll(at(args, 3)) - 1)});
+    call({"EXPIRE", at(keys, 5), at(args, 2)});
+    call({"LTRIM", at(keys, 6), "0", std::to_string(std::stoll(at(args, 4)) - 1)});
+    call({"EXPIRE", at(keys, 6), at(args, 2)});
+    if (has('s')) {
+      RedisValue latest = call({"GET", at(keys, 4)});
+      if (!latest.isNil()) {
+        std::istringstream words(latest.str);
+        for (std::string old; words >> old;) {
+          const std::string record = at(args, 8) + old;
+          if (call({"HGET", record, "state"}).str == "queued") {
+            call({"HSET", record, "state", "superseded", "finished_at", at(args, 7)});
+            superseded.push_back(redisBulk(old));
+          }
+        }
+      }
+      call({"SET", at(keys, 4), at(args, 9), "EX", at(args, 2)});
+    }
+  }
+  if (has('d')) call({"SET", at(keys, 1), at(args, 5), "EX", at(args, 1)});
+  if (has('p')) call({"SET", at(keys, 3), at(args, 5), "EX", at(args, 1)});
+  return redisArray({redisInteger(0), redisBulk(at(args, 5)), redisArray(std::move(superseded))});
 }
 
 }  // namespace
@@ -141,7 +164,7 @@ NativeScript findNativeScript(std::string_view text) {
   const std::pair<const char*, NativeScript> kScripts[] = {
       {kCreateScript, createRecord},         {kRemoveScript, removeRecord},
       {kCompareAndSetScript, compareAndSet}, {kMintScript, mintToken},
-      {kRevokeScript, revokeToken},          {kEnqueueScript, enqueue},
+      {kRevokeScript, revokeToken},          {kEnqueueScript.text().c_str(), enqueue},
       {kLeaseAcquireScript, acquireLease},   {kLeaseRenewScript, renewLease},
       {kLeaseReleaseScript, releaseLease},
   };

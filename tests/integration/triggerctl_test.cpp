@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/fakes/fake_gitlab.h"
+#include "tests/integration/hooks_support.h"
 #include "tests/integration/triggerd_fixture.h"
 #include "tests/support/json_doc.h"
 #include "webhook/signature.h"
@@ -41,9 +42,9 @@ class TriggerctlTest : public ::testing::Test {
 };
 
 TEST_F(TriggerctlTest, CreateListShowUpdateDelete) {
-  auto created = ctl({"triggers", "create", "alice", "--provider", "github", "--repository",
-                      "octo/app", "--image", "registry.example.com/team/app", "--rule",
-                      "branch:main=latest,main-{sha:7}", "--rule", "tag:v(.*)={1}"});
+  auto created = ctl({"triggers", "create", "alice", "--manual", "--provider", "github",
+                      "--repository", "octo/app", "--image", "registry.example.com/team/app",
+                      "--rule", "branch:main=latest,main-{sha:7}", "--rule", "tag:v(.*)={1}"});
   ASSERT_EQ(created.exit_code, 0) << created.output;
   EXPECT_NE(created.output.find("https://triggerd.test/webhooks/github/"), std::string::npos)
       << created.output;
@@ -151,6 +152,62 @@ TEST_F(TriggerctlTest, ResealNamesRecordsItCannotOpenAndExitsOne) {
   EXPECT_NE(json.output.find("\"left_behind\":[\"triggerd:trigger:" + id + "\"]"),
             std::string::npos)
       << json.output;
+}
+
+// `triggerctl hooks`: one trigger's hook at once, every hook as a job with progress.
+class TriggerctlHooksTest : public ::testing::Test {
+ protected:
+  TriggerdOptions hookedOptions() {
+    prepareGithub(github_);
+    return hookOptions(github_.apiBaseUrl());
+  }
+  FakeGitHub github_;
+  int calls_ = 0;
+};
+
+TEST_F(TriggerctlHooksTest, CheckAndRepairOneOrEveryHookWithProgress) {
+  TriggerdInstance tri(hookedOptions());
+  bindGithub(tri);
+  tri.dir().write("admin-token", tri.adminToken() + "\n");
+  auto run = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {triggerctlBinary(), "--url", tri.adminUrl("")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Subprocess p(argv, tri.dir().file("ctl-" + std::to_string(++calls_) + ".log"),
+                 {{"TRIGGERCTL_TOKEN_FILE", tri.dir().file("admin-token")}});
+    CtlResult r;
+    r.exit_code = p.wait(std::chrono::seconds(30));
+    r.output = p.log();
+    return r;
+  };
+  auto created =
+      run({"triggers", "create", "alice", "--provider", "github", "--repository", kGithubRepo,
+           "--image", "registry.example.com/team/app", "--rule", "branch:main=latest"});
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_NE(created.output.find("Installed webhook"), std::string::npos) << created.output;
+  EXPECT_EQ(created.output.find("SECRET"), std::string::npos) << created.output;
+  ASSERT_EQ(github_.hooks(kGithubRepo).size(), 1u);
+  std::string id =
+      parseJson(tri.admin("GET", "/api/v1/users/alice/triggers").body)["triggers"][0]["id"]
+          .GetString();
+
+  auto fine = run({"hooks", "check", "alice", id});
+  EXPECT_EQ(fine.exit_code, 0) << fine.output;
+  EXPECT_NE(fine.output.find("OUTCOME            ok"), std::string::npos) << fine.output;
+
+  github_.removeHook(github_.hooks(kGithubRepo).at(0).id);
+  auto check = run({"hooks", "check", "alice"});
+  EXPECT_EQ(check.exit_code, 1) << check.output;  // a hook with problems
+  EXPECT_NE(check.output.find("check: 1 of 1 done"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("no hook with the URL"), std::string::npos) << check.output;
+
+  auto repair = run({"hooks", "repair", "--all"});
+  EXPECT_EQ(repair.exit_code, 0) << repair.output;
+  EXPECT_NE(repair.output.find("repair: 1 of 1 done: 0 ok, 1 repaired"), std::string::npos)
+      << repair.output;
+  EXPECT_EQ(github_.hooks(kGithubRepo).size(), 1u);
+
+  auto usage = run({"hooks", "repair", "alice", "--all"});
+  EXPECT_EQ(usage.exit_code, 2) << usage.output;
 }
 
 }  // namespace

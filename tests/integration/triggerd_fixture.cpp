@@ -25,13 +25,16 @@ std::string githubPush(const std::string& relative, int variant) {
 }
 
 TriggerdInstance::TriggerdInstance(TriggerdOptions options) : options_(std::move(options)) {
-  if (!options_.shared_redis) {
+  if (options_.shared_redis) {
+    redis_ = options_.shared_redis;
+  } else {
     RedisServer::Options ro;
     ro.appendonly = options_.redis_appendonly;
     ro.appendfsync = options_.redis_appendfsync;
-    redis_ = std::make_unique<RedisServer>(ro);
+    own_redis_ = std::make_unique<RedisServer>(ro);
+    redis_ = own_redis_.get();
   }
-  public_port_ = options_.public_port != 0 ? options_.public_port : freePort();
+  public_port_ = options_.public_port ? options_.public_port : freePort();
   admin_port_ = freePort();
   while (admin_port_ == public_port_) admin_port_ = freePort();
   admin_token_ = "test-admin-token-0123456789abcdef";
@@ -59,7 +62,11 @@ void TriggerdInstance::writeConfig() {
   toml += "[server]\n";
   toml += "public_listen = \"127.0.0.1:" + std::to_string(public_port_) + "\"\n";
   toml += "admin_listen = \"127.0.0.1:" + std::to_string(admin_port_) + "\"\n";
-  toml += "public_base_url = \"https://triggerd.test\"\n";
+  std::string base = !options_.public_base_url.empty() ? options_.public_base_url
+                     : options_.public_base_url_is_listener
+                         ? "http://127.0.0.1:" + std::to_string(public_port_)
+                         : "https://triggerd.test";
+  toml += "public_base_url = \"" + base + "\"\n";
   toml += "log_level = \"debug\"\n";
   toml += options_.server_extra + "\n";
   toml += "\n[redis]\naddress = \"" + redis().address() + "\"\n";
@@ -97,6 +104,14 @@ void TriggerdInstance::restartWithKeys(const std::string& master_key_hex,
   if (rc != 0) ADD_FAILURE() << "triggerd exited with " << rc << ":\n" << log();
   options_.master_key_hex = master_key_hex;
   options_.previous_master_keys_hex = previous_hex;
+  writeConfig();
+  start();
+}
+
+void TriggerdInstance::restartWithExtraToml(const std::string& extra_toml) {
+  int rc = stop(15);
+  if (rc != 0) ADD_FAILURE() << "triggerd exited with " << rc << ":\n" << log();
+  options_.extra_toml = extra_toml;
   writeConfig();
   start();
 }

@@ -31,11 +31,15 @@ struct TriggerdOptions {
   std::map<std::string, std::string> env;    // extra environment of the daemon
   std::string master_key_hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
   std::vector<std::string> previous_master_keys_hex;
-  // Several triggerd processes on one Redis: this one runs against `shared_redis` (owned by
-  // the test) instead of a private redis-server.
+  // The public base URL is the public listener itself (http://127.0.0.1:port), so the fake
+  // providers' deliveries to installed hooks reach this triggerd.
+  bool public_base_url_is_listener = false;
+  std::string public_base_url;  // verbatim when set (replicas behind one URL)
+  // Another instance's redis-server to share (two triggerd processes on one Redis); the public
+  // listener's port of `public_port` likewise (0: a free one).
   RedisServer* shared_redis = nullptr;
+  int public_port = 0;
   std::string server_extra;       // lines added to [server]
-  int public_port = 0;            // 0: a free port; another instance's to share it (reuse_port)
   std::vector<std::string> args;  // more command-line arguments, e.g. {"--set", "k=v"}
 };
 
@@ -53,7 +57,9 @@ class TriggerdInstance {
   Subprocess& process() { return *proc_; }
   // Whether the daemon's own admin listener answers /readyz with 200.
   bool ready();
-  RedisServer& redis() { return options_.shared_redis ? *options_.shared_redis : *redis_; }
+  RedisServer& redis() { return *redis_; }
+  // Replaces the config's extra TOML and restarts the daemon with it.
+  void restartWithExtraToml(const std::string& extra_toml);
   const TempDir& dir() const { return dir_; }
   std::string log() const { return proc_ ? proc_->log() : ""; }
 
@@ -84,7 +90,8 @@ class TriggerdInstance {
 
   TriggerdOptions options_;
   TempDir dir_;
-  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<RedisServer> own_redis_;
+  RedisServer* redis_ = nullptr;
   std::unique_ptr<Subprocess> proc_;
   int public_port_ = 0;
   int admin_port_ = 0;

@@ -16,11 +16,11 @@ class RedisServer {
  public:
   struct Options {
     bool appendonly = true;
+    std::string password;  // requirepass when set
     // "always" makes every acknowledged write durable before its reply. Redis's default,
     // "everysec", may postpone the write behind a slow background fsync and answer meanwhile,
     // so even a process crash (SIGKILL) can lose up to two seconds of acknowledged writes.
     std::string appendfsync = "everysec";
-    std::string password;  // requirepass when set
   };
   RedisServer();
   explicit RedisServer(Options options);

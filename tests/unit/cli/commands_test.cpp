@@ -214,7 +214,11 @@ TEST(SourcesCommands, BindWithMissingTokenFileSendsNothing) {
 TEST(SourcesCommands, AuthorizeAndUnbind) {
   FakeHttpServer server([](const FakeRequest& req) {
     if (req.method == "DELETE") {
-      return FakeResponse::json(200, R"({"unbound": "github", "triggers_disabled": 2})");
+      return FakeResponse::json(200, R"({"unbound": "github", "triggers_disabled": 2,
+        "hooks_removed": 1, "hooks": [
+          {"trigger": "01JA", "repository": "octo/app", "hook_id": "1", "result": "removed"},
+          {"trigger": "01JB", "repository": "octo/lib", "hook_id": "2", "result": "failed",
+           "error": "GitHub rejected the token"}]})");
     }
     return FakeResponse::json(
         200,
@@ -228,9 +232,13 @@ TEST(SourcesCommands, AuthorizeAndUnbind) {
   auto u = runAgainst(server.url(),
                       [](const Context& ctx) { return sourcesUnbind(ctx, "alice", "github"); });
   EXPECT_EQ(u.rc, kExitOk);
-  EXPECT_EQ(
-      u.out,
-      "Unbound github from alice; 2 triggers disabled (re-enable them after binding again)\n");
+  EXPECT_EQ(u.out,
+            "Unbound github from alice; 1 webhook removed; 2 triggers disabled (re-enable them "
+            "after binding again)\n");
+  // Best effort: the webhook left behind is named.
+  EXPECT_EQ(u.err,
+            "warning: the webhook of trigger 01JB on octo/lib was left in place: GitHub "
+            "rejected the token\n");
   auto reqs = server.requests();
   EXPECT_EQ(reqs[0].path, "/api/v1/users/alice/sources/github/authorize");
   EXPECT_EQ(reqs[1].path, "/api/v1/users/alice/sources/github");

@@ -23,13 +23,13 @@ TEST(TriggerCreateBody, FromRuleSpecs) {
   EXPECT_EQ(
       body.value(),
       R"({"provider":"github","repository":"octo/app","image":"registry.example.com/team/app",)"
-      R"("install_hook":false,"rules":[{"kind":"branch","match":"main","tags":["latest","main-{sha:7}"]}]})");
+      R"("install_hook":true,"rules":[{"kind":"branch","match":"main","tags":["latest","main-{sha:7}"]}]})");
 }
 
 TEST(TriggerCreateBody, FromRulesFileAndDisabled) {
   triggerd::testing::TempDir dir;
   dir.write("rules.json", R"([{"kind": "tag", "match": ".*", "tags": ["{tag}"]}])");
-  TriggerCreateArgs args{"alice", "gitlab", "g/p", "r/i", dir.file("rules.json"), {}, true};
+  TriggerCreateArgs args{"alice", "gitlab", "g/p", "r/i", dir.file("rules.json"), {}, true, true};
   auto body = triggerCreateBody(args);
   ASSERT_TRUE(body.ok()) << body.error().message;
   EXPECT_EQ(body.value(),

@@ -41,6 +41,27 @@ HeaderList parseQuery(std::string_view query) {
   return out;
 }
 
+HookEnv hookEnv(RouteHarness& h, EventLoop& loop, RedisClient& redis, HttpClient& http,
+                const Clock& clock, Random& rng) {
+  HookEnv env;
+  env.loop = &loop;
+  env.redis = &redis;
+  env.triggers = &h.triggers();
+  env.http = &http;
+  env.clock = &clock;
+  env.rng = &rng;
+  env.metrics = &h.metrics();
+  env.keys = h.keys();
+  env.lease_owner = "route-harness";
+  return env;
+}
+
+HookOptions hookOptions() {
+  HookOptions o;
+  o.public_base_url = RouteHarness::kPublicBaseUrl;
+  return o;
+}
+
 }  // namespace
 
 std::string RouteReply::header(const std::string& name) const {
@@ -59,7 +80,12 @@ RouteHarness::RouteHarness(RouteHarnessOptions options)
     : keyring_(keyringOf(options.master_key, options.previous_master_keys)),
       http_(loop_, loopbackClientOptions()),
       auth_(tokens_, {sha256Hex(kAdminToken)}),
-      sources_api_(sources_, triggers_, http_, clock_, sourcesOptions(options)) {
+      hook_service_(hookEnv(*this, loop_, redis_, http_, clock_, rng_), sources_, hookOptions()),
+      sources_api_(sources_, triggers_, hook_service_, http_, clock_, sourcesOptions(options)) {
+  services_.hooks = &hooks_api_;
+  services_.runs = &runs_api_;
+  services_.jobs = &jobs_api_;
+  services_.credentials = &credentials_;
   services_.ingest = &ingest_;
   services_.triggers = &triggers_api_;
   services_.sources = &sources_api_;
@@ -126,7 +152,7 @@ std::string RouteHarness::mintToken(const std::string& user, const std::string& 
 
 std::string RouteHarness::createTrigger(const std::string& user) {
   auto r = admin("POST", "/api/v1/users/" + user + "/triggers",
-                 R"({"provider": "github", "repository": "octo/app", )"
+                 R"({"provider": "github", "repository": "octo/app", "install_hook": false, )"
                  R"("image": "registry.example.com/team/app", )"
                  R"("rules": [{"kind": "branch", "match": "main", "tags": ["latest"]}]})");
   EXPECT_EQ(r.status, 201) << r.body;

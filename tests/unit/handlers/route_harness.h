@@ -18,8 +18,11 @@
 #include "credentials/token_checker.h"
 #include "crypto/keyring.h"
 #include "handlers/routes.h"
+#include "hooks/hook_jobs.h"
+#include "hooks/hook_service.h"
 #include "http/curl_multi_client.h"
 #include "http/router.h"
+#include "jobs/clone_credentials.h"
 #include "loop/event_loop.h"
 #include "tests/fakes/fake_redis_client.h"
 #include "tests/support/test_keys.h"
@@ -75,6 +78,7 @@ class RouteHarness {
   SourceStore& sources() { return sources_; }
   const Keys& keys() const { return keys_; }
   Metrics& metrics() { return metrics_; }
+  HookService& hooks() { return hook_service_; }
   Router& router(Listener listener) {
     return listener == Listener::kAdmin ? admin_router_ : public_router_;
   }
@@ -96,7 +100,18 @@ class RouteHarness {
   CurlMultiClient http_;
   WebhookIngest ingest_{triggers_, queue_, metrics_, clock_, rng_, WebhookOptions{}};
   ApiAuth auth_;
-  TriggersApi triggers_api_{triggers_, clock_, rng_, TriggersOptions{kPublicBaseUrl}};
+  HookService hook_service_;
+  HookJobs hook_jobs_{hook_service_, triggers_, clock_, rng_, 4};
+  HooksApi hooks_api_{hook_jobs_};
+  JobRecords job_records_{redis_, keys_};
+  DeadLetters dead_letters_{redis_, queue_, clock_};
+  RunsApi runs_api_{triggers_, sources_, queue_, job_records_, redis_,
+                    http_,     clock_,   rng_,   metrics_,     RunsOptions{}};
+  JobsApi jobs_api_{job_records_, dead_letters_};
+  CloneCredentials credentials_{
+      redis_, job_records_, sources_, http_, clock_, metrics_, CloneCredentialOptions{}};
+  TriggersApi triggers_api_{triggers_, hook_service_, clock_, rng_,
+                            TriggersOptions{kPublicBaseUrl}};
   SourcesApi sources_api_;
   GitHubOAuth oauth_{sources_api_, oauth_states_, http_, rng_};
   TokenChecker token_checker_{loop_, redis_, keys_,    "harness:1:test",   sources_,

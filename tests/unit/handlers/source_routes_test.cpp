@@ -65,10 +65,11 @@ TEST_F(GitlabSourceRoutesTest, ATokenWithoutTheApiScopeIsRefusedAndNothingIsStor
 
 TEST_F(GitlabSourceRoutesTest, UnbindingDisablesTheAccountsTriggers) {
   ASSERT_EQ(bind(kToken).status, 201);
-  auto created = api_.admin("POST", "/api/v1/users/alice/triggers",
-                            R"({"provider": "gitlab", "repository": "team/app", )"
-                            R"("image": "registry.example.com/team/app", )"
-                            R"("rules": [{"kind": "branch", "match": "main", "tags": ["x"]}]})");
+  auto created =
+      api_.admin("POST", "/api/v1/users/alice/triggers",
+                 R"({"provider": "gitlab", "repository": "team/app", "install_hook": false, )"
+                 R"("image": "registry.example.com/team/app", )"
+                 R"("rules": [{"kind": "branch", "match": "main", "tags": ["x"]}]})");
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string gitlab_trigger = jsonString(parseJson(created.body), "/trigger/id");
   const std::string github_trigger = api_.createTrigger("alice");

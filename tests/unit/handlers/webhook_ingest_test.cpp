@@ -98,6 +98,53 @@ TEST_F(WebhookIngestTest, PreviousSecretVerifiesOnlyUntilItsDeadline) {
   EXPECT_EQ(run(late).status, 401);
 }
 
+// A rotation sets the new secret on the provider before it becomes the trigger's secret: until
+// then it is pending, and deliveries signed with it verify.
+TEST_F(WebhookIngestTest, APendingSecretVerifiesDuringARotationUntilItsDeadline) {
+  trigger_.pending_secret = "next";
+  trigger_.pending_secret_until = clock_.unixSeconds() + 60;
+  store();
+  EXPECT_EQ(run(gitlabPush("next")).status, 202);
+  auto current = gitlabPush("s3cret");
+  current->delivery_id = "uuid-current";
+  current->body = anotherCommit(current->body);
+  EXPECT_EQ(run(current).status, 202);
+  clock_.advance(std::chrono::seconds(61));
+  auto late = gitlabPush("next");
+  late->delivery_id = "uuid-late";
+  EXPECT_EQ(run(late).status, 401);
+}
+
+// A hand-made GitLab hook may come without the signing token (a GitLab that has none, or the
+// user did not paste it): the token verifies alone until the first signed delivery, and from
+// then on unsigned deliveries are refused.
+TEST_F(WebhookIngestTest, AHandMadeHookIsHeldToSignaturesFromItsFirstSignedDelivery) {
+  trigger_.signing_key = secret(std::string(32, 'w'));
+  trigger_.signing_required = false;
+  store();
+  EXPECT_EQ(run(gitlabPush("s3cret")).status, 202);  // the token alone, for now
+
+  auto signed_delivery = gitlabPush("s3cret");
+  signed_delivery->delivery_id = "uuid-signed";
+  signed_delivery->body = anotherCommit(signed_delivery->body);
+  signed_delivery->webhook_id = "msg_s";
+  signed_delivery->webhook_timestamp = std::to_string(clock_.unixSeconds());
+  signed_delivery->webhook_signature =
+      standardWebhookSignature(trigger_.signing_key, signed_delivery->webhook_id,
+                               signed_delivery->webhook_timestamp, signed_delivery->body);
+  EXPECT_EQ(run(signed_delivery).status, 202);
+  // The trigger now requires signatures (recorded on a later loop turn).
+  auto stored = [&] {
+    auto raw = redis_.server().cmd({"GET", Keys().trigger(trigger_.id)});
+    return store_.decode(raw.str);
+  };
+  testing::runUntil(redis_.loop(), [&] { return stored()->signing_required; });
+  EXPECT_TRUE(stored()->signing_required);
+  auto downgrade = gitlabPush("s3cret");
+  downgrade->delivery_id = "uuid-downgrade";
+  EXPECT_EQ(run(downgrade).status, 401);
+}
+
 TEST_F(WebhookIngestTest, StandardWebhookSignatureIsVerifiedWhenTheTriggerHasAKey) {
   trigger_.signing_key = secret(std::string(32, 'w'));
   store();

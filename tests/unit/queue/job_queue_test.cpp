@@ -8,22 +8,41 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/redis_loop.h"
-#include "tests/support/sample_job.h"
+#include "common/clock.h"
+#include "redis/hiredis_client.h"
+#include "tests/support/loop_runner.h"
+#include "tests/support/redis_server.h"
 
 namespace triggerd {
 namespace {
 
 using namespace std::chrono_literals;
 using namespace std::string_literals;
-using testing::RedisLoop;
 using testing::RedisServer;
+using testing::runFor;
+using testing::runUntil;
 
 constexpr int64_t kDeliveryTtl = 72 * 3600;
-const std::string kTrigger = testing::sampleJob().trigger_id;
 
 Job makeJob(int n, const std::string& delivery = "d-1") {
-  return testing::sampleJob(n, delivery);
+  Job j;
+  j.id = "01JDQ3Z9X6V5W4T3S2R1Q0P9N" + std::to_string(n);
+  j.trigger_id = "tr1";
+  j.user = "alice";
+  j.provider = Provider::kGithub;
+  j.repository.id = "1296269";
+  j.repository.full_name = "octo/app";
+  j.repository.clone_url = "https://github.com/octo/app.git";
+  j.repository.ssh_url = "git@github.com:octo/app.git";
+  j.ref = "refs/heads/main";
+  j.ref_name = "main";
+  j.commit.sha = "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0" + std::to_string(n % 10);
+  j.commit.message = "change " + std::to_string(n);
+  j.image = "registry.example.com/team/app";
+  j.tags = {"main", "main-" + std::to_string(n)};
+  j.delivery_id = delivery;
+  j.received_at = "2026-11-25T10:00:00Z";
+  return j;
 }
 
 std::map<std::string, std::string> hashOf(const RedisValue& v) {
@@ -42,35 +61,59 @@ struct Entry {
 class JobQueueTest : public ::testing::Test {
  protected:
   explicit JobQueueTest(RedisServer::Options server_options = {})
-      : redis_(std::move(server_options)) {}
+      : server_(std::move(server_options)) {}
+
+  void SetUp() override {
+    HiredisClient::Options o;
+    o.address = server_.address();
+    o.reconnect_min = 20ms;
+    o.reconnect_max = 200ms;
+    client_ = std::make_unique<HiredisClient>(loop_, o);
+    client_->start();
+    ASSERT_TRUE(runUntil(loop_, [&] { return client_->connected(); }));
+    queue_ = std::make_unique<JobQueue>(*client_, keys_, kDeliveryTtl, server_.address());
+    queue_->setClock(clock_);
+    queue_->setEventSink([this](const JobEvent& e) { events_.push_back(e); });
+  }
+  void TearDown() override {
+    queue_.reset();
+    client_.reset();
+  }
 
   std::optional<Result<EnqueueOutcome>> enqueue(const std::string& trigger,
                                                 const std::string& delivery,
                                                 const std::vector<Job>& jobs) {
-    return redis_.await<Result<EnqueueOutcome>>(
-        [&](auto cb) { queue_->enqueue(trigger, delivery, jobs, cb); });
+    std::optional<Result<EnqueueOutcome>> out;
+    queue_->enqueue(trigger, delivery, jobs, [&](Result<EnqueueOutcome> r) { out.emplace(r); });
+    EXPECT_TRUE(runUntil(loop_, [&] { return out.has_value(); }));
+    return out;
   }
   std::optional<Status> wait(const std::function<void(std::function<void(Status)>)>& start) {
-    return redis_.await<Status>(start);
+    std::optional<Status> out;
+    start([&](Status s) { out.emplace(s); });
+    EXPECT_TRUE(runUntil(loop_, [&] { return out.has_value(); }));
+    return out;
   }
   std::vector<Entry> stream() {
     std::vector<Entry> entries;
-    RedisValue v = server().cmd({"XRANGE", keys_.jobs(), "-", "+"});
+    RedisValue v = server_.cmd({"XRANGE", keys_.jobs(), "-", "+"});
     for (const auto& e : v.elements)
       entries.push_back(Entry{e.elements[0].str, hashOf(e.elements[1])});
     return entries;
   }
-  RedisServer& server() { return redis_.server(); }
 
-  RedisLoop redis_;
+  RedisServer server_;
+  EventLoop loop_;
   Keys keys_;
-  std::unique_ptr<JobQueue> queue_ =
-      std::make_unique<JobQueue>(redis_.client(), keys_, kDeliveryTtl, redis_.server().address());
+  std::unique_ptr<HiredisClient> client_;
+  std::unique_ptr<JobQueue> queue_;
+  ManualClock clock_;
+  std::vector<JobEvent> events_;
 };
 
 TEST_F(JobQueueTest, EnqueueWritesEveryJobAndTheDelivery) {
   std::vector<Job> jobs{makeJob(1), makeJob(2), makeJob(3)};
-  auto out = enqueue(kTrigger, "d-1", jobs);
+  auto out = enqueue("tr1", "d-1", jobs);
   ASSERT_TRUE(out && out->ok()) << out->error().message;
   EXPECT_FALSE((*out)->duplicate);
   EXPECT_EQ((*out)->job_ids, (std::vector<std::string>{jobs[0].id, jobs[1].id, jobs[2].id}));
@@ -85,50 +128,55 @@ TEST_F(JobQueueTest, EnqueueWritesEveryJobAndTheDelivery) {
     EXPECT_EQ(job->id, jobs[i].id);
     EXPECT_EQ(job->tags, jobs[i].tags);
 
-    auto record = hashOf(server().cmd({"HGETALL", keys_.job(jobs[i].id)}));
+    auto record = hashOf(server_.cmd({"HGETALL", keys_.job(jobs[i].id)}));
     EXPECT_EQ(record["state"], "queued");
     EXPECT_EQ(record["stream_id"], entries[i].id);
-    EXPECT_EQ(record["trigger"], kTrigger);
+    EXPECT_EQ(record["trigger"], "tr1");
     EXPECT_EQ(record["user"], "alice");
     EXPECT_EQ(record["ref"], "refs/heads/main");
     EXPECT_EQ(record["sha"], jobs[i].commit.sha);
     EXPECT_EQ(record["delivery"], "d-1");
-    EXPECT_EQ(record["created_at"], "2026-11-25T10:00:00Z");
-    EXPECT_EQ(record["updated_at"], "2026-11-25T10:00:00Z");
-    int64_t record_ttl = server().cmd({"TTL", keys_.job(jobs[i].id)}).integer;
-    EXPECT_GT(record_ttl, JobQueue::kJobRecordTtlSeconds - 60);
-    EXPECT_LE(record_ttl, JobQueue::kJobRecordTtlSeconds);
+    EXPECT_EQ(record["created_at"], std::to_string(clock_.unixSeconds()));
+    EXPECT_EQ(record["provider"], "github");
+    EXPECT_EQ(record["repo"], "octo/app");
+    EXPECT_EQ(record["image"], "registry.example.com/team/app");
+    EXPECT_EQ(record["tags"], "main,main-" + std::to_string(i + 1));
+    EXPECT_EQ(record["attempt"], "1");
+    EXPECT_EQ(record.count("event"), 0u);  // push, the default, is not stored
+    int64_t record_ttl = server_.cmd({"TTL", keys_.job(jobs[i].id)}).integer;
+    EXPECT_GT(record_ttl, queue_->retention().record_ttl_seconds - 60);
+    EXPECT_LE(record_ttl, queue_->retention().record_ttl_seconds);
   }
 
-  const std::string delivery = keys_.delivery(kTrigger, "d-1");
-  EXPECT_EQ(server().cmd({"GET", delivery}).str,
+  const std::string delivery = keys_.delivery("tr1", "d-1");
+  EXPECT_EQ(server_.cmd({"GET", delivery}).str,
             "[\"" + jobs[0].id + "\",\"" + jobs[1].id + "\",\"" + jobs[2].id + "\"]");
-  int64_t ttl = server().cmd({"TTL", delivery}).integer;
+  int64_t ttl = server_.cmd({"TTL", delivery}).integer;
   EXPECT_GT(ttl, kDeliveryTtl - 60);
   EXPECT_LE(ttl, kDeliveryTtl);
 
-  RedisValue recent = server().cmd({"LRANGE", keys_.userJobs("alice"), "0", "-1"});
+  RedisValue recent = server_.cmd({"LRANGE", keys_.userJobs("alice"), "0", "-1"});
   ASSERT_EQ(recent.elements.size(), 3u);
   EXPECT_EQ(recent.elements[0].str, jobs[2].id);  // newest first
 }
 
 TEST_F(JobQueueTest, RedeliveryReturnsTheOriginalIdsAndWritesNothing) {
-  ASSERT_TRUE(enqueue(kTrigger, "d-1", {makeJob(1), makeJob(2)})->ok());
-  std::string before = server().cmd({"GET", keys_.delivery(kTrigger, "d-1")}).str;
+  ASSERT_TRUE(enqueue("tr1", "d-1", {makeJob(1), makeJob(2)})->ok());
+  std::string before = server_.cmd({"GET", keys_.delivery("tr1", "d-1")}).str;
 
-  auto again = enqueue(kTrigger, "d-1", {makeJob(7), makeJob(8), makeJob(9)});
+  auto again = enqueue("tr1", "d-1", {makeJob(7), makeJob(8), makeJob(9)});
   ASSERT_TRUE(again && again->ok()) << again->error().message;
   EXPECT_TRUE((*again)->duplicate);
   EXPECT_EQ((*again)->job_ids, (std::vector<std::string>{makeJob(1).id, makeJob(2).id}));
   EXPECT_EQ(stream().size(), 2u);
-  EXPECT_EQ(server().cmd({"EXISTS", keys_.job(makeJob(7).id)}).integer, 0);
-  EXPECT_EQ(server().cmd({"LLEN", keys_.userJobs("alice")}).integer, 2);
-  EXPECT_EQ(server().cmd({"GET", keys_.delivery(kTrigger, "d-1")}).str, before);
+  EXPECT_EQ(server_.cmd({"EXISTS", keys_.job(makeJob(7).id)}).integer, 0);
+  EXPECT_EQ(server_.cmd({"LLEN", keys_.userJobs("alice")}).integer, 2);
+  EXPECT_EQ(server_.cmd({"GET", keys_.delivery("tr1", "d-1")}).str, before);
 }
 
 TEST_F(JobQueueTest, DeliveriesAreScopedByTrigger) {
   // GitHub sends one delivery id to every hook subscribed to the event.
-  ASSERT_TRUE(enqueue(kTrigger, "d-1", {makeJob(1)})->ok());
+  ASSERT_TRUE(enqueue("tr1", "d-1", {makeJob(1)})->ok());
   Job other = makeJob(2);
   other.trigger_id = "tr2";
   auto out = enqueue("tr2", "d-1", {other});
@@ -138,30 +186,30 @@ TEST_F(JobQueueTest, DeliveriesAreScopedByTrigger) {
 }
 
 TEST_F(JobQueueTest, EmptyJobListStillRecordsTheDelivery) {
-  auto out = enqueue(kTrigger, "d-ignored", {});
+  auto out = enqueue("tr1", "d-ignored", {});
   ASSERT_TRUE(out && out->ok()) << out->error().message;
   EXPECT_FALSE((*out)->duplicate);
   EXPECT_TRUE((*out)->job_ids.empty());
-  EXPECT_EQ(server().cmd({"GET", keys_.delivery(kTrigger, "d-ignored")}).str, "[]");
-  EXPECT_EQ(server().cmd({"XLEN", keys_.jobs()}).integer, 0);
+  EXPECT_EQ(server_.cmd({"GET", keys_.delivery("tr1", "d-ignored")}).str, "[]");
+  EXPECT_EQ(server_.cmd({"XLEN", keys_.jobs()}).integer, 0);
 
-  auto again = enqueue(kTrigger, "d-ignored", {makeJob(1)});
+  auto again = enqueue("tr1", "d-ignored", {makeJob(1)});
   ASSERT_TRUE(again && again->ok());
   EXPECT_TRUE((*again)->duplicate);
   EXPECT_TRUE((*again)->job_ids.empty());
-  EXPECT_EQ(server().cmd({"XLEN", keys_.jobs()}).integer, 0);
+  EXPECT_EQ(server_.cmd({"XLEN", keys_.jobs()}).integer, 0);
 }
 
 TEST_F(JobQueueTest, UsesEvalshaAfterTheFirstCallAndSurvivesScriptFlush) {
-  server().cmd({"CONFIG", "RESETSTAT"});
-  ASSERT_TRUE(enqueue(kTrigger, "a", {makeJob(1)})->ok());  // EVALSHA -> NOSCRIPT -> EVAL
-  ASSERT_TRUE(enqueue(kTrigger, "b", {makeJob(2)})->ok());  // EVALSHA
-  std::string stats = server().cmd({"INFO", "commandstats"}).str;
+  server_.cmd({"CONFIG", "RESETSTAT"});
+  ASSERT_TRUE(enqueue("tr1", "a", {makeJob(1)})->ok());  // EVALSHA -> NOSCRIPT -> EVAL
+  ASSERT_TRUE(enqueue("tr1", "b", {makeJob(2)})->ok());  // EVALSHA
+  std::string stats = server_.cmd({"INFO", "commandstats"}).str;
   EXPECT_NE(stats.find("cmdstat_eval:calls=1,"), std::string::npos) << stats;
   EXPECT_NE(stats.find("cmdstat_evalsha:calls=2,"), std::string::npos) << stats;
 
-  server().cmd({"SCRIPT", "FLUSH"});  // as after a Redis restart
-  auto out = enqueue(kTrigger, "c", {makeJob(3)});
+  server_.cmd({"SCRIPT", "FLUSH"});  // as after a Redis restart
+  auto out = enqueue("tr1", "c", {makeJob(3)});
   ASSERT_TRUE(out && out->ok()) << out->error().message;
   EXPECT_FALSE((*out)->duplicate);
   EXPECT_EQ(stream().size(), 3u);
@@ -173,7 +221,7 @@ TEST_F(JobQueueTest, SpecialCharactersSurviveTheStream) {
       "quote \" backslash \\ newline\n tab\t unicode \xE2\x9C\x93 nul "s + '\0' + "!"s;
   j.commit.author = "Zo\xC3\xAB <zoe@example.com>";
   j.build_args = {{"A", "x=\"1\"\n"}};
-  ASSERT_TRUE(enqueue(kTrigger, "d-1", {j})->ok());
+  ASSERT_TRUE(enqueue("tr1", "d-1", {j})->ok());
   auto entries = stream();
   ASSERT_EQ(entries.size(), 1u);
   auto back = decodeJob(entries[0].fields["job"]);
@@ -184,14 +232,14 @@ TEST_F(JobQueueTest, SpecialCharactersSurviveTheStream) {
 }
 
 TEST_F(JobQueueTest, ConsumerGroupIsIdempotentAndSeesEarlierEntries) {
-  ASSERT_TRUE(enqueue(kTrigger, "d-1", {makeJob(1), makeJob(2)})->ok());
+  ASSERT_TRUE(enqueue("tr1", "d-1", {makeJob(1), makeJob(2)})->ok());
   auto first = wait([&](auto cb) { queue_->ensureConsumerGroup(cb); });
   ASSERT_TRUE(first && first->ok()) << first->error().message;
   auto second = wait([&](auto cb) { queue_->ensureConsumerGroup(cb); });
   ASSERT_TRUE(second && second->ok()) << second->error().message;
 
   // Created at id 0: jobs enqueued before the group existed are delivered.
-  RedisValue read = server().cmd(
+  RedisValue read = server_.cmd(
       {"XREADGROUP", "GROUP", "runners", "runner-1", "COUNT", "10", "STREAMS", keys_.jobs(), ">"});
   ASSERT_EQ(read.type, RedisValue::Type::kArray);
   ASSERT_EQ(read.elements.size(), 1u);
@@ -200,7 +248,7 @@ TEST_F(JobQueueTest, ConsumerGroupIsIdempotentAndSeesEarlierEntries) {
   // A third call after consumption does not reset the group's position.
   auto third = wait([&](auto cb) { queue_->ensureConsumerGroup(cb); });
   ASSERT_TRUE(third && third->ok());
-  RedisValue again = server().cmd(
+  RedisValue again = server_.cmd(
       {"XREADGROUP", "GROUP", "runners", "runner-1", "COUNT", "10", "STREAMS", keys_.jobs(), ">"});
   EXPECT_TRUE(again.isNil());
 }
@@ -208,14 +256,18 @@ TEST_F(JobQueueTest, ConsumerGroupIsIdempotentAndSeesEarlierEntries) {
 TEST_F(JobQueueTest, ConsumerGroupCreatesTheStream) {
   auto st = wait([&](auto cb) { queue_->ensureConsumerGroup(cb); });
   ASSERT_TRUE(st && st->ok()) << st->error().message;
-  EXPECT_EQ(server().cmd({"EXISTS", keys_.jobs()}).integer, 1);
-  RedisValue groups = server().cmd({"XINFO", "GROUPS", keys_.jobs()});
+  EXPECT_EQ(server_.cmd({"EXISTS", keys_.jobs()}).integer, 1);
+  RedisValue groups = server_.cmd({"XINFO", "GROUPS", keys_.jobs()});
   ASSERT_EQ(groups.elements.size(), 1u);
   EXPECT_EQ(hashOf(groups.elements[0])["name"], "runners");
+  // triggerd reads runners' reports from the status stream with its own group.
+  RedisValue status_groups = server_.cmd({"XINFO", "GROUPS", keys_.status()});
+  ASSERT_EQ(status_groups.elements.size(), 1u);
+  EXPECT_EQ(hashOf(status_groups.elements[0])["name"], "triggerd");
 }
 
 TEST_F(JobQueueTest, ConsumerGroupReportsAWrongTypeKey) {
-  server().cmd({"SET", keys_.jobs(), "not a stream"});
+  server_.cmd({"SET", keys_.jobs(), "not a stream"});
   auto st = wait([&](auto cb) { queue_->ensureConsumerGroup(cb); });
   ASSERT_TRUE(st);
   ASSERT_FALSE(st->ok());
@@ -224,12 +276,12 @@ TEST_F(JobQueueTest, ConsumerGroupReportsAWrongTypeKey) {
 }
 
 TEST_F(JobQueueTest, EnqueueErrorReplyIsUnavailable) {
-  server().cmd({"SET", keys_.jobs(), "not a stream"});
-  auto out = enqueue(kTrigger, "d-1", {makeJob(1)});
+  server_.cmd({"SET", keys_.jobs(), "not a stream"});
+  auto out = enqueue("tr1", "d-1", {makeJob(1)});
   ASSERT_TRUE(out);
   ASSERT_FALSE(out->ok());
   EXPECT_EQ(out->error().status, 503);
-  EXPECT_EQ(server().cmd({"EXISTS", keys_.delivery(kTrigger, "d-1")}).integer, 0);
+  EXPECT_EQ(server_.cmd({"EXISTS", keys_.delivery("tr1", "d-1")}).integer, 0);
 }
 
 TEST_F(JobQueueTest, PersistenceCheckAcceptsAof) {
@@ -239,21 +291,111 @@ TEST_F(JobQueueTest, PersistenceCheckAcceptsAof) {
 }
 
 TEST_F(JobQueueTest, EnqueueFailsWith503WhenRedisIsDown) {
-  server().stop();
-  ASSERT_TRUE(testing::runUntil(redis_.loop(), [&] { return !redis_.client().connected(); }));
-  auto out = enqueue(kTrigger, "d-1", {makeJob(1)});
+  server_.stop();
+  ASSERT_TRUE(runUntil(loop_, [&] { return !client_->connected(); }));
+  auto out = enqueue("tr1", "d-1", {makeJob(1)});
   ASSERT_TRUE(out);
   ASSERT_FALSE(out->ok());
   EXPECT_EQ(out->error().status, 503);
   EXPECT_EQ(out->error().message.rfind("redis unavailable", 0), 0u) << out->error().message;
 }
 
+TEST_F(JobQueueTest, ANewerPushSupersedesTheQueuedJobsOfTheSameRefOnly) {
+  Job first = makeJob(1, "d-1");
+  Job started = makeJob(2, "d-1");
+  ASSERT_TRUE(enqueue("tr1", "d-1", {first, started})->ok());
+  server_.cmd({"HSET", keys_.job(started.id), "state", "running"});  // a runner began it
+  Job other_ref = makeJob(3, "d-2");
+  other_ref.ref = "refs/heads/dev";
+  ASSERT_TRUE(enqueue("tr1", "d-2", {other_ref})->ok());
+  events_.clear();
+
+  auto out = enqueue("tr1", "d-3", {makeJob(4, "d-3")});
+  ASSERT_TRUE(out && out->ok()) << out->error().message;
+  EXPECT_EQ((*out)->superseded, (std::vector<std::string>{first.id}));
+  auto record = hashOf(server_.cmd({"HGETALL", keys_.job(first.id)}));
+  EXPECT_EQ(record["state"], "superseded");
+  EXPECT_EQ(record["finished_at"], std::to_string(clock_.unixSeconds()));
+  EXPECT_EQ(hashOf(server_.cmd({"HGETALL", keys_.job(started.id)}))["state"], "running");
+  EXPECT_EQ(hashOf(server_.cmd({"HGETALL", keys_.job(other_ref.id)}))["state"], "queued");
+  // The superseded job stays in the stream: its runner skips it and reports it canceled.
+  EXPECT_EQ(stream().size(), 4u);
+
+  // One "queued" event for the new job, then a "superseded" one for the old.
+  ASSERT_TRUE(runUntil(loop_, [&] { return events_.size() == 2; }));
+  EXPECT_EQ(events_[0].record.state, JobState::kQueued);
+  EXPECT_EQ(events_[0].record.id, makeJob(4).id);
+  EXPECT_EQ(events_[1].record.state, JobState::kSuperseded);
+  EXPECT_EQ(events_[1].record.id, first.id);
+  EXPECT_EQ(events_[1].record.sha, first.commit.sha);
+  EXPECT_NE(events_[1].detail.find("superseded"), std::string::npos);
+
+  // The latest jobs of the ref are now the new push's.
+  EXPECT_EQ(server_.cmd({"GET", keys_.latestJobs("tr1", "refs/heads/main")}).str, makeJob(4).id);
+}
+
+TEST_F(JobQueueTest, ManualRunsNeitherSupersedeNorAreSupersededAndDedupeOnTheirKey) {
+  ASSERT_TRUE(enqueue("tr1", "d-1", {makeJob(1)})->ok());
+  Job manual = makeJob(2, "");
+  manual.event = "manual";
+  EnqueueRequest req;
+  req.trigger_id = "tr1";
+  req.user = "alice";
+  req.jobs = {manual};
+  req.dedupe_key = keys_.runIdempotency("tr1", "k1");
+  req.requested_by = "alice";
+  std::optional<Result<EnqueueOutcome>> out;
+  queue_->enqueue(req, [&](Result<EnqueueOutcome> r) { out.emplace(r); });
+  ASSERT_TRUE(runUntil(loop_, [&] { return out.has_value(); }));
+  ASSERT_TRUE(out->ok()) << out->error().message;
+  EXPECT_TRUE((*out)->superseded.empty());
+  auto record = hashOf(server_.cmd({"HGETALL", keys_.job(manual.id)}));
+  EXPECT_EQ(record["event"], "manual");
+  EXPECT_EQ(record["by"], "alice");
+  EXPECT_EQ(record.count("delivery"), 0u);
+
+  // The same key again enqueues nothing and answers the first run's ids.
+  req.jobs = {makeJob(3, "")};
+  out.reset();
+  queue_->enqueue(req, [&](Result<EnqueueOutcome> r) { out.emplace(r); });
+  ASSERT_TRUE(runUntil(loop_, [&] { return out.has_value(); }));
+  ASSERT_TRUE(out->ok());
+  EXPECT_TRUE((*out)->duplicate);
+  EXPECT_EQ((*out)->job_ids, std::vector<std::string>{manual.id});
+
+  // A push after the manual run supersedes the earlier push's job only.
+  auto pushed = enqueue("tr1", "d-2", {makeJob(4, "d-2")});
+  ASSERT_TRUE(pushed && pushed->ok());
+  EXPECT_EQ((*pushed)->superseded, std::vector<std::string>{makeJob(1).id});
+  EXPECT_EQ(hashOf(server_.cmd({"HGETALL", keys_.job(manual.id)}))["state"], "queued");
+}
+
+TEST_F(JobQueueTest, JobListsAreCappedAndExpireWithTheirNewestRecord) {
+  queue_->setRetention(JobRetention{3600, 2, 3});
+  for (int i = 1; i <= 4; ++i) {
+    Job j = makeJob(i, "d-" + std::to_string(i));
+    j.ref = "refs/heads/b" + std::to_string(i);
+    ASSERT_TRUE(enqueue("tr1", j.delivery_id, {j})->ok());
+  }
+  RedisValue history = server_.cmd({"LRANGE", keys_.triggerJobs("tr1"), "0", "-1"});
+  ASSERT_EQ(history.elements.size(), 2u);
+  EXPECT_EQ(history.elements[0].str, makeJob(4).id);
+  EXPECT_EQ(history.elements[1].str, makeJob(3).id);
+  EXPECT_EQ(server_.cmd({"LLEN", keys_.userJobs("alice")}).integer, 3);
+  for (const auto& key :
+       {keys_.triggerJobs("tr1"), keys_.userJobs("alice"), keys_.job(makeJob(4).id)}) {
+    int64_t ttl = server_.cmd({"TTL", key}).integer;
+    EXPECT_GT(ttl, 3500) << key;
+    EXPECT_LE(ttl, 3600) << key;
+  }
+}
+
 TEST_F(JobQueueTest, DestroyedQueueRunsNoCallback) {
   bool called = false;
-  queue_->enqueue(kTrigger, "d-1", {makeJob(1)}, [&](Result<EnqueueOutcome>) { called = true; });
+  queue_->enqueue("tr1", "d-1", {makeJob(1)}, [&](Result<EnqueueOutcome>) { called = true; });
   queue_->checkPersistence([&](Status) { called = true; });
   queue_.reset();
-  testing::runFor(redis_.loop(), 200ms);
+  runFor(loop_, 200ms);
   EXPECT_FALSE(called);
 }
 
@@ -268,14 +410,14 @@ TEST_F(VolatileRedisTest, PersistenceCheckRefusesRedisWithoutAof) {
   ASSERT_FALSE(st->ok());
   EXPECT_EQ(st->error().status, 503);
   EXPECT_EQ(st->error().message,
-            "Redis at " + server().address() +
+            "Redis at " + server_.address() +
                 " runs without AOF (appendonly no): acknowledged jobs would be lost on a crash; "
                 "enable appendonly or set redis.allow_volatile_redis = true");
 }
 
 TEST_F(VolatileRedisTest, PersistenceCheckReportsARefusedConfigCommand) {
   // Simulates a renamed CONFIG command: the check must fail, not pass silently.
-  server().cmd({"ACL", "SETUSER", "default", "-config"});
+  server_.cmd({"ACL", "SETUSER", "default", "-config"});
   auto st = wait([&](auto cb) { queue_->checkPersistence(cb); });
   ASSERT_TRUE(st);
   ASSERT_FALSE(st->ok());

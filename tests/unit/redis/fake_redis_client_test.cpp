@@ -213,28 +213,36 @@ std::string canonical(const RedisValue& v, bool unordered, bool script) {
   return "?";
 }
 
-// `push` non-empty: dedupe on that push key as well (a replay under a fresh delivery id).
+// `push` non-empty: dedupe on that push key as well (a replay under a fresh delivery id). Every
+// call supersedes the queued jobs of the previous one (same trigger and ref).
 std::vector<std::string> enqueueCall(const std::string& delivery, const std::string& jobs_key,
                                      const std::vector<int>& jobs, const std::string& keep,
                                      const std::string& push = "") {
-  std::vector<std::string> keys{delivery, jobs_key, push.empty() ? delivery : push};
-  std::string ids = "[";
+  std::vector<std::string> keys{delivery,
+                                jobs_key,
+                                push.empty() ? jobs_key : push,
+                                "latest:tr:refs/heads/main",
+                                "trigger:tr:jobs",
+                                "user:alice:jobs"};
+  std::string ids = "[", spaced;
   std::vector<std::string> args;
   for (int n : jobs) {
     const std::string id = "job-" + std::to_string(n);
     keys.push_back("job:" + id);
-    keys.push_back("user:alice:jobs");
     ids += std::string(ids.size() > 1 ? "," : "") + "\"" + id + "\"";
+    spaced += (spaced.empty() ? "" : " ") + id;
     for (const std::string& a :
-         {id, "{\"id\":\"" + id + "\"}", std::string("tr"), std::string("alice"),
-          std::string("refs/heads/main"), "sha" + std::to_string(n), delivery,
-          std::string("2026-11-25T10:00:00Z")})
+         {id, "{\"id\":\"" + id + "\"}", std::string("6"), std::string("state"),
+          std::string("queued"), std::string("trigger"), std::string("tr"), std::string("ref"),
+          std::string("refs/heads/main"), std::string("sha"), "sha" + std::to_string(n),
+          std::string("delivery"), delivery, std::string("created_at"), std::string("1795600000")})
       args.push_back(a);
   }
-  std::vector<std::string> argv{"EVAL", kEnqueueScript, std::to_string(keys.size())};
+  std::vector<std::string> argv{"EVAL", kEnqueueScript.text(), std::to_string(keys.size())};
   argv.insert(argv.end(), keys.begin(), keys.end());
-  for (const std::string& a : {std::string("259200"), std::string("2592000"), keep, ids + "]",
-                               std::string(push.empty() ? "0" : "1")})
+  for (const std::string& a : {std::string("259200"), std::string("2592000"), keep, keep, ids + "]",
+                               std::string(push.empty() ? "ds" : "dps"), std::string("1795600000"),
+                               std::string("job:"), spaced})
     argv.push_back(a);
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
@@ -344,6 +352,10 @@ std::vector<Step> everyCommandTriggerdSends() {
       {enqueueCall("delivery:1", "q:jobs", {1, 2}, "2")},
       {{"XLEN", "q:jobs"}},
       {{"XRANGE", "q:jobs", "-", "+"}},
+      {{"XREVRANGE", "q:jobs", "+", "-"}},
+      {{"XREVRANGE", "q:jobs", "+", "-", "COUNT", "1"}},
+      {{"XPENDING", "q:jobs", "runners"}},
+      {{"HVALS", "job:job-1"}, true},
       {{"HGETALL", "job:job-1"}},
       {{"TTL", "job:job-2"}},
       {{"TTL", "delivery:1"}},
@@ -351,6 +363,9 @@ std::vector<Step> everyCommandTriggerdSends() {
       {enqueueCall("delivery:1", "q:jobs", {3}, "2")},
       {enqueueCall("delivery:2", "q:jobs", {3}, "2")},
       {{"LRANGE", "user:alice:jobs", "0", "-1"}},
+      {{"LRANGE", "trigger:tr:jobs", "0", "-1"}},
+      {{"HGETALL", "job:job-1"}},
+      {{"GET", "latest:tr:refs/heads/main"}},
       {enqueueCall("delivery:3", "fresh", {4}, "2")},
       {{"EXISTS", "delivery:3", "job:job-4"}},
       {enqueueCall("delivery:4", "q:jobs", {}, "2")},
@@ -360,6 +375,12 @@ std::vector<Step> everyCommandTriggerdSends() {
       {enqueueCall("delivery:6", "q:jobs", {6}, "2", "push:tr:sha5:main")},
       {{"TTL", "push:tr:sha5:main"}},
       {{"EXISTS", "delivery:6", "job:job-6"}},
+      {{"XTRIM", "q:jobs", "MAXLEN", "3"}},
+      {{"XLEN", "q:jobs"}},
+      {{"XTRIM", "q:jobs", "MINID", "0-1"}},
+      {{"XTRIM", "q:jobs", "MAXLEN", "0"}},
+      {{"XTRIM", "missing", "MAXLEN", "0"}},
+      {{"XLEN", "q:jobs"}},
       {{"SCRIPT", "FLUSH"}},
       {{"EVALSHA", scriptSha(create), "1", "rec3", "t3", "0"}},
   };

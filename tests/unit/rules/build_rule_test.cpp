@@ -596,6 +596,21 @@ TEST(CompiledRules, RejectsNoRulesAndTooMany) {
   expectFixableError(too_many.error(), "rules", {"at most 32"});
 }
 
+// The budget check stops at the first pattern over it: rules[2] is never compiled (its syntax
+// error would otherwise be the answer), so heavy rules cost one pattern's compile, not all.
+TEST(CompiledRules, ProgramBudgetStopsAtTheFirstPatternOverIt) {
+  std::vector<BuildRule> rules = {BuildRule{.match = "main", .tags = {"x"}},
+                                  BuildRule{.match = "\\p{L}{50}", .tags = {"x"}},
+                                  BuildRule{.match = "(unclosed", .tags = {"x"}}};
+  auto compiled = CompiledRules::compile(rules, 1000);
+  ASSERT_FALSE(compiled.ok());
+  expectFixableError(compiled.error(), "rules[1].match",
+                     {"more than the 1000", "triggers.max_rule_program_size"});
+  auto small = CompiledRules::compile({rules[0]}, 1000);
+  ASSERT_TRUE(small.ok());
+  EXPECT_LE(small->programSize(), 1000u);
+}
+
 // ---------------------------------------------------------------------------------------------
 // planBuilds
 

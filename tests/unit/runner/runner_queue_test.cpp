@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <map>
+
 #include "queue/job_queue.h"
 #include "tests/support/redis_loop.h"
 
@@ -30,7 +33,7 @@ class RunnerQueueTest : public ::testing::Test {
 
   // Adds a job entry and its queued record, as the enqueue script does.
   std::string addJob(const std::string& id) {
-    cmd({"HSET", "triggerd:job:" + id, "state", "queued"});
+    cmd({"HSET", "triggerd:job:" + id, "state", "queued", "attempt", "2"});
     return cmd({"XADD", "triggerd:jobs", "*", "job", "{\"id\":\"" + id + "\"}", "id", id}).str;
   }
 
@@ -84,6 +87,7 @@ TEST_F(RunnerQueueTest, AMissingGroupIsAConflict) {
 
 TEST_F(RunnerQueueTest, StartMarksTheRecordRunningAndReportsIt) {
   addJob("J1");
+  const int64_t before = std::time(nullptr);
   EXPECT_EQ(start("J1"), StartOutcome::kRunning);
   auto rec = cmd({"HGETALL", "triggerd:job:J1"});
   std::map<std::string, std::string> fields;
@@ -92,7 +96,9 @@ TEST_F(RunnerQueueTest, StartMarksTheRecordRunningAndReportsIt) {
   EXPECT_EQ(fields["state"], "running");
   EXPECT_EQ(fields["runner"], "r1");
   EXPECT_EQ(fields["attempt"], "2");
-  EXPECT_EQ(fields["started_at"], "2026-11-25T10:00:00Z");
+  // Redis's clock, unix seconds, as the protocol's start script sets it.
+  EXPECT_GE(std::stoll(fields["started_at"]), before);
+  EXPECT_LE(std::stoll(fields["started_at"]), before + 5);
   auto status = cmd({"XRANGE", "triggerd:status", "-", "+"});
   ASSERT_EQ(status.elements.size(), 1u);
   const auto& f = status.elements[0].elements[1].elements;
@@ -111,6 +117,29 @@ TEST_F(RunnerQueueTest, StartLeavesSupersededCanceledAndMissingRecordsAlone) {
   EXPECT_EQ(cmd({"HGET", "triggerd:job:J1", "state"}).str, "canceled");
   EXPECT_EQ(start("NOPE"), StartOutcome::kMissing);
   EXPECT_EQ(cmd({"EXISTS", "triggerd:job:NOPE"}).integer, 0);  // no half record created
+  EXPECT_EQ(cmd({"XLEN", "triggerd:status"}).integer, 0);
+}
+
+TEST_F(RunnerQueueTest, StartRefusesAnAttemptTakenBackOrAJobThatEnded) {
+  addJob("J1");
+  cmd({"HSET", "triggerd:job:J1", "attempt", "3"});  // triggerd reclaimed attempt 2
+  EXPECT_EQ(start("J1"), StartOutcome::kMoved);
+  EXPECT_EQ(cmd({"HGET", "triggerd:job:J1", "state"}).str, "queued");
+  EXPECT_EQ(cmd({"HGET", "triggerd:job:J1", "attempt"}).str, "3");  // never written back
+  cmd({"HSET", "triggerd:job:J1", "attempt", "2", "state", "success"});
+  EXPECT_EQ(start("J1"), StartOutcome::kEnded);
+  EXPECT_EQ(cmd({"HGET", "triggerd:job:J1", "state"}).str, "success");
+  EXPECT_EQ(cmd({"XLEN", "triggerd:status"}).integer, 0);
+}
+
+TEST_F(RunnerQueueTest, FinishWithoutAStateAcknowledgesAndReportsNothing) {
+  std::string entry = addJob("J1");
+  claim();
+  StatusReport silent{"J1", "", 2, "", "2026-11-25T10:00:00Z"};
+  auto acked = rl_.await<Result<bool>>([&](auto cb) { queue_->finish(entry, silent, cb); });
+  ASSERT_TRUE(acked.ok()) << acked.error().message;
+  EXPECT_TRUE(*acked);
+  EXPECT_EQ(cmd({"XLEN", "triggerd:jobs"}).integer, 0);
   EXPECT_EQ(cmd({"XLEN", "triggerd:status"}).integer, 0);
 }
 

@@ -38,6 +38,43 @@ TEST_F(TriggerStoreEncodingTest, TriggerRoundTripsAndItsSecretsAreSealed) {
   EXPECT_EQ(back->rules[0].match, "main");
 }
 
+TEST_F(TriggerStoreEncodingTest, TriggerHookStateAndAPendingSecretRoundTrip) {
+  Trigger t = testing::sampleTrigger();
+  t.install_hook = true;
+  t.hook_id = "400000001";
+  t.hook_active = true;
+  t.hook_checked_at = 1764068400;
+  t.hook_error = "it has no secret";
+  t.hook_note = "re-enabled hook 400000001";
+  t.missed_pushes = {"refs/heads/main 1a2b"};
+  t.deliveries_checked_at = 1764068000;
+  t.pending_secret = "canary-pending-secret";
+  t.pending_secret_until = 1764070000;
+  t.signing_key = secret(std::string(32, 's'));
+  t.signing_required = false;
+  std::string stored = store_.encode(t);
+  EXPECT_EQ(stored.find(std::string(t.pending_secret)), std::string::npos);
+  auto back = store_.decode(stored);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->hook_id, t.hook_id);
+  EXPECT_TRUE(back->hook_active);
+  EXPECT_EQ(back->hook_checked_at, t.hook_checked_at);
+  EXPECT_EQ(back->hook_error, t.hook_error);
+  EXPECT_EQ(back->hook_note, t.hook_note);
+  EXPECT_EQ(back->missed_pushes, t.missed_pushes);
+  EXPECT_EQ(back->deliveries_checked_at, t.deliveries_checked_at);
+  EXPECT_EQ(back->pending_secret, t.pending_secret);
+  EXPECT_EQ(back->pending_secret_until, t.pending_secret_until);
+  EXPECT_EQ(back->signing_key, t.signing_key);
+  EXPECT_FALSE(back->signing_required);
+  // A record from before signing_required existed keeps refusing unsigned deliveries.
+  std::string legacy = stored;
+  legacy.replace(legacy.find("\"signing_required\":false"), 24, "\"signing_old\":false");
+  auto old = store_.decode(legacy);
+  ASSERT_TRUE(old.ok()) << old.error().message;
+  EXPECT_TRUE(old->signing_required);
+}
+
 TEST_F(TriggerStoreEncodingTest, ASealedTriggerSecretDoesNotOpenUnderAnotherTriggerId) {
   Trigger t = sampleTrigger();
   std::string stored = store_.encode(t);

@@ -57,7 +57,7 @@ TEST(ParseTriggerCreate, GithubWithDefaults) {
   EXPECT_EQ(t->image, "registry.example.com/team/app");
   ASSERT_EQ(t->rules.size(), 1u);
   EXPECT_EQ(t->rules[0].match, "main");
-  EXPECT_FALSE(t->install_hook);
+  EXPECT_TRUE(t->install_hook);  // triggerd installs the hook unless told not to
   EXPECT_TRUE(t->enabled);
   // The caller fills these.
   EXPECT_EQ(t->id, "");
@@ -71,6 +71,17 @@ TEST(ParseTriggerCreate, ExplicitFlags) {
   ASSERT_TRUE(t.ok()) << t.error().message;
   EXPECT_FALSE(t->install_hook);
   EXPECT_FALSE(t->enabled);
+}
+
+TEST(ParseTriggerCreate, GitlabSigningTokenCanBeDeclined) {
+  TriggerCreateOptions options;
+  rapidjson::Document doc = parseJson(body(R"("signing_token": false)", R"("gitlab")", R"("g/p")"));
+  auto t = parseTriggerCreate(doc, &options);
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_FALSE(options.signing_token);
+  rapidjson::Document plain = parseJson(gitlab(R"("g/p")"));
+  ASSERT_TRUE(parseTriggerCreate(plain, &options).ok());
+  EXPECT_TRUE(options.signing_token);  // the default: GitLab hooks get a signing token
 }
 
 TEST(ParseTriggerCreate, GitlabProjectPath) {
@@ -240,10 +251,14 @@ std::vector<ErrorCase> createErrorCases() {
        "rules[0].match",
        {"not a valid RE2 pattern"}},
       // flags
-      {"InstallHookTrue",
-       body(R"("install_hook": true)"),
-       "install_hook",
-       {"not available in this version", "set install_hook to false", "webhook URL and secret"}},
+      {"SigningTokenOnGithub",
+       body(R"("signing_token": true)"),
+       "signing_token",
+       {"for GitLab hooks", "leave it out"}},
+      {"SigningTokenString",
+       body(R"("signing_token": "no")", R"("gitlab")", R"("group/project")"),
+       "signing_token",
+       {"must be true or false"}},
       {"InstallHookString",
        body(R"("install_hook": "false")"),
        "install_hook",
@@ -455,13 +470,18 @@ TEST(WriteTriggerPublic, WritesTheApiView) {
   EXPECT_EQ(jsonString(*repo, "/full_name"), "octo/app");
   const auto* hook = json::member(doc, "hook");
   ASSERT_NE(hook, nullptr);
-  EXPECT_EQ(jsonString(*hook, "/id"), "42");
-  EXPECT_EQ(jsonBool(*hook, "/installed"), false);
-  EXPECT_EQ(jsonBool(*hook, "/verified"), true);
-  EXPECT_EQ(jsonString(doc, "/image"), "registry.example.com/team/app");
-  EXPECT_EQ(jsonBool(doc, "/enabled"), true);
-  EXPECT_EQ(jsonString(doc, "/created_at"), "2025-11-25T10:00:00Z");
-  EXPECT_EQ(jsonString(doc, "/updated_at"), "2025-11-25T11:00:00Z");
+  EXPECT_EQ(*json::getString(*hook, "id"), "42");
+  EXPECT_EQ(*json::getBool(*hook, "installed"), true);
+  EXPECT_EQ(*json::getBool(*hook, "verified"), true);
+  EXPECT_EQ(*json::getBool(*hook, "active"), false);
+  EXPECT_TRUE(json::member(*hook, "last_checked_at")->IsNull());  // never checked
+  EXPECT_TRUE(json::member(*hook, "last_error")->IsNull());
+  EXPECT_TRUE(json::member(*hook, "last_repair")->IsNull());
+  EXPECT_TRUE(json::member(*hook, "missed_pushes")->IsArray());
+  EXPECT_EQ(*json::getString(doc, "image"), "registry.example.com/team/app");
+  EXPECT_EQ(*json::getBool(doc, "enabled"), true);
+  EXPECT_EQ(*json::getString(doc, "created_at"), "2025-11-25T10:00:00Z");
+  EXPECT_EQ(*json::getString(doc, "updated_at"), "2025-11-25T11:00:00Z");
   const auto* rules = json::member(doc, "rules");
   ASSERT_NE(rules, nullptr);
   auto parsed = parseRules(*rules);  // the view's rules are valid input again
