@@ -60,6 +60,9 @@ constexpr FamilySpec kFamilies[] = {
     {"triggerd_tokens_expiring", "gauge", "Source tokens that expire within the warning window."},
     {"triggerd_token_checks_total", "counter",
      "Token re-validations, by provider and resulting state."},
+    {"triggerd_token_check_passes_total", "counter",
+     "Token check passes in this process, by outcome: completed, elsewhere (another triggerd "
+     "process ran or runs it), failed (Redis)."},
     {"triggerd_oauth_callbacks_total", "counter", "GitHub OAuth callbacks, by outcome."},
     {"triggerd_config_reloads_total", "counter", "Configuration reloads, by outcome."},
     {"triggerd_spool_records", "gauge", "Spooled deliveries waiting for replay."},

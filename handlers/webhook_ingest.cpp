@@ -141,6 +141,7 @@ void WebhookIngest::warmBatch(std::shared_ptr<std::vector<std::string>> ids, siz
                               size_t loaded, std::function<void(size_t)> done) {
   constexpr size_t kBatch = 200;
   if (from >= ids->size()) {
+    warmed_ = true;
     TLOG_INFO("webhook", "triggers=%zu trigger cache warmed", loaded);
     if (done) done(loaded);
     return;

@@ -74,6 +74,8 @@ class WebhookIngest {
   // Loads every trigger into the cache (up to its bound), so deliveries verify while Redis
   // cannot be read, even for triggers with no delivery since start-up. `done` gets the count.
   void warmCache(std::function<void(size_t)> done = {});
+  // True once a warmCache() walked every trigger: from then on deliveries verify without Redis.
+  bool cacheWarmed() const { return warmed_; }
 
  private:
   using Done = std::function<void(WebhookAnswer)>;
@@ -111,6 +113,7 @@ class WebhookIngest {
   TriggerCache cache_;
   Spool* spool_;
   EventLoop* loop_;
+  bool warmed_ = false;
 };
 
 // Trigger ids are ULIDs: 26 Crockford base32 characters. Anything else is a 404 without I/O.
