@@ -39,6 +39,10 @@ wait_for() {
 }
 
 build_triggerd() {  # Release build in build-bench/, at most 2 compile jobs (shared machine)
+  if [[ -n ${TRIGGERD_BIN:-} ]]; then  # a binary built before (compare two versions)
+    triggerd_bin=$(realpath "$TRIGGERD_BIN")
+    return
+  fi
   cmake -S "$bench_root" -B "$bench_root/build-bench" -DCMAKE_BUILD_TYPE=Release \
     -DTRIGGERD_BUILD_TESTS=OFF -DTRIGGERD_BUILD_BENCH=OFF >/dev/null
   cmake --build "$bench_root/build-bench" -j2 --target triggerd >/dev/null

@@ -2,7 +2,10 @@
 # Profile, by hand (not a test): triggerd and its Redis (AOF everysec) under bench/push.lua's
 # load, sampled with `perf record -g`; prints the functions with the most samples (self and
 # inclusive) for each and keeps the folded stacks (flame graph input) in OUT_DIR.
-#   DURATION=10 (s) CONNECTIONS=32 OUT_DIR=/tmp/triggerd-profile
+#   DURATION=10 (s) CONNECTIONS=32 OUT_DIR=/tmp/triggerd-profile TOP=25
+#   CALL_GRAPH=dwarf (perf --call-graph: dwarf unwinds the Release build, which has no frame
+#   pointers; fp is cheaper but shows most stacks as [unknown])
+#   TRIGGERD_BIN=path: profile that binary instead of building one
 #   BODY=tests/fixtures/github/push.json   bash bench/profile.sh
 # Needs perf (linux-perf) and kernel.perf_event_paranoid <= 1, or root.
 set -euo pipefail
@@ -35,10 +38,11 @@ wrk_load 2 warm >/dev/null
 wrk_load "$duration" profile >"$out_dir/wrk.out" &
 load=$!
 sleep 0.5
-perf record -q -g -F 999 -p "${triggerd_pids[0]}" -o "$out_dir/triggerd.data" -- \
+call_graph=${CALL_GRAPH:-dwarf}
+perf record -q --call-graph "$call_graph" -F 499 -p "${triggerd_pids[0]}" -o "$out_dir/triggerd.data" -- \
   sleep $((duration - 1)) 2>/dev/null &
 p1=$!
-perf record -q -g -F 999 -p "$redis_pid" -o "$out_dir/redis.data" -- sleep $((duration - 1)) \
+perf record -q --call-graph "$call_graph" -F 499 -p "$redis_pid" -o "$out_dir/redis.data" -- sleep $((duration - 1)) \
   2>/dev/null &
 p2=$!
 wait "$p1" "$p2" "$load"

@@ -15,6 +15,8 @@
 #   TRIGGERD_PROCESSES="1"  triggerd rows: N > 1 = N processes sharing the port (SO_REUSEPORT),
 #                           which needs the server.reuse_port key; checked before anything runs
 #   BODY=tests/fixtures/github/push.json   KEEP_WORK=1 keeps the scratch directory
+#   TRIGGERD_BIN=path measures that binary instead of building one; BASELINE_BIN=path adds rows
+#   for an earlier build (before/after in one run)
 #   bash bench/run.sh                       RUNS=1 DURATION=5s bash bench/run.sh (quick look)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -108,13 +110,14 @@ NGINX
   pids[$id]="$master $(children "$master" | tr '\n' ' ')"
 done
 
-for n in $triggerd_processes; do
-  id="triggerd$n"
+# add_triggerd ID LABEL PROCESSES: a triggerd row (and its "no rule matches" row) with the binary
+# in triggerd_bin, on a Redis of its own.
+add_triggerd() {
+  local id=$1 label=$2 n=$3
   start_redis "$id"
   start_triggerd "$id" "$redis_port" "$n"
   create_trigger "$triggerd_admin_port" "$admin_token" "master|main"
-  label="triggerd"
-  ((n > 1)) && label="triggerd, $n processes (SO_REUSEPORT)"
+  ((n > 1)) && label="$label, $n processes (SO_REUSEPORT)"
   servers+=("$id")
   title[$id]="$label: verify, parse, match, enqueue, 202"
   short[$id]=$label
@@ -138,6 +141,16 @@ for n in $triggerd_processes; do
   rport[$id-nomatch]=$redis_port
   rpid[$id-nomatch]=$redis_pid
   stream[$id-nomatch]="triggerd:jobs"
+}
+
+if [[ -n ${BASELINE_BIN:-} ]]; then  # an earlier build, measured in the same run
+  current_bin=$triggerd_bin
+  triggerd_bin=$(realpath "$BASELINE_BIN")
+  add_triggerd baseline1 "triggerd (baseline)" 1
+  triggerd_bin=$current_bin
+fi
+for n in $triggerd_processes; do
+  add_triggerd "triggerd$n" triggerd "$n"
 done
 
 for n in $node_workers; do
@@ -288,7 +301,7 @@ EXPLAIN
 
 echo
 for t in "${servers[@]}"; do
-  [[ $t == triggerd* && $t != *-nomatch ]] || continue
+  [[ $t == triggerd* || $t == baseline* ]] && [[ $t != *-nomatch ]] || continue
   for n in "${servers[@]}"; do
     [[ $n == node* ]] || continue
     awk -v t="${short[$t]}" -v n="${short[$n]}" -v tr="${m_rps[$t]}" -v nr="${m_rps[$n]}" \

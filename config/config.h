@@ -25,6 +25,7 @@ struct Config {
   // [server]
   // webhooks, OAuth callback, health
   ListenAddress public_listen{"0.0.0.0", 8080, "", "0.0.0.0:8080"};
+  bool reuse_port = false;  // SO_REUSEPORT on the public TCP listener
   // /api/v1, /metrics; "127.0.0.1:8081" or "unix:/path"
   ListenAddress admin_listen{"127.0.0.1", 8081, "", "127.0.0.1:8081"};
   std::string public_base_url;  // "https://triggerd.example.com": used in hook URLs (no trailing /)

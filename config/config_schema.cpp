@@ -468,6 +468,11 @@ const std::vector<ConfigKey>& configSchema() {
      "Address of the public listener: webhooks, the OAuth callback, /healthz and /readyz. "
      "Not used when systemd passes a socket named \"public\".",
      listen(&Config::public_listen)},
+    {"server.reuse_port", kRestart, "false",
+     "Set SO_REUSEPORT on the public TCP listener, so that several triggerd processes on this "
+     "machine (each with its own admin_listen) share public_listen and the kernel spreads the "
+     "connections over them. Not used for a unix socket or a socket systemd passes.",
+     flag(&Config::reuse_port)},
     {"server.admin_listen", kRestart, "\"127.0.0.1:8081\"",
      "Address of the admin listener: /api/v1 and /metrics. Keep it on loopback or a unix "
      "socket. Not used when systemd passes a socket named \"admin\".",

@@ -312,19 +312,20 @@ Status Daemon::openListeners() {
   admin_server_ = std::make_unique<HttpServer>(loop_, metrics_, serverOptions(config_, "admin"));
   public_server_->setRouter(public_router_);
   admin_server_->setRouter(admin_router_);
-  auto open = [](HttpServer& server, const ListenAddress& addr, int fd) -> Status {
+  auto open = [](HttpServer& server, const ListenAddress& addr, int fd, bool reuse_port) -> Status {
     if (fd >= 0) return server.adoptFd(fd);
     if (!addr.unix_path.empty()) return server.bindUnix(addr.unix_path);
-    return server.bindTcp(addr.host, addr.port);
+    return server.bindTcp(addr.host, addr.port, reuse_port);
   };
   auto fd = [&](const char* name) {
     auto it = adopted.find(name);
     return it == adopted.end() ? -1 : it->second;
   };
-  if (auto st = open(*public_server_, config_.public_listen, fd("public")); !st.ok())
+  if (auto st = open(*public_server_, config_.public_listen, fd("public"), config_.reuse_port);
+      !st.ok())
     return Error::internal("public listener " + config_.public_listen.text + ": " +
                            st.error().message);
-  if (auto st = open(*admin_server_, config_.admin_listen, fd("admin")); !st.ok())
+  if (auto st = open(*admin_server_, config_.admin_listen, fd("admin"), false); !st.ok())
     return Error::internal("admin listener " + config_.admin_listen.text + ": " +
                            st.error().message);
   TLOG_INFO("daemon", "public=%s admin=%s listening", config_.public_listen.text.c_str(),

@@ -7,6 +7,7 @@
 // before the signature has been checked with the trigger's secret.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -102,9 +103,16 @@ class WebhookIngest {
   void reject(const WebhookDelivery& d, const Error& e, const char* reason, Done& done);
   void ignore(const WebhookDelivery& d, const std::string& reason, Done& done);
 
+  // The counters every delivery moves, per provider, made once (Metrics::Counter).
+  struct DeliveryCounters {
+    Metrics::Counter enqueued, spooled, ignored, duplicate, jobs_enqueued;
+  };
+  DeliveryCounters& counters(Provider p) { return counters_[static_cast<size_t>(p)]; }
+
   TriggerStore& triggers_;
   JobQueue& queue_;
   Metrics& metrics_;
+  std::array<DeliveryCounters, kAllProviders.size()> counters_;
   const Clock& clock_;
   Random& rng_;
   WebhookOptions options_;

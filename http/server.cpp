@@ -67,8 +67,8 @@ HttpServer::~HttpServer() {
   for (auto& ctx : cancel) ctx->runCancelHooks();
 }
 
-Status HttpServer::bindTcp(const std::string& host, uint16_t port) {
-  return addListener(listenTcp(host, port));
+Status HttpServer::bindTcp(const std::string& host, uint16_t port, bool reuse_port) {
+  return addListener(listenTcp(host, port, reuse_port));
 }
 
 Status HttpServer::bindUnix(const std::string& path) {

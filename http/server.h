@@ -69,7 +69,7 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Listens on an IP literal ("0.0.0.0", "::1", "127.0.0.1"); port 0 picks a free port.
-  Status bindTcp(const std::string& host, uint16_t port);
+  Status bindTcp(const std::string& host, uint16_t port, bool reuse_port = false);
   // Listens on a unix socket with mode 0660. A stale socket file (nobody listening) is replaced;
   // a live one or a non-socket file is an error. The file is removed again on close.
   Status bindUnix(const std::string& path);

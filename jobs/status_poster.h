@@ -63,6 +63,7 @@ class CommitStatusPoster {
   void pump();
   void send(const std::string& job_id);
   void sent(const std::string& job_id, const Status& outcome);
+  void unbound(const std::string& job_id);
   void next(const std::string& job_id, Slot& slot);
   void count(const JobRecord& r, const char* outcome);
 

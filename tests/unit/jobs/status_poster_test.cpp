@@ -174,5 +174,20 @@ TEST_F(StatusPosterTest, DisabledPostsNothing) {
   EXPECT_TRUE(states().empty());
 }
 
+TEST_F(StatusPosterTest, AUserWithNoBoundAccountIsSkippedNotRetried) {
+  auto p = poster(4);
+  JobEvent e = event(JobState::kQueued);
+  e.record.user = "bob";  // no source bound
+  p->post(e);
+  ASSERT_TRUE(testing::runUntil(redis_.loop(), [&] { return p->pending() == 0; }));
+  EXPECT_TRUE(states().empty());
+  EXPECT_EQ(metrics_.counter("triggerd_commit_statuses_total",
+                             {{"provider", "github"}, {"outcome", "skipped"}}),
+            1u);
+  EXPECT_EQ(metrics_.counter("triggerd_commit_statuses_total",
+                             {{"provider", "github"}, {"outcome", "failed"}}),
+            0u);
+}
+
 }  // namespace
 }  // namespace triggerd
