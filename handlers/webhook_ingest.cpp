@@ -271,6 +271,9 @@ std::string WebhookIngest::staleReason(const PushEvent& push) const {
 
 void WebhookIngest::markVerified(const Trigger& t) {
   if (t.hook_verified) return;
+  // One update at a time per trigger: the deliveries that arrive before the cached trigger shows
+  // the flag would otherwise each start a compare-and-set on the same record.
+  if (!marking_->insert(t.id).second) return;
   // Only this one field changes, on the trigger as stored now: a concurrent PATCH, rotation or
   // disable is kept.
   int64_t now = clock_.unixSeconds();
@@ -282,7 +285,8 @@ void WebhookIngest::markVerified(const Trigger& t) {
         current.updated_at = now;
         return okStatus();
       },
-      [id = t.id](Result<Trigger> r) {
+      [id = t.id, marking = marking_](Result<Trigger> r) {
+        marking->erase(id);
         if (!r.ok())
           TLOG_WARN("webhook", "trigger=%s reason=%s could not mark hook verified", id.c_str(),
                     r.error().message.c_str());

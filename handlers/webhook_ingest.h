@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,8 @@ class WebhookIngest {
   TriggerCache cache_;
   Spool* spool_;
   EventLoop* loop_;
+  // Triggers whose hook_verified update is in flight (shared with its callback).
+  std::shared_ptr<std::set<std::string>> marking_ = std::make_shared<std::set<std::string>>();
 };
 
 // Trigger ids are ULIDs: 26 Crockford base32 characters. Anything else is a 404 without I/O.

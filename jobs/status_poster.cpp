@@ -34,9 +34,23 @@ void CommitStatusPoster::count(const JobRecord& r, const char* outcome) {
                {{"provider", providerName(r.provider)}, {"outcome", outcome}});
 }
 
+std::string CommitStatusPoster::accountKey(const JobRecord& r) {
+  return std::string(providerName(r.provider)) + ':' + r.user;
+}
+
+bool CommitStatusPoster::knownUnbound(const JobRecord& r) {
+  if (unbound_until_.empty()) return false;
+  auto it = unbound_until_.find(accountKey(r));
+  if (it == unbound_until_.end()) return false;
+  if (clock_.monotonic() < it->second) return true;
+  unbound_until_.erase(it);
+  return false;
+}
+
 void CommitStatusPoster::post(const JobEvent& event) {
   if (!options_.enabled) return;
   const std::string& id = event.record.id;
+  if (!slots_.count(id) && knownUnbound(event.record)) return count(event.record, "skipped");
   auto it = slots_.find(id);
   if (it != slots_.end()) {
     Slot& slot = it->second;
@@ -155,6 +169,8 @@ void CommitStatusPoster::unbound(const std::string& job_id) {
   slot.in_flight = false;
   --in_flight_;
   const JobRecord& r = slot.event.record;
+  if (unbound_until_.size() >= 10000) unbound_until_.clear();  // bounded; a miss costs a lookup
+  unbound_until_[accountKey(r)] = clock_.monotonic() + options_.unbound_recheck;
   TLOG_DEBUG("statuses", "job=%s state=%s user=%s no %s account bound: commit status skipped",
              job_id.c_str(), jobStateName(r.state), r.user.c_str(), providerName(r.provider));
   count(r, "skipped");
