@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 
@@ -40,6 +41,13 @@ inline void str(Writer& w, std::string_view v) {
 inline void kv(Writer& w, std::string_view k, std::string_view v) {
   key(w, k);
   str(w, v);
+}
+// "k": ["a", "b", ...]
+inline void strings(Writer& w, std::string_view k, const std::vector<std::string>& values) {
+  key(w, k);
+  w.StartArray();
+  for (const auto& v : values) str(w, v);
+  w.EndArray();
 }
 
 // {"error": message, "field": field} — the body of every error answer.

@@ -77,10 +77,7 @@ ApiReply runReply(const std::vector<std::string>& ids, bool duplicate, const std
   return ApiReply{202,
                   json::build([&](json::Writer& w) {
                     w.StartObject();
-                    json::key(w, "jobs");
-                    w.StartArray();
-                    for (const auto& id : ids) json::str(w, id);
-                    w.EndArray();
+                    json::strings(w, "jobs", ids);
                     if (duplicate) {
                       json::key(w, "duplicate");
                       w.Bool(true);

@@ -15,10 +15,7 @@ std::string jobsBody(const std::vector<std::string>& ids, bool duplicate) {
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
-  json::key(w, "jobs");
-  w.StartArray();
-  for (const auto& id : ids) json::str(w, id);
-  w.EndArray();
+  json::strings(w, "jobs", ids);
   if (duplicate) {
     json::key(w, "duplicate");
     w.Bool(true);

@@ -34,10 +34,7 @@ const char* hookOutcomeName(HookReport::Outcome outcome) {
 
 void writeHookReport(json::Writer& w, const HookReport& r) {
   auto list = [&w](const char* name, const std::vector<std::string>& items) {
-    json::key(w, name);
-    w.StartArray();
-    for (const auto& i : items) json::str(w, i);
-    w.EndArray();
+    json::strings(w, name, items);
   };
   auto count = [&w](const char* name, int n) {
     json::key(w, name);

@@ -24,18 +24,7 @@ FakeRunner::~FakeRunner() {
 }
 
 RedisValue FakeRunner::cmd(const std::vector<std::string>& argv) {
-  std::vector<const char*> args;
-  std::vector<size_t> lens;
-  for (const auto& a : argv) {
-    args.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  auto* r = static_cast<redisReply*>(
-      redisCommandArgv(ctx_, static_cast<int>(args.size()), args.data(), lens.data()));
-  if (!r) throw std::runtime_error("fake runner: redis command failed");
-  RedisValue v = copyRedisReply(r);
-  freeReplyObject(r);
-  return v;
+  return blockingCommand(ctx_, argv);
 }
 
 std::optional<FakeRunner::Claimed> FakeRunner::claim() {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tests/integration/jobs_fixture.h"
+#include "tests/integration/triggerd_fixture.h"
 #include "tests/support/git_http_server.h"
 #include "tests/support/registry_server.h"
 #include "tests/support/subprocess.h"
@@ -23,16 +24,6 @@ namespace triggerd::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string runnerBinary() {
-  const char* env = getenv("TRIGGERD_RUNNER_BIN");
-  return env && *env ? env : TRIGGERD_RUNNER_BIN_DEFAULT;
-}
-
-void replaceAll(std::string& text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-}
 
 TEST(EndToEndTest, ASignedPushEndsAsRegistryTagsAndPendingThenSuccessOnTheCommit) {
   if (geteuid() != 0)

@@ -20,6 +20,7 @@
 #include "queue/job.h"
 #include "queue/job_queue.h"
 #include "redis/hiredis_client.h"
+#include "tests/integration/triggerd_fixture.h"
 #include "tests/support/git_http_server.h"
 #include "tests/support/http_call.h"
 #include "tests/support/loop_runner.h"
@@ -32,11 +33,6 @@ namespace triggerd::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string runnerBinary() {
-  const char* env = getenv("TRIGGERD_RUNNER_BIN");
-  return env && *env ? env : TRIGGERD_RUNNER_BIN_DEFAULT;
-}
 
 // A status stream entry.
 struct Report {

@@ -10,16 +10,17 @@
 
 namespace triggerd::testing {
 
+void replaceAll(std::string& text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+}
+
 std::string githubPush(const std::string& relative, int variant) {
   std::string body = fixture(relative);
-  auto replaceAll = [&body](const std::string& from, const std::string& to) {
-    for (size_t at = body.find(from); at != std::string::npos; at = body.find(from, at + to.size()))
-      body.replace(at, from.size(), to);
-  };
   // The published examples were pushed at 1557933657 (2019-05-15) by commit 6113728f...
-  replaceAll("1557933657", std::to_string(time(nullptr)));
+  replaceAll(body, "1557933657", std::to_string(time(nullptr)));
   if (variant != 0)
-    replaceAll("6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+    replaceAll(body, "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
                sha256Hex(std::to_string(variant)).substr(0, 40));
   return body;
 }

@@ -94,7 +94,8 @@ class TriggerdInstance {
   std::string config_path_;
 };
 
-// The binaries under test: $TRIGGERD_BIN / $TRIGGERCTL_BIN, else the ones this build made.
+// The binaries under test: $TRIGGERD_BIN / $TRIGGERCTL_BIN / $TRIGGERD_RUNNER_BIN, else the
+// ones this build made.
 inline std::string triggerdBinary() {
   const char* env = getenv("TRIGGERD_BIN");
   return env && *env ? env : TRIGGERD_BIN_DEFAULT;
@@ -103,10 +104,16 @@ inline std::string triggerctlBinary() {
   const char* env = getenv("TRIGGERCTL_BIN");
   return env && *env ? env : TRIGGERCTL_BIN_DEFAULT;
 }
+inline std::string runnerBinary() {
+  const char* env = getenv("TRIGGERD_RUNNER_BIN");
+  return env && *env ? env : TRIGGERD_RUNNER_BIN_DEFAULT;
+}
 
 // A GitHub push fixture as GitHub would send it now: repository.pushed_at set to the current
 // time (triggerd refuses pushes older than its delivery window as replays). A `variant` other
 // than 0 also gives the push another head commit, so it is a different push, not a replay.
 std::string githubPush(const std::string& relative, int variant = 0);
+// Every occurrence of `from` in `text` becomes `to`.
+void replaceAll(std::string& text, const std::string& from, const std::string& to);
 
 }  // namespace triggerd::testing

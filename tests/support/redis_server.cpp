@@ -60,6 +60,10 @@ RedisValue RedisServer::cmd(const std::vector<std::string>& argv) {
       freeReplyObject(r);
     }
   }
+  return blockingCommand(ctx_, argv);
+}
+
+RedisValue blockingCommand(redisContext* ctx, const std::vector<std::string>& argv) {
   std::vector<const char*> args;
   std::vector<size_t> lens;
   for (const auto& a : argv) {
@@ -67,8 +71,8 @@ RedisValue RedisServer::cmd(const std::vector<std::string>& argv) {
     lens.push_back(a.size());
   }
   auto* r = static_cast<redisReply*>(
-      redisCommandArgv(ctx_, static_cast<int>(args.size()), args.data(), lens.data()));
-  if (!r) throw std::runtime_error("test redis command failed");
+      redisCommandArgv(ctx, static_cast<int>(args.size()), args.data(), lens.data()));
+  if (!r) throw std::runtime_error("test redis command failed: " + argv.front());
   RedisValue v = copyRedisReply(r);
   freeReplyObject(r);
   return v;

@@ -41,4 +41,7 @@ class RedisServer {
   redisContext* ctx_ = nullptr;
 };
 
+// One command on a blocking hiredis connection, for tests; throws when the connection fails.
+RedisValue blockingCommand(redisContext* ctx, const std::vector<std::string>& argv);
+
 }  // namespace triggerd::testing

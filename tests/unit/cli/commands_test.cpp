@@ -19,29 +19,6 @@ using triggerd::testing::FakeHttpServer;
 using triggerd::testing::FakeRequest;
 using triggerd::testing::FakeResponse;
 
-struct Output {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
-
-Output runAgainst(const std::string& url, const Command& command, bool json = false,
-                  bool pretty = false) {
-  GlobalArgs globals;
-  globals.url = url;
-  globals.json = json;
-  globals.pretty = pretty;
-  globals.timeout_seconds = 5;
-  Environment env;
-  env.token = "tdu_test";
-  std::ostringstream out, err;
-  Output o;
-  o.rc = runCommand(globals, env, true, command, out, err);
-  o.out = out.str();
-  o.err = err.str();
-  return o;
-}
-
 constexpr const char* kCreated = R"({"trigger": {"id": "01JABC", "user": "alice",
   "provider": "github", "repository": {"id": "", "full_name": "octo/app"},
   "hook": {"id": "", "installed": false, "verified": false}, "image": "r.example.com/app",

@@ -18,26 +18,6 @@ using triggerd::testing::FakeHttpServer;
 using triggerd::testing::FakeRequest;
 using triggerd::testing::FakeResponse;
 
-struct Output {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
-
-Output runAgainst(const std::string& url, const Command& command) {
-  GlobalArgs globals;
-  globals.url = url;
-  globals.timeout_seconds = 5;
-  Environment env;
-  env.token = "tdu_test";
-  std::ostringstream out, err;
-  Output o;
-  o.rc = runCommand(globals, env, true, command, out, err);
-  o.out = out.str();
-  o.err = err.str();
-  return o;
-}
-
 TEST(HooksArgs, UserOrAllAndRotationForOneTriggerOnly) {
   HooksArgs a;
   a.action = "check";

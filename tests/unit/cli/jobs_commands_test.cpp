@@ -17,27 +17,6 @@ using triggerd::testing::FakeHttpServer;
 using triggerd::testing::FakeRequest;
 using triggerd::testing::FakeResponse;
 
-struct Output {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
-
-Output runAgainst(const std::string& url, const Command& command, bool json = false) {
-  GlobalArgs globals;
-  globals.url = url;
-  globals.json = json;
-  globals.timeout_seconds = 5;
-  Environment env;
-  env.token = "tdu_test";
-  std::ostringstream out, err;
-  Output o;
-  o.rc = runCommand(globals, env, true, command, out, err);
-  o.out = out.str();
-  o.err = err.str();
-  return o;
-}
-
 constexpr const char* kJob = R"({"id": "01JDQ3Z9X6V5W4T3S2R1Q0P9N8", "trigger_id": "01JDQ2",
   "user": "alice", "provider": "github", "repository": "octo/app", "event": "manual",
   "ref": "refs/tags/v1.2.0", "sha": "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432",
