@@ -301,7 +301,7 @@ EXPLAIN
 
 echo
 for t in "${servers[@]}"; do
-  [[ $t == triggerd* || $t == baseline* ]] && [[ $t != *-nomatch ]] || continue
+  [[ ($t == triggerd* || $t == baseline*) && $t != *-nomatch ]] || continue
   for n in "${servers[@]}"; do
     [[ $n == node* ]] || continue
     awk -v t="${short[$t]}" -v n="${short[$n]}" -v tr="${m_rps[$t]}" -v nr="${m_rps[$n]}" \
