@@ -125,7 +125,8 @@ constexpr FamilySpec kFamilies[] = {
      "Jobs taken back from runners that stopped answering, by outcome (requeued, dead, finished: "
      "the job had ended or was gone)."},
     {"triggerd_commit_statuses_total", "counter",
-     "Commit statuses, by provider and outcome (posted, retried, failed, dropped)."},
+     "Commit statuses, by provider and outcome (posted, retried, failed, dropped, skipped: the "
+     "job's user has no account of the provider bound)."},
     {"triggerd_clone_credentials_total", "counter",
      "Clone credentials, by provider and outcome (issued, refused, revoked, revoke_failed)."},
     {"triggerd_manual_runs_total", "counter",
@@ -182,6 +183,18 @@ void Metrics::inc(std::string_view name, const Labels& labels, uint64_t by) {
     return;
   }
   counters_[seriesKey(name, labels)] += by;
+}
+
+Metrics::Counter Metrics::series(std::string_view name, const Labels& labels) {
+  Counter c;
+  if (families_.find(name) == families_.end()) {
+    TLOG_ERROR("metrics", "name=%.*s unregistered counter", static_cast<int>(name.size()),
+               name.data());
+    return c;
+  }
+  c.metrics_ = this;
+  c.key_ = seriesKey(name, labels);
+  return c;
 }
 
 void Metrics::set(std::string_view name, const Labels& labels, double value) {

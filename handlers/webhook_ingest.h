@@ -7,9 +7,11 @@
 // before the signature has been checked with the trigger's secret.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -104,9 +106,16 @@ class WebhookIngest {
   void reject(const WebhookDelivery& d, const Error& e, const char* reason, Done& done);
   void ignore(const WebhookDelivery& d, const std::string& reason, Done& done);
 
+  // The counters every delivery moves, per provider, made once (Metrics::Counter).
+  struct DeliveryCounters {
+    Metrics::Counter enqueued, spooled, ignored, duplicate, jobs_enqueued;
+  };
+  DeliveryCounters& counters(Provider p) { return counters_[static_cast<size_t>(p)]; }
+
   TriggerStore& triggers_;
   JobQueue& queue_;
   Metrics& metrics_;
+  std::array<DeliveryCounters, kAllProviders.size()> counters_;
   const Clock& clock_;
   Random& rng_;
   WebhookOptions options_;
@@ -114,6 +123,8 @@ class WebhookIngest {
   Spool* spool_;
   EventLoop* loop_;
   bool warmed_ = false;
+  // Triggers whose hook_verified update is in flight (shared with its callback).
+  std::shared_ptr<std::set<std::string>> marking_ = std::make_shared<std::set<std::string>>();
 };
 
 // Trigger ids are ULIDs: 26 Crockford base32 characters. Anything else is a 404 without I/O.
