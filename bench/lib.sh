@@ -39,6 +39,10 @@ wait_for() {
 }
 
 build_triggerd() {  # Release build in build-bench/, at most 2 compile jobs (shared machine)
+  if [[ -n ${TRIGGERD_BIN:-} ]]; then  # a binary built before (compare two versions)
+    triggerd_bin=$(realpath "$TRIGGERD_BIN")
+    return
+  fi
   cmake -S "$bench_root" -B "$bench_root/build-bench" -DCMAKE_BUILD_TYPE=Release \
     -DTRIGGERD_BUILD_TESTS=OFF -DTRIGGERD_BUILD_BENCH=OFF >/dev/null
   cmake --build "$bench_root/build-bench" -j2 --target triggerd >/dev/null
@@ -128,9 +132,26 @@ create_trigger() {
   trigger_secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["webhook"]["secret"])' <<<"$created")
 }
 
-sign_body() {  # sign_body SECRET FILE: the X-Hub-Signature-256 value
-  echo "sha256=$(openssl dgst -sha256 -hmac "$1" -r "$2" | cut -d' ' -f1)"
+# push_template PAYLOAD OUT: the push payload as bench/push.lua takes it: repository.pushed_at is
+# @PUSHED_AT@ and the head commit id (head_commit.id and after) is @SHA@, moved to the end of the
+# JSON so that push.lua's per-request HMAC hashes only the last blocks. Compact JSON, as GitHub
+# sends it (7.5 KB for the fixture); the same fields.
+push_template() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["repository"]["pushed_at"] = 1111111111
+head = d.pop("head_commit")
+d.pop("after")
+head.pop("id")
+text = json.dumps(d, separators=(",", ":"))[:-1]
+text = text.replace('"pushed_at":1111111111', '"pushed_at":@PUSHED_AT@', 1)
+text += ',"head_commit":' + json.dumps(head, separators=(",", ":"))[:-1]
+text += ',"id":"@SHA@"},"after":"@SHA@"}'
+open(sys.argv[2], "w").write(text)
+PY
 }
+
 
 children() { ps --ppid "$1" -o pid= | tr -d ' ' || true; }
 has_children() { [[ $(children "$1" | wc -l) -eq $2 ]]; }

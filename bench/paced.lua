@@ -1,6 +1,6 @@
 -- wrk script for bench/soak.sh: the deliveries of push.lua, paced to a fixed rate (Debian has no
--- wrk2). Arguments after "--": <body file> <X-Hub-Signature-256 value> <delivery id prefix>
--- <requests per second>; run it with one wrk thread (-t1).
+-- wrk2). Arguments after "--": <template file> <webhook secret> <run prefix> <requests per
+-- second>, the first three as push.lua takes them; run it with one wrk thread (-t1).
 -- The thread keeps a schedule of evenly spaced send times; before each request a connection
 -- takes the next slot from delay() and waits for it. The rate holds while a connection is free
 -- when its slot comes; a server that falls behind lowers it (at most 1 s of backlog is caught

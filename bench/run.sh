@@ -15,6 +15,8 @@
 #   TRIGGERD_PROCESSES="1"  triggerd rows: N > 1 = N processes sharing the port (SO_REUSEPORT),
 #                           which needs the server.reuse_port key; checked before anything runs
 #   BODY=tests/fixtures/github/push.json   KEEP_WORK=1 keeps the scratch directory
+#   TRIGGERD_BIN=path measures that binary instead of building one; BASELINE_BIN=path adds rows
+#   for an earlier build (before/after in one run)
 #   bash bench/run.sh                       RUNS=1 DURATION=5s bash bench/run.sh (quick look)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -42,6 +44,8 @@ done
 bash scripts/install-deps.sh >/dev/null
 build_triggerd
 bench_init
+template="$bench_work/push-template.json"
+push_template "$body" "$template"
 
 # --- TRIGGERD_PROCESSES > 1 ------------------------------------------------------------------
 # Several triggerd processes can share the public port only when the daemon sets SO_REUSEPORT,
@@ -62,11 +66,11 @@ if [[ -n $node_workers ]]; then
 fi
 
 # --- servers ----------------------------------------------------------------------------------
-# Each server id has: a title, a URL, the signature to send, the status that means success, its
+# Each server id has: a title, a URL, the webhook secret push.lua signs with, the status that means success, its
 # processes (pids), its Redis (port and pid; none for nginx) and its stream key. A stream key with
 # expect=202 is checked against the 202 answers; with another expected status it must not grow.
 servers=()
-declare -A title short url sig expect pids rport rpid stream
+declare -A title short url secret expect pids rport rpid stream
 
 for n in $nginx_workers; do
   id="nginx$n"
@@ -101,23 +105,24 @@ NGINX
   title[$id]="nginx \`return 204\`, $n worker$plural"
   short[$id]="nginx, $n worker$plural"
   url[$id]="http://127.0.0.1:$port/webhooks/github/bench"
-  sig[$id]=$(sign_body "$(openssl rand -hex 20)" "$body")  # same headers; nginx checks nothing
+  secret[$id]=$(openssl rand -hex 20)  # same requests; nginx checks nothing
   expect[$id]=204
   pids[$id]="$master $(children "$master" | tr '\n' ' ')"
 done
 
-for n in $triggerd_processes; do
-  id="triggerd$n"
+# add_triggerd ID LABEL PROCESSES: a triggerd row (and its "no rule matches" row) with the binary
+# in triggerd_bin, on a Redis of its own.
+add_triggerd() {
+  local id=$1 label=$2 n=$3
   start_redis "$id"
   start_triggerd "$id" "$redis_port" "$n"
   create_trigger "$triggerd_admin_port" "$admin_token" "master|main"
-  label="triggerd"
-  ((n > 1)) && label="triggerd, $n processes (SO_REUSEPORT)"
+  ((n > 1)) && label="$label, $n processes (SO_REUSEPORT)"
   servers+=("$id")
   title[$id]="$label: verify, parse, match, enqueue, 202"
   short[$id]=$label
   url[$id]="http://127.0.0.1:$triggerd_public_port/webhooks/github/$trigger_id"
-  sig[$id]=$(sign_body "$trigger_secret" "$body")
+  secret[$id]=$trigger_secret
   expect[$id]=202
   pids[$id]="${triggerd_pids[*]}"
   rport[$id]=$redis_port
@@ -130,20 +135,30 @@ for n in $triggerd_processes; do
   title[$id-nomatch]="$label, no rule matches: verify, parse, match, 200"
   short[$id-nomatch]="$label, no rule matches"
   url[$id-nomatch]="http://127.0.0.1:$triggerd_public_port/webhooks/github/$trigger_id"
-  sig[$id-nomatch]=$(sign_body "$trigger_secret" "$body")
+  secret[$id-nomatch]=$trigger_secret
   expect[$id-nomatch]=200
   pids[$id-nomatch]=${pids[$id]}
   rport[$id-nomatch]=$redis_port
   rpid[$id-nomatch]=$redis_pid
   stream[$id-nomatch]="triggerd:jobs"
+}
+
+if [[ -n ${BASELINE_BIN:-} ]]; then  # an earlier build, measured in the same run
+  current_bin=$triggerd_bin
+  triggerd_bin=$(realpath "$BASELINE_BIN")
+  add_triggerd baseline1 "triggerd (baseline)" 1
+  triggerd_bin=$current_bin
+fi
+for n in $triggerd_processes; do
+  add_triggerd "triggerd$n" triggerd "$n"
 done
 
 for n in $node_workers; do
   id="node$n"
   start_redis "$id"
   port=$(free_port)
-  secret=$(openssl rand -hex 20)
-  NODE_ENV=production WEBHOOK_SECRET=$secret REDIS_URL="redis://127.0.0.1:$redis_port" \
+  node_secret=$(openssl rand -hex 20)
+  NODE_ENV=production WEBHOOK_SECRET=$node_secret REDIS_URL="redis://127.0.0.1:$redis_port" \
     HOST=127.0.0.1 PORT=$port WORKERS=$n STREAM=jobs node bench/node/server.js \
     2>"$bench_work/$id.log" &
   primary=$!
@@ -162,7 +177,7 @@ for n in $node_workers; do
   fi
   title[$id]="${short[$id]}: verify, XADD, 202"
   url[$id]="http://127.0.0.1:$port/webhooks/github"
-  sig[$id]=$(sign_body "$secret" "$body")
+  secret[$id]=$node_secret
   expect[$id]=202
   pids[$id]="$primary $(children "$primary" | tr '\n' ' ')"
   rport[$id]=$redis_port
@@ -189,7 +204,7 @@ settle() {  # until the stream stops growing: requests wrk abandoned at its dead
 wrk_run() {  # wrk_run ID LENGTH NONCE [OUT]
   local limit=$((${2//[!0-9]/} * 60 + 60))  # bounded even if the length is in minutes
   timeout "$limit" wrk -t"$threads" -c"$connections" -d"$2" --latency -s bench/push.lua \
-    "${url[$1]}" -- "$body" "${sig[$1]}" "$3" >"${4:-/dev/null}"
+    "${url[$1]}" -- "$template" "${secret[$1]}" "$3" >"${4:-/dev/null}"
 }
 
 failures=()
@@ -251,8 +266,8 @@ col() { awk -v c="$2" '{print $c}' "$bench_work/$1.results" | median; }
 cpu_us() { awk -v c="$2" -v hz="$hz" '{print $c * 1e6 / hz / $5}' "$bench_work/$1.results" | median; }
 
 declare -A m_rps m_srv m_red
-printf '\nbody: %s (%d bytes); wrk -t%s -c%s, %s per run after a %s warm-up; median of %s runs\n\n' \
-  "${body#"$bench_root"/}" "$(stat -c %s "$body")" "$threads" "$connections" "$duration" \
+printf '\nbody: %s, compact, a fresh commit id per request (%d bytes); wrk -t%s -c%s, %s per run after a %s warm-up; median of %s runs\n\n' \
+  "${body#"$bench_root"/}" "$(($(stat -c %s "$template") - 11 + 10 - 2 * 5 + 2 * 40))" "$threads" "$connections" "$duration" \
   "$warmup" "$runs"
 row() { printf '| %-58s | %9s | %6s | %8s | %8s | %9s | %10s | %10s |\n' "$@"; }
 row server "req/s" spread p50 p99 "peak RSS" "CPU server" "CPU Redis"
@@ -286,7 +301,7 @@ EXPLAIN
 
 echo
 for t in "${servers[@]}"; do
-  [[ $t == triggerd* && $t != *-nomatch ]] || continue
+  [[ ($t == triggerd* || $t == baseline*) && $t != *-nomatch ]] || continue
   for n in "${servers[@]}"; do
     [[ $n == node* ]] || continue
     awk -v t="${short[$t]}" -v n="${short[$n]}" -v tr="${m_rps[$t]}" -v nr="${m_rps[$n]}" \

@@ -70,7 +70,8 @@ start_triggerd soak "$redis_port" 1 "$soak_toml"
 pid=${triggerd_pids[0]}
 create_trigger "$triggerd_admin_port" "$admin_token" "master|main"
 url="http://127.0.0.1:$triggerd_public_port/webhooks/github/$trigger_id"
-signature=$(sign_body "$trigger_secret" "$body")
+template="$bench_work/push-template.json"
+push_template "$body" "$template"
 
 # The stand-in runner: takes up to 1000 new entries for consumer "soak" and finishes them at once
 # (XACK + XDEL), as docs/job-schema.md asks runners to; job records are left as they are.
@@ -97,7 +98,7 @@ sample_now() {
 echo "soak: $duration at $rate deliveries/s over $connections connections; delivery_ttl" \
   "$delivery_ttl; samples every ${sample}s in $out" >&2
 timeout $((total + 60)) wrk -t1 -c"$connections" -d"${total}s" --latency -s bench/paced.lua "$url" \
-  -- "$body" "$signature" "soak-$RANDOM$RANDOM" "$rate" >"$bench_work/wrk.out" &
+  -- "$template" "$trigger_secret" "soak-$RANDOM$RANDOM" "$rate" >"$bench_work/wrk.out" &
 wrk_pid=$!
 bench_pids+=("$wrk_pid")
 start=$(date +%s)

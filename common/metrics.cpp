@@ -60,6 +60,9 @@ constexpr FamilySpec kFamilies[] = {
     {"triggerd_tokens_expiring", "gauge", "Source tokens that expire within the warning window."},
     {"triggerd_token_checks_total", "counter",
      "Token re-validations, by provider and resulting state."},
+    {"triggerd_token_check_passes_total", "counter",
+     "Token check passes in this process, by outcome: completed, elsewhere (another triggerd "
+     "process ran or runs it), failed (Redis)."},
     {"triggerd_oauth_callbacks_total", "counter",
      "GitHub OAuth callbacks, by outcome (bound; handed_off to github.oauth_handoff_url; "
      "unproven: the browser was not signed in to the console as the flow's user; refused)."},
@@ -126,7 +129,8 @@ constexpr FamilySpec kFamilies[] = {
      "Jobs taken back from runners that stopped answering, by outcome (requeued, dead, finished: "
      "the job had ended or was gone)."},
     {"triggerd_commit_statuses_total", "counter",
-     "Commit statuses, by provider and outcome (posted, retried, failed, dropped)."},
+     "Commit statuses, by provider and outcome (posted, retried, failed, dropped, skipped: the "
+     "job's user has no account of the provider bound)."},
     {"triggerd_clone_credentials_total", "counter",
      "Clone credentials, by provider and outcome (issued, refused, revoked, revoke_failed)."},
     {"triggerd_manual_runs_total", "counter",
@@ -183,6 +187,18 @@ void Metrics::inc(std::string_view name, const Labels& labels, uint64_t by) {
     return;
   }
   counters_[seriesKey(name, labels)] += by;
+}
+
+Metrics::Counter Metrics::series(std::string_view name, const Labels& labels) {
+  Counter c;
+  if (families_.find(name) == families_.end()) {
+    TLOG_ERROR("metrics", "name=%.*s unregistered counter", static_cast<int>(name.size()),
+               name.data());
+    return c;
+  }
+  c.metrics_ = this;
+  c.key_ = seriesKey(name, labels);
+  return c;
 }
 
 void Metrics::set(std::string_view name, const Labels& labels, double value) {

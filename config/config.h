@@ -21,6 +21,8 @@ struct ListenAddress {
 
 struct Config {
   std::string path;  // the file it was loaded from
+  // `--set KEY=VALUE` overrides laid over the file, applied again on every reload.
+  std::vector<std::string> overrides;
 
   // [server]
   // webhooks, OAuth callback, health
@@ -29,6 +31,7 @@ struct Config {
   ListenAddress admin_listen{"127.0.0.1", 8081, "", "127.0.0.1:8081"};
   std::string public_base_url;  // "https://triggerd.example.com": used in hook URLs (no trailing /)
   std::string log_level = "info";
+  bool reuse_port = false;  // SO_REUSEPORT on the public listener: processes share its port
 
   // [limits]
   size_t max_body_bytes = 10 * 1024 * 1024;
@@ -144,10 +147,16 @@ struct Config {
 // paths resolve against the config file's directory; a leading "$CREDENTIALS_DIRECTORY/" is
 // replaced by that environment variable (systemd LoadCredential=). Secret files are read here,
 // at start-up or reload, never on the loop. Never throws.
-Result<Config> loadConfig(const std::string& path);
+//
+// `overrides` are "KEY=VALUE" items (`triggerd --set`) laid over the file before it is checked:
+// one process of several sharing a file gets its own spool.dir or admin_listen this way. VALUE
+// is a TOML value when it reads as one (true, 8080, "text") and a string otherwise; problems
+// with them are reported as "--set KEY: why".
+Result<Config> loadConfig(const std::string& path, const std::vector<std::string>& overrides = {});
 // Parses TOML text (tests); `path` labels error messages and its directory anchors relative
 // paths, but is not read. Secret files are still read.
-Result<Config> parseConfig(const std::string& toml_text, const std::string& path);
+Result<Config> parseConfig(const std::string& toml_text, const std::string& path,
+                           const std::vector<std::string>& overrides = {});
 // Lists the keys whose change needs a restart that differ between two configs.
 std::vector<std::string> nonReloadableChanges(const Config& running, const Config& next);
 // Parses "host:port", "[v6]:port" or "unix:/path".

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "common/encoding.h"
@@ -26,6 +27,9 @@ constexpr size_t kMaxSecretFileBytes = 64 * 1024;
 constexpr std::string_view kCredentialsPrefixes[] = {"$CREDENTIALS_DIRECTORY/",
                                                      "${CREDENTIALS_DIRECTORY}/"};
 
+// Overrides (--set) are reported after the file's lines, under their own origin.
+constexpr uint32_t kOverrideLine = UINT32_MAX;
+
 struct Diagnostic {
   uint32_t line;
   std::string key;
@@ -36,6 +40,10 @@ class Diagnostics {
  public:
   void add(uint32_t line, std::string key, std::string message) {
     list_.push_back({line, std::move(key), std::move(message)});
+  }
+  // A problem with a value given by `--set KEY=VALUE` rather than by the file.
+  void addOverride(std::string key, std::string message) {
+    add(kOverrideLine, std::move(key), std::move(message));
   }
   bool empty() const { return list_.empty(); }
   bool hasKey(std::string_view key) const {
@@ -49,7 +57,9 @@ class Diagnostics {
     std::string text;
     for (const Diagnostic& d : list_) {
       if (!text.empty()) text += '\n';
-      text += path + ":" + std::to_string(d.line) + " " + d.key + ": " + d.message;
+      text +=
+          (d.line == kOverrideLine ? std::string("--set") : path + ":" + std::to_string(d.line)) +
+          " " + d.key + ": " + d.message;
     }
     return Error::badRequest(list_.front().key, std::move(text));
   }
@@ -244,6 +254,49 @@ void checkUnknown(const toml::table& root, Diagnostics& diags) {
   }
 }
 
+// Lays `--set KEY=VALUE` overrides over the parsed file, so they pass the same checks as the
+// file's own values. VALUE is read as a TOML value when it is one (true, 8080, "text", ["a"])
+// and as a string otherwise (/var/lib/triggerd/spool-2, 10s). Returns the keys overridden.
+std::set<std::string> applyOverrides(toml::table& root, const std::vector<std::string>& overrides,
+                                     Diagnostics& diags) {
+  std::vector<std::string> keys;
+  for (const ConfigKey& k : configSchema()) keys.emplace_back(k.key);
+  std::set<std::string> applied;
+  for (const std::string& item : overrides) {
+    size_t eq = item.find('=');
+    std::string key(trim(std::string_view(item).substr(0, eq)));
+    if (eq == std::string::npos || key.empty()) {
+      diags.addOverride(key.empty() ? item : key,
+                        "expected KEY=VALUE, e.g. --set spool.dir=/var/lib/triggerd/spool-2");
+      continue;
+    }
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      std::optional<std::string> best = closestMatch(key, keys);
+      diags.addOverride(key, "unknown key" + (best ? "; did you mean " + *best + "?" : ""));
+      continue;
+    }
+    std::string raw = item.substr(eq + 1);
+    toml::table parsed;
+    bool is_toml = false;
+    try {
+      parsed = toml::parse("v = " + raw);
+      is_toml = parsed.size() == 1 && parsed.get("v") != nullptr;
+    } catch (const toml::parse_error&) {
+    }
+    toml::node* table = root.get(tableOf(key));
+    if (!table)
+      table = root.insert(std::string(tableOf(key)), toml::table{}).first->second.as_table();
+    if (!table || !table->is_table()) continue;  // the file's own error says why
+    std::string leaf(leafOf(key));
+    if (is_toml)
+      table->as_table()->insert_or_assign(leaf, *parsed.get("v"));
+    else
+      table->as_table()->insert_or_assign(leaf, raw);
+    applied.insert(key);
+  }
+  return applied;
+}
+
 bool startsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
@@ -397,7 +450,8 @@ Result<std::vector<std::string>> readHashFile(const std::string& path) {
 namespace config {
 namespace {
 
-Result<Config> parse(const std::string& toml_text, const std::string& path) {
+Result<Config> parse(const std::string& toml_text, const std::string& path,
+                     const std::vector<std::string>& overrides) {
   std::error_code ec;
   std::filesystem::path file(path.empty() ? "triggerd.toml" : path);
   std::filesystem::path dir = std::filesystem::absolute(file, ec).parent_path();
@@ -416,8 +470,17 @@ Result<Config> parse(const std::string& toml_text, const std::string& path) {
 
   Diagnostics diags;
   checkUnknown(root, diags);
+  std::set<std::string> overridden = applyOverrides(root, overrides, diags);
+  // Where a key's problem is reported: its line in the file, or the --set that gave the value.
+  auto report = [&](const std::string& key, uint32_t line, std::string message) {
+    if (overridden.count(key))
+      diags.addOverride(key, std::move(message));
+    else
+      diags.add(line, key, std::move(message));
+  };
   Config config;
   config.path = path;
+  config.overrides = overrides;
   for (const ConfigKey& k : configSchema()) {
     std::string key(k.key);
     const toml::node* table = root.get(tableOf(k.key));
@@ -442,13 +505,13 @@ Result<Config> parse(const std::string& toml_text, const std::string& path) {
     Value value;
     Check problem = convert(*node, k, value);
     if (!problem) problem = k.bind.apply(value, config, ctx);
-    if (problem) diags.add(from_default ? 0 : lineFor(*node, *problem), key, problem->message);
+    if (problem) report(key, from_default ? 0 : lineFor(*node, *problem), problem->message);
   }
   for (const CrossProblem& p : crossCheck(config)) {
     // Already explained by the key's own error, or by the one it depends on.
     if (diags.hasKey(p.key) || (!p.related.empty() && diags.hasKey(p.related))) continue;
     const toml::node* node = find(root, p.key);
-    diags.add(node ? lineOf(*node) : missingLine(root, p.key), p.key, p.message);
+    report(p.key, node ? lineOf(*node) : missingLine(root, p.key), p.message);
   }
   if (!diags.empty()) return diags.toError(path);
   return config;
@@ -457,22 +520,23 @@ Result<Config> parse(const std::string& toml_text, const std::string& path) {
 }  // namespace
 }  // namespace config
 
-Result<Config> parseConfig(const std::string& toml_text, const std::string& path) {
+Result<Config> parseConfig(const std::string& toml_text, const std::string& path,
+                           const std::vector<std::string>& overrides) {
   try {
-    return config::parse(toml_text, path);
+    return config::parse(toml_text, path, overrides);
   } catch (const std::exception& e) {  // not expected: the contract is "never throws"
     return Error::internal(path + ":0: cannot load the configuration: " + e.what());
   }
 }
 
-Result<Config> loadConfig(const std::string& path) {
+Result<Config> loadConfig(const std::string& path, const std::vector<std::string>& overrides) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Error::badRequest("", path + ":0: cannot open the config file: " + std::strerror(errno));
   }
   std::stringstream text;
   text << in.rdbuf();
-  return parseConfig(text.str(), path);
+  return parseConfig(text.str(), path, overrides);
 }
 
 }  // namespace triggerd

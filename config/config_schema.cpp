@@ -501,6 +501,13 @@ const std::vector<ConfigKey>& configSchema() {
     {"server.log_level", kLive, "\"info\"",
      "Least severe level logged: debug, info, warn or error.",
      text(&Config::log_level, "string (debug|info|warn|error)", "\"info\"", logLevel)},
+    {"server.reuse_port", kRestart, "false",
+     "Let several triggerd processes on this machine listen on the same public port "
+     "(SO_REUSEPORT on the public listener triggerd binds; the kernel spreads new connections "
+     "over them). Every process needs its own admin listener and spool.dir (docs/operations.md, "
+     "several processes). Not needed with socket activation, where the processes share "
+     "systemd's socket.",
+     flag(&Config::reuse_port)},
 
     // ---- [limits] ----
     {"limits.max_body_bytes", kLive, "\"10MiB\"",
@@ -945,6 +952,7 @@ std::string renderEffectiveConfig(const Config& c) {
   std::string out = "# triggerd effective configuration";
   if (!c.path.empty()) out += ", loaded from " + c.path;
   out += "\n# Keys marked \"restart\" take effect only on a restart; SIGHUP applies the rest.\n";
+  for (const std::string& o : c.overrides) out += "# --set " + o + "\n";
   std::string_view table;
   for (const config::ConfigKey& k : config::configSchema()) {
     size_t dot = k.key.find('.');

@@ -6,34 +6,107 @@
 
 namespace triggerd {
 
-TokenChecker::TokenChecker(EventLoop& loop, SourceStore& sources, HttpClient& http,
+TokenChecker::TokenChecker(EventLoop& loop, RedisClient& redis, const Keys& keys,
+                           std::string lease_owner, SourceStore& sources, HttpClient& http,
                            const Clock& clock, Metrics& metrics, TokenCheckOptions options)
     : loop_(loop),
+      redis_(redis),
+      keys_(keys),
+      owner_(std::move(lease_owner)),
       sources_(sources),
       http_(http),
       clock_(clock),
       metrics_(metrics),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      pass_lease_(redis, keys_.lease("token-check"), owner_, kPassLeaseTtl) {
   timer_ = loop_.createTimer([this] {
-    runOnce();
+    periodic();
     timer_->arm(std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval));
   });
+  renew_timer_ = loop_.createTimer([this] { renewPassLease(); });
 }
+
+TokenChecker::~TokenChecker() = default;
 
 void TokenChecker::start(std::chrono::milliseconds first_delay) {
   timer_->arm(first_delay);
+}
+
+void TokenChecker::stop() {
+  timer_->disarm();
+  if (holding_) {
+    // Another process may run a pass at once instead of waiting for the lease to expire.
+    holding_ = false;
+    lease_lost_ = true;  // the pass in progress ends after its current source
+    renew_timer_->disarm();
+    pass_lease_.release();
+  }
+}
+
+std::chrono::milliseconds TokenChecker::periodLeaseTtl() const {
+  // Shorter than the interval, so that the timer of the process that ran the last pass finds
+  // the lease free again; long enough that other processes' timers in between skip.
+  auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval);
+  return std::max<std::chrono::milliseconds>(interval * 9 / 10, std::chrono::milliseconds(500));
+}
+
+void TokenChecker::periodic() {
+  if (running_) return;
+  std::weak_ptr<bool> alive = alive_;
+  // A claim on this interval, never renewed or released: a fresh owner id each time, so that
+  // nobody, this process included, takes it again before it expires. (A temporary object: its
+  // callback holds only the key.)
+  std::string claim = owner_ + ":" + std::to_string(++period_claims_);
+  Lease(redis_, keys_.lease("token-check:period"), claim, periodLeaseTtl())
+      .acquire([this, alive](Result<bool> held) {
+        if (alive.expired()) return;
+        if (!held.ok()) {
+          TLOG_WARN("tokens", "reason=%s periodic token check skipped",
+                    held.error().message.c_str());
+          metrics_.inc("triggerd_token_check_passes_total", {{"outcome", "failed"}});
+          return;
+        }
+        if (!*held) {
+          TLOG_DEBUG("tokens", "another triggerd process ran this interval's token check");
+          metrics_.inc("triggerd_token_check_passes_total", {{"outcome", "elsewhere"}});
+          return;
+        }
+        runOnce();
+      });
 }
 
 void TokenChecker::runOnce(std::function<void(TokenCheckSummary)> done) {
   if (done) waiters_.push_back(std::move(done));
   if (running_) return;
   running_ = true;
+  lease_lost_ = false;
   summary_ = {};
+  std::weak_ptr<bool> alive = alive_;
+  pass_lease_.acquire([this, alive](Result<bool> held) {
+    if (alive.expired()) return;
+    onPassLease(std::move(held));
+  });
+}
+
+void TokenChecker::onPassLease(Result<bool> held) {
+  if (!held.ok()) {
+    TLOG_WARN("tokens", "reason=%s token check skipped", held.error().message.c_str());
+    summary_.failed = held.error();
+    return finish();
+  }
+  if (!*held) {
+    TLOG_INFO("tokens", "a token check is running in another triggerd process; not here");
+    summary_.elsewhere = true;
+    return finish();
+  }
+  holding_ = true;
+  renew_timer_->arm(kPassLeaseTtl / 3);
   std::weak_ptr<bool> alive = alive_;
   sources_.all([this, alive](Result<std::vector<std::pair<std::string, Provider>>> r) {
     if (alive.expired()) return;
     if (!r.ok()) {
       TLOG_WARN("tokens", "reason=%s token check skipped", r.error().message.c_str());
+      summary_.failed = r.error();
       return finish();
     }
     queue_.assign(r->begin(), r->end());
@@ -41,7 +114,26 @@ void TokenChecker::runOnce(std::function<void(TokenCheckSummary)> done) {
   });
 }
 
+void TokenChecker::renewPassLease() {
+  if (!holding_) return;
+  std::weak_ptr<bool> alive = alive_;
+  pass_lease_.renew([this, alive](Result<bool> held) {
+    if (alive.expired() || !holding_) return;
+    if (held.ok() && !*held) {
+      // Expired or taken (Redis restarted without it, or a long stall): another process may be
+      // checking now, so this pass stops after the source in hand.
+      TLOG_WARN("tokens", "lost the token check lease; stopping this pass");
+      holding_ = false;
+      lease_lost_ = true;
+      return;
+    }
+    // A failed renewal is retried: the lease lasts three renewal periods.
+    renew_timer_->arm(kPassLeaseTtl / 3);
+  });
+}
+
 void TokenChecker::next() {
+  if (lease_lost_) queue_.clear();
   if (queue_.empty()) return finish();
   auto [user, provider] = queue_.front();
   queue_.pop_front();
@@ -152,6 +244,20 @@ void TokenChecker::record(Source s, bool reachable) {
 
 void TokenChecker::finish() {
   running_ = false;
+  if (holding_) {
+    holding_ = false;
+    renew_timer_->disarm();
+    pass_lease_.release();
+  }
+  auto waiters = std::move(waiters_);
+  waiters_.clear();
+  if (summary_.elsewhere || summary_.failed) {
+    metrics_.inc("triggerd_token_check_passes_total",
+                 {{"outcome", summary_.elsewhere ? "elsewhere" : "failed"}});
+    for (auto& w : waiters) w(summary_);
+    return;
+  }
+  metrics_.inc("triggerd_token_check_passes_total", {{"outcome", "completed"}});
   metrics_.set("triggerd_tokens_expiring", {}, summary_.expiring);
   for (auto [state, n] :
        {std::pair{"valid", summary_.valid}, std::pair{"expiring", summary_.expiring},
@@ -160,8 +266,6 @@ void TokenChecker::finish() {
   TLOG_INFO("tokens", "checked=%d valid=%d expiring=%d expired=%d revoked=%d unreachable=%d",
             summary_.checked, summary_.valid, summary_.expiring, summary_.expired, summary_.revoked,
             summary_.unreachable);
-  auto waiters = std::move(waiters_);
-  waiters_.clear();
   for (auto& w : waiters) w(summary_);
 }
 

@@ -22,6 +22,9 @@ HttpServer::Options serverOptions(const Config& c, const char* name) {
   // The admin listener serves operators on loopback or a unix socket: no per-address cap.
   o.max_connections_per_address =
       std::string_view(name) == "public" ? static_cast<size_t>(c.max_connections_per_address) : 0;
+  // Processes share the public port only: each keeps its own admin listener, so that /metrics
+  // and /readyz describe one process.
+  o.reuse_port = std::string_view(name) == "public" && c.reuse_port;
   return o;
 }
 
@@ -158,8 +161,12 @@ std::unique_ptr<Keyring> makeKeyring(const Config& c) {
 
 }  // namespace
 
-Daemon::Daemon(Config config)
-    : config_(std::move(config)), keys_(config_.key_prefix, keyTags(config_)) {
+Daemon::Daemon(Config config, Mode mode)
+    : config_(std::move(config)), mode_(mode), keys_(config_.key_prefix, keyTags(config_)) {
+  if (mode_ == Mode::kDrainSpool && config_.spool_dir.empty())
+    throw std::runtime_error(
+        "--drain-spool needs the spool directory to drain: spool.dir in the config, or "
+        "--set spool.dir=/var/lib/triggerd/spool-N");
   keyring_ = makeKeyring(config_);
   // The keyring holds the keys in secure memory now; no other copy stays around.
   wipe(config_.master_key);
@@ -228,11 +235,12 @@ Daemon::Daemon(Config config)
   sources_api_ = std::make_unique<SourcesApi>(*sources_, *triggers_, *hook_service_,
                                               *provider_http_, clock_, sourcesOptions(config_));
   oauth_ = std::make_unique<GitHubOAuth>(*sources_api_, *oauth_states_, *http_client_, rng_);
-  token_checker_ = std::make_unique<TokenChecker>(loop_, *sources_, *provider_http_, clock_,
-                                                  metrics_, tokenCheckOptions(config_));
+  process_id_ = leaseOwnerId();
+  token_checker_ =
+      std::make_unique<TokenChecker>(loop_, *redis_, keys_, process_id_, *sources_, *provider_http_,
+                                     clock_, metrics_, tokenCheckOptions(config_));
   resealer_ = std::make_unique<Resealer>(*sources_, *triggers_);
 
-  process_id_ = leaseOwnerId();
   auto sink = [this](const JobEvent& e) { onJobEvent(e); };
   queue_->setRetention(jobRetention(config_));
   queue_->setClock(clock_);
@@ -324,14 +332,18 @@ Daemon::~Daemon() {
   spool_.reset();
 }
 
+bool Daemon::spoolWritable() const {
+  if (!spool_) return false;
+  SpoolStats st = spool_->stats();
+  return st.writable && !st.full;
+}
+
 bool Daemon::ready() const {
   if (redis_->connected() && persistence_checked_) return true;
-  // Without Redis, deliveries still get their 202 while the spool can keep them.
-  if (spool_) {
-    SpoolStats st = spool_->stats();
-    return st.writable && !st.full;
-  }
-  return false;
+  // Without Redis, deliveries still get their 202 while the spool can keep them, provided this
+  // process loaded the triggers from Redis once: it verifies deliveries from memory then, and
+  // before that it could verify none (every delivery would get 503).
+  return spoolWritable() && ingest_->cacheWarmed();
 }
 
 std::string Daemon::notReadyReason() const {
@@ -345,6 +357,8 @@ std::string Daemon::notReadyReason() const {
     if (!st.writable || st.full)
       reason += std::string(reason.empty() ? "" : "; ") + "spool " +
                 (st.full ? "full" : "not writable: " + st.last_error);
+    else if (!ingest_->cacheWarmed() && !reason.empty())
+      reason += "; triggers not loaded from redis since start-up, so no delivery can be verified";
   } else if (!reason.empty()) {
     reason += "; no spool (spool.dir) to keep deliveries meanwhile";
   }
@@ -397,8 +411,9 @@ void Daemon::onRedisUp() {
         return;  // retried on the next connect
       }
       persistence_checked_ = true;
-      becomeReady();
       if (replayer_) replayer_->start();
+      if (mode_ == Mode::kDrainSpool) return;
+      becomeReady();
       ingest_->warmCache();
     });
   });
@@ -456,14 +471,15 @@ void Daemon::writeStatus(json::Writer& w) const {
 }
 
 void Daemon::becomeReady() {
-  TLOG_INFO("daemon", "redis=%s connected=%s spool=%s ready", redis_->describe().c_str(),
-            redis_->connected() ? "yes" : "no", spool_ ? "on" : "off");
+  const char* state = ready() ? "ready" : "up; waiting for redis to load the triggers";
+  TLOG_INFO("daemon", "redis=%s connected=%s spool=%s %s", redis_->describe().c_str(),
+            redis_->connected() ? "yes" : "no", spool_ ? "on" : "off", state);
   if (ready_notified_) {
-    notifier_.status("ready");
+    notifier_.status(state);
     return;
   }
   ready_notified_ = true;
-  notifier_.ready("ready");
+  notifier_.ready(state);
   status_consumer_->start();
   reclaimer_->start();
   auto first = std::min<std::chrono::milliseconds>(
@@ -489,7 +505,9 @@ void Daemon::fatal(const std::string& message) {
 void Daemon::onSignal(evutil_socket_t sig, short, void* arg) noexcept {
   auto* self = static_cast<Daemon*>(arg);
   try {
-    if (sig == SIGHUP)
+    if (sig == SIGHUP && self->mode_ == Mode::kDrainSpool)
+      TLOG_INFO("daemon", "SIGHUP ignored while draining the spool");
+    else if (sig == SIGHUP)
       self->reload();
     else
       self->shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -509,8 +527,9 @@ void Daemon::reload() {
   TLOG_INFO("daemon", "config=%s reload requested", config_.path.c_str());
   // Reading the files is disk I/O: done on a short-lived thread, applied on the loop.
   std::string path = config_.path;
-  std::thread([this, path] {
-    auto next = std::make_shared<Result<Config>>(loadConfig(path));
+  std::vector<std::string> overrides = config_.overrides;
+  std::thread([this, path, overrides] {
+    auto next = std::make_shared<Result<Config>>(loadConfig(path, overrides));
     loop_.postFromAnyThread([this, next] { applyReload(std::move(*next)); });
   }).detach();
 }
@@ -593,8 +612,16 @@ void Daemon::shutdown(const char* signal_name) {
   }
   stopping_ = true;
   notifier_.stopping();
+  token_checker_->stop();
   status_consumer_->stop();
   reclaimer_->stop();
+  if (mode_ == Mode::kDrainSpool) {
+    TLOG_WARN("daemon", "signal=%s records=%llu stopped before the spool was drained", signal_name,
+              static_cast<unsigned long long>(spool_->stats().records));
+    exit_code_ = 1;
+    loop_.stop();
+    return;
+  }
   TLOG_INFO("daemon", "signal=%s draining in-flight requests", signal_name);
   auto pending = std::make_shared<int>(2);
   auto one_done = [this, pending] {
@@ -613,7 +640,46 @@ void Daemon::shutdown(const char* signal_name) {
   shutdown_deadline_->arm(config_.request_timeout + std::chrono::seconds(5));
 }
 
+void Daemon::checkDrained() {
+  SpoolStats st = spool_->stats();
+  // Every segment file gone: each record was enqueued (or moved to `expired`) and its segment
+  // deleted, so nothing is left to replay even after a crash.
+  if (st.records == 0 && st.bytes == 0) {
+    TLOG_INFO("daemon", "dir=%s spool drained", config_.spool_dir.c_str());
+    loop_.stop();
+    return;
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (now - drain_logged_at_ >= std::chrono::seconds(5)) {
+    drain_logged_at_ = now;
+    TLOG_INFO("daemon", "dir=%s records=%llu bytes=%llu redis=%s draining the spool",
+              config_.spool_dir.c_str(), static_cast<unsigned long long>(st.records),
+              static_cast<unsigned long long>(st.bytes),
+              redis_->connected() ? "connected" : redis_->lastError().c_str());
+  }
+  drain_check_->arm(std::chrono::milliseconds(100));
+}
+
+int Daemon::drainSpool() {
+  TLOG_INFO("daemon", "dir=%s records=%llu draining the spool into redis at %s",
+            config_.spool_dir.c_str(), static_cast<unsigned long long>(spool_->stats().records),
+            config_.redis_address.c_str());
+  redis_->setStateCallbacks([this] { onRedisUp(); },
+                            [this](const std::string& reason) { onRedisDown(reason); });
+  redis_->setUrgent(true);
+  redis_->start();
+  sigterm_.reset(evsignal_new(loop_.base(), SIGTERM, &Daemon::onSignal, this));
+  sigint_.reset(evsignal_new(loop_.base(), SIGINT, &Daemon::onSignal, this));
+  sighup_.reset(evsignal_new(loop_.base(), SIGHUP, &Daemon::onSignal, this));
+  for (auto* ev : {sigterm_.get(), sigint_.get(), sighup_.get()}) evsignal_add(ev, nullptr);
+  drain_check_ = loop_.createTimer([this] { checkDrained(); });
+  drain_check_->arm(std::chrono::milliseconds(0));
+  loop_.run();
+  return exit_code_;
+}
+
 int Daemon::run() {
+  if (mode_ == Mode::kDrainSpool) return drainSpool();
   if (auto st = openListeners(); !st.ok()) {
     TLOG_ERROR("daemon", "%s", st.error().message.c_str());
     return 1;
@@ -623,8 +689,9 @@ int Daemon::run() {
   redis_->start();
   ping_ = loop_.createTimer([this] { pingRedis(); });
   ping_->arm(config_.redis_ping_interval);
-  // With a spool, triggerd can take deliveries before Redis answers.
-  if (spool_ && ready()) becomeReady();
+  // With a spool, triggerd is up before Redis answers (systemd need not wait for Redis);
+  // /readyz says when it can take deliveries.
+  if (spoolWritable()) becomeReady();
 
   sigterm_.reset(evsignal_new(loop_.base(), SIGTERM, &Daemon::onSignal, this));
   sigint_.reset(evsignal_new(loop_.base(), SIGINT, &Daemon::onSignal, this));

@@ -33,12 +33,20 @@
 #include "queue/status_consumer.h"
 #include "redis/redis_backend.h"
 #include "spool/spool.h"
+#include "store/lease.h"
 
 namespace triggerd {
 
 class Daemon {
  public:
-  explicit Daemon(Config config);
+  enum class Mode {
+    kServe,  // the daemon: listeners, ingest, replay, periodic work
+    // `triggerd --drain-spool`: no listeners; replays spool.dir into Redis and exits 0 once it
+    // is empty. For the spool a process left behind (a replica that never came back).
+    kDrainSpool,
+  };
+
+  explicit Daemon(Config config, Mode mode = Mode::kServe);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -48,6 +56,8 @@ class Daemon {
 
  private:
   Status openListeners();
+  int drainSpool();
+  void checkDrained();
   void onRedisUp();
   void onRedisDown(const std::string& reason);
   void becomeReady();
@@ -61,10 +71,12 @@ class Daemon {
   void shutdown(const char* signal_name);
   void fatal(const std::string& message);
   bool ready() const;
+  bool spoolWritable() const;
   std::string notReadyReason() const;
   static void onSignal(evutil_socket_t sig, short, void* arg) noexcept;
 
   Config config_;
+  const Mode mode_;
   EventLoop loop_;
   Metrics metrics_;
   SystemClock clock_;
@@ -114,6 +126,8 @@ class Daemon {
   std::unique_ptr<Timer> watchdog_;
   std::unique_ptr<Timer> ping_;  // redis.ping_interval: a frozen Redis is noticed without traffic
   std::unique_ptr<Timer> shutdown_deadline_;
+  std::unique_ptr<Timer> drain_check_;  // Mode::kDrainSpool: is the spool empty yet?
+  std::chrono::steady_clock::time_point drain_logged_at_;
 
   bool persistence_checked_ = false;
   bool ready_notified_ = false;

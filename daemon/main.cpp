@@ -7,6 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "common/log.h"
 #include "config/config.h"
@@ -19,8 +21,18 @@ int main(int argc, char** argv) {
   CLI::App app{"triggerd: turns GitHub and GitLab pushes into container image build jobs"};
   std::string config_path = "/etc/triggerd/triggerd.toml";
   bool check_only = false;
+  bool drain_spool = false;
+  std::vector<std::string> overrides;
   app.add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  app.add_option("--set", overrides,
+                 "KEY=VALUE: override one key of the configuration file, also on reload "
+                 "(repeatable), e.g. --set spool.dir=/var/lib/triggerd/spool-2")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
   app.add_flag("--check-config", check_only, "validate the configuration, print it and exit");
+  app.add_flag("--drain-spool", drain_spool,
+               "replay spool.dir into Redis, without listeners, and exit 0 once it is empty "
+               "(for the spool of a process that is gone)");
   app.set_version_flag("--version", "triggerd 0.1.0");
   CLI11_PARSE(app, argc, argv);
 
@@ -28,7 +40,7 @@ int main(int argc, char** argv) {
   // core dumps, and the process itself never dumps core (unless the config asks for it below).
   bool secure_heap = initSecureHeap();
   bool no_dumps = disableCoreDumps();
-  auto config = loadConfig(config_path);
+  auto config = loadConfig(config_path, overrides);
   if (!config.ok()) {
     fprintf(stderr, "%s\n", config.error().message.c_str());
     return 1;
@@ -61,7 +73,8 @@ int main(int argc, char** argv) {
   }
   int rc = 0;
   try {
-    Daemon daemon(std::move(config).value());
+    Daemon daemon(std::move(config).value(),
+                  drain_spool ? Daemon::Mode::kDrainSpool : Daemon::Mode::kServe);
     rc = daemon.run();
   } catch (const std::exception& e) {
     TLOG_ERROR("daemon", "start-up failed: %s", e.what());

@@ -4,9 +4,16 @@
 namespace triggerd::handlers {
 
 // POST /api/v1/admin/tokens/check: one token re-validation pass now (it also runs every
-// tokens.check_interval).
+// tokens.check_interval). Any triggerd process may take it; while a pass runs in another one,
+// the answer is 409 rather than a second pass.
 void checkTokens(const Call& c) {
   c.services.token_checker->runOnce([ctx = c.ctx](TokenCheckSummary sum) {
+    if (sum.failed) return ctx->fail(*sum.failed);
+    if (sum.elsewhere)
+      return ctx->fail(Error::conflict(
+          "tokens",
+          "a token check pass is running in another triggerd process; its results show in "
+          "GET /api/v1/users/{user}/sources when it ends (retry in a minute to run another)"));
     ctx->reply(
         200, json::build([&](json::Writer& w) {
           w.StartObject();

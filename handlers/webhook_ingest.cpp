@@ -66,6 +66,15 @@ WebhookIngest::WebhookIngest(TriggerStore& triggers, JobQueue& queue, Metrics& m
       cache_(options.rule_cache_program_size),
       spool_(spool),
       loop_(loop) {
+  for (Provider p : kAllProviders) {
+    auto outcome = [&](const char* o) {
+      return metrics_.series("triggerd_webhook_deliveries_total",
+                             {{"provider", providerName(p)}, {"outcome", o}});
+    };
+    counters(p) = {
+        outcome("enqueued"), outcome("spooled"), outcome("ignored"), outcome("duplicate"),
+        metrics_.series("triggerd_jobs_enqueued_total", {{"provider", providerName(p)}})};
+  }
   metrics_.counterFn("triggerd_rule_compilations_total", {},
                      [this] { return cache_.compilations(); });
 }
@@ -90,8 +99,7 @@ void WebhookIngest::ignore(const WebhookDelivery& d, const std::string& reason, 
   TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s ignored: %s", provider,
             d.trigger_id.c_str(), log::logValue(d.delivery_id, 80).c_str(),
             log::logValue(reason, 200).c_str());
-  metrics_.inc("triggerd_webhook_deliveries_total",
-               {{"provider", provider}, {"outcome", "ignored"}});
+  counters(d.provider).ignored.inc();
   done(WebhookAnswer{200, ignoredBody(reason), {}});
 }
 
@@ -141,6 +149,7 @@ void WebhookIngest::warmBatch(std::shared_ptr<std::vector<std::string>> ids, siz
                               size_t loaded, std::function<void(size_t)> done) {
   constexpr size_t kBatch = 200;
   if (from >= ids->size()) {
+    warmed_ = true;
     TLOG_INFO("webhook", "triggers=%zu trigger cache warmed", loaded);
     if (done) done(loaded);
     return;
@@ -260,6 +269,9 @@ std::string WebhookIngest::staleReason(const PushEvent& push) const {
 
 void WebhookIngest::markVerified(const Trigger& t) {
   if (t.hook_verified) return;
+  // One update at a time per trigger: the deliveries that arrive before the cached trigger shows
+  // the flag would otherwise each start a compare-and-set on the same record.
+  if (!marking_->insert(t.id).second) return;
   // Only this one field changes, on the trigger as stored now: a concurrent PATCH, rotation or
   // disable is kept.
   int64_t now = clock_.unixSeconds();
@@ -271,7 +283,8 @@ void WebhookIngest::markVerified(const Trigger& t) {
         current.updated_at = now;
         return okStatus();
       },
-      [id = t.id](Result<Trigger> r) {
+      [id = t.id, marking = marking_](Result<Trigger> r) {
+        marking->erase(id);
         if (!r.ok())
           TLOG_WARN("webhook", "trigger=%s reason=%s could not mark hook verified", id.c_str(),
                     r.error().message.c_str());
@@ -394,13 +407,22 @@ void WebhookIngest::build(const std::shared_ptr<WebhookDelivery>& d,
 
 void WebhookIngest::answerEnqueued(const WebhookDelivery& d, const std::vector<std::string>& ids,
                                    bool spooled, Done& done) {
-  const char* provider = providerName(d.provider);
-  TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s %s jobs=%zu", provider,
-            d.trigger_id.c_str(), log::logValue(d.delivery_id, 80).c_str(),
-            spooled ? "spooled" : "enqueued", ids.size());
-  metrics_.inc("triggerd_webhook_deliveries_total",
-               {{"provider", provider}, {"outcome", spooled ? "spooled" : "enqueued"}});
-  if (!spooled) metrics_.inc("triggerd_jobs_enqueued_total", {{"provider", provider}}, ids.size());
+  // The success line of every delivery: debug, so that the default (info) log holds what needs
+  // a look (ignored, refused, spooled) rather than one line per build.
+  auto level = spooled ? log::Level::kInfo : log::Level::kDebug;
+  if (log::enabled(level)) {
+    log::write(level, "webhook", "provider=%s trigger=%s delivery=%s %s jobs=%zu",
+               providerName(d.provider), d.trigger_id.c_str(),
+               log::logValue(d.delivery_id, 80).c_str(), spooled ? "spooled" : "enqueued",
+               ids.size());
+  }
+  DeliveryCounters& c = counters(d.provider);
+  if (spooled) {
+    c.spooled.inc();
+  } else {
+    c.enqueued.inc();
+    c.jobs_enqueued.inc(ids.size());
+  }
   std::string body = jobsBody(ids, false);
   if (spooled) body.insert(body.size() - 1, ",\"spooled\":true");
   done(WebhookAnswer{202, std::move(body), {}});
@@ -467,8 +489,7 @@ void WebhookIngest::enqueue(const std::shared_ptr<WebhookDelivery>& d, const Tri
           TLOG_INFO("webhook", "provider=%s trigger=%s delivery=%s duplicate jobs=%zu", provider,
                     d->trigger_id.c_str(), log::logValue(d->delivery_id, 80).c_str(),
                     r->job_ids.size());
-          metrics_.inc("triggerd_webhook_deliveries_total",
-                       {{"provider", provider}, {"outcome", "duplicate"}});
+          counters(d->provider).duplicate.inc();
           return answer(WebhookAnswer{200, jobsBody(r->job_ids, true), {}});
         }
         answerEnqueued(*d, r->job_ids, false, answer);

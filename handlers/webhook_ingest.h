@@ -7,9 +7,11 @@
 // before the signature has been checked with the trigger's secret.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -74,6 +76,8 @@ class WebhookIngest {
   // Loads every trigger into the cache (up to its bound), so deliveries verify while Redis
   // cannot be read, even for triggers with no delivery since start-up. `done` gets the count.
   void warmCache(std::function<void(size_t)> done = {});
+  // True once a warmCache() walked every trigger: from then on deliveries verify without Redis.
+  bool cacheWarmed() const { return warmed_; }
 
  private:
   using Done = std::function<void(WebhookAnswer)>;
@@ -102,15 +106,25 @@ class WebhookIngest {
   void reject(const WebhookDelivery& d, const Error& e, const char* reason, Done& done);
   void ignore(const WebhookDelivery& d, const std::string& reason, Done& done);
 
+  // The counters every delivery moves, per provider, made once (Metrics::Counter).
+  struct DeliveryCounters {
+    Metrics::Counter enqueued, spooled, ignored, duplicate, jobs_enqueued;
+  };
+  DeliveryCounters& counters(Provider p) { return counters_[static_cast<size_t>(p)]; }
+
   TriggerStore& triggers_;
   JobQueue& queue_;
   Metrics& metrics_;
+  std::array<DeliveryCounters, kAllProviders.size()> counters_;
   const Clock& clock_;
   Random& rng_;
   WebhookOptions options_;
   TriggerCache cache_;
   Spool* spool_;
   EventLoop* loop_;
+  bool warmed_ = false;
+  // Triggers whose hook_verified update is in flight (shared with its callback).
+  std::shared_ptr<std::set<std::string>> marking_ = std::make_shared<std::set<std::string>>();
 };
 
 // Trigger ids are ULIDs: 26 Crockford base32 characters. Anything else is a 404 without I/O.

@@ -22,7 +22,7 @@ std::string errnoText(const std::string& what) {
 
 }  // namespace
 
-Result<ListenSocket> listenTcp(const std::string& host, uint16_t port) {
+Result<ListenSocket> listenTcp(const std::string& host, uint16_t port, bool reuse_port) {
   std::string addr = host.empty() ? "0.0.0.0" : host;
   if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']')
     addr = addr.substr(1, addr.size() - 2);
@@ -47,6 +47,11 @@ Result<ListenSocket> listenTcp(const std::string& host, uint16_t port) {
   if (fd < 0) return Error::internal(errnoText("socket for " + spec));
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    auto e = Error::internal(errnoText("SO_REUSEPORT for " + spec));
+    close(fd);
+    return e;
+  }
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, kListenBacklog) != 0) {
     auto e = Error::internal(errnoText("listen on " + spec));
     close(fd);

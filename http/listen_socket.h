@@ -23,7 +23,9 @@ struct ListenSocket {
 inline constexpr int kListenBacklog = 4096;  // the kernel caps it at net.core.somaxconn
 
 // host: an IP literal ("0.0.0.0", "::1", "[::1]"); "" means 0.0.0.0. port 0 picks a free port.
-Result<ListenSocket> listenTcp(const std::string& host, uint16_t port);
+// reuse_port: SO_REUSEPORT, so that other processes (of the same user) may listen on the same
+// address and port; the kernel spreads new connections over their sockets.
+Result<ListenSocket> listenTcp(const std::string& host, uint16_t port, bool reuse_port = false);
 // A live socket file (someone accepts on it) or a non-socket file is an error.
 Result<ListenSocket> listenUnix(const std::string& path);
 // A stream socket that is already listening; made non-blocking and close-on-exec.

@@ -68,7 +68,7 @@ HttpServer::~HttpServer() {
 }
 
 Status HttpServer::bindTcp(const std::string& host, uint16_t port) {
-  return addListener(listenTcp(host, port));
+  return addListener(listenTcp(host, port, options_.reuse_port));
 }
 
 Status HttpServer::bindUnix(const std::string& path) {

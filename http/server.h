@@ -60,6 +60,9 @@ class HttpServer {
     int max_connections = 1024;  // open connections; beyond it accepting pauses
     // Open connections from one IP address; beyond it a 503 answer. 0: no limit.
     size_t max_connections_per_address = 256;
+    // bindTcp() sets SO_REUSEPORT: other processes may listen on the same port (several
+    // triggerd processes on one machine). Read at bind time only.
+    bool reuse_port = false;
   };
 
   HttpServer(EventLoop& loop, Metrics& metrics, Options options);

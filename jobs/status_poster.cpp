@@ -34,9 +34,23 @@ void CommitStatusPoster::count(const JobRecord& r, const char* outcome) {
                {{"provider", providerName(r.provider)}, {"outcome", outcome}});
 }
 
+std::string CommitStatusPoster::accountKey(const JobRecord& r) {
+  return std::string(providerName(r.provider)) + ':' + r.user;
+}
+
+bool CommitStatusPoster::knownUnbound(const JobRecord& r) {
+  if (unbound_until_.empty()) return false;
+  auto it = unbound_until_.find(accountKey(r));
+  if (it == unbound_until_.end()) return false;
+  if (clock_.monotonic() < it->second) return true;
+  unbound_until_.erase(it);
+  return false;
+}
+
 void CommitStatusPoster::post(const JobEvent& event) {
   if (!options_.enabled) return;
   const std::string& id = event.record.id;
+  if (!slots_.count(id) && knownUnbound(event.record)) return count(event.record, "skipped");
   auto it = slots_.find(id);
   if (it != slots_.end()) {
     Slot& slot = it->second;
@@ -84,25 +98,21 @@ void CommitStatusPoster::send(const std::string& job_id) {
   const JobRecord& r = slot.event.record;
   CommitStatus status = commitStatusFor(slot.event, options_.target_url);
   std::weak_ptr<bool> alive = alive_;
-  sources_.get(
-      r.user, r.provider,
-      [this, alive, job_id, status, record = r](Result<std::optional<Source>> source) {
-        if (alive.expired()) return;
-        if (!source.ok()) return sent(job_id, source.error());
-        if (!source->has_value())
-          return sent(job_id,
-                      Error::notFound("provider", "the job's user has no " +
-                                                      std::string(providerName(record.provider)) +
-                                                      " account bound any more"));
-        std::shared_ptr<ProviderClient> client =
-            makeProviderClient((*source)->endpoint(), http_, options_.client, clock_);
-        auto call = client->postCommitStatus((*source)->token, record.repo, record.sha, status,
-                                             [this, alive, job_id, client](Status done) {
-                                               if (alive.expired()) return;
-                                               sent(job_id, done);
-                                             });
-        if (!call.ok()) sent(job_id, call.error());
-      });
+  sources_.get(r.user, r.provider,
+               [this, alive, job_id, status, record = r](Result<std::optional<Source>> source) {
+                 if (alive.expired()) return;
+                 if (!source.ok()) return sent(job_id, source.error());
+                 if (!source->has_value()) return unbound(job_id);
+                 std::shared_ptr<ProviderClient> client =
+                     makeProviderClient((*source)->endpoint(), http_, options_.client, clock_);
+                 auto call =
+                     client->postCommitStatus((*source)->token, record.repo, record.sha, status,
+                                              [this, alive, job_id, client](Status done) {
+                                                if (alive.expired()) return;
+                                                sent(job_id, done);
+                                              });
+                 if (!call.ok()) sent(job_id, call.error());
+               });
 }
 
 void CommitStatusPoster::sent(const std::string& job_id, const Status& outcome) {
@@ -147,6 +157,24 @@ void CommitStatusPoster::sent(const std::string& job_id, const Status& outcome) 
   }
   slot.retry->arm(delay);
   pump();
+}
+
+// The job's user has no account of the job's provider bound (a hand-made hook, or one unbound
+// since): there is nothing to post with, on every push. Counted and logged at debug level, not
+// warned about once per job state.
+void CommitStatusPoster::unbound(const std::string& job_id) {
+  auto it = slots_.find(job_id);
+  if (it == slots_.end()) return;
+  Slot& slot = it->second;
+  slot.in_flight = false;
+  --in_flight_;
+  const JobRecord& r = slot.event.record;
+  if (unbound_until_.size() >= 10000) unbound_until_.clear();  // bounded; a miss costs a lookup
+  unbound_until_[accountKey(r)] = clock_.monotonic() + options_.unbound_recheck;
+  TLOG_DEBUG("statuses", "job=%s state=%s user=%s no %s account bound: commit status skipped",
+             job_id.c_str(), jobStateName(r.state), r.user.c_str(), providerName(r.provider));
+  count(r, "skipped");
+  next(job_id, slot);
 }
 
 void CommitStatusPoster::next(const std::string& job_id, Slot& slot) {

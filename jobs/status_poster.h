@@ -33,6 +33,10 @@ struct StatusPosterOptions {
   std::chrono::milliseconds max_retry{300000};
   size_t max_pending = 10000;  // jobs with a status waiting; more are dropped (and counted)
   size_t concurrency = 4;
+  // After a lookup finds no account bound for a (user, provider), that pair's jobs are skipped
+  // without a lookup for this long: a busy hand-made hook costs neither a Redis read per job
+  // state nor a place in the queue. Binding an account takes effect at most this late.
+  std::chrono::milliseconds unbound_recheck{5000};
   ProviderClientSettings client;
 };
 
@@ -63,6 +67,9 @@ class CommitStatusPoster {
   void pump();
   void send(const std::string& job_id);
   void sent(const std::string& job_id, const Status& outcome);
+  void unbound(const std::string& job_id);
+  static std::string accountKey(const JobRecord& r);
+  bool knownUnbound(const JobRecord& r);
   void next(const std::string& job_id, Slot& slot);
   void count(const JobRecord& r, const char* outcome);
 
@@ -74,6 +81,8 @@ class CommitStatusPoster {
   StatusPosterOptions options_;
   std::map<std::string, Slot> slots_;
   std::deque<std::string> ready_;
+  // (user, provider) pairs found without a bound account, until when to trust that.
+  std::map<std::string, std::chrono::steady_clock::time_point> unbound_until_;
   size_t in_flight_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -18,6 +18,10 @@ packages=(
   chromium
   # The Python runner in docs/runner-protocol.md, which CI runs against triggerd.
   python3-redis
+  # scripts/package.sh: CPack's .deb generator runs `file` on what it packages (dpkg-dev, for
+  # dpkg-shlibdeps, comes with build-essential); the package depends on systemd, whose
+  # systemd-analyze checks the installed units (it works without systemd as PID 1).
+  file systemd
 )
 
 missing=()

@@ -13,4 +13,9 @@ extern const char* const kCompareAndSetScript;  // SET only over the expected te
 extern const char* const kMintScript;    // SET the token record, HSET the user's id -> hash
 extern const char* const kRevokeScript;  // HGET the hash by id, DEL the record, HDEL the id
 
+// lease.cpp
+extern const char* const kLeaseAcquireScript;  // SET PX a free lease, or PEXPIRE one's own
+extern const char* const kLeaseRenewScript;    // PEXPIRE only one's own lease
+extern const char* const kLeaseReleaseScript;  // DEL only one's own lease
+
 }  // namespace triggerd

@@ -1,5 +1,7 @@
 #include "tests/fakes/fake_github.h"
 
+#include <thread>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -160,6 +162,11 @@ void FakeGitHub::setRateLimit(RateLimit mode, int64_t seconds) {
   rate_limit_seconds_ = seconds;
 }
 
+void FakeGitHub::setDelay(std::chrono::milliseconds delay) {
+  std::lock_guard lock(mu_);
+  delay_ = delay;
+}
+
 std::string FakeGitHub::issueCode(const std::string& login, const std::vector<std::string>& scopes,
                                   const std::string& redirect_uri) {
   std::lock_guard lock(mu_);
@@ -194,6 +201,12 @@ void FakeGitHub::clearRequests() {
 }
 
 FakeApiResponse FakeGitHub::handle(const FakeApiRequest& request) {
+  std::chrono::milliseconds delay;
+  {
+    std::lock_guard lock(mu_);
+    delay = delay_;
+  }
+  if (delay.count() > 0) std::this_thread::sleep_for(delay);
   std::lock_guard lock(mu_);
   requests_.push_back(request);
   return handleLocked(request);

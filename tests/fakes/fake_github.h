@@ -152,6 +152,8 @@ class FakeGitHub {
   void failRequests(int count, int status = 500);
   // Commit statuses set so far, oldest first.
   std::vector<FakeGitHubStatus> statuses() const;
+  // Every answer waits this long first, like a slow GitHub (0: none).
+  void setDelay(std::chrono::milliseconds delay);
 
   // OAuth: a code as GitHub would hand to the callback after `login` authorised `scopes`.
   // Single use. A non-empty `redirect_uri` must be repeated in the exchange.
@@ -260,6 +262,7 @@ class FakeGitHub {
   std::vector<std::string> issued_tokens_;
   std::vector<FakeApiRequest> requests_;
   RateLimit rate_limit_ = RateLimit::kNone;
+  std::chrono::milliseconds delay_{0};
   int64_t rate_limit_seconds_ = 60;
   int64_t calls_ = 0;
   int64_t next_code_ = 1;

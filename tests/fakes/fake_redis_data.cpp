@@ -65,39 +65,23 @@ std::optional<std::pair<int64_t, int64_t>> streamId(const std::string& s, int64_
 
 // name, handler, min and max argument count (with the name; -1: unbounded).
 const FakeRedisData::Command FakeRedisData::kCommands[] = {
-    {"PING", &FakeRedisData::ping, 1, 1},
-    {"GET", &FakeRedisData::get, 2, 2},
-    {"SET", &FakeRedisData::set, 3, -1},
-    {"GETDEL", &FakeRedisData::getdel, 2, 2},
-    {"MGET", &FakeRedisData::mget, 2, -1},
-    {"DEL", &FakeRedisData::del, 2, -1},
-    {"EXISTS", &FakeRedisData::exists, 2, -1},
-    {"TYPE", &FakeRedisData::type, 2, 2},
-    {"KEYS", &FakeRedisData::keys, 2, 2},
-    {"EXPIRE", &FakeRedisData::expire, 3, 3},
-    {"TTL", &FakeRedisData::ttl, 2, 2},
-    {"SADD", &FakeRedisData::sadd, 3, -1},
-    {"SREM", &FakeRedisData::srem, 3, -1},
-    {"SMEMBERS", &FakeRedisData::smembers, 2, 2},
-    {"SISMEMBER", &FakeRedisData::sismember, 3, 3},
-    {"SCARD", &FakeRedisData::scard, 2, 2},
-    {"HSET", &FakeRedisData::hset, 4, -1},
-    {"HGET", &FakeRedisData::hget, 3, 3},
-    {"HDEL", &FakeRedisData::hdel, 3, -1},
-    {"HGETALL", &FakeRedisData::hgetall, 2, 2},
-    {"HVALS", &FakeRedisData::hvals, 2, 2},
-    {"LPUSH", &FakeRedisData::lpush, 3, -1},
-    {"LTRIM", &FakeRedisData::ltrim, 4, 4},
-    {"LRANGE", &FakeRedisData::lrange, 4, 4},
-    {"LLEN", &FakeRedisData::llen, 2, 2},
-    {"XADD", &FakeRedisData::xadd, 5, -1},
-    {"XLEN", &FakeRedisData::xlen, 2, 2},
-    {"XRANGE", &FakeRedisData::xrange, 4, 6},
-    {"XREVRANGE", &FakeRedisData::xrevrange, 4, 6},
-    {"XTRIM", &FakeRedisData::xtrim, 4, 5},
-    {"XPENDING", &FakeRedisData::xpending, 3, 3},
-    {"EVAL", &FakeRedisData::eval, 3, -1},
-    {"EVALSHA", &FakeRedisData::evalsha, 3, -1},
+    {"PING", &FakeRedisData::ping, 1, 1},         {"GET", &FakeRedisData::get, 2, 2},
+    {"SET", &FakeRedisData::set, 3, -1},          {"GETDEL", &FakeRedisData::getdel, 2, 2},
+    {"MGET", &FakeRedisData::mget, 2, -1},        {"DEL", &FakeRedisData::del, 2, -1},
+    {"EXISTS", &FakeRedisData::exists, 2, -1},    {"TYPE", &FakeRedisData::type, 2, 2},
+    {"KEYS", &FakeRedisData::keys, 2, 2},         {"EXPIRE", &FakeRedisData::expire, 3, 3},
+    {"PEXPIRE", &FakeRedisData::pexpire, 3, 3},   {"TTL", &FakeRedisData::ttl, 2, 2},
+    {"SADD", &FakeRedisData::sadd, 3, -1},        {"SREM", &FakeRedisData::srem, 3, -1},
+    {"SMEMBERS", &FakeRedisData::smembers, 2, 2}, {"SISMEMBER", &FakeRedisData::sismember, 3, 3},
+    {"SCARD", &FakeRedisData::scard, 2, 2},       {"HSET", &FakeRedisData::hset, 4, -1},
+    {"HGET", &FakeRedisData::hget, 3, 3},         {"HDEL", &FakeRedisData::hdel, 3, -1},
+    {"HGETALL", &FakeRedisData::hgetall, 2, 2},   {"HVALS", &FakeRedisData::hvals, 2, 2},
+    {"LPUSH", &FakeRedisData::lpush, 3, -1},      {"LTRIM", &FakeRedisData::ltrim, 4, 4},
+    {"LRANGE", &FakeRedisData::lrange, 4, 4},     {"LLEN", &FakeRedisData::llen, 2, 2},
+    {"XADD", &FakeRedisData::xadd, 5, -1},        {"XLEN", &FakeRedisData::xlen, 2, 2},
+    {"XRANGE", &FakeRedisData::xrange, 4, 6},     {"XREVRANGE", &FakeRedisData::xrevrange, 4, 6},
+    {"XTRIM", &FakeRedisData::xtrim, 4, 5},       {"XPENDING", &FakeRedisData::xpending, 3, 3},
+    {"EVAL", &FakeRedisData::eval, 3, -1},        {"EVALSHA", &FakeRedisData::evalsha, 3, -1},
     {"SCRIPT", &FakeRedisData::script, 2, -1},
 };
 
@@ -174,11 +158,12 @@ RedisValue FakeRedisData::set(const Args& a) {
       nx = true;
     } else if (option == "XX") {
       xx = true;
-    } else if (option == "EX") {
+    } else if (option == "EX" || option == "PX") {
       if (++i >= a.size()) return redisError(kSyntax);
       ex = toInt(a[i]);
       if (!ex) return redisError(kNotInteger);
       if (*ex <= 0) return redisError("ERR invalid expire time in 'set' command");
+      if (option == "EX") *ex *= 1000;  // kept in milliseconds
     } else {
       return unsupported("SET option " + a[i]);
     }
@@ -188,7 +173,7 @@ RedisValue FakeRedisData::set(const Args& a) {
   if ((nx && exists) || (xx && !exists)) return redisNil();
   Value& v = create(a[1], Type::kString);
   v.str = a[2];
-  if (ex) v.expires_at_ms = now_ms_ + *ex * 1000;
+  if (ex) v.expires_at_ms = now_ms_ + *ex;
   return redisStatus("OK");
 }
 
@@ -261,6 +246,19 @@ RedisValue FakeRedisData::expire(const Args& a) {
     keys_.erase(a[1]);
   } else {
     v->expires_at_ms = now_ms_ + *seconds * 1000;
+  }
+  return redisInteger(1);
+}
+
+RedisValue FakeRedisData::pexpire(const Args& a) {
+  auto ms = toInt(a[2]);
+  if (!ms) return redisError(kNotInteger);
+  Value* v = find(a[1]);
+  if (!v) return redisInteger(0);
+  if (*ms <= 0) {
+    keys_.erase(a[1]);
+  } else {
+    v->expires_at_ms = now_ms_ + *ms;
   }
   return redisInteger(1);
 }

@@ -74,6 +74,7 @@ class FakeRedisData {
   RedisValue type(const Args& a);
   RedisValue keys(const Args& a);
   RedisValue expire(const Args& a);
+  RedisValue pexpire(const Args& a);
   RedisValue ttl(const Args& a);
   RedisValue sadd(const Args& a);
   RedisValue srem(const Args& a);

@@ -67,6 +67,37 @@ RedisValue revokeToken(const ScriptCall& call, const std::vector<std::string>& k
   return redisInteger(1);
 }
 
+// lease.cpp kLeaseAcquireScript
+RedisValue acquireLease(const ScriptCall& call, const std::vector<std::string>& keys,
+                        const std::vector<std::string>& args) {
+  RedisValue holder = call({"GET", at(keys, 1)});
+  if (holder.isNil()) {
+    call({"SET", at(keys, 1), at(args, 1), "PX", at(args, 2)});
+    return redisInteger(1);
+  }
+  if (holder.str == at(args, 1)) {
+    call({"PEXPIRE", at(keys, 1), at(args, 2)});
+    return redisInteger(1);
+  }
+  return redisInteger(0);
+}
+
+// lease.cpp kLeaseRenewScript
+RedisValue renewLease(const ScriptCall& call, const std::vector<std::string>& keys,
+                      const std::vector<std::string>& args) {
+  if (call({"GET", at(keys, 1)}).str != at(args, 1)) return redisInteger(0);
+  call({"PEXPIRE", at(keys, 1), at(args, 2)});
+  return redisInteger(1);
+}
+
+// lease.cpp kLeaseReleaseScript
+RedisValue releaseLease(const ScriptCall& call, const std::vector<std::string>& keys,
+                        const std::vector<std::string>& args) {
+  RedisValue holder = call({"GET", at(keys, 1)});
+  if (holder.isNil() || holder.str != at(args, 1)) return redisInteger(0);
+  return call({"DEL", at(keys, 1)});
+}
+
 // job_queue.cpp kEnqueueScript
 RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
                    const std::vector<std::string>& args) {
@@ -134,6 +165,8 @@ NativeScript findNativeScript(std::string_view text) {
       {kCreateScript, createRecord},         {kRemoveScript, removeRecord},
       {kCompareAndSetScript, compareAndSet}, {kMintScript, mintToken},
       {kRevokeScript, revokeToken},          {kEnqueueScript.text().c_str(), enqueue},
+      {kLeaseAcquireScript, acquireLease},   {kLeaseRenewScript, renewLease},
+      {kLeaseReleaseScript, releaseLease},
   };
   for (const auto& [script, native] : kScripts)
     if (text == script) return native;

@@ -31,6 +31,7 @@ TriggerdInstance::TriggerdInstance(TriggerdOptions options) : options_(std::move
   } else {
     RedisServer::Options ro;
     ro.appendonly = options_.redis_appendonly;
+    ro.appendfsync = options_.redis_appendfsync;
     own_redis_ = std::make_unique<RedisServer>(ro);
     redis_ = own_redis_.get();
   }
@@ -68,7 +69,8 @@ void TriggerdInstance::writeConfig() {
                          : "https://triggerd.test";
   toml += "public_base_url = \"" + base + "\"\n";
   toml += "log_level = \"debug\"\n";
-  toml += "\n[redis]\naddress = \"" + redis_->address() + "\"\n";
+  toml += options_.server_extra + "\n";
+  toml += "\n[redis]\naddress = \"" + redis().address() + "\"\n";
   toml += "command_timeout = \"500ms\"\nconnect_timeout = \"500ms\"\n";
   toml += options_.redis_extra + "\n";
   toml += "\n[security]\nmaster_key_file = \"master.key\"\n";
@@ -83,17 +85,18 @@ void TriggerdInstance::writeConfig() {
 }
 
 void TriggerdInstance::start() {
-  proc_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{triggerdBinary(), "--config", config_path_},
-      dir_.file("triggerd.log"), options_.env);
+  std::vector<std::string> argv{triggerdBinary(), "--config", config_path_};
+  argv.insert(argv.end(), options_.args.begin(), options_.args.end());
+  proc_ = std::make_unique<Subprocess>(std::move(argv), dir_.file("triggerd.log"), options_.env);
   if (!options_.wait_ready) return;
-  bool ready = waitUntil([&] {
-    if (!proc_->running()) return true;
-    auto r = httpCall("GET", publicUrl("/readyz"), {}, "", {"", 1000, ""});
-    return r.status == 200;
-  });
-  if (!ready || !proc_->running())
+  // The admin listener: the public port may be shared with other processes (reuse_port).
+  bool became_ready = waitUntil([&] { return !proc_->running() || ready(); });
+  if (!became_ready || !proc_->running())
     throw std::runtime_error("triggerd did not become ready:\n" + log());
+}
+
+bool TriggerdInstance::ready() {
+  return httpCall("GET", adminUrl("/readyz"), {}, "", {"", 1000, ""}).status == 200;
 }
 
 void TriggerdInstance::restartWithKeys(const std::string& master_key_hex,
@@ -153,13 +156,13 @@ std::pair<std::string, std::string> TriggerdInstance::createTrigger(const std::s
 }
 
 long long TriggerdInstance::streamLength() {
-  auto v = redis_->cmd({"XLEN", "triggerd:jobs"});
+  auto v = redis().cmd({"XLEN", "triggerd:jobs"});
   return v.integer;
 }
 
 std::vector<std::string> TriggerdInstance::streamJobs() {
   std::vector<std::string> out;
-  auto v = redis_->cmd({"XRANGE", "triggerd:jobs", "-", "+"});
+  auto v = redis().cmd({"XRANGE", "triggerd:jobs", "-", "+"});
   for (const auto& entry : v.elements) {
     if (entry.elements.size() < 2) continue;
     const auto& fields = entry.elements[1].elements;

@@ -25,6 +25,7 @@ struct TriggerdOptions {
   std::string limits_toml;     // the [limits] table body
   std::string redis_extra;     // lines added to [redis]
   bool redis_appendonly = true;
+  std::string redis_appendfsync = "everysec";  // RedisServer::Options::appendfsync
   bool wait_ready = true;
   std::map<std::string, std::string> files;  // written into the config dir before start
   std::map<std::string, std::string> env;    // extra environment of the daemon
@@ -38,6 +39,8 @@ struct TriggerdOptions {
   // listener's port of `public_port` likewise (0: a free one).
   RedisServer* shared_redis = nullptr;
   int public_port = 0;
+  std::string server_extra;       // lines added to [server]
+  std::vector<std::string> args;  // more command-line arguments, e.g. {"--set", "k=v"}
 };
 
 class TriggerdInstance {
@@ -52,6 +55,8 @@ class TriggerdInstance {
                        const std::vector<std::string>& previous_hex);
   int stop(int sig = 15);
   Subprocess& process() { return *proc_; }
+  // Whether the daemon's own admin listener answers /readyz with 200.
+  bool ready();
   RedisServer& redis() { return *redis_; }
   // Replaces the config's extra TOML and restarts the daemon with it.
   void restartWithExtraToml(const std::string& extra_toml);

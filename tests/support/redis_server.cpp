@@ -32,6 +32,8 @@ void RedisServer::start() {
                                    "",
                                    "--appendonly",
                                    options_.appendonly ? "yes" : "no",
+                                   "--appendfsync",
+                                   options_.appendfsync,
                                    "--daemonize",
                                    "no"};
   if (!options_.password.empty()) {

@@ -19,6 +19,10 @@ class RedisServer {
     std::string password;                      // requirepass when set
     int port = 0;                              // 0: a free port
     std::vector<std::string> extra_args = {};  // appended to the command line ("--replicaof", ...)
+    // "always" makes every acknowledged write durable before its reply. Redis's default,
+    // "everysec", may postpone the write behind a slow background fsync and answer meanwhile,
+    // so even a process crash (SIGKILL) can lose up to two seconds of acknowledged writes.
+    std::string appendfsync = "everysec";
   };
   RedisServer();
   explicit RedisServer(Options options);

@@ -129,7 +129,8 @@ class RouteHarness {
                             TriggersOptions{kPublicBaseUrl}};
   SourcesApi sources_api_;
   GitHubOAuth oauth_{sources_api_, oauth_states_, http_, rng_};
-  TokenChecker token_checker_{loop_, sources_, http_, clock_, metrics_, TokenCheckOptions{}};
+  TokenChecker token_checker_{loop_, redis_, keys_,    "harness:1:test",   sources_,
+                              http_, clock_, metrics_, TokenCheckOptions{}};
   Resealer resealer_{sources_, triggers_};
   Services services_;
   Router public_router_;

@@ -662,5 +662,27 @@ TEST_F(HttpServerTest, BindTcpReportsErrors) {
   EXPECT_FALSE(bad.ok());
 }
 
+// server.reuse_port: a second server (another process, in production) listens on the same
+// port when both set SO_REUSEPORT; one that does not is refused.
+TEST_F(HttpServerTest, ReusePortLetsTwoServersShareAPort) {
+  auto o = defaults();
+  o.reuse_port = true;
+  start(o);
+  auto second = loop_.run([&] {
+    auto s = std::make_unique<HttpServer>(loop_.loop(), metrics_, o);
+    s->setRouter(router_);
+    auto st = s->bindTcp("127.0.0.1", port_);
+    bool shared = st.ok() && s->boundPort() == port_;
+    auto plain = std::make_unique<HttpServer>(loop_.loop(), metrics_, defaults());
+    auto refused = plain->bindTcp("127.0.0.1", port_);
+    s.reset();
+    plain.reset();
+    return std::pair{shared, refused.ok()};
+  });
+  EXPECT_TRUE(second.first);
+  EXPECT_FALSE(second.second);
+  EXPECT_EQ(httpCall("GET", url("/healthz")).status, 200);
+}
+
 }  // namespace
 }  // namespace triggerd::http_test

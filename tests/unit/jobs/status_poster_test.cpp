@@ -174,5 +174,45 @@ TEST_F(StatusPosterTest, DisabledPostsNothing) {
   EXPECT_TRUE(states().empty());
 }
 
+TEST_F(StatusPosterTest, AUserWithNoBoundAccountIsSkippedUntilOneIsBound) {
+  StatusPosterOptions o;
+  o.unbound_recheck = 300ms;
+  CommitStatusPoster p(redis_.loop(), sources_, http_, clock_, metrics_, o);
+  auto bobs = [&](JobState state, const std::string& id) {
+    JobEvent e = event(state, id);
+    e.record.user = "bob";
+    return e;
+  };
+  auto skipped = [&] {
+    return metrics_.counter("triggerd_commit_statuses_total",
+                            {{"provider", "github"}, {"outcome", "skipped"}});
+  };
+  p.post(bobs(JobState::kQueued, "01JDQ3Z9X6V5W4T3S2R1Q0P9B1"));  // looked up: none bound
+  ASSERT_TRUE(testing::runUntil(redis_.loop(), [&] { return p.pending() == 0; }));
+  EXPECT_EQ(skipped(), 1u);
+  // Known unbound now: skipped at once, without a lookup or a place in the queue.
+  p.post(bobs(JobState::kQueued, "01JDQ3Z9X6V5W4T3S2R1Q0P9B2"));
+  EXPECT_EQ(p.pending(), 0u);
+  EXPECT_EQ(skipped(), 2u);
+  EXPECT_EQ(metrics_.counter("triggerd_commit_statuses_total",
+                             {{"provider", "github"}, {"outcome", "failed"}}),
+            0u);
+  EXPECT_TRUE(states().empty());
+
+  // Bob binds an account: once the recheck delay passed, his jobs get statuses again.
+  Source s;
+  s.user = "bob";
+  s.provider = Provider::kGithub;
+  s.api_url = github_.apiBaseUrl();
+  s.login = "octocat";
+  s.token = kToken;
+  ASSERT_TRUE(redis_.await<Status>([&](auto cb) { sources_.create(s, cb); }).ok());
+  testing::runFor(redis_.loop(), 400ms);
+  p.post(bobs(JobState::kQueued, "01JDQ3Z9X6V5W4T3S2R1Q0P9B3"));
+  ASSERT_TRUE(testing::runUntil(redis_.loop(), [&] { return p.pending() == 0; }));
+  EXPECT_EQ(states(), std::vector<std::string>{"pending"});
+  EXPECT_EQ(skipped(), 2u);
+}
+
 }  // namespace
 }  // namespace triggerd

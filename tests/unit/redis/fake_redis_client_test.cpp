@@ -137,7 +137,7 @@ TEST_F(FakeRedisClientTest, KeysExpireWithTheFakeClock) {
 
 TEST_F(FakeRedisClientTest, UnknownCommandsOptionsAndScriptsFailTheTest) {
   EXPECT_NONFATAL_FAILURE(redis_.cmd({"FLUSHALL"}), "the command FLUSHALL");
-  EXPECT_NONFATAL_FAILURE(redis_.cmd({"SET", "k", "v", "PX", "10"}), "SET option PX");
+  EXPECT_NONFATAL_FAILURE(redis_.cmd({"SET", "k", "v", "KEEPTTL"}), "SET option KEEPTTL");
   EXPECT_NONFATAL_FAILURE(redis_.cmd({"XADD", "x", "1-1", "f", "v"}), "XADD with 1-1");
   EXPECT_NONFATAL_FAILURE(redis_.cmd({"EVAL", "return redis.call('FLUSHALL')", "0"}),
                           "the script \"return redis.call('FLUSHALL')");
