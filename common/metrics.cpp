@@ -63,7 +63,11 @@ constexpr FamilySpec kFamilies[] = {
     {"triggerd_token_check_passes_total", "counter",
      "Token check passes in this process, by outcome: completed, elsewhere (another triggerd "
      "process ran or runs it), failed (Redis)."},
-    {"triggerd_oauth_callbacks_total", "counter", "GitHub OAuth callbacks, by outcome."},
+    {"triggerd_oauth_callbacks_total", "counter",
+     "GitHub OAuth callbacks, by outcome (bound; handed_off to github.oauth_handoff_url; "
+     "unproven: the browser was not signed in to the console as the flow's user; refused)."},
+    {"triggerd_console_sign_ins_total", "counter",
+     "Console sign-ins and sign-outs, by outcome (signed_in, refused, signed_out)."},
     {"triggerd_config_reloads_total", "counter", "Configuration reloads, by outcome."},
     {"triggerd_spool_records", "gauge", "Spooled deliveries waiting for replay."},
     {"triggerd_spool_bytes", "gauge", "Bytes of spool segment files on disk."},

@@ -96,6 +96,7 @@ struct Config {
   std::string github_client_secret_file;
   std::vector<std::string> github_scopes{"repo"};
   std::string github_oauth_success_url;  // where the callback redirects; empty: an HTML page
+  std::string github_oauth_handoff_url;  // API-started flows hand their code here; empty: none
 
   // [tokens]
   std::chrono::seconds token_check_interval{3600};
@@ -134,6 +135,10 @@ struct Config {
   int rule_cache_program_size = 5000000;  // RE2 instructions kept compiled, all triggers
   int manual_run_limit = 10;              // manual runs per trigger per window
   std::chrono::seconds manual_run_window{60};
+
+  // [console]
+  std::chrono::seconds session_idle_timeout{1800};   // an unused session ends
+  std::chrono::seconds session_lifetime{12 * 3600};  // a session ends, however busy
 };
 
 // Loads and validates a TOML file. Every problem found is reported, one per line of the

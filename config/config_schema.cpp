@@ -476,6 +476,7 @@ const std::vector<ConfigTable>& configTables() {
       {"statuses", "Commit statuses triggerd posts on GitHub and GitLab as jobs change state."},
       {"runners", "What build runners get from triggerd."},
       {"hooks", "Installing and keeping repository hooks through the bound accounts."},
+      {"console", "The web console on the public listener (/console/) and its sessions."},
   };
   return tables;
 }
@@ -686,6 +687,14 @@ const std::vector<ConfigKey>& configSchema() {
      "Where the OAuth callback redirects after a successful binding. Empty: a small HTML page.",
      text(&Config::github_oauth_success_url, "string (http(s) URL or empty)",
           "\"https://console.example.com/sources\"", optionalHttpUrl)},
+    {"github.oauth_handoff_url", kRestart, "\"\"",
+     "For integrators with a console of their own: an OAuth flow started through the API (not "
+     "from triggerd's console) ends with a redirect here carrying a one-time ?handoff= code, "
+     "and binds only when that code is redeemed with POST .../sources/github/complete and a "
+     "token of the flow's user. Empty: such flows must be completed in a browser signed in to "
+     "triggerd's console as that user.",
+     text(&Config::github_oauth_handoff_url, "string (http(s) URL or empty)",
+          "\"https://console.example.com/github/complete\"", optionalHttpUrl)},
 
     // ---- [tokens] ----
     {"tokens.check_interval", kLive, "\"1h\"",
@@ -821,6 +830,16 @@ const std::vector<ConfigKey>& configSchema() {
      "How far back failed deliveries are looked for and redelivered (GitHub redelivers up to "
      "3 days back; GitLab keeps 7 days of hook events). Whole seconds.",
      duration(&Config::hooks_recover_window, 1h, 30 * 24h)},
+
+    // ---- [console] ----
+    {"console.session_idle_timeout", kRestart, "\"30m\"",
+     "A console session unused this long ends; every request restarts the clock. Whole "
+     "seconds.",
+     duration(&Config::session_idle_timeout, 1min, 24h)},
+    {"console.session_lifetime", kRestart, "\"12h\"",
+     "A console session ends this long after sign-in, however busy; at least "
+     "session_idle_timeout. Whole seconds.",
+     duration(&Config::session_lifetime, 5min, 30 * 24h)},
   };
   // clang-format on
   return schema;
@@ -868,6 +887,13 @@ std::vector<CrossProblem> crossCheck(const Config& c) {
                        formatDuration(std::chrono::duration_cast<milliseconds>(c.delivery_ttl)) +
                        "): a delivery replayed after its id was forgotten could build twice",
                    "queue.delivery_ttl"});
+  }
+  if (c.session_idle_timeout > c.session_lifetime) {
+    out.push_back(
+        {"console.session_lifetime",
+         "must be at least console.session_idle_timeout (" +
+             formatDuration(std::chrono::duration_cast<milliseconds>(c.session_idle_timeout)) +
+             ")"});
   }
   if (!c.redis_sentinels.empty() && !c.redis_cluster_nodes.empty()) {
     out.push_back({"redis.cluster_nodes",

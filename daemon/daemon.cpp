@@ -46,8 +46,17 @@ SourcesOptions sourcesOptions(const Config& c) {
   o.github_client_id = c.github_client_id;
   o.github_client_secret = c.github_client_secret;
   o.github_oauth_success_url = c.github_oauth_success_url;
+  o.github_oauth_handoff_url = c.github_oauth_handoff_url;
   o.expiry_warning = c.token_expiry_warning;
   o.client = clientSettings(c);
+  return o;
+}
+
+ConsoleOptions consoleOptions(const Config& c) {
+  ConsoleOptions o;
+  o.secure_cookie = c.public_base_url.rfind("https://", 0) == 0;
+  o.idle_timeout = c.session_idle_timeout;
+  o.lifetime = c.session_lifetime;
   return o;
 }
 
@@ -172,6 +181,7 @@ Daemon::Daemon(Config config, Mode mode)
   sources_ = std::make_unique<SourceStore>(*records_, keys_);
   api_tokens_ = std::make_unique<ApiTokenStore>(*redis_, keys_);
   oauth_states_ = std::make_unique<OAuthStateStore>(*redis_, keys_);
+  sessions_ = std::make_unique<SessionStore>(*redis_, keys_);
 
   CurlMultiClient::Options co;
   co.user_agent = config_.user_agent;
@@ -218,6 +228,8 @@ Daemon::Daemon(Config config, Mode mode)
   ingest_ = std::make_unique<WebhookIngest>(*triggers_, *queue_, metrics_, clock_, rng_,
                                             webhookOptions(config_), spool_.get(), &loop_);
   auth_ = std::make_unique<ApiAuth>(*api_tokens_, config_.admin_token_sha256);
+  console_ = std::make_unique<ConsoleSessions>(*sessions_, *auth_, *api_tokens_, metrics_, clock_,
+                                               rng_, consoleOptions(config_));
   triggers_api_ = std::make_unique<TriggersApi>(*triggers_, *hook_service_, clock_, rng_,
                                                 triggersOptions(config_));
   sources_api_ = std::make_unique<SourcesApi>(*sources_, *triggers_, *hook_service_,
@@ -258,6 +270,7 @@ Daemon::Daemon(Config config, Mode mode)
   services_.hooks = hooks_api_.get();
   services_.oauth = oauth_.get();
   services_.auth = auth_.get();
+  services_.console = console_.get();
   services_.tokens = api_tokens_.get();
   services_.resealer = resealer_.get();
   services_.token_checker = token_checker_.get();

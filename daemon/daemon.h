@@ -90,6 +90,7 @@ class Daemon {
   std::unique_ptr<SourceStore> sources_;
   std::unique_ptr<ApiTokenStore> api_tokens_;
   std::unique_ptr<OAuthStateStore> oauth_states_;
+  std::unique_ptr<SessionStore> sessions_;
   std::unique_ptr<CurlMultiClient> http_client_;
   std::unique_ptr<Spool> spool_;  // null without spool.dir
   std::unique_ptr<SpoolReplayer> replayer_;
@@ -100,6 +101,7 @@ class Daemon {
   std::unique_ptr<HooksApi> hooks_api_;
   std::unique_ptr<WebhookIngest> ingest_;
   std::unique_ptr<ApiAuth> auth_;
+  std::unique_ptr<ConsoleSessions> console_;
   std::unique_ptr<TriggersApi> triggers_api_;
   std::unique_ptr<SourcesApi> sources_api_;
   std::unique_ptr<GitHubOAuth> oauth_;

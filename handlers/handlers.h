@@ -22,6 +22,7 @@ void getTrigger(const Call& c);
 void patchTrigger(const Call& c);
 void deleteTrigger(const Call& c);
 void repairHook(const Call& c);
+void previewTags(const Call& c);
 void checkHook(const Call& c);
 
 // hook_handlers.cpp
@@ -38,7 +39,16 @@ void listRepos(const Call& c);
 void listBranches(const Call& c);
 void listTags(const Call& c);
 void authorizeGithub(const Call& c);
+void completeGithub(const Call& c);
 void githubOAuthCallback(const Call& c);
+
+// console_handlers.cpp
+void consoleRedirect(const Call& c);
+void consolePage(const Call& c);
+void consoleAsset(const Call& c);
+void signIn(const Call& c);
+void sessionInfo(const Call& c);
+void signOut(const Call& c);
 
 // token_handlers.cpp
 void mintToken(const Call& c);

@@ -19,6 +19,12 @@ constexpr Route kRoutes[] = {
   {P, A, "GET",    "/healthz",                                                  Access::kAnyone, health},
   {P, A, "GET",    "/readyz",                                                   Access::kAnyone, readiness},
   {_, A, "GET",    "/metrics",                                                  Access::kAnyone, metrics},
+  {P, _, "GET",    "/console",                                                  Access::kAnyone, consoleRedirect},
+  {P, _, "GET",    "/console/",                                                 Access::kAnyone, consolePage},
+  {P, _, "GET",    "/console/{asset}",                                          Access::kAnyone, consoleAsset},
+  {P, _, "POST",   "/console/api/session",                                      Access::kAnyone, signIn},
+  {P, _, "GET",    "/console/api/session",                                      Access::kSession, sessionInfo},
+  {P, _, "DELETE", "/console/api/session",                                      Access::kSession, signOut},
 
   {_, A, "POST",   "/api/v1/users/{user}/triggers",                             Access::kUser,   createTrigger},
   {_, A, "GET",    "/api/v1/users/{user}/triggers",                             Access::kUser,   listTriggers},
@@ -26,6 +32,7 @@ constexpr Route kRoutes[] = {
   {_, A, "PATCH",  "/api/v1/users/{user}/triggers/{id}",                        Access::kUser,   patchTrigger},
   {_, A, "DELETE", "/api/v1/users/{user}/triggers/{id}",                        Access::kUser,   deleteTrigger},
   {_, A, "POST",   "/api/v1/users/{user}/triggers/{id}/hook/repair",            Access::kUser,   repairHook},
+  {_, A, "POST",   "/api/v1/users/{user}/triggers/preview",                     Access::kUser,   previewTags},
   {_, A, "POST",   "/api/v1/users/{user}/triggers/{id}/hook/check",             Access::kUser,   checkHook},
   {_, A, "POST",   "/api/v1/users/{user}/hooks/jobs",                           Access::kUser,   startUserHookJob},
   {_, A, "GET",    "/api/v1/users/{user}/hooks/jobs/{job}",                     Access::kUser,   getUserHookJob},
@@ -40,6 +47,7 @@ constexpr Route kRoutes[] = {
   {_, A, "PUT",    "/api/v1/users/{user}/sources/{provider}",                   Access::kUser,   bindSource},
   {_, A, "DELETE", "/api/v1/users/{user}/sources/{provider}",                   Access::kUser,   unbindSource},
   {_, A, "POST",   "/api/v1/users/{user}/sources/github/authorize",             Access::kUser,   authorizeGithub},
+  {_, A, "POST",   "/api/v1/users/{user}/sources/github/complete",              Access::kUser,   completeGithub},
   {_, A, "GET",    "/api/v1/users/{user}/sources/{provider}/repos",             Access::kUser,   listRepos},
   {_, A, "GET",    "/api/v1/users/{user}/sources/{provider}/repos/{repo}/branches", Access::kUser, listBranches},
   {_, A, "GET",    "/api/v1/users/{user}/sources/{provider}/repos/{repo}/tags", Access::kUser,   listTags},
@@ -62,24 +70,33 @@ constexpr Route kRoutes[] = {
 };
 // clang-format on
 
-// Validates {user}, checks the caller's token for the route's access, then runs the handler.
-void dispatch(const Route& route, Services& s, const RequestPtr& ctx) {
+// Where a row is served: at its own path, or (user rows) under /console for the console, where
+// the caller is the browser's session instead of a bearer token.
+enum class Mount { kDirect, kConsole };
+constexpr std::string_view kConsoleMount = "/console";
+
+void refused(Services& s, const RequestPtr& ctx, const Error& e) {
+  bool unauthenticated = e.is(Error::Kind::kUnauthenticated);
+  s.metrics->inc("triggerd_api_errors_total",
+                 {{"reason", unauthenticated ? "unauthenticated" : "forbidden"}});
+  ctx->fail(e);
+}
+
+// Validates {user}, checks the caller for the route's access (the bearer token, or the console
+// session), then runs the handler.
+void dispatch(const Route& route, Mount mount, Services& s, const RequestPtr& ctx) {
   std::string user(ctx->param("user"));
   if (ctx->params().has("user")) {
     if (auto st = validateUserId(user); !st.ok()) return ctx->fail(st.error());
   }
   if (route.access == Access::kAnyone) return route.handler(Call{ctx, s, user, Principal{}});
-  s.auth->authorize(ctx->header("Authorization").value_or(""), route.access, user,
-                    [&route, &s, ctx, user](Result<Principal> p) {
-                      if (!p.ok()) {
-                        bool unauthenticated = p.error().is(Error::Kind::kUnauthenticated);
-                        s.metrics->inc(
-                            "triggerd_api_errors_total",
-                            {{"reason", unauthenticated ? "unauthenticated" : "forbidden"}});
-                        return ctx->fail(p.error());
-                      }
-                      route.handler(Call{ctx, s, user, std::move(p).value()});
-                    });
+  auto run = [&route, &s, ctx, user](Result<Principal> p) {
+    if (!p.ok()) return refused(s, ctx, p.error());
+    route.handler(Call{ctx, s, user, std::move(p).value()});
+  };
+  if (mount == Mount::kConsole || route.access == Access::kSession)
+    return s.console->authorize(*ctx, user, std::move(run));
+  s.auth->authorize(ctx->header("Authorization").value_or(""), route.access, user, std::move(run));
 }
 
 }  // namespace
@@ -88,11 +105,28 @@ std::span<const Route> routeTable() {
   return kRoutes;
 }
 
+std::string consolePath(const Route& route) {
+  return std::string(kConsoleMount) + route.path;
+}
+
+bool consoleMounted(const Route& route) {
+  return route.on_admin && route.access == Access::kUser;
+}
+
 void registerRoutes(Router& router, Listener listener, Services& services) {
   for (const Route& route : kRoutes) {
     if (!(listener == Listener::kPublic ? route.on_public : route.on_admin)) continue;
-    router.addOrDie(route.method, route.path,
-                    [&route, &services](const RequestPtr& ctx) { dispatch(route, services, ctx); });
+    router.addOrDie(route.method, route.path, [&route, &services](const RequestPtr& ctx) {
+      dispatch(route, Mount::kDirect, services, ctx);
+    });
+  }
+  if (listener != Listener::kPublic) return;
+  // Every user route again for the console, on the public listener (docs/api.md, Console).
+  for (const Route& route : kRoutes) {
+    if (!consoleMounted(route)) continue;
+    router.addOrDie(route.method, consolePath(route), [&route, &services](const RequestPtr& ctx) {
+      dispatch(route, Mount::kConsole, services, ctx);
+    });
   }
 }
 

@@ -34,6 +34,11 @@ struct Route {
 };
 
 std::span<const Route> routeTable();
+// True for the rows the public listener also serves to the console under consolePath(): every
+// user route of the admin API (Access::kUser), called with the console session instead of a
+// bearer token.
+bool consoleMounted(const Route& route);
+std::string consolePath(const Route& route);  // "/console" + route.path
 // Registers every route of `listener`, with the access check in front of each handler.
 void registerRoutes(Router& router, Listener listener, Services& services);
 

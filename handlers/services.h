@@ -9,6 +9,7 @@
 #include "credentials/resealer.h"
 #include "credentials/token_checker.h"
 #include "handlers/api_auth.h"
+#include "handlers/console_sessions.h"
 #include "handlers/github_oauth.h"
 #include "handlers/hooks_api.h"
 #include "handlers/jobs_api.h"
@@ -28,6 +29,7 @@ struct Services {
   HooksApi* hooks = nullptr;
   GitHubOAuth* oauth = nullptr;
   ApiAuth* auth = nullptr;
+  ConsoleSessions* console = nullptr;
   ApiTokenStore* tokens = nullptr;
   Resealer* resealer = nullptr;
   TokenChecker* token_checker = nullptr;

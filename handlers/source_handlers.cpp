@@ -55,17 +55,25 @@ void listTags(const Call& c) {
 }
 
 void authorizeGithub(const Call& c) {
-  c.services.oauth->authorize(c.user, replier(c.ctx));
+  c.services.oauth->authorize(c.user, c.principal, replier(c.ctx));
 }
 
+void completeGithub(const Call& c) {
+  c.services.oauth->complete(c.user, c.ctx->body(), replier(c.ctx));
+}
+
+// The browser's console session (if any) is what proves who completes the flow.
 void githubOAuthCallback(const Call& c) {
   std::map<std::string, std::string> query;
   for (const auto& [k, v] : c.ctx->query()) query.emplace(k, v);
-  Metrics* metrics = c.services.metrics;
-  c.services.oauth->callback(query, [ctx = c.ctx, metrics](ApiReply r) {
-    metrics->inc("triggerd_oauth_callbacks_total",
-                 {{"outcome", r.status < 400 ? "bound" : "refused"}});
-    reply(ctx, std::move(r));
+  Services& s = c.services;
+  s.console->current(*c.ctx, [&s, ctx = c.ctx, query](Result<std::optional<ConsoleSession>> r) {
+    std::optional<CallbackBrowser> browser;
+    if (r.ok() && r->has_value()) browser = CallbackBrowser{(*r)->record.user, (*r)->id_hash};
+    s.oauth->callback(query, browser, [&s, ctx](ApiReply answer, const char* outcome) {
+      s.metrics->inc("triggerd_oauth_callbacks_total", {{"outcome", outcome}});
+      reply(ctx, std::move(answer));
+    });
   });
 }
 

@@ -25,6 +25,7 @@ struct SourcesOptions {
   std::string github_client_id;
   std::string github_client_secret;
   std::string github_oauth_success_url;
+  std::string github_oauth_handoff_url;  // API-started flows hand their code on to it
   std::chrono::seconds expiry_warning{7 * 86400};
   ProviderClientSettings client;  // user agent, timeouts, the scopes GitHub tokens need
 };

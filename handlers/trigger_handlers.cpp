@@ -34,6 +34,10 @@ void repairHook(const Call& c) {
   c.services.triggers->repairHook(c.user, id(c), c.ctx->body(), replier(c.ctx));
 }
 
+void previewTags(const Call& c) {
+  c.services.triggers->preview(c.ctx->body(), replier(c.ctx));
+}
+
 void checkHook(const Call& c) {
   c.services.triggers->checkHook(c.user, id(c), replier(c.ctx));
 }

@@ -1,9 +1,11 @@
 #include "handlers/triggers_api.h"
 
 #include "common/encoding.h"
+#include "common/json_fields.h"
 #include "common/log.h"
 #include "handlers/webhook_ingest.h"
 #include "hooks/hook_spec.h"
+#include "rules/build_rule.h"
 
 namespace triggerd {
 namespace {
@@ -41,6 +43,16 @@ ApiReply triggerReply(int status, const Trigger& t) {
                     w.EndObject();
                   }),
                   {}};
+}
+
+// The commit a preview renders {sha} with when the caller gives none.
+constexpr std::string_view kSampleSha = "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
+
+bool isSha(std::string_view s) {
+  if (s.size() != 40) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
 }
 
 Error notFound(const std::string& id) {
@@ -167,6 +179,68 @@ void TriggersApi::create(const std::string& user, std::string_view body, ApiDone
     t.signing_required = false;
   }
   std::make_shared<CreateFlow>(*this, std::move(t), std::move(done))->start();
+}
+
+void TriggersApi::preview(std::string_view body, ApiDone done) const {
+  static constexpr std::string_view kFields[] = {"rules", "ref", "sha"};
+  auto doc = parseObjectBody(body, kFields);
+  if (!doc.ok()) return done(ApiReply::error(doc.error()));
+  const auto* rules_json = json::member(*doc, "rules");
+  if (!rules_json)
+    return done(ApiReply::error(Error::unprocessable("rules", "the rules to preview")));
+  auto rules = parseRules(*rules_json);
+  if (!rules.ok()) return done(ApiReply::error(rules.error()));
+  auto ref = requiredString(*doc, "ref", "a sample ref: refs/heads/main, refs/tags/v1.2.3 or main");
+  if (!ref.ok()) return done(ApiReply::error(ref.error()));
+  PushEvent push;
+  push.ref = *ref;
+  if (push.ref.rfind("refs/heads/", 0) == 0) {
+    push.ref_name = push.ref.substr(11);
+  } else if (push.ref.rfind("refs/tags/", 0) == 0) {
+    push.ref_type = RefType::kTag;
+    push.ref_name = push.ref.substr(10);
+  } else if (push.ref.rfind("refs/", 0) == 0) {
+    return done(ApiReply::error(Error::unprocessable(
+        "ref", "only branches (refs/heads/...) and tags (refs/tags/...) build")));
+  } else {
+    push.ref_name = push.ref;
+    push.ref = "refs/heads/" + push.ref;
+  }
+  if (push.ref_name.empty())
+    return done(ApiReply::error(Error::unprocessable("ref", "the ref has no name")));
+  std::string sha(json::getString(*doc, "sha").value_or(kSampleSha));
+  if (!isSha(sha))
+    return done(ApiReply::error(Error::unprocessable("sha", "40 lower-case hex characters")));
+  push.after = push.head.sha = sha;
+  push.commits_truncated = true;  // no changed paths to judge path filters by
+  auto compiled = CompiledRules::compile(std::move(rules).value(), options_.max_rule_program_size);
+  if (!compiled.ok()) return done(ApiReply::error(compiled.error()));
+  auto builds =
+      planBuilds(*compiled, push,
+                 std::chrono::system_clock::time_point(std::chrono::seconds(clock_.unixSeconds())));
+  done(ApiReply{200,
+                json::build([&](json::Writer& w) {
+                  w.StartObject();
+                  json::kv(w, "ref", push.ref);
+                  json::kv(w, "kind", push.ref_type == RefType::kTag ? "tag" : "branch");
+                  json::kv(w, "name", push.ref_name);
+                  json::kv(w, "sha", sha);
+                  json::key(w, "builds");
+                  w.StartArray();
+                  for (const auto& b : builds) {
+                    w.StartObject();
+                    json::key(w, "rule");
+                    w.Uint64(b.rule_index);
+                    json::key(w, "tags");
+                    w.StartArray();
+                    for (const auto& t : b.tags) json::str(w, t);
+                    w.EndArray();
+                    w.EndObject();
+                  }
+                  w.EndArray();
+                  w.EndObject();
+                }),
+                {}});
 }
 
 void TriggersApi::list(const std::string& user, ApiDone done) {

@@ -48,6 +48,12 @@ class TriggersApi {
   // POST .../hook/check: what is wrong with an installed hook, changing nothing.
   void checkHook(const std::string& user, const std::string& id, ApiDone done);
 
+  // POST .../triggers/preview {"rules": [...], "ref": "refs/tags/v1.2.3" or a branch name,
+  // "sha"?}: the builds and image tags a push of `ref` would get from these rules, planned as a
+  // delivery's are (path filters aside: a preview has no changed paths). 200 {"ref", "kind",
+  // "name", "sha", "builds": [{"rule", "tags"}]}; 422 naming the rule field or the ref.
+  void preview(std::string_view body, ApiDone done) const;
+
   std::string webhookUrl(const Trigger& t) const;
 
  private:

@@ -68,8 +68,11 @@ Status Router::add(std::string_view method, std::string_view pattern, RouteHandl
   route->method = std::string(method);
   route->pattern = std::string(pattern);
   route->handler = std::move(handler);
-  for (std::string_view seg : splitPath(pattern)) {
-    if (seg.empty())
+  auto pattern_segments = splitPath(pattern);
+  for (size_t i = 0; i < pattern_segments.size(); ++i) {
+    std::string_view seg = pattern_segments[i];
+    // Only a trailing slash may leave a segment empty: "/console/" is a literal "" at the end.
+    if (seg.empty() && i + 1 != pattern_segments.size())
       return Error::internal("route pattern has an empty segment: " + route->pattern);
     Route::Segment s;
     if (seg.front() == '{') {

@@ -4,7 +4,8 @@
 //   "/webhooks/github/{trigger_id}", "/api/v1/users/{user}/triggers/{id}".
 // Matching is exact and segment-wise (no regex, no prefixes): the request path is split on '/',
 // each segment is percent-decoded, literals compare equal, parameters take the decoded segment
-// (which must be non-empty; "%2F" inside a parameter is kept as '/'). When several patterns
+// (which must be non-empty; "%2F" inside a parameter is kept as '/'); a pattern ending in '/'
+// ("/console/") matches only that path with its trailing slash. When several patterns
 // match, the one with more literal segments wins ("/a/b" beats "/a/{x}"). HEAD is served by the
 // GET route when no HEAD route exists.
 //

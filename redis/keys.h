@@ -115,6 +115,17 @@ class Keys {
   // OAuth state: string, the user id it was issued to; TTL 10 min, deleted on first use.
   std::string oauthState(std::string_view state) const { return untagged("oauth:state:", state); }
 
+  // OAuth handoff: string, JSON {user, code}: a GitHub code waiting to be redeemed through
+  // POST .../sources/github/complete with a token of that user; TTL 10 min, deleted on first use.
+  // Used alone: untagged.
+  std::string oauthHandoff(std::string_view id) const { return untagged("oauth:handoff:", id); }
+
+  // Console sessions: string, JSON {user, csrf, token, created_at, expires_at}; the key is the
+  // SHA-256 hex of the session id (the cookie value); TTL the idle timeout, refreshed on use.
+  std::string session(std::string_view sha256_hex) const {
+    return untagged("session:", sha256_hex);
+  }
+
   // User-scoped API tokens: string, JSON {user, role}; key is the token's SHA-256 hex.
   std::string apiToken(std::string_view sha256_hex) const {
     return inGroup(Group::kTokens, "token:", sha256_hex);

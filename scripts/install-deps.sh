@@ -13,6 +13,9 @@ packages=(
   # builds a FROM-scratch image (chroot isolation and vfs storage: no runc, crun or
   # fuse-overlayfs needed) and docker-registry receives the push, all on loopback.
   buildah docker-registry
+  # The web console's browser tests (tests/browser): Debian's Chromium, driven headless by
+  # playwright-core from npm.
+  chromium
   # The Python runner in docs/runner-protocol.md, which CI runs against triggerd.
   python3-redis
   # scripts/package.sh: CPack's .deb generator runs `file` on what it packages (dpkg-dev, for

@@ -180,6 +180,11 @@ void FakeGitHub::expireCode(const std::string& code) {
   if (auto it = codes_.find(code); it != codes_.end()) it->second.expired = true;
 }
 
+void FakeGitHub::setBrowserLogin(const std::string& login) {
+  std::lock_guard lock(mu_);
+  browser_login_ = login;
+}
+
 std::vector<std::string> FakeGitHub::issuedTokens() const {
   std::lock_guard lock(mu_);
   return issued_tokens_;
@@ -209,6 +214,7 @@ FakeApiResponse FakeGitHub::handle(const FakeApiRequest& request) {
 
 FakeApiResponse FakeGitHub::handleLocked(const FakeApiRequest& request) {
   std::string path = request.rawPath();
+  if (path == "/login/oauth/authorize") return authorizePage(request);
   if (path == "/login/oauth/access_token") {
     if (request.method != "POST") return htmlAnswer(404, "Not Found");
     return oauthToken(request);
@@ -287,6 +293,72 @@ FakeApiResponse FakeGitHub::oauthToken(const FakeApiRequest& request) {
   std::string scope;  // the exchange reports scopes comma-separated, no spaces
   for (const auto& s : code.scopes) scope += (scope.empty() ? "" : ",") + s;
   return answer({{"access_token", token}, {"token_type", "bearer"}, {"scope", scope}});
+}
+
+// GitHub's Authorize page: GET shows the app and the scopes it asks for, with Authorize and
+// Cancel buttons posting back here; the POST redirects to redirect_uri with a code (or an
+// error) and the state, as github.com does.
+FakeApiResponse FakeGitHub::authorizePage(const FakeApiRequest& request) {
+  auto form =
+      request.method == "POST"
+          ? parseForm(request.body).value_or(std::vector<std::pair<std::string, std::string>>{})
+          : std::vector<std::pair<std::string, std::string>>{};
+  auto param = [&](const char* name) {
+    for (const auto& [k, v] : form)
+      if (k == name) return v;
+    return request.query(name).value_or("");
+  };
+  std::string client_id = param("client_id"), redirect = param("redirect_uri");
+  std::string state = param("state"), scope = param("scope");
+  if (client_id != options_.client_id || redirect.empty()) return htmlAnswer(404, "Not Found");
+  if (request.method == "POST") {
+    FakeApiResponse r;
+    r.status = 302;
+    std::string sep = redirect.find('?') == std::string::npos ? "?" : "&";
+    if (param("authorize") != "1") {
+      r.headers = {{"Location", redirect + sep + "error=access_denied&error_description=" +
+                                    urlEncode("The user has denied your application access.") +
+                                    "&state=" + urlEncode(state)}};
+      return r;
+    }
+    std::vector<std::string> scopes;
+    for (size_t at = 0; at <= scope.size();) {
+      size_t next = scope.find_first_of(", ", at);
+      if (next == std::string::npos) next = scope.size();
+      if (next > at) scopes.push_back(scope.substr(at, next - at));
+      at = next + 1;
+    }
+    std::string code = "fakecode" + std::to_string(next_code_++) + "a1b2c3";
+    codes_[code] = Code{browser_login_, scopes, redirect, false, false};
+    r.headers = {{"Location", redirect + sep + "code=" + code + "&state=" + urlEncode(state)}};
+    return r;
+  }
+  auto hidden = [](const std::string& name, const std::string& value) {
+    std::string escaped;
+    for (char c : value)
+      escaped += c == '"' ? std::string("&quot;") : c == '<' ? "&lt;" : std::string(1, c);
+    return "<input type=\"hidden\" name=\"" + name + "\" value=\"" + escaped + "\">";
+  };
+  FakeApiResponse r;
+  r.headers = {{"Content-Type", "text/html; charset=utf-8"}};
+  r.body =
+      "<!doctype html><html><head><title>Authorize application</title>"
+      "<style>body{font-family:sans-serif;background:#f6f8fa;margin:0}main{max-width:28em;"
+      "margin:3em auto;background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:1.5em}"
+      "button{font-size:1em;padding:.5em 1em;margin-right:.5em}.ok{background:#1f883d;color:#fff;"
+      "border:0;border-radius:6px}</style></head><body><main>"
+      "<h1>Authorize " +
+      client_id + "</h1><p>Signed in as <b>" + browser_login_ +
+      "</b>.</p><p>This application will be able to read and write all public and private "
+      "repository data (scope: <code>" +
+      scope +
+      "</code>).</p>"
+      "<form method=\"post\" action=\"/login/oauth/authorize\">" +
+      hidden("client_id", client_id) + hidden("redirect_uri", redirect) + hidden("state", state) +
+      hidden("scope", scope) +
+      "<button class=\"ok\" name=\"authorize\" value=\"1\">Authorize</button>"
+      "<button name=\"authorize\" value=\"0\">Cancel</button></form></main></body></html>";
+  return r;
 }
 
 FakeApiResponse FakeGitHub::rateLimited() const {

@@ -160,6 +160,10 @@ class FakeGitHub {
   std::string issueCode(const std::string& login, const std::vector<std::string>& scopes,
                         const std::string& redirect_uri = "");
   void expireCode(const std::string& code);  // as if 10 minutes had passed
+  // The account signed in to the fake's web pages: GET /login/oauth/authorize shows GitHub's
+  // Authorize page for it, and approving redirects to the app's callback with a fresh code for
+  // the requested scopes (denying, with error=access_denied), as github.com does.
+  void setBrowserLogin(const std::string& login);
   // Tokens the OAuth endpoint minted, in order.
   std::vector<std::string> issuedTokens() const;
 
@@ -212,6 +216,7 @@ class FakeGitHub {
 
   FakeApiResponse handleLocked(const FakeApiRequest& request);
   FakeApiResponse oauthToken(const FakeApiRequest& request);
+  FakeApiResponse authorizePage(const FakeApiRequest& request);
   FakeApiResponse api(const FakeApiRequest& request, const std::string& path);
   FakeApiResponse rateLimited() const;
   FakeApiResponse user(const Token& token, const FakeApiRequest& request);
@@ -261,6 +266,7 @@ class FakeGitHub {
   int64_t rate_limit_seconds_ = 60;
   int64_t calls_ = 0;
   int64_t next_code_ = 1;
+  std::string browser_login_;
   std::vector<FakeGitHubHook> hooks_;
   std::vector<FakeGitHubDelivery> deliveries_;
   int64_t next_hook_id_ = 400000001;

@@ -108,20 +108,32 @@ TEST_F(ReplicasTest, DeliveriesAlternatingBetweenReplicasAreBuiltOnce) {
 
 TEST_F(ReplicasTest, AnOAuthFlowStartedOnOneReplicaCompletesOnTheOther) {
   TriggerdInstance a(replica()), b(replica());
+  // alice's browser signed in to the console on a: only it may complete her flow.
+  auto minted = a.admin("POST", "/api/v1/users/alice/tokens", R"({"name": "browser"})");
+  ASSERT_EQ(minted.status, 201) << minted.body;
+  auto signed_in =
+      httpCall("POST", a.publicUrl("/console/api/session"), {{"Content-Type", "application/json"}},
+               R"({"token": ")" + jsonString(parseJson(minted.body), "/token") + "\"}");
+  ASSERT_EQ(signed_in.status, 201) << signed_in.body;
+  std::string cookie = signed_in.header("Set-Cookie");
+  cookie = cookie.substr(0, cookie.find(';'));
   auto start = a.admin("POST", "/api/v1/users/alice/sources/github/authorize");
   ASSERT_EQ(start.status, 200) << start.body;
   std::string url = jsonString(parseJson(start.body), "/authorize_url");
   std::string state = queryValue(url, "state");
   std::string code = github_.issueCode("octocat", {"repo"}, queryValue(url, "redirect_uri"));
-  // The browser comes back through the load balancer to the other replica.
-  auto cb = httpCall("GET", b.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state));
+  // The browser comes back through the load balancer to the other replica, which knows its
+  // session too.
+  auto cb = httpCall("GET", b.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state),
+                     {{"Cookie", cookie}});
   ASSERT_EQ(cb.status, 200) << cb.body << b.log();
   auto sources = parseJson(a.admin("GET", "/api/v1/users/alice/sources").body);
   ASSERT_EQ(jsonSize(sources, "/sources"), 1u);
   EXPECT_EQ(jsonString(sources, "/sources/0/login"), "octocat");
   // The state was used up on b: a refuses it too.
   auto replay =
-      httpCall("GET", a.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state));
+      httpCall("GET", a.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state),
+               {{"Cookie", cookie}});
   EXPECT_EQ(replay.status, 400) << replay.body;
 }
 

@@ -368,8 +368,22 @@ std::string queryValue(const std::string& url, const std::string& name) {
   return *urlDecode(m[1].str(), true);
 }
 
+// A browser signed in to triggerd's console as `user`: its Cookie header.
+std::string consoleCookie(TriggerdInstance& tri, const std::string& user) {
+  auto minted = tri.admin("POST", "/api/v1/users/" + user + "/tokens", R"({"name": "browser"})");
+  std::string token = jsonString(parseJson(minted.body), "/token");
+  auto r = httpCall("POST", tri.publicUrl("/console/api/session"),
+                    {{"Content-Type", "application/json"}}, R"({"token": ")" + token + "\"}");
+  EXPECT_EQ(r.status, 201) << r.body;
+  std::string cookie = r.header("Set-Cookie");
+  EXPECT_NE(cookie.find("__Host-triggerd_session="), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("; Secure"), std::string::npos) << "public_base_url is https";
+  return cookie.substr(0, cookie.find(';'));
+}
+
 TEST_F(GithubBindingTest, OAuthWebFlowBindsOnceAndRefusesReplays) {
   TriggerdInstance tri(options());
+  std::string alice = consoleCookie(tri, "alice");
   auto start = tri.admin("POST", "/api/v1/users/alice/sources/github/authorize");
   ASSERT_EQ(start.status, 200) << start.body << tri.log();
   std::string url = jsonString(parseJson(start.body), "/authorize_url");
@@ -384,8 +398,10 @@ TEST_F(GithubBindingTest, OAuthWebFlowBindsOnceAndRefusesReplays) {
   // The user clicks Authorize: GitHub redirects the browser to the callback with a code.
   std::string code = github_.issueCode("octocat", {"repo"}, redirect);
   auto cb =
-      httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state));
+      httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state),
+               {{"Cookie", alice}});
   ASSERT_EQ(cb.status, 200) << cb.body << tri.log();
+  EXPECT_NE(cb.body.find("triggerd user alice"), std::string::npos) << cb.body;
   EXPECT_NE(cb.header("Content-Type").find("text/html"), std::string::npos);
   auto sources = parseJson(tri.admin("GET", "/api/v1/users/alice/sources").body);
   ASSERT_EQ(jsonSize(sources, "/sources"), 1u);
@@ -398,7 +414,8 @@ TEST_F(GithubBindingTest, OAuthWebFlowBindsOnceAndRefusesReplays) {
 
   // The state is single use.
   auto replay =
-      httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state));
+      httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code + "&state=" + state),
+               {{"Cookie", alice}});
   EXPECT_EQ(replay.status, 400);
   auto unknown =
       httpCall("GET", tri.publicUrl("/oauth/github/callback?code=x&state=" + std::string(64, 'a')));
@@ -407,13 +424,35 @@ TEST_F(GithubBindingTest, OAuthWebFlowBindsOnceAndRefusesReplays) {
   EXPECT_EQ(tri.admin("POST", "/api/v1/users/alice/sources/github/authorize").status, 409);
 }
 
+// The phishing of docs/security.md: alice starts a flow and sends its authorize URL to bob; bob
+// approves at GitHub in his own browser, which holds no triggerd session of alice. Nothing may
+// be bound to alice, and bob's token is never even fetched.
+TEST_F(GithubBindingTest, AnAuthorizeLinkCompletedInAnotherBrowserBindsNothing) {
+  TriggerdInstance tri(options());
+  github_.addUser(2, "bob-gh", "Bob");
+  auto start = tri.admin("POST", "/api/v1/users/alice/sources/github/authorize");
+  ASSERT_EQ(start.status, 200) << start.body << tri.log();
+  std::string url = jsonString(parseJson(start.body), "/authorize_url");
+  std::string code = github_.issueCode("bob-gh", {"repo"}, queryValue(url, "redirect_uri"));
+  auto cb = httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code +
+                                          "&state=" + queryValue(url, "state")));
+  EXPECT_EQ(cb.status, 403) << cb.body;
+  EXPECT_NE(cb.body.find("alice"), std::string::npos) << cb.body;
+  EXPECT_EQ(jsonSize(parseJson(tri.admin("GET", "/api/v1/users/alice/sources").body), "/sources"),
+            0u);
+  EXPECT_TRUE(github_.issuedTokens().empty()) << "the code was exchanged for bob's token";
+}
+
 TEST_F(GithubBindingTest, OAuthRefusesMissingScopesAndDenials) {
   TriggerdInstance tri(options());
+  std::string bob = consoleCookie(tri, "bob");
   auto start = parseJson(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
   std::string url = jsonString(start, "/authorize_url");
   std::string code = github_.issueCode("octocat", {"public_repo"}, queryValue(url, "redirect_uri"));
-  auto cb = httpCall("GET", tri.publicUrl("/oauth/github/callback?code=" + code +
-                                          "&state=" + queryValue(url, "state")));
+  auto cb = httpCall(
+      "GET",
+      tri.publicUrl("/oauth/github/callback?code=" + code + "&state=" + queryValue(url, "state")),
+      {{"Cookie", bob}});
   EXPECT_EQ(cb.status, 403) << cb.body;
   EXPECT_NE(cb.body.find("repo"), std::string::npos);
   EXPECT_EQ(jsonSize(parseJson(tri.admin("GET", "/api/v1/users/bob/sources").body), "/sources"),
@@ -431,7 +470,8 @@ TEST_F(GithubBindingTest, OAuthRefusesMissingScopesAndDenials) {
   auto again3 = parseJson(tri.admin("POST", "/api/v1/users/bob/sources/github/authorize").body);
   std::string url3 = jsonString(again3, "/authorize_url");
   auto badcode = httpCall(
-      "GET", tri.publicUrl("/oauth/github/callback?code=wrong&state=" + queryValue(url3, "state")));
+      "GET", tri.publicUrl("/oauth/github/callback?code=wrong&state=" + queryValue(url3, "state")),
+      {{"Cookie", bob}});
   EXPECT_EQ(badcode.status, 400) << badcode.body;
 }
 

@@ -32,7 +32,7 @@ struct TriggerdOptions {
   std::string master_key_hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
   std::vector<std::string> previous_master_keys_hex;
   // The public base URL is the public listener itself (http://127.0.0.1:port), so the fake
-  // providers' deliveries to installed hooks reach this triggerd.
+  // providers' deliveries to installed hooks, and a browser on this machine, reach this triggerd.
   bool public_base_url_is_listener = false;
   std::string public_base_url;  // verbatim when set (replicas behind one URL)
   // Another instance's redis-server to share (two triggerd processes on one Redis); the public

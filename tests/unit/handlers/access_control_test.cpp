@@ -67,7 +67,9 @@ TEST_F(AccessControlTest, WithoutATokenEveryRowButTheOpenOnesIs401) {
     } else {
       ++closed;
       EXPECT_EQ(r.status, 401) << rowName(route) << ": " << r.body;
-      EXPECT_EQ(r.errorField(), "Authorization") << rowName(route);
+      // Console session rows ask for the session cookie (console_access_test.cpp).
+      EXPECT_EQ(r.errorField(), route.access == Access::kSession ? "Cookie" : "Authorization")
+          << rowName(route);
     }
   }
   EXPECT_GE(open, 5);
@@ -78,15 +80,19 @@ TEST_F(AccessControlTest, WithoutATokenEveryRowButTheOpenOnesIs401) {
 
 TEST_F(AccessControlTest, AnUnknownTokenIs401OnEveryClosedRow) {
   for (const Route& route : routeTable()) {
-    if (route.access == Access::kAnyone) continue;
+    if (route.access == Access::kAnyone || route.access == Access::kSession) continue;
     auto r = callRow(route, "tdu_0000000000000000000000000000000000000000000000");
     EXPECT_EQ(r.status, 401) << rowName(route);
     EXPECT_NE(r.body.find("unknown or revoked token"), std::string::npos) << r.body;
   }
 }
 
-TEST_F(AccessControlTest, TheAdminTokenPassesEveryRow) {
+TEST_F(AccessControlTest, TheAdminTokenPassesEveryRowButTheConsoleSessions) {
   for (const Route& route : routeTable()) {
+    if (route.access == Access::kSession) {
+      EXPECT_EQ(callRow(route, RouteHarness::kAdminToken).status, 401) << rowName(route);
+      continue;
+    }
     auto r = callRow(route, RouteHarness::kAdminToken);
     EXPECT_TRUE(passedAccessCheck(r)) << rowName(route) << ": " << r.status << " " << r.body;
   }
@@ -112,6 +118,9 @@ TEST_F(AccessControlTest, AUserTokenActsForItsOwnUserOnly) {
         EXPECT_EQ(r.errorField(), "Authorization") << rowName(route);
         break;
       }
+      case Access::kSession:  // a bearer token is no console session
+        EXPECT_EQ(callRow(route, alice).status, 401) << rowName(route);
+        break;
       case Access::kAnyone:
         break;
     }
@@ -121,7 +130,7 @@ TEST_F(AccessControlTest, AUserTokenActsForItsOwnUserOnly) {
 TEST_F(AccessControlTest, ARunnerTokenServesRunnerRowsOnly) {
   const std::string runner = api_.mintToken("alice", "runner");
   for (const Route& route : routeTable()) {
-    if (route.access == Access::kAnyone) continue;
+    if (route.access == Access::kAnyone || route.access == Access::kSession) continue;
     auto r = callRow(route, runner);
     if (route.access == Access::kRunner) {
       EXPECT_TRUE(passedAccessCheck(r)) << rowName(route) << ": " << r.body;

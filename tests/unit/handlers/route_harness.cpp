@@ -22,6 +22,7 @@ SourcesOptions sourcesOptions(const RouteHarnessOptions& o) {
   s.github_oauth_url = o.github_oauth_url;
   s.github_client_id = o.github_client_id;
   s.github_client_secret = o.github_client_secret;
+  s.github_oauth_handoff_url = o.github_oauth_handoff_url;
   return s;
 }
 
@@ -80,6 +81,7 @@ RouteHarness::RouteHarness(RouteHarnessOptions options)
     : keyring_(keyringOf(options.master_key, options.previous_master_keys)),
       http_(loop_, loopbackClientOptions()),
       auth_(tokens_, {sha256Hex(kAdminToken)}),
+      console_(sessions_, auth_, tokens_, metrics_, clock_, rng_, ConsoleOptions{}),
       hook_service_(hookEnv(*this, loop_, redis_, http_, clock_, rng_), sources_, hookOptions()),
       sources_api_(sources_, triggers_, hook_service_, http_, clock_, sourcesOptions(options)) {
   services_.hooks = &hooks_api_;
@@ -91,6 +93,7 @@ RouteHarness::RouteHarness(RouteHarnessOptions options)
   services_.sources = &sources_api_;
   services_.oauth = &oauth_;
   services_.auth = &auth_;
+  services_.console = &console_;
   services_.tokens = &tokens_;
   services_.resealer = &resealer_;
   services_.token_checker = &token_checker_;
@@ -110,6 +113,13 @@ RouteHarness::~RouteHarness() {
 RouteReply RouteHarness::call(const std::string& method, const std::string& target,
                               const std::string& token, const std::string& body,
                               Listener listener) {
+  HeaderList headers;
+  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+  return request(method, target, std::move(headers), body, listener);
+}
+
+RouteReply RouteHarness::request(const std::string& method, const std::string& target,
+                                 HeaderList headers, const std::string& body, Listener listener) {
   size_t question = target.find('?');
   std::string path = target.substr(0, question);
   Router::Match match = router(listener).match(method, path);
@@ -122,7 +132,7 @@ RouteReply RouteHarness::call(const std::string& method, const std::string& targ
   request.path = path;
   request.params = match.params;
   if (question != std::string::npos) request.query = parseQuery(target.substr(question + 1));
-  if (!token.empty()) request.headers.emplace_back("Authorization", "Bearer " + token);
+  request.headers = std::move(headers);
   if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
   request.body = body;
   request.listener = listener == Listener::kAdmin ? "admin" : "public";
@@ -148,6 +158,15 @@ std::string RouteHarness::mintToken(const std::string& user, const std::string& 
       loop_, [&](auto cb) { tokens_.mint(user, "test", role, rng_, cb); });
   EXPECT_TRUE(minted.ok()) << minted.error().message;
   return minted.ok() ? minted->token : "";
+}
+
+RouteHarness::ConsoleLogin RouteHarness::signIn(const std::string& user) {
+  std::string token = mintToken(user);
+  auto r = request("POST", "/console/api/session", {}, R"({"token": ")" + token + "\"}");
+  EXPECT_EQ(r.status, 201) << r.body;
+  std::string set_cookie = r.header("Set-Cookie");
+  return ConsoleLogin{set_cookie.substr(0, set_cookie.find(';')),
+                      jsonString(parseJson(r.body), "/csrf_token")};
 }
 
 std::string RouteHarness::createTrigger(const std::string& user) {

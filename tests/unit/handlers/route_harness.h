@@ -34,6 +34,7 @@ struct RouteHarnessOptions {
   std::string github_oauth_url = "https://github.com";
   std::string github_client_id;  // empty: the OAuth flow is not configured
   std::string github_client_secret;
+  std::string github_oauth_handoff_url;  // empty: no handoff
   // The keyring: the key that seals, and previous keys that still open records.
   std::string master_key = masterKey('k');
   std::vector<std::string> previous_master_keys;
@@ -62,12 +63,24 @@ class RouteHarness {
   RouteReply call(const std::string& method, const std::string& target,
                   const std::string& token = "", const std::string& body = "",
                   Listener listener = Listener::kAdmin);
+  // The same with any request headers (Cookie, X-CSRF-Token, ...), and no Authorization unless
+  // `headers` has one.
+  RouteReply request(const std::string& method, const std::string& target, HeaderList headers,
+                     const std::string& body = "", Listener listener = Listener::kPublic);
   RouteReply admin(const std::string& method, const std::string& target,
                    const std::string& body = "") {
     return call(method, target, kAdminToken, body);
   }
   // A token minted for `user` with `role` ("user" or "runner"), straight through the store.
   std::string mintToken(const std::string& user, const std::string& role = "user");
+  // A console session of `user` (signed in with a fresh user token): the Cookie header value
+  // and the CSRF token the console sends on changes.
+  struct ConsoleLogin {
+    std::string cookie;
+    std::string csrf;
+    HeaderList headers() const { return {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}; }
+  };
+  ConsoleLogin signIn(const std::string& user);
   // Creates a GitHub trigger for `user` through the API; answers its id.
   std::string createTrigger(const std::string& user);
 
@@ -96,10 +109,12 @@ class RouteHarness {
   SourceStore sources_{records_, keys_};
   ApiTokenStore tokens_{redis_, keys_};
   OAuthStateStore oauth_states_{redis_, keys_};
+  SessionStore sessions_{redis_, keys_};
   JobQueue queue_{redis_, keys_};
   CurlMultiClient http_;
   WebhookIngest ingest_{triggers_, queue_, metrics_, clock_, rng_, WebhookOptions{}};
   ApiAuth auth_;
+  ConsoleSessions console_;
   HookService hook_service_;
   HookJobs hook_jobs_{hook_service_, triggers_, clock_, rng_, 4};
   HooksApi hooks_api_{hook_jobs_};

@@ -130,38 +130,63 @@ class GithubOAuthRoutesTest : public ::testing::Test {
     return o;
   }
 
-  // Starts the flow for `user`; answers the state the authorize URL carries.
-  std::string authorize(const std::string& user) {
-    auto r = api_.admin("POST", "/api/v1/users/" + user + "/sources/github/authorize");
+  // Starts the flow for `user` from the console session `login` (or, without one, through the
+  // admin API); answers the state the authorize URL carries.
+  std::string authorize(const std::string& user,
+                        const RouteHarness::ConsoleLogin* login = nullptr) {
+    auto r =
+        login ? api_.request("POST", "/console/api/v1/users/" + user + "/sources/github/authorize",
+                             login->headers())
+              : api_.admin("POST", "/api/v1/users/" + user + "/sources/github/authorize");
     EXPECT_EQ(r.status, 200) << r.body;
     auto d = parseJson(r.body);
     EXPECT_EQ(jsonInt(d, "/expires_in"), 600);
+    completion_ = jsonString(d, "/completion");
     return queryValue(jsonString(d, "/authorize_url"), "state");
   }
 
-  RouteReply callback(const std::string& query) {
-    return api_.call("GET", "/oauth/github/callback?" + query, "", "", Listener::kPublic);
+  // GitHub sends the browser back; `login` is the browser's console session, if any.
+  RouteReply callback(const std::string& query, const RouteHarness::ConsoleLogin* login = nullptr) {
+    HeaderList headers;
+    if (login) headers.emplace_back("Cookie", login->cookie);
+    return api_.request("GET", "/oauth/github/callback?" + query, headers);
   }
 
+  std::string code(const std::string& login) {
+    return github_.issueCode(login, {"repo"}, "https://triggerd.test/oauth/github/callback");
+  }
+
+  size_t boundSources(const std::string& user) {
+    return jsonSize(parseJson(api_.admin("GET", "/api/v1/users/" + user + "/sources").body),
+                    "/sources");
+  }
+
+  std::string completion_;
   FakeGitHub github_;
   RouteHarness api_{options(github_)};
 };
 
 TEST_F(GithubOAuthRoutesTest, TheStateBindsOnceAndIsGoneAfterwards) {
   github_.addUser(583231, "octocat", "The Octocat");
-  const std::string state = authorize("alice");
+  auto alice = api_.signIn("alice");
+  const std::string state = authorize("alice", &alice);
   ASSERT_EQ(state.size(), 64u);
-  const std::string code =
-      github_.issueCode("octocat", {"repo"}, "https://triggerd.test/oauth/github/callback");
-  auto bound = callback("code=" + code + "&state=" + state);
+  EXPECT_EQ(completion_, "session");
+  const std::string code = this->code("octocat");
+  auto bound = callback("code=" + code + "&state=" + state, &alice);
   ASSERT_EQ(bound.status, 200) << bound.body;
   EXPECT_NE(bound.content_type.find("text/html"), std::string::npos);
+  // The page names both accounts, and carries the console's strict policy.
+  EXPECT_NE(bound.body.find("octocat"), std::string::npos);
+  EXPECT_NE(bound.body.find("triggerd user alice"), std::string::npos);
+  EXPECT_NE(bound.header("Content-Security-Policy").find("frame-ancestors 'none'"),
+            std::string::npos);
   EXPECT_EQ(api_.metrics().counter("triggerd_oauth_callbacks_total", {{"outcome", "bound"}}), 1u);
   auto sources = parseJson(api_.admin("GET", "/api/v1/users/alice/sources").body);
   EXPECT_EQ(jsonString(sources, "/sources/0/login"), "octocat");
   EXPECT_EQ(api_.redis().cmd({"EXISTS", api_.keys().oauthState(state)}).integer, 0);
 
-  auto replay = callback("code=" + code + "&state=" + state);
+  auto replay = callback("code=" + code + "&state=" + state, &alice);
   EXPECT_EQ(replay.status, 400);
   EXPECT_NE(replay.body.find("expired or was already used"), std::string::npos);
   EXPECT_EQ(api_.admin("POST", "/api/v1/users/alice/sources/github/authorize").status, 409);
@@ -183,6 +208,107 @@ TEST_F(GithubOAuthRoutesTest, RedisDownAtTheCallbackIsATryAgainPage) {
   EXPECT_EQ(r.status, 503);
   EXPECT_NE(r.body.find("Try again later"), std::string::npos);
   EXPECT_EQ(api_.metrics().counter("triggerd_oauth_callbacks_total", {{"outcome", "refused"}}), 1u);
+}
+
+// A flow binds only in a browser that proves it is the flow's user: without a session, with
+// another user's session, or (for a flow started in the console) with another session of the
+// same user, nothing is bound and GitHub's code is never exchanged.
+TEST_F(GithubOAuthRoutesTest, OnlyTheBrowserThatProvesTheUserBinds) {
+  github_.addUser(2, "bob-gh", "Bob");
+  auto alice = api_.signIn("alice");
+  auto alice_elsewhere = api_.signIn("alice");
+  auto bob = api_.signIn("bob");
+  struct Case {
+    const char* name;
+    const RouteHarness::ConsoleLogin* browser;
+    const char* says;
+  };
+  for (const Case& c :
+       {Case{"no session", nullptr, "not signed in to triggerd"},
+        Case{"bob's session", &bob, "signed in to triggerd as bob"},
+        Case{"another session of alice", &alice_elsewhere, "another triggerd session of alice"}}) {
+    const std::string state = authorize("alice", &alice);
+    auto r = callback("code=" + code("bob-gh") + "&state=" + state, c.browser);
+    EXPECT_EQ(r.status, 403) << c.name << ": " << r.body;
+    EXPECT_NE(r.body.find(c.says), std::string::npos) << c.name << ": " << r.body;
+    EXPECT_NE(r.body.find("Nothing was bound"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(boundSources("alice"), 0u);
+  EXPECT_TRUE(github_.issuedTokens().empty());
+  EXPECT_EQ(api_.metrics().counter("triggerd_oauth_callbacks_total", {{"outcome", "unproven"}}),
+            3u);
+}
+
+// Started through the API (no console session), the flow completes in any console session of
+// its user, and in no other.
+TEST_F(GithubOAuthRoutesTest, AnApiStartedFlowCompletesInAConsoleSessionOfItsUser) {
+  github_.addUser(583231, "octocat", "The Octocat");
+  auto bob = api_.signIn("bob");
+  std::string state = authorize("alice");
+  EXPECT_EQ(completion_, "session");
+  EXPECT_EQ(callback("code=" + code("octocat") + "&state=" + state, &bob).status, 403);
+  auto alice = api_.signIn("alice");
+  state = authorize("alice");
+  auto r = callback("code=" + code("octocat") + "&state=" + state, &alice);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(boundSources("alice"), 1u);
+}
+
+// With github.oauth_handoff_url, an API-started flow's callback binds nothing: it hands a
+// one-time code to the integrator, and only a token of the flow's user redeems it.
+TEST(GithubHandoff, TheCodeBindsOnlyWhenRedeemedByTheFlowsUser) {
+  FakeGitHub github;
+  github.addUser(583231, "octocat", "The Octocat");
+  RouteHarnessOptions o;
+  o.github_api_url = github.apiBaseUrl();
+  o.github_oauth_url = github.oauthBaseUrl();
+  o.github_client_id = github.options().client_id;
+  o.github_client_secret = github.options().client_secret;
+  o.github_oauth_handoff_url = "https://console.example.com/github/done";
+  RouteHarness api(o);
+  auto start = api.admin("POST", "/api/v1/users/alice/sources/github/authorize");
+  ASSERT_EQ(start.status, 200) << start.body;
+  auto d = parseJson(start.body);
+  EXPECT_EQ(jsonString(d, "/completion"), "handoff");
+  std::string state = queryValue(jsonString(d, "/authorize_url"), "state");
+  std::string gh_code =
+      github.issueCode("octocat", {"repo"}, "https://triggerd.test/oauth/github/callback");
+  auto cb = api.request("GET", "/oauth/github/callback?code=" + gh_code + "&state=" + state, {});
+  ASSERT_EQ(cb.status, 302) << cb.body;
+  std::string location = cb.header("Location");
+  ASSERT_EQ(location.rfind("https://console.example.com/github/done?provider=github&handoff=", 0),
+            0u)
+      << location;
+  EXPECT_EQ(location.find(gh_code), std::string::npos) << "GitHub's code stays in triggerd";
+  std::string handoff = queryValue(location, "handoff");
+  EXPECT_TRUE(github.issuedTokens().empty());
+  EXPECT_EQ(api.metrics().counter("triggerd_oauth_callbacks_total", {{"outcome", "handed_off"}}),
+            1u);
+
+  std::string body = R"({"handoff": ")" + handoff + "\"}";
+  auto bob =
+      api.call("POST", "/api/v1/users/bob/sources/github/complete", api.mintToken("bob"), body);
+  EXPECT_EQ(bob.status, 403) << bob.body;
+  EXPECT_EQ(bob.errorField(), "handoff");
+  EXPECT_TRUE(github.issuedTokens().empty());
+  // Refused once, the code is gone: alice must start again.
+  auto late =
+      api.call("POST", "/api/v1/users/alice/sources/github/complete", api.mintToken("alice"), body);
+  EXPECT_EQ(late.status, 404) << late.body;
+
+  auto again = parseJson(api.admin("POST", "/api/v1/users/alice/sources/github/authorize").body);
+  state = queryValue(jsonString(again, "/authorize_url"), "state");
+  gh_code = github.issueCode("octocat", {"repo"}, "https://triggerd.test/oauth/github/callback");
+  cb = api.request("GET", "/oauth/github/callback?code=" + gh_code + "&state=" + state, {});
+  handoff = queryValue(cb.header("Location"), "handoff");
+  auto alice = api.call("POST", "/api/v1/users/alice/sources/github/complete",
+                        api.mintToken("alice"), R"({"handoff": ")" + handoff + "\"}");
+  ASSERT_EQ(alice.status, 201) << alice.body;
+  EXPECT_EQ(jsonString(parseJson(alice.body), "/source/login"), "octocat");
+  auto missing =
+      api.call("POST", "/api/v1/users/alice/sources/github/complete", api.mintToken("alice"), "{}");
+  EXPECT_EQ(missing.status, 422);
+  EXPECT_EQ(missing.errorField(), "handoff");
 }
 
 }  // namespace

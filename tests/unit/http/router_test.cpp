@@ -116,6 +116,22 @@ TEST_F(RouterTest, DecodedLiteralsMatch) {
   EXPECT_EQ(router_.match("GET", "/health%7A").kind, Kind::kFound);
 }
 
+TEST(RouterTrailingSlashTest, APatternEndingInASlashMatchesOnlyWithIt) {
+  Router r;
+  ASSERT_TRUE(r.add("GET", "/console", noop()).ok());
+  ASSERT_TRUE(r.add("GET", "/console/", noop()).ok());
+  ASSERT_TRUE(r.add("GET", "/console/{asset}", noop()).ok());
+  auto slash = r.match("GET", "/console/");
+  ASSERT_EQ(slash.kind, Kind::kFound);
+  EXPECT_EQ(slash.route->pattern, "/console/");
+  EXPECT_EQ(r.match("GET", "/console").route->pattern, "/console");
+  auto asset = r.match("GET", "/console/app.js");
+  ASSERT_EQ(asset.kind, Kind::kFound);
+  EXPECT_EQ(asset.params.get("asset"), "app.js");
+  EXPECT_EQ(r.match("GET", "/console//").kind, Kind::kNotFound);
+  EXPECT_FALSE(r.add("GET", "/a//", noop()).ok());
+}
+
 TEST(RouterAddTest, RejectsBadPatterns) {
   Router r;
   EXPECT_FALSE(r.add("GET", "healthz", noop()).ok());

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/digest.h"
 #include "credentials/source_store.h"
 #include "queue/job_queue.h"
 #include "redis/cluster_slots.h"
@@ -14,6 +15,7 @@
 #include "runner/runner_queue.h"
 #include "store/api_token_store.h"
 #include "store/oauth_state_store.h"
+#include "store/session_store.h"
 #include "tests/fakes/fake_sealed_records.h"
 #include "tests/support/loop_runner.h"
 #include "tests/support/sample_job.h"
@@ -99,6 +101,7 @@ TEST(KeyScheme, EveryStoreCommandStaysInOneSlot) {
   SourceStore sources(fake.records, kCluster);
   ApiTokenStore tokens(fake.redis, kCluster);
   OAuthStateStore states(fake.redis, kCluster);
+  SessionStore sessions(fake.redis, kCluster);
 
   Trigger t = testing::sampleTrigger();
   EXPECT_TRUE(await<Status>(loop, [&](auto cb) { triggers.create(t, cb, 10); }).ok());
@@ -133,10 +136,22 @@ TEST(KeyScheme, EveryStoreCommandStaysInOneSlot) {
   // an undeclared key, so the tag alone must put it in the slot of the user's token hash.
   EXPECT_EQ(keySlot(kCluster.apiToken("0123abcd")), keySlot(kCluster.userTokens("alice")));
 
-  auto state = await<Result<std::string>>(loop, [&](auto cb) {
-    states.issue(OAuthFlow{"alice"}, std::chrono::seconds(600), fake.rng, cb);
-  });
+  OAuthFlow flow;
+  flow.user = "alice";
+  auto state = await<Result<std::string>>(
+      loop, [&](auto cb) { states.issue(flow, std::chrono::seconds(600), fake.rng, cb); });
   ASSERT_TRUE(state.ok());
+
+  // A console session: its lookup also asks whether the token that opened it still exists.
+  auto session = await<Result<NewSession>>(loop, [&](auto cb) {
+    sessions.create(SessionRecord{"alice", "", sha256Hex(minted->token), 1000, 90000},
+                    std::chrono::seconds(600), fake.rng, cb);
+  });
+  ASSERT_TRUE(session.ok());
+  EXPECT_TRUE(await<Result<std::optional<SessionRecord>>>(loop, [&](auto cb) {
+                sessions.lookup(session->id, 1010, std::chrono::seconds(600), cb);
+              }).ok());
+  EXPECT_TRUE(await<Status>(loop, [&](auto cb) { sessions.remove(session->id, cb); }).ok());
 
   EXPECT_TRUE(await<Status>(loop, [&](auto cb) { triggers.remove(t, cb); }).ok());
   EXPECT_GT(expectOneSlotEach(fake.redis.sent()), 10u);
