@@ -172,6 +172,18 @@ Daemon::Daemon(Config config, Mode mode)
   wipe(config_.master_key);
   for (auto& k : config_.previous_master_keys) wipe(k);
 
+  makeStores();
+  makeOutbound();
+  makeHooks();
+  makeIngest();
+  makeApis();
+  makeJobs();
+  registerServices();
+  exportClientMetrics();
+}
+
+// Redis, the queue and the stores of sealed records, tokens, OAuth states and sessions.
+void Daemon::makeStores() {
   redis_ = makeRedisBackend(loop_, redisSetup(config_, keys_));
   queue_ =
       std::make_unique<JobQueue>(*redis_, keys_, config_.delivery_ttl.count(), redis_->describe());
@@ -182,7 +194,10 @@ Daemon::Daemon(Config config, Mode mode)
   api_tokens_ = std::make_unique<ApiTokenStore>(*redis_, keys_);
   oauth_states_ = std::make_unique<OAuthStateStore>(*redis_, keys_);
   sessions_ = std::make_unique<SessionStore>(*redis_, keys_);
+}
 
+// Outbound HTTPS: the libcurl client behind the address guard, and the provider throttle.
+void Daemon::makeOutbound() {
   CurlMultiClient::Options co;
   co.user_agent = config_.user_agent;
   co.connect_timeout = config_.outbound_connect_timeout;
@@ -194,7 +209,10 @@ Daemon::Daemon(Config config, Mode mode)
   co.metrics = &metrics_;
   http_client_ = std::make_unique<CurlMultiClient>(loop_, std::move(co));
   provider_http_ = std::make_unique<ProviderThrottle>(loop_, *http_client_, clock_);
+}
 
+// Hook work on repositories: the service, its jobs, the reconciler and the API.
+void Daemon::makeHooks() {
   HookEnv hook_env;
   hook_env.loop = &loop_;
   hook_env.redis = redis_.get();
@@ -212,7 +230,10 @@ Daemon::Daemon(Config config, Mode mode)
       std::make_unique<HookReconciler>(loop_, *redis_, keys_, *hook_jobs_, metrics_,
                                        hook_env.lease_owner, config_.hooks_reconcile_interval);
   hooks_api_ = std::make_unique<HooksApi>(*hook_jobs_);
+}
 
+// The spool (when configured) and the webhook ingest path.
+void Daemon::makeIngest() {
   if (!config_.spool_dir.empty()) {
     SpoolOptions so;
     so.dir = config_.spool_dir;
@@ -227,6 +248,10 @@ Daemon::Daemon(Config config, Mode mode)
   }
   ingest_ = std::make_unique<WebhookIngest>(*triggers_, *queue_, metrics_, clock_, rng_,
                                             webhookOptions(config_), spool_.get(), &loop_);
+}
+
+// Authentication, the console sessions, the trigger and source APIs, OAuth, token checks.
+void Daemon::makeApis() {
   auth_ = std::make_unique<ApiAuth>(*api_tokens_, config_.admin_token_sha256);
   console_ = std::make_unique<ConsoleSessions>(*sessions_, *auth_, *api_tokens_, metrics_, clock_,
                                                rng_, consoleOptions(config_));
@@ -240,7 +265,11 @@ Daemon::Daemon(Config config, Mode mode)
       std::make_unique<TokenChecker>(loop_, *redis_, keys_, process_id_, *sources_, *provider_http_,
                                      clock_, metrics_, tokenCheckOptions(config_));
   resealer_ = std::make_unique<Resealer>(*sources_, *triggers_);
+}
 
+// Jobs after the enqueue: records, dead letters, commit statuses, clone credentials, the status
+// consumer, the reclaim sweep, manual runs and the jobs API; every state change reaches onJobEvent.
+void Daemon::makeJobs() {
   auto sink = [this](const JobEvent& e) { onJobEvent(e); };
   queue_->setRetention(jobRetention(config_));
   queue_->setClock(clock_);
@@ -263,7 +292,10 @@ Daemon::Daemon(Config config, Mode mode)
       std::make_unique<RunsApi>(*triggers_, *sources_, *queue_, *job_records_, *redis_,
                                 *provider_http_, clock_, rng_, metrics_, runsOptions(config_));
   jobs_api_ = std::make_unique<JobsApi>(*job_records_, *dead_letters_);
+}
 
+// The services the route table dispatches to, on both listeners.
+void Daemon::registerServices() {
   services_.ingest = ingest_.get();
   services_.triggers = triggers_api_.get();
   services_.sources = sources_api_.get();
@@ -284,7 +316,10 @@ Daemon::Daemon(Config config, Mode mode)
   services_.write_status = [this](json::Writer& w) { writeStatus(w); };
   registerRoutes(public_router_, Listener::kPublic, services_);
   registerRoutes(admin_router_, Listener::kAdmin, services_);
+}
 
+// Gauges and counters read from the Redis backend and the provider throttle when scraped.
+void Daemon::exportClientMetrics() {
   metrics_.gaugeFn("triggerd_redis_connected", [this] { return redis_->connected() ? 1.0 : 0.0; });
   const ProviderThrottle* throttle = provider_http_.get();
   metrics_.gaugeFn("triggerd_provider_requests_waiting",

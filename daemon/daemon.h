@@ -55,6 +55,15 @@ class Daemon {
   int run();
 
  private:
+  // The constructor's steps, in this order.
+  void makeStores();
+  void makeOutbound();
+  void makeHooks();
+  void makeIngest();
+  void makeApis();
+  void makeJobs();
+  void registerServices();
+  void exportClientMetrics();
   Status openListeners();
   int drainSpool();
   void checkDrained();

@@ -148,10 +148,13 @@ TEST_F(ReplicasTest, ATokenCheckPassRunsInOneReplicaAtATime) {
                   .status,
               201);
   github_.clearRequests();
-  github_.setDelay(200ms);
+  github_.setDelay(500ms);
   auto from_a =
       std::async(std::launch::async, [&] { return a.admin("POST", "/api/v1/admin/tokens/check"); });
-  std::this_thread::sleep_for(50ms);
+  // b asks only once a's pass holds the lease (however slow the machine is).
+  ASSERT_TRUE(waitUntil([&] {
+    return redis_.cmd({"EXISTS", "triggerd:lease:token-check"}).integer == 1;
+  }));
   auto from_b = b.admin("POST", "/api/v1/admin/tokens/check");
   auto ra = from_a.get();
   ASSERT_EQ(ra.status, 200) << ra.body;

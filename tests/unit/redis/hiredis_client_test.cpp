@@ -469,7 +469,7 @@ TEST_F(HiredisPrimaryTest, WaitForReplicas) {
   client.start();
   ASSERT_TRUE(waitConnected(client));
   RedisCapture ok;
-  client.commandReplicated({"SET", "w", "1"}, 1, 500ms, ok.cb());
+  client.commandReplicated({"SET", "w", "1"}, 1, 5s, ok.cb());
   ASSERT_TRUE(runUntil(loop_, [&] { return ok.done(); }));
   ASSERT_TRUE(ok.result->ok()) << ok.error().message;
   EXPECT_EQ(ok.value().str, "OK");
@@ -477,7 +477,7 @@ TEST_F(HiredisPrimaryTest, WaitForReplicas) {
 
   // An error reply is the write's own answer, whatever WAIT says.
   RedisCapture wrongtype;
-  client.commandReplicated({"LPUSH", "w", "x"}, 1, 500ms, wrongtype.cb());
+  client.commandReplicated({"LPUSH", "w", "x"}, 1, 5s, wrongtype.cb());
   ASSERT_TRUE(runUntil(loop_, [&] { return wrongtype.done(); }));
   EXPECT_TRUE(wrongtype.value().isError());
 
