@@ -21,28 +21,9 @@ constexpr std::optional<std::string_view> kRequired = std::nullopt;
 constexpr Reload kLive = Reload::kLive;
 constexpr Reload kRestart = Reload::kRestart;
 
-// A TOML basic string.
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20 || u == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string quoteList(const std::vector<std::string>& items) {
   std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quote(items[i]);
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + tomlQuote(items[i]);
   return out + "]";
 }
 
@@ -79,7 +60,7 @@ Binding text(std::string Config::*field, std::string type_doc, std::string examp
                    c.*field = std::move(s);
                    return std::nullopt;
                  },
-                 [field](const Config& c) { return quote(c.*field); },
+                 [field](const Config& c) { return tomlQuote(c.*field); },
                  sameField(field)};
 }
 
@@ -114,29 +95,30 @@ Binding flag(bool Config::*field) {
 // A duration stored as D (seconds or milliseconds); a seconds field refuses "1500ms".
 template <typename D>
 Binding duration(D Config::*field, milliseconds min, milliseconds max) {
-  return Binding{ValueType::kDuration,
-                 "duration",
-                 quote(formatDuration(std::clamp(milliseconds(30s), min, max))),
-                 [=](const Value& v, Config& c, const LoadContext&) -> Check {
-                   if (v.duration < min || v.duration > max) {
-                     return why("must be from " + formatDuration(min) + " to " +
-                                formatDuration(max) + " (got " + formatDuration(v.duration) + ")");
-                   }
-                   auto d = std::chrono::duration_cast<D>(v.duration);
-                   if (d != v.duration) return why("must be a whole number of seconds");
-                   c.*field = d;
-                   return std::nullopt;
-                 },
-                 [field](const Config& c) {
-                   return quote(formatDuration(std::chrono::duration_cast<milliseconds>(c.*field)));
-                 },
-                 sameField(field)};
+  return Binding{
+      ValueType::kDuration,
+      "duration",
+      tomlQuote(formatDuration(std::clamp(milliseconds(30s), min, max))),
+      [=](const Value& v, Config& c, const LoadContext&) -> Check {
+        if (v.duration < min || v.duration > max) {
+          return why("must be from " + formatDuration(min) + " to " + formatDuration(max) +
+                     " (got " + formatDuration(v.duration) + ")");
+        }
+        auto d = std::chrono::duration_cast<D>(v.duration);
+        if (d != v.duration) return why("must be a whole number of seconds");
+        c.*field = d;
+        return std::nullopt;
+      },
+      [field](const Config& c) {
+        return tomlQuote(formatDuration(std::chrono::duration_cast<milliseconds>(c.*field)));
+      },
+      sameField(field)};
 }
 
 Binding size(size_t Config::*field, uint64_t min, uint64_t max) {
   return Binding{ValueType::kSize,
                  "size",
-                 quote(formatSize(min * 16)),
+                 tomlQuote(formatSize(min * 16)),
                  [=](const Value& v, Config& c, const LoadContext&) -> Check {
                    if (v.size < min || v.size > max) {
                      return why("must be from " + formatSize(min) + " to " + formatSize(max) +
@@ -149,7 +131,7 @@ Binding size(size_t Config::*field, uint64_t min, uint64_t max) {
                    std::string s = formatSize(c.*field);
                    bool digits = std::all_of(s.begin(), s.end(),
                                              [](char ch) { return ch >= '0' && ch <= '9'; });
-                   return digits ? s : quote(s);
+                   return digits ? s : tomlQuote(s);
                  },
                  sameField(field)};
 }
@@ -165,7 +147,7 @@ Binding listen(ListenAddress Config::*field) {
         c.*field = std::move(a.value());
         return std::nullopt;
       },
-      [field](const Config& c) { return quote((c.*field).text); },
+      [field](const Config& c) { return tomlQuote((c.*field).text); },
       [field](const Config& a, const Config& b) { return (a.*field).text == (b.*field).text; }};
 }
 
@@ -324,7 +306,7 @@ Binding redisAddress() {
         c.redis_endpoint = std::move(a.value());
         return std::nullopt;
       },
-      [](const Config& c) { return quote(c.redis_address); },
+      [](const Config& c) { return tomlQuote(c.redis_address); },
       sameField(&Config::redis_address)};
 }
 
@@ -348,7 +330,9 @@ Binding secretFile(std::string Config::*path, std::string Config::*value, std::s
         c.*value = std::move(s.value());
         return std::nullopt;
       },
-      [=](const Config& c) { return quote(c.*path) + "  # contents: " + secretState(c.*value); },
+      [=](const Config& c) {
+        return tomlQuote(c.*path) + "  # contents: " + secretState(c.*value);
+      },
       [=](const Config& a, const Config& b) { return a.*path == b.*path && a.*value == b.*value; }};
 }
 
@@ -367,7 +351,7 @@ Binding masterKeyFile() {
                    return std::nullopt;
                  },
                  [](const Config& c) {
-                   return quote(c.master_key_file) + "  # key: " + secretState(c.master_key);
+                   return tomlQuote(c.master_key_file) + "  # key: " + secretState(c.master_key);
                  },
                  [](const Config& a, const Config& b) {
                    return a.master_key_file == b.master_key_file && a.master_key == b.master_key;
@@ -451,7 +435,7 @@ Binding directory(std::string Config::*field) {
                    c.*field = std::move(p.value());
                    return std::nullopt;
                  },
-                 [field](const Config& c) { return quote(c.*field); },
+                 [field](const Config& c) { return tomlQuote(c.*field); },
                  sameField(field)};
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstring>
 
 #include "common/encoding.h"
@@ -110,6 +111,24 @@ Result<std::chrono::milliseconds> parseDuration(std::string_view text) {
     }
   }
   return std::chrono::milliseconds(static_cast<int64_t>(total));
+}
+
+std::string tomlQuote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
 }
 
 std::string formatDuration(std::chrono::milliseconds d) {

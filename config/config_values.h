@@ -25,6 +25,8 @@ std::string formatDuration(std::chrono::milliseconds d);
 Result<uint64_t> parseSize(std::string_view text);
 // "10MiB" when exact in an IEC unit, else the byte count.
 std::string formatSize(uint64_t bytes);
+// `s` as a TOML basic string: quoted, with quotes, backslashes and control characters escaped.
+std::string tomlQuote(std::string_view s);
 
 // An absolute http(s) URL without query, fragment or credentials. Scheme and host are
 // lower-cased and trailing slashes removed: "HTTPS://Example.com/x/" -> "https://example.com/x".

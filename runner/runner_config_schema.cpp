@@ -19,31 +19,14 @@ using std::chrono::milliseconds;
 using namespace std::chrono_literals;
 using config::formatDuration;
 using config::formatSize;
-
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20 || u == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+using config::tomlQuote;
 
 namespace {
 
 std::string quoteList(const std::vector<std::string>& items) {
   if (items.empty()) return "[]";
   std::string out = "[\n";
-  for (const auto& i : items) out += "  " + quote(i) + ",\n";
+  for (const auto& i : items) out += "  " + tomlQuote(i) + ",\n";
   return out + "]";
 }
 
@@ -65,7 +48,7 @@ Key text(std::string_view key, std::string_view def, std::string_view help,
             c.*field = std::move(s);
             return std::optional<std::string>{};
           },
-          [=](const RunnerConfig& c) { return quote(c.*field); }};
+          [=](const RunnerConfig& c) { return tomlQuote(c.*field); }};
 }
 
 Key integer(std::string_view key, std::string_view def, std::string_view help,
@@ -101,7 +84,7 @@ Key duration(std::string_view key, std::string_view def, std::string_view help,
             c.*field = v.duration;
             return std::optional<std::string>{};
           },
-          [=](const RunnerConfig& c) { return quote(formatDuration(c.*field)); }};
+          [=](const RunnerConfig& c) { return tomlQuote(formatDuration(c.*field)); }};
 }
 
 Key size(std::string_view key, std::string_view def, std::string_view help,
@@ -119,7 +102,7 @@ Key size(std::string_view key, std::string_view def, std::string_view help,
             c.*field = static_cast<size_t>(v.size);
             return std::optional<std::string>{};
           },
-          [=](const RunnerConfig& c) { return quote(formatSize(c.*field)); }};
+          [=](const RunnerConfig& c) { return tomlQuote(formatSize(c.*field)); }};
 }
 
 // An array of strings; `validate` checks each item.
@@ -166,7 +149,8 @@ Key file(std::string_view key, std::string_view help, std::string RunnerConfig::
             return std::optional<std::string>{};
           },
           [=](const RunnerConfig& c) {
-            return quote(c.*path) + "  # contents: " + ((c.*value).empty() ? "<unset>" : "<set>");
+            return tomlQuote(c.*path) +
+                   "  # contents: " + ((c.*value).empty() ? "<unset>" : "<set>");
           }};
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "config/config_schema.h"
+#include "tests/support/generated_docs.h"
 #include "tests/unit/config/config_test_util.h"
 
 namespace triggerd::testing {
@@ -106,23 +107,8 @@ TEST_F(ConfigTest, LocalConfigLoads) {
 // docs/configuration.md embeds renderConfigReference() between two markers. To refresh it after
 // changing the table, run this test with TRIGGERD_UPDATE_DOCS=1.
 TEST(ConfigFilesTest, DocsReferenceIsCurrent) {
-  std::string docs_path = sourcePath("docs/configuration.md");
-  std::string docs = readFile(docs_path);
-  size_t begin = docs.find(kBeginMarker);
-  size_t end = docs.find(kEndMarker);
-  ASSERT_NE(begin, std::string::npos) << docs_path << " lacks " << kBeginMarker;
-  ASSERT_NE(end, std::string::npos) << docs_path << " lacks " << kEndMarker;
-  begin += std::string(kBeginMarker).size();
-  std::string expected = renderConfigReference();
-  std::string actual = docs.substr(begin, end - begin);
-  const char* update = std::getenv("TRIGGERD_UPDATE_DOCS");
-  if (actual != expected && update && std::string(update) == "1") {
-    docs.replace(begin, end - begin, expected);
-    std::ofstream(docs_path, std::ios::binary | std::ios::trunc) << docs;
-    actual = expected;
-  }
-  EXPECT_EQ(actual, expected) << docs_path
-                              << " is out of date; rerun this test with TRIGGERD_UPDATE_DOCS=1";
+  expectGeneratedSection(sourcePath("docs/configuration.md"), kBeginMarker, kEndMarker,
+                         renderConfigReference());
 }
 
 TEST(ConfigFilesTest, ServiceUnitPassesTheMasterKeyTheExampleReads) {

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "runner/runner_config.h"
+#include "tests/support/generated_docs.h"
 #include "tests/support/subprocess.h"
 
 namespace triggerd::testing {
@@ -110,23 +111,8 @@ TEST(RunnerConfigTest, ExampleConfigLoadsAndListsEveryKey) {
 // docs/runner.md embeds renderRunnerConfigReference() between two markers. To refresh it after
 // changing the table, run this test with TRIGGERD_UPDATE_DOCS=1.
 TEST(RunnerConfigTest, DocsReferenceIsCurrent) {
-  std::string docs_path = sourcePath("docs/runner.md");
-  std::string docs = readFile(docs_path);
-  size_t begin = docs.find(kBeginMarker);
-  size_t end = docs.find(kEndMarker, begin == std::string::npos ? 0 : begin);
-  ASSERT_NE(begin, std::string::npos) << docs_path << " lacks " << kBeginMarker;
-  ASSERT_NE(end, std::string::npos) << docs_path << " lacks " << kEndMarker;
-  begin += std::string(kBeginMarker).size();
-  std::string expected = renderRunnerConfigReference();
-  std::string actual = docs.substr(begin, end - begin);
-  const char* update = std::getenv("TRIGGERD_UPDATE_DOCS");
-  if (actual != expected && update && std::string(update) == "1") {
-    docs.replace(begin, end - begin, expected);
-    std::ofstream(docs_path, std::ios::binary | std::ios::trunc) << docs;
-    actual = expected;
-  }
-  EXPECT_EQ(actual, expected) << docs_path
-                              << " is out of date; rerun this test with TRIGGERD_UPDATE_DOCS=1";
+  expectGeneratedSection(sourcePath("docs/runner.md"), kBeginMarker, kEndMarker,
+                         renderRunnerConfigReference());
 }
 
 TEST(RunnerConfigTest, ServiceUnitMatchesTheExample) {
