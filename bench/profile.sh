@@ -47,6 +47,11 @@ perf record -q --call-graph "$call_graph" -F 499 -p "$redis_pid" -o "$out_dir/re
 p2=$!
 wait "$p1" "$p2" "$load"
 grep -E '^(STATUS|RESULT)' "$out_dir/wrk.out"
+echo
+echo "== redis commands (calls, usec per call; EVALSHA calls < deliveries: grouped enqueues)"
+redis-cli -p "$redis_port" info commandstats | tr -d '\r' |
+  sed -n 's/^cmdstat_\([a-z|]*\):calls=\([0-9]*\),usec=[0-9]*,usec_per_call=\([0-9.]*\).*/\1 \2 \3/p' |
+  sort -k2,2nr | head -20
 for who in triggerd redis; do
   echo
   echo "== $who"

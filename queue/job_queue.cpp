@@ -1,6 +1,9 @@
 #include "queue/job_queue.h"
 
+#include <algorithm>
+#include <iterator>
 #include <memory>
+#include <optional>
 
 #include "common/json.h"
 #include "common/log.h"
@@ -8,70 +11,98 @@
 
 namespace triggerd {
 
-// The enqueue script: one delivery's (or manual run's) jobs, atomically and at most once per
-// dedupe key. Compiled in, never read from disk; docs/redis-layout.md describes every key it
-// touches.
+// The enqueue script: the jobs of one or more deliveries (or manual runs), atomically, each at
+// most once per dedupe key. JobQueue groups the enqueues that arrive while the previous call is
+// in flight into one call: Redis runs one script and writes its effects once for all of them.
+// Compiled in, never read from disk; docs/redis-layout.md describes every key it touches.
 //
-// KEYS[1] dedupe key (flag d), KEYS[2] jobs stream, KEYS[3] push key (flag p), KEYS[4] latest
-// jobs of (trigger, ref) (flag s), KEYS[5] the trigger's job list, KEYS[6] the user's job list,
-// then KEYS[7 + i] the record of job i.
+// KEYS[1] the jobs stream; then per enqueue: its dedupe key (flag d), its push key (flag p), the
+// latest jobs of its (trigger, ref) (flag s), each the stream key when its flag is absent, the
+// trigger's job list, the user's job list, then the record of each of its jobs.
 // ARGV[1] dedupe TTL (s), ARGV[2] record TTL (s), ARGV[3] trigger list length, ARGV[4] user
-// list length, ARGV[5] the JSON array of job ids, ARGV[6] flags (d, p, s), ARGV[7] now (unix s),
-// ARGV[8] the record key prefix (job:), ARGV[9] the job ids space-separated, then per job from
-// ARGV[10]: id, job JSON, n, and n field/value pairs of its record.
-// Returns {1, stored ids} for a dedupe key seen before, {2, stored ids} for a push seen before
-// under another delivery id (nothing written for either), else {0, ids, {superseded ids}}.
+// list length, ARGV[5] now (unix s), ARGV[6] the record key prefix (job:); then per enqueue:
+// flags (d, p, s), the JSON array of its job ids, the ids space-separated, its job count m, and
+// per job: id, job JSON, n, and n field/value pairs of its record.
+// Returns one reply per enqueue, in order: {1, stored ids} for a dedupe key seen before, {2,
+// stored ids} for a push seen before under another delivery id (nothing written for either),
+// else {0, ids, {id, record fields, ...} of the jobs it superseded}.
 //
 // The first write is the first XADD, so a refused write (OOM) leaves nothing behind. Supersede
-// reaches the older records by name (ARGV[8] .. id), which a Cluster allows only within the
+// reaches the older records by name (ARGV[6] .. id), which a Cluster allows only within the
 // script's slot: every queue key carries the queue's hash tag there (redis/keys.h), so the
-// records it names are in the slot of its KEYS.
+// records it names are in the slot of its KEYS. The job lists get their ids, trim and TTL once
+// per call.
 // No MAXLEN on XADD: trimming could drop jobs no runner has seen; runners XDEL what they finish.
 const LuaScript kEnqueueScript(R"lua(
-local flags = ARGV[6]
-local function has(flag) return string.find(flags, flag, 1, true) ~= nil end
-if has('d') then
-  local seen = redis.call('GET', KEYS[1])
-  if seen then return {1, seen} end
+local lists, order = {}, {}
+local function list(key, id, length)
+  local l = lists[key]
+  if not l then
+    l = {length = tonumber(length)}
+    lists[key] = l
+    order[#order + 1] = key
+  end
+  l[#l + 1] = id
 end
-if has('p') then
-  local pushed = redis.call('GET', KEYS[3])
-  if pushed then return {2, pushed} end
-end
-local a, k = 10, 7
+local replies = {}
+local a, k = 7, 2
 while a <= #ARGV do
-  local id, n = ARGV[a], tonumber(ARGV[a + 2])
-  local entry = redis.call('XADD', KEYS[2], '*', 'job', ARGV[a + 1], 'id', id)
-  redis.call('HSET', KEYS[k], 'stream_id', entry, unpack(ARGV, a + 3, a + 2 + 2 * n))
-  redis.call('EXPIRE', KEYS[k], ARGV[2])
-  redis.call('LPUSH', KEYS[5], id)
-  redis.call('LPUSH', KEYS[6], id)
-  a, k = a + 3 + 2 * n, k + 1
-end
-local superseded = {}
-if k > 7 then
-  -- The lists expire with their newest record: a quiet trigger's list names only expired jobs.
-  redis.call('LTRIM', KEYS[5], 0, tonumber(ARGV[3]) - 1)
-  redis.call('EXPIRE', KEYS[5], ARGV[2])
-  redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[4]) - 1)
-  redis.call('EXPIRE', KEYS[6], ARGV[2])
-  if has('s') then
-    local latest = redis.call('GET', KEYS[4])
-    if latest then
-      for old in string.gmatch(latest, '%S+') do
-        local record = ARGV[8] .. old
-        if redis.call('HGET', record, 'state') == 'queued' then
-          redis.call('HSET', record, 'state', 'superseded', 'finished_at', ARGV[7])
-          superseded[#superseded + 1] = old
+  local flags, m = ARGV[a], tonumber(ARGV[a + 3])
+  local d = string.find(flags, 'd', 1, true) ~= nil
+  local p = string.find(flags, 'p', 1, true) ~= nil
+  local s = string.find(flags, 's', 1, true) ~= nil
+  local reply
+  if d then
+    local seen = redis.call('GET', KEYS[k])
+    if seen then reply = {1, seen} end
+  end
+  if p and not reply then
+    local pushed = redis.call('GET', KEYS[k + 1])
+    if pushed then reply = {2, pushed} end
+  end
+  local j = a + 4
+  if reply then
+    for i = 1, m do j = j + 3 + 2 * tonumber(ARGV[j + 2]) end
+  else
+    for i = 1, m do
+      local id, n, record = ARGV[j], tonumber(ARGV[j + 2]), KEYS[k + 4 + i]
+      local entry = redis.call('XADD', KEYS[1], '*', 'job', ARGV[j + 1], 'id', id)
+      redis.call('HSET', record, 'stream_id', entry, unpack(ARGV, j + 3, j + 2 + 2 * n))
+      redis.call('EXPIRE', record, ARGV[2])
+      list(KEYS[k + 3], id, ARGV[3])
+      list(KEYS[k + 4], id, ARGV[4])
+      j = j + 3 + 2 * n
+    end
+    local superseded = {}
+    if m > 0 and s then
+      local latest = redis.call('GET', KEYS[k + 2])
+      if latest then
+        for old in string.gmatch(latest, '%S+') do
+          local record = ARGV[6] .. old
+          if redis.call('HGET', record, 'state') == 'queued' then
+            redis.call('HSET', record, 'state', 'superseded', 'finished_at', ARGV[5])
+            superseded[#superseded + 1] = old
+            superseded[#superseded + 1] = redis.call('HGETALL', record)
+          end
         end
       end
+      redis.call('SET', KEYS[k + 2], ARGV[a + 2], 'EX', ARGV[2])
     end
-    redis.call('SET', KEYS[4], ARGV[9], 'EX', ARGV[2])
+    if d then redis.call('SET', KEYS[k], ARGV[a + 1], 'EX', ARGV[1]) end
+    if p then redis.call('SET', KEYS[k + 1], ARGV[a + 1], 'EX', ARGV[1]) end
+    reply = {0, ARGV[a + 1], superseded}
   end
+  replies[#replies + 1] = reply
+  a, k = j, k + 5 + m
 end
-if has('d') then redis.call('SET', KEYS[1], ARGV[5], 'EX', ARGV[1]) end
-if has('p') then redis.call('SET', KEYS[3], ARGV[5], 'EX', ARGV[1]) end
-return {0, ARGV[5], superseded}
+-- The lists expire with their newest record: a quiet trigger's list names only expired jobs.
+for _, key in ipairs(order) do
+  local l = lists[key]
+  redis.call('LPUSH', key, unpack(l))
+  redis.call('LTRIM', key, 0, l.length - 1)
+  redis.call('EXPIRE', key, ARGV[2])
+end
+return replies
 )lua");
 
 namespace {
@@ -97,12 +128,8 @@ Result<std::vector<std::string>> parseIds(std::string_view text) {
   return ids;
 }
 
-Result<EnqueueOutcome> enqueueOutcome(Result<RedisValue> r) {
-  if (!r) return r.error();
-  const RedisValue& v = *r;
-  // An error reply (OOM, READONLY replica, WRONGTYPE...) wrote nothing: 503 lets the caller
-  // spool the delivery and retry.
-  if (v.isError()) return Error::unavailable("redis refused the enqueue: " + v.str);
+// One enqueue's part of the script's reply.
+Result<EnqueueOutcome> enqueueOutcome(const RedisValue& v) {
   if (v.type != RedisValue::Type::kArray || v.elements.size() < 2 ||
       v.elements[0].type != RedisValue::Type::kInteger || !v.elements[1].isString()) {
     return Error::internal("unexpected reply to the enqueue script");
@@ -113,8 +140,14 @@ Result<EnqueueOutcome> enqueueOutcome(Result<RedisValue> r) {
   out.duplicate = v.elements[0].integer == 1;
   out.replay = v.elements[0].integer == 2;
   out.job_ids = std::move(*ids);
-  if (v.elements.size() > 2)
-    for (const auto& s : v.elements[2].elements) out.superseded.push_back(s.str);
+  if (v.elements.size() > 2) {
+    const auto& superseded = v.elements[2].elements;
+    for (size_t i = 0; i + 1 < superseded.size(); i += 2) {
+      out.superseded.push_back(superseded[i].str);
+      if (auto record = parseJobRecord(superseded[i].str, flatStrings(superseded[i + 1])))
+        out.superseded_records.push_back(std::move(*record));
+    }
+  }
   return out;
 }
 
@@ -128,10 +161,11 @@ JobQueue::JobQueue(RedisClient& redis, Keys keys, int64_t delivery_ttl_seconds,
       keys_(std::move(keys)),
       delivery_ttl_seconds_(delivery_ttl_seconds),
       redis_address_(std::move(redis_address)),
-      clock_(&kSystemClock),
-      records_(redis, keys_) {}
+      clock_(&kSystemClock) {}
 
 void JobQueue::enqueue(EnqueueRequest request, std::function<void(Result<EnqueueOutcome>)> cb) {
+  Pending p;
+  p.now = clock_->unixSeconds();
   std::string flags;
   if (!request.dedupe_key.empty()) flags += 'd';
   if (!request.push_key.empty()) flags += 'p';
@@ -139,45 +173,77 @@ void JobQueue::enqueue(EnqueueRequest request, std::function<void(Result<Enqueue
   std::string ref = request.jobs.empty() ? std::string() : request.jobs.front().ref;
   // Keys a flag leaves unused repeat the stream key: declared, never touched.
   auto orStream = [this](const std::string& key) { return key.empty() ? keys_.jobs() : key; };
-  std::vector<std::string> keys{
-      orStream(request.dedupe_key),
-      keys_.jobs(),
-      orStream(request.push_key),
-      request.supersede ? keys_.latestJobs(request.trigger_id, ref) : keys_.jobs(),
-      keys_.triggerJobs(request.trigger_id),
-      keys_.userJobs(request.user)};
-  int64_t now = clock_->unixSeconds();
+  p.keys = {orStream(request.dedupe_key), orStream(request.push_key),
+            request.supersede ? keys_.latestJobs(request.trigger_id, ref) : keys_.jobs(),
+            keys_.triggerJobs(request.trigger_id), keys_.userJobs(request.user)};
   std::string space_ids;
   for (const Job& j : request.jobs) space_ids += (space_ids.empty() ? "" : " ") + j.id;
-  std::vector<std::string> args{std::to_string(delivery_ttl_seconds_),
-                                std::to_string(retention_.record_ttl_seconds),
-                                std::to_string(retention_.trigger_history),
-                                std::to_string(retention_.user_history),
-                                idsJson(request.jobs),
-                                flags,
-                                std::to_string(now),
-                                keys_.job(""),
-                                space_ids};
+  p.args = {std::move(flags), idsJson(request.jobs), std::move(space_ids),
+            std::to_string(request.jobs.size())};
   for (const Job& j : request.jobs) {
-    keys.push_back(keys_.job(j.id));
-    auto fields = newRecordFields(j, request.requested_by, now);
-    args.push_back(j.id);
-    args.push_back(encodeJob(j));
-    args.push_back(std::to_string(fields.size()));
+    p.keys.push_back(keys_.job(j.id));
+    auto fields = newRecordFields(j, request.requested_by, p.now);
+    p.args.push_back(j.id);
+    p.args.push_back(encodeJob(j));
+    p.args.push_back(std::to_string(fields.size()));
     for (auto& [name, value] : fields) {
-      args.push_back(std::move(name));
-      args.push_back(std::move(value));
+      p.args.push_back(std::move(name));
+      p.args.push_back(std::move(value));
     }
   }
-  auto shared = std::make_shared<EnqueueRequest>(std::move(request));
+  p.request = std::move(request);
+  p.cb = std::move(cb);
+  pending_.push_back(std::move(p));
+  if (in_flight_ < kMaxInFlight) flush();
+}
+
+void JobQueue::flush() {
+  auto batch = std::make_shared<std::vector<Pending>>();
+  size_t take = std::min(pending_.size(), kMaxBatch);
+  batch->reserve(take);
+  for (size_t i = 0; i < take; ++i) batch->push_back(std::move(pending_[i]));
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(take));
+
+  std::vector<std::string> keys{keys_.jobs()};
+  std::vector<std::string> args{
+      std::to_string(delivery_ttl_seconds_),      std::to_string(retention_.record_ttl_seconds),
+      std::to_string(retention_.trigger_history), std::to_string(retention_.user_history),
+      std::to_string(batch->front().now),         keys_.job("")};
+  for (Pending& p : *batch) {
+    std::move(p.keys.begin(), p.keys.end(), std::back_inserter(keys));
+    std::move(p.args.begin(), p.args.end(), std::back_inserter(args));
+    p.keys = {};
+    p.args = {};
+  }
+  ++in_flight_;
+  ++calls_;
   redis_.evalReplicated(kEnqueueScript, std::move(keys), std::move(args), wait_replicas_,
-                        wait_timeout_,
-                        [this, shared, now, cb = std::move(cb)](Result<RedisValue> r) {
-                          auto outcome = enqueueOutcome(std::move(r));
-                          cb(outcome);
-                          if (outcome.ok() && !outcome->duplicate && !outcome->replay)
-                            emit(*shared, *outcome, now);
+                        wait_timeout_, [this, batch](Result<RedisValue> r) {
+                          --in_flight_;
+                          answer(*batch, std::move(r));
+                          if (in_flight_ < kMaxInFlight && !pending_.empty()) flush();
                         });
+}
+
+void JobQueue::answer(std::vector<Pending>& batch, Result<RedisValue> r) {
+  std::optional<Error> failed;
+  if (!r) {
+    failed = r.error();
+  } else if (r->isError()) {
+    // An error reply (OOM, READONLY replica, WRONGTYPE...) wrote nothing before its first XADD
+    // and at worst some whole enqueues after it: 503 lets each caller spool its delivery and
+    // retry, which the dedupe keys make harmless.
+    failed = Error::unavailable("redis refused the enqueue: " + r->str);
+  } else if (r->type != RedisValue::Type::kArray || r->elements.size() != batch.size()) {
+    failed = Error::internal("unexpected reply to the enqueue script");
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Pending& p = batch[i];
+    Result<EnqueueOutcome> outcome =
+        failed ? Result<EnqueueOutcome>(*failed) : enqueueOutcome(r->elements[i]);
+    p.cb(outcome);
+    if (outcome.ok() && !outcome->duplicate && !outcome->replay) emit(p.request, *outcome, p.now);
+  }
 }
 
 void JobQueue::enqueue(const std::string& trigger_id, const std::string& delivery_id,
@@ -197,19 +263,9 @@ void JobQueue::emit(const EnqueueRequest& request, const EnqueueOutcome& outcome
   if (!sink_) return;
   for (const Job& j : request.jobs)
     sink_(JobEvent{recordOfJob(j, request.requested_by, now), "queued", ""});
-  if (outcome.superseded.empty()) return;
   std::string by = request.jobs.empty() ? std::string() : request.jobs.front().commit.sha;
-  records_.getMany(outcome.superseded, [this, by](Result<std::vector<JobRecord>> records) {
-    if (!records.ok()) {
-      TLOG_WARN("queue", "reason=%s superseded jobs not reported", records.error().message.c_str());
-      return;
-    }
-    for (auto& rec : *records) {
-      // Only what this enqueue superseded (a runner may have started it meanwhile: not ours).
-      if (rec.state != JobState::kSuperseded) continue;
-      sink_(JobEvent{std::move(rec), "superseded by a newer push (" + by.substr(0, 7) + ")", ""});
-    }
-  });
+  for (const JobRecord& rec : outcome.superseded_records)
+    sink_(JobEvent{rec, "superseded by a newer push (" + by.substr(0, 7) + ")", ""});
 }
 
 void JobQueue::createGroup(const std::string& stream, std::string_view group,

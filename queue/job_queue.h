@@ -25,6 +25,7 @@ struct EnqueueOutcome {
   std::vector<std::string> job_ids;     // this enqueue's jobs (the original ones if duplicate or
                                         // replay)
   std::vector<std::string> superseded;  // older queued jobs of the same trigger and ref
+  std::vector<JobRecord> superseded_records;  // their records, as this enqueue left them
 };
 
 // One enqueue: a delivery's jobs or a manual run's.
@@ -62,6 +63,8 @@ class JobQueue {
 
   void setRetention(JobRetention retention) { retention_ = retention; }
   const JobRetention& retention() const { return retention_; }
+  // Script calls made so far: fewer than enqueues when concurrent ones were grouped.
+  uint64_t scriptCalls() const { return calls_; }
   // Receives a "queued" event per new job and a "superseded" event per job it superseded, after
   // the enqueue's own callback ran (so the provider's 202 is on its way first).
   void setEventSink(JobEventSink sink) { sink_ = std::move(sink); }
@@ -73,7 +76,9 @@ class JobQueue {
   // ids to the trigger's and the user's job lists, supersede, and remember the dedupe and push
   // keys -> job ids for the delivery TTL.
   // The callback runs once Redis acknowledged (so the jobs are as durable as Redis' AOF), or
-  // with Error{503} when Redis is unreachable or timed out. An empty `jobs` still records the
+  // with Error{503} when Redis is unreachable or timed out. Enqueues made while a call is in
+  // flight share the next call (one script run for all, each still its own atomic step and its
+  // own outcome); callbacks run in the order of the enqueues. An empty `jobs` still records the
   // dedupe key, so a redelivery of an ignored push stays ignored.
   void enqueue(EnqueueRequest request, std::function<void(Result<EnqueueOutcome>)> cb);
   // A webhook delivery's jobs: de-duplicated by delivery id (and push key when given), pushes
@@ -103,6 +108,20 @@ class JobQueue {
   int64_t deliveryTtlSeconds() const { return delivery_ttl_seconds_; }
 
  private:
+  // One enqueue's keys and arguments for the script, waiting for its call.
+  struct Pending {
+    std::vector<std::string> keys, args;
+    EnqueueRequest request;
+    int64_t now = 0;
+    std::function<void(Result<EnqueueOutcome>)> cb;
+  };
+  // At most this many enqueues share one script call (keeps one call's run time, and so every
+  // other client's wait behind it in Redis, short).
+  static constexpr size_t kMaxBatch = 64;
+  static constexpr int kMaxInFlight = 1;
+
+  void flush();
+  void answer(std::vector<Pending>& batch, Result<RedisValue> r);
   void createGroup(const std::string& stream, std::string_view group,
                    std::function<void(Status)> cb);
   void emit(const EnqueueRequest& request, const EnqueueOutcome& outcome, int64_t now);
@@ -116,7 +135,11 @@ class JobQueue {
   JobRetention retention_;
   JobEventSink sink_;
   const Clock* clock_;
-  JobRecords records_;
+  // Enqueues made while a script call is in flight wait here and go together in the next call:
+  // one call in flight at a time, so each call carries what arrived during the previous one.
+  std::vector<Pending> pending_;
+  int in_flight_ = 0;
+  uint64_t calls_ = 0;
 };
 
 }  // namespace triggerd

@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -101,54 +103,84 @@ RedisValue releaseLease(const ScriptCall& call, const std::vector<std::string>& 
 // job_queue.cpp kEnqueueScript
 RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
                    const std::vector<std::string>& args) {
-  const std::string& flags = at(args, 6);
-  auto has = [&flags](char flag) { return flags.find(flag) != std::string::npos; };
-  if (has('d')) {
-    RedisValue seen = call({"GET", at(keys, 1)});
-    if (!seen.isNil()) return redisArray({redisInteger(1), redisBulk(seen.str)});
-  }
-  if (has('p')) {
-    RedisValue pushed = call({"GET", at(keys, 3)});
-    if (!pushed.isNil()) return redisArray({redisInteger(2), redisBulk(pushed.str)});
-  }
-  size_t a = 10, k = 7;
+  struct List {
+    std::string length;
+    std::vector<std::string> ids;
+  };
+  std::vector<std::pair<std::string, List>> lists;  // in the order first named
+  auto list = [&lists](const std::string& key, const std::string& id, const std::string& length) {
+    auto it =
+        std::find_if(lists.begin(), lists.end(), [&](const auto& l) { return l.first == key; });
+    if (it == lists.end()) it = lists.insert(lists.end(), {key, List{length, {}}});
+    it->second.ids.push_back(id);
+  };
+  std::vector<RedisValue> replies;
+  size_t a = 7, k = 2;
   while (a <= args.size()) {
-    const std::string& id = at(args, a);
-    const size_t n = std::stoul(at(args, a + 2));
-    RedisValue entry = call({"XADD", at(keys, 2), "*", "job", at(args, a + 1), "id", id});
-    std::vector<std::string> hset{"HSET", at(keys, k), "stream_id", entry.str};
-    for (size_t f = a + 3; f < a + 3 + 2 * n; ++f) hset.push_back(at(args, f));
-    call(hset);
-    call({"EXPIRE", at(keys, k), at(args, 2)});
-    call({"LPUSH", at(keys, 5), id});
-    call({"LPUSH", at(keys, 6), id});
-    a += 3 + 2 * n;
-    ++k;
-  }
-  std::vector<RedisValue> superseded;
-  if (k > 7) {
-    call({"LTRIM", at(keys, 5), "0", std::to_string(std::stoll(at(args, 3)) - 1)});
-    call({"EXPIRE", at(keys, 5), at(args, 2)});
-    call({"LTRIM", at(keys, 6), "0", std::to_string(std::stoll(at(args, 4)) - 1)});
-    call({"EXPIRE", at(keys, 6), at(args, 2)});
-    if (has('s')) {
-      RedisValue latest = call({"GET", at(keys, 4)});
-      if (!latest.isNil()) {
-        std::istringstream words(latest.str);
-        for (std::string old; words >> old;) {
-          const std::string record = at(args, 8) + old;
-          if (call({"HGET", record, "state"}).str == "queued") {
-            call({"HSET", record, "state", "superseded", "finished_at", at(args, 7)});
-            superseded.push_back(redisBulk(old));
+    const std::string& flags = at(args, a);
+    const size_t m = std::stoul(at(args, a + 3));
+    const bool d = flags.find('d') != std::string::npos;
+    const bool p = flags.find('p') != std::string::npos;
+    const bool s = flags.find('s') != std::string::npos;
+    std::optional<RedisValue> reply;
+    if (d) {
+      RedisValue seen = call({"GET", at(keys, k)});
+      if (!seen.isNil()) reply = redisArray({redisInteger(1), redisBulk(seen.str)});
+    }
+    if (p && !reply) {
+      RedisValue pushed = call({"GET", at(keys, k + 1)});
+      if (!pushed.isNil()) reply = redisArray({redisInteger(2), redisBulk(pushed.str)});
+    }
+    size_t j = a + 4;
+    if (reply) {
+      for (size_t i = 1; i <= m; ++i) j += 3 + 2 * std::stoul(at(args, j + 2));
+    } else {
+      for (size_t i = 1; i <= m; ++i) {
+        const std::string& id = at(args, j);
+        const size_t n = std::stoul(at(args, j + 2));
+        const std::string& record = at(keys, k + 4 + i);
+        RedisValue entry = call({"XADD", at(keys, 1), "*", "job", at(args, j + 1), "id", id});
+        std::vector<std::string> hset{"HSET", record, "stream_id", entry.str};
+        for (size_t f = j + 3; f < j + 3 + 2 * n; ++f) hset.push_back(at(args, f));
+        call(hset);
+        call({"EXPIRE", record, at(args, 2)});
+        list(at(keys, k + 3), id, at(args, 3));
+        list(at(keys, k + 4), id, at(args, 4));
+        j += 3 + 2 * n;
+      }
+      std::vector<RedisValue> superseded;
+      if (m > 0 && s) {
+        RedisValue latest = call({"GET", at(keys, k + 2)});
+        if (!latest.isNil()) {
+          std::istringstream words(latest.str);
+          for (std::string old; words >> old;) {
+            const std::string record = at(args, 6) + old;
+            if (call({"HGET", record, "state"}).str == "queued") {
+              call({"HSET", record, "state", "superseded", "finished_at", at(args, 5)});
+              superseded.push_back(redisBulk(old));
+              superseded.push_back(call({"HGETALL", record}));
+            }
           }
         }
+        call({"SET", at(keys, k + 2), at(args, a + 2), "EX", at(args, 2)});
       }
-      call({"SET", at(keys, 4), at(args, 9), "EX", at(args, 2)});
+      if (d) call({"SET", at(keys, k), at(args, a + 1), "EX", at(args, 1)});
+      if (p) call({"SET", at(keys, k + 1), at(args, a + 1), "EX", at(args, 1)});
+      reply = redisArray(
+          {redisInteger(0), redisBulk(at(args, a + 1)), redisArray(std::move(superseded))});
     }
+    replies.push_back(std::move(*reply));
+    a = j;
+    k += 5 + m;
   }
-  if (has('d')) call({"SET", at(keys, 1), at(args, 5), "EX", at(args, 1)});
-  if (has('p')) call({"SET", at(keys, 3), at(args, 5), "EX", at(args, 1)});
-  return redisArray({redisInteger(0), redisBulk(at(args, 5)), redisArray(std::move(superseded))});
+  for (auto& [key, l] : lists) {
+    std::vector<std::string> lpush{"LPUSH", key};
+    lpush.insert(lpush.end(), l.ids.begin(), l.ids.end());
+    call(lpush);
+    call({"LTRIM", key, "0", std::to_string(std::stoll(l.length) - 1)});
+    call({"EXPIRE", key, at(args, 2)});
+  }
+  return redisArray(std::move(replies));
 }
 
 }  // namespace

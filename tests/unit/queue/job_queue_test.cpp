@@ -390,6 +390,80 @@ TEST_F(JobQueueTest, JobListsAreCappedAndExpireWithTheirNewestRecord) {
   }
 }
 
+TEST_F(JobQueueTest, EnqueuesMadeWhileACallIsInFlightShareTheNextCall) {
+  // The first enqueue goes at once; the five made meanwhile wait and share one script call.
+  std::vector<std::optional<Result<EnqueueOutcome>>> out(6);
+  std::vector<size_t> order;
+  auto capture = [&](size_t i) {
+    return [&, i](Result<EnqueueOutcome> r) {
+      out[i].emplace(r);
+      order.push_back(i);
+    };
+  };
+  queue_->enqueue("tr1", "d-1", {makeJob(1, "d-1")}, capture(0));
+  queue_->enqueue("tr1", "d-2", {makeJob(2, "d-2"), makeJob(3, "d-2")}, capture(1));
+  queue_->enqueue("tr1", "d-2", {makeJob(4, "d-2")}, capture(2));  // a repeat of d-2
+  Job other = makeJob(5, "d-3");
+  other.trigger_id = "tr2";
+  other.user = "bob";
+  queue_->enqueue("tr2", "d-3", {other}, capture(3));
+  queue_->enqueue("tr1", "d-4", {}, capture(4));
+  queue_->enqueue("tr1", "d-5", {makeJob(6, "d-5")}, capture(5));
+  ASSERT_TRUE(runUntil(loop_, [&] { return order.size() == 6; }));
+  EXPECT_EQ(queue_->scriptCalls(), 2u);
+  EXPECT_EQ(order, (std::vector<size_t>{0, 1, 2, 3, 4, 5}));
+  for (auto& o : out) ASSERT_TRUE(o->ok()) << o->error().message;
+
+  // Each enqueue is its own atomic step, in order: the repeat answers d-2's ids, d-2 supersedes
+  // d-1 and d-5 supersedes d-2 (same trigger and ref), the other trigger's push is untouched.
+  EXPECT_EQ((*out[1])->superseded, std::vector<std::string>{makeJob(1).id});
+  EXPECT_TRUE((*out[2])->duplicate);
+  EXPECT_EQ((*out[2])->job_ids, (std::vector<std::string>{makeJob(2).id, makeJob(3).id}));
+  EXPECT_TRUE((*out[3])->superseded.empty());
+  EXPECT_TRUE((*out[4])->job_ids.empty());
+  EXPECT_EQ((*out[5])->superseded, (std::vector<std::string>{makeJob(2).id, makeJob(3).id}));
+  EXPECT_EQ(stream().size(), 5u);
+  EXPECT_EQ(server_.cmd({"EXISTS", keys_.job(makeJob(4).id)}).integer, 0);
+  EXPECT_EQ(server_.cmd({"GET", keys_.delivery("tr1", "d-4")}).str, "[]");
+
+  // The job lists hold each trigger's and user's ids, newest first.
+  auto list = [&](const std::string& key) {
+    std::vector<std::string> ids;
+    for (const auto& e : server_.cmd({"LRANGE", key, "0", "-1"}).elements) ids.push_back(e.str);
+    return ids;
+  };
+  EXPECT_EQ(list(keys_.triggerJobs("tr1")),
+            (std::vector<std::string>{makeJob(6).id, makeJob(3).id, makeJob(2).id, makeJob(1).id}));
+  EXPECT_EQ(list(keys_.userJobs("bob")), std::vector<std::string>{other.id});
+
+  // The superseded jobs' events carry their records as the script left them (no read-back).
+  std::vector<std::string> superseded;
+  for (const auto& e : events_)
+    if (e.record.state == JobState::kSuperseded) {
+      superseded.push_back(e.record.id);
+      EXPECT_EQ(e.record.repo, "octo/app");
+    }
+  EXPECT_EQ(superseded, (std::vector<std::string>{makeJob(1).id, makeJob(2).id, makeJob(3).id}));
+}
+
+TEST_F(JobQueueTest, AFailedCallFailsEveryEnqueueItCarried) {
+  server_.cmd({"SET", keys_.jobs(), "not a stream"});
+  std::vector<std::optional<Result<EnqueueOutcome>>> out(3);
+  for (size_t i = 0; i < out.size(); ++i) {
+    std::string d = "d-" + std::to_string(i);
+    queue_->enqueue("tr1", d, {makeJob(static_cast<int>(i), d)},
+                    [&, i](Result<EnqueueOutcome> r) { out[i].emplace(r); });
+  }
+  ASSERT_TRUE(runUntil(loop_, [&] { return out[0] && out[1] && out[2]; }));
+  for (auto& o : out) {
+    ASSERT_FALSE(o->ok());
+    EXPECT_EQ(o->error().status, 503);
+  }
+  // Nothing was written by any of them: the XADD is each call's first write.
+  EXPECT_EQ(server_.cmd({"EXISTS", keys_.delivery("tr1", "d-1"), keys_.job(makeJob(1).id)}).integer,
+            0);
+}
+
 TEST_F(JobQueueTest, DestroyedQueueRunsNoCallback) {
   bool called = false;
   queue_->enqueue("tr1", "d-1", {makeJob(1)}, [&](Result<EnqueueOutcome>) { called = true; });

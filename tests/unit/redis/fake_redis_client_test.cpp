@@ -213,39 +213,54 @@ std::string canonical(const RedisValue& v, bool unordered, bool script) {
   return "?";
 }
 
-// `push` non-empty: dedupe on that push key as well (a replay under a fresh delivery id). Every
-// call supersedes the queued jobs of the previous one (same trigger and ref).
-std::vector<std::string> enqueueCall(const std::string& delivery, const std::string& jobs_key,
-                                     const std::vector<int>& jobs, const std::string& keep,
-                                     const std::string& push = "") {
-  std::vector<std::string> keys{delivery,
-                                jobs_key,
-                                push.empty() ? jobs_key : push,
-                                "latest:tr:refs/heads/main",
-                                "trigger:tr:jobs",
-                                "user:alice:jobs"};
-  std::string ids = "[", spaced;
-  std::vector<std::string> args;
-  for (int n : jobs) {
-    const std::string id = "job-" + std::to_string(n);
-    keys.push_back("job:" + id);
-    ids += std::string(ids.size() > 1 ? "," : "") + "\"" + id + "\"";
-    spaced += (spaced.empty() ? "" : " ") + id;
-    for (const std::string& a :
-         {id, "{\"id\":\"" + id + "\"}", std::string("6"), std::string("state"),
-          std::string("queued"), std::string("trigger"), std::string("tr"), std::string("ref"),
-          std::string("refs/heads/main"), std::string("sha"), "sha" + std::to_string(n),
-          std::string("delivery"), delivery, std::string("created_at"), std::string("1795600000")})
+// One enqueue of the enqueue script's call: `push` non-empty: dedupe on that push key as well (a
+// replay under a fresh delivery id). Every enqueue supersedes the queued jobs of the previous one
+// (same trigger and ref).
+struct EnqueueSpec {
+  std::string delivery;
+  std::vector<int> jobs;
+  std::string push = "";
+};
+
+std::vector<std::string> enqueueCall(const std::string& jobs_key, const std::string& keep,
+                                     const std::vector<EnqueueSpec>& enqueues) {
+  std::vector<std::string> keys{jobs_key};
+  std::vector<std::string> args{"259200", "2592000", keep, keep, "1795600000", "job:"};
+  for (const EnqueueSpec& e : enqueues) {
+    for (const std::string& k :
+         {e.delivery, e.push.empty() ? jobs_key : e.push, std::string("latest:tr:refs/heads/main"),
+          std::string("trigger:tr:jobs"), std::string("user:alice:jobs")})
+      keys.push_back(k);
+    std::string ids = "[", spaced;
+    std::vector<std::string> job_args;
+    for (int n : e.jobs) {
+      const std::string id = "job-" + std::to_string(n);
+      keys.push_back("job:" + id);
+      ids += std::string(ids.size() > 1 ? "," : "") + "\"" + id + "\"";
+      spaced += (spaced.empty() ? "" : " ") + id;
+      for (const std::string& a :
+           {id, "{\"id\":\"" + id + "\"}", std::string("6"), std::string("state"),
+            std::string("queued"), std::string("trigger"), std::string("tr"), std::string("ref"),
+            std::string("refs/heads/main"), std::string("sha"), "sha" + std::to_string(n),
+            std::string("delivery"), e.delivery, std::string("created_at"),
+            std::string("1795600000")})
+        job_args.push_back(a);
+    }
+    for (const std::string& a : {std::string(e.push.empty() ? "ds" : "dps"), ids + "]", spaced,
+                                 std::to_string(e.jobs.size())})
       args.push_back(a);
+    args.insert(args.end(), job_args.begin(), job_args.end());
   }
   std::vector<std::string> argv{"EVAL", kEnqueueScript.text(), std::to_string(keys.size())};
   argv.insert(argv.end(), keys.begin(), keys.end());
-  for (const std::string& a : {std::string("259200"), std::string("2592000"), keep, keep, ids + "]",
-                               std::string(push.empty() ? "ds" : "dps"), std::string("1795600000"),
-                               std::string("job:"), spaced})
-    argv.push_back(a);
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
+}
+
+std::vector<std::string> enqueueCall(const std::string& delivery, const std::string& jobs_key,
+                                     const std::vector<int>& jobs, const std::string& keep,
+                                     const std::string& push = "") {
+  return enqueueCall(jobs_key, keep, {{delivery, jobs, push}});
 }
 
 std::vector<Step> everyCommandTriggerdSends() {
@@ -375,6 +390,19 @@ std::vector<Step> everyCommandTriggerdSends() {
       {enqueueCall("delivery:6", "q:jobs", {6}, "2", "push:tr:sha5:main")},
       {{"TTL", "push:tr:sha5:main"}},
       {{"EXISTS", "delivery:6", "job:job-6"}},
+      // several enqueues in one call: a new one, a repeat of it, one that supersedes the first,
+      // an old delivery and an empty one
+      {enqueueCall("q:jobs", "3",
+                   {{"delivery:7", {7, 8}},
+                    {"delivery:7", {9}},
+                    {"delivery:8", {10}, "push:tr:sha10:main"},
+                    {"delivery:2", {11}},
+                    {"delivery:9", {}}})},
+      {{"LRANGE", "user:alice:jobs", "0", "-1"}},
+      {{"LRANGE", "trigger:tr:jobs", "0", "-1"}},
+      {{"HGETALL", "job:job-7"}},
+      {{"EXISTS", "job:job-9", "job:job-11", "delivery:9"}},
+      {{"GET", "latest:tr:refs/heads/main"}},
       {{"XTRIM", "q:jobs", "MAXLEN", "3"}},
       {{"XLEN", "q:jobs"}},
       {{"XTRIM", "q:jobs", "MINID", "0-1"}},
