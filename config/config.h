@@ -133,7 +133,8 @@ struct Config {
   int max_triggers_per_user = 200;
   int max_rule_program_size = 20000;      // RE2 instructions per trigger, all patterns together
   int rule_cache_program_size = 5000000;  // RE2 instructions kept compiled, all triggers
-  int manual_run_limit = 10;              // manual runs per trigger per window
+  std::chrono::milliseconds trigger_cache_max_age{1000};  // a trigger read this recently is reused
+  int manual_run_limit = 10;                              // manual runs per trigger per window
   std::chrono::seconds manual_run_window{60};
 
   // [console]

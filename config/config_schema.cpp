@@ -759,6 +759,12 @@ const std::vector<ConfigKey>& configSchema() {
      "least recently used triggers' rules are dropped beyond it and compiled again when their "
      "next verified delivery arrives.",
      integer(&Config::rule_cache_program_size, 10000, 1000000000)},
+    {"triggers.cache_max_age", kLive, "\"1s\"",
+     "A trigger read from Redis less than this long ago verifies the next deliveries to it "
+     "without being read again (0s: read it for every delivery). A change made through this "
+     "triggerd applies at once; one made through another replica, within this long. A "
+     "delivery the cached trigger would refuse is always checked against Redis.",
+     duration(&Config::trigger_cache_max_age, 0ms, 60s)},
     {"triggers.manual_run_limit", kLive, "10",
      "Most manual runs (POST .../triggers/{id}/run) of one trigger per manual_run_window; "
      "more get 429.",

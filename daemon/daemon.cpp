@@ -93,6 +93,7 @@ WebhookOptions webhookOptions(const Config& c) {
   o.replay_window = c.delivery_ttl;
   o.rule_cache_program_size = static_cast<size_t>(c.rule_cache_program_size);
   o.spool_deadline = c.spool_redis_deadline;
+  o.trigger_max_age = c.trigger_cache_max_age;
   return o;
 }
 
@@ -618,6 +619,7 @@ void Daemon::applyReload(Result<Config> next) {
   config_.max_triggers_per_user = c.max_triggers_per_user;
   config_.max_rule_program_size = c.max_rule_program_size;
   config_.rule_cache_program_size = c.rule_cache_program_size;
+  config_.trigger_cache_max_age = c.trigger_cache_max_age;
   config_.hooks_reconcile_interval = c.hooks_reconcile_interval;
   config_.hooks_max_concurrency = c.hooks_max_concurrency;
   config_.hooks_max_rate_limit_wait = c.hooks_max_rate_limit_wait;

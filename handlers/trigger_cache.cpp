@@ -24,11 +24,14 @@ void TriggerCache::evict(const std::string& keep) {
   }
 }
 
-Result<TriggerCache::Entry> TriggerCache::trigger(const std::string& id, const std::string& raw,
-                                                  const Decode& decode) {
+Result<TriggerCache::Entry> TriggerCache::trigger(
+    const std::string& id, const std::string& raw, const Decode& decode,
+    std::optional<std::chrono::steady_clock::time_point> read_at) {
   auto it = entries_.find(id);
   if (it != entries_.end() && it->second.raw == raw) {
     touch(it->second);
+    if (read_at && (!it->second.read_at || *it->second.read_at < *read_at))
+      it->second.read_at = read_at;
     return it->second.entry;
   }
   if (it != entries_.end()) erase(it);  // the stored trigger changed
@@ -36,11 +39,31 @@ Result<TriggerCache::Entry> TriggerCache::trigger(const std::string& id, const s
   if (!decoded.ok()) return decoded.error();
   lru_.push_front(id);
   Slot slot{raw, Entry{std::make_shared<const Trigger>(std::move(decoded).value()), nullptr},
-            lru_.begin()};
+            read_at, lru_.begin()};
   Entry entry = slot.entry;
   entries_.emplace(id, std::move(slot));
   evict(id);
   return entry;
+}
+
+std::optional<TriggerCache::Entry> TriggerCache::fresh(const std::string& id,
+                                                       std::chrono::steady_clock::time_point now,
+                                                       std::chrono::milliseconds max_age) {
+  auto it = entries_.find(id);
+  if (it == entries_.end() || !it->second.read_at || now - *it->second.read_at >= max_age)
+    return std::nullopt;
+  touch(it->second);
+  return it->second.entry;
+}
+
+void TriggerCache::expire(const std::string& id) {
+  auto it = entries_.find(id);
+  if (it != entries_.end()) it->second.read_at.reset();
+}
+
+void TriggerCache::forget(const std::string& id) {
+  auto it = entries_.find(id);
+  if (it != entries_.end()) erase(it);
 }
 
 std::optional<TriggerCache::Entry> TriggerCache::lastKnown(const std::string& id) {

@@ -7,6 +7,7 @@
 // the compiled rules it holds (triggers.rule_cache_program_size). Loop thread only.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <list>
@@ -34,8 +35,18 @@ class TriggerCache {
   void setMaxProgramSize(size_t max) { max_program_size_ = max; }
 
   // The trigger stored as `raw`, decoded now or taken from the cache (the same text decodes to
-  // the same trigger).
-  Result<Entry> trigger(const std::string& id, const std::string& raw, const Decode& decode);
+  // the same trigger). `raw` was just read from Redis: `read_at` is when (see fresh()).
+  Result<Entry> trigger(const std::string& id, const std::string& raw, const Decode& decode,
+                        std::optional<std::chrono::steady_clock::time_point> read_at = {});
+  // The cached trigger if Redis confirmed its stored text less than `max_age` before `now`:
+  // the webhook path then skips reading it again. nullopt otherwise.
+  std::optional<Entry> fresh(const std::string& id, std::chrono::steady_clock::time_point now,
+                             std::chrono::milliseconds max_age);
+  // A trigger changed through this triggerd: its next delivery reads Redis (the entry stays
+  // as lastKnown() until then).
+  void expire(const std::string& id);
+  // A trigger Redis no longer holds.
+  void forget(const std::string& id);
   // The trigger as last decoded, whatever Redis holds now: what verifies deliveries while Redis
   // cannot be read (they are then spooled). nullopt when it is not cached.
   std::optional<Entry> lastKnown(const std::string& id);
@@ -50,6 +61,8 @@ class TriggerCache {
   struct Slot {
     std::string raw;
     Entry entry;
+    // When Redis last returned `raw` (none: decoded from text read otherwise).
+    std::optional<std::chrono::steady_clock::time_point> read_at;
     std::list<std::string>::iterator lru;  // position in lru_ (front: most recent)
   };
   void touch(Slot& slot);

@@ -66,6 +66,7 @@ WebhookIngest::WebhookIngest(TriggerStore& triggers, JobQueue& queue, Metrics& m
       cache_(options.rule_cache_program_size),
       spool_(spool),
       loop_(loop) {
+  triggers_.setChangeListener([this](const std::string& id) { cache_.expire(id); });
   for (Provider p : kAllProviders) {
     auto outcome = [&](const char* o) {
       return metrics_.series("triggerd_webhook_deliveries_total",
@@ -103,13 +104,31 @@ void WebhookIngest::ignore(const WebhookDelivery& d, const std::string& reason, 
   done(WebhookAnswer{200, ignoredBody(reason), {}});
 }
 
+WebhookIngest::~WebhookIngest() {
+  triggers_.setChangeListener({});
+}
+
 void WebhookIngest::handle(std::shared_ptr<WebhookDelivery> d, Done done) {
   if (!looksLikeTriggerId(d->trigger_id)) {
     return reject(*d,
                   Error::notFound("trigger_id", "no trigger with this id; check the webhook URL"),
                   "unknown_trigger", done);
   }
-  triggers_.getRaw(d->trigger_id, [this, d, done = std::move(done)](
+  if (options_.trigger_max_age.count() > 0) {
+    if (auto entry = cache_.fresh(d->trigger_id, clock_.monotonic(), options_.trigger_max_age)) {
+      const Trigger& t = *entry->trigger;
+      // Only a trigger in its ordinary state: a disabled one, or one whose first signed delivery
+      // would make signatures mandatory, is read again for every delivery.
+      bool ordinary = t.enabled && (t.signing_required || t.signing_key.empty());
+      if (ordinary) return process(d, *entry, std::move(done), true);
+    }
+  }
+  lookUp(std::move(d), std::move(done));
+}
+
+void WebhookIngest::lookUp(std::shared_ptr<WebhookDelivery> d, Done done) {
+  std::chrono::steady_clock::time_point asked = clock_.monotonic();
+  triggers_.getRaw(d->trigger_id, [this, d, asked, done = std::move(done)](
                                       Result<std::optional<std::string>> raw) mutable {
     if (!raw.ok()) {
       // Redis cannot be read: a trigger seen before still verifies the delivery, whose jobs
@@ -124,11 +143,12 @@ void WebhookIngest::handle(std::shared_ptr<WebhookDelivery> d, Done done) {
       return reject(*d, e, "redis_unavailable", done);
     }
     if (!raw->has_value()) {
+      cache_.forget(d->trigger_id);
       return reject(*d,
                     Error::notFound("trigger_id", "no trigger with this id; check the webhook URL"),
                     "unknown_trigger", done);
     }
-    withTrigger(d, **raw, std::move(done));
+    withTrigger(d, **raw, asked, std::move(done));
   });
 }
 
@@ -175,9 +195,10 @@ void WebhookIngest::warmBatch(std::shared_ptr<std::vector<std::string>> ids, siz
 }
 
 void WebhookIngest::withTrigger(const std::shared_ptr<WebhookDelivery>& d, const std::string& raw,
-                                Done done) {
-  auto entry = cache_.trigger(d->trigger_id, raw,
-                              [this](std::string_view text) { return triggers_.decode(text); });
+                                std::chrono::steady_clock::time_point read_at, Done done) {
+  auto entry = cache_.trigger(
+      d->trigger_id, raw, [this](std::string_view text) { return triggers_.decode(text); },
+      read_at);
   if (!entry.ok()) {
     // The detail (key ids, why a seal did not open) is for the operator's log, not the caller.
     TLOG_ERROR("webhook", "trigger=%s reason=%s stored trigger cannot be read",
@@ -312,9 +333,10 @@ void WebhookIngest::requireSignatures(const Trigger& t) {
 }
 
 void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d,
-                            const TriggerCache::Entry& entry, Done done) {
+                            const TriggerCache::Entry& entry, Done done, bool cached) {
   const Trigger& t = *entry.trigger;
   const char* provider = providerName(d->provider);
+  if (cached && t.provider != d->provider) return lookUp(d, std::move(done));
   if (t.provider != d->provider) {
     std::string owner = providerName(t.provider);
     return reject(
@@ -324,7 +346,11 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d,
         "wrong_provider", done);
   }
   std::string why;
-  if (!verify(*d, t, &why)) return reject(*d, Error{401, "signature", why}, "signature", done);
+  if (!verify(*d, t, &why)) {
+    // A secret changed on another replica: the trigger as stored now decides.
+    if (cached) return lookUp(d, std::move(done));
+    return reject(*d, Error{401, "signature", why}, "signature", done);
+  }
   if (!t.signing_required && !t.signing_key.empty() && !d->webhook_signature.empty())
     requireSignatures(t);  // verify() checked the signature: from now on every one must carry it
 
@@ -361,6 +387,7 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d,
 
   const PushEvent& push = delivery.push;
   if (!sameRepository(t, push.repository)) {
+    if (cached) return lookUp(d, std::move(done));
     return reject(*d,
                   Error{400, "repository",
                         "delivery is for repository " + push.repository.full_name +
@@ -376,11 +403,12 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d,
     metrics_.inc("triggerd_webhook_replays_total", {{"provider", provider}, {"kind", "stale"}});
     return ignore(*d, stale, done);
   }
-  build(d, entry, push, std::move(done));
+  build(d, entry, push, std::move(done), cached);
 }
 
 void WebhookIngest::build(const std::shared_ptr<WebhookDelivery>& d,
-                          const TriggerCache::Entry& entry, const PushEvent& push, Done done) {
+                          const TriggerCache::Entry& entry, const PushEvent& push, Done done,
+                          bool cached) {
   const Trigger& t = *entry.trigger;
   // Only now, with the signature checked, are the rules compiled (or taken from the cache).
   auto rules = cache_.rules(t.id, entry);
@@ -394,6 +422,8 @@ void WebhookIngest::build(const std::shared_ptr<WebhookDelivery>& d,
   }
   auto builds = planBuilds(**rules, push, d->received_at);
   if (builds.empty()) {
+    // The rules may have changed on another replica: only the stored ones may turn a push away.
+    if (cached) return lookUp(d, std::move(done));
     return ignore(*d,
                   std::string("no build rule matches ") + refTypeName(push.ref_type) + " '" +
                       push.ref_name + "'",

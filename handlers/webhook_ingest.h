@@ -57,6 +57,10 @@ struct WebhookOptions {
   // With a spool: an enqueue Redis has not acknowledged within this long (or cannot take at all)
   // is spooled and answered 202 instead.
   std::chrono::milliseconds spool_deadline{1000};
+  // triggers.cache_max_age: a trigger Redis returned less than this long ago verifies the next
+  // deliveries without being read again (0: read on every delivery). Changes made through this
+  // triggerd apply at once; made elsewhere (another replica), within this long.
+  std::chrono::milliseconds trigger_max_age{0};
 };
 
 class WebhookIngest {
@@ -65,6 +69,9 @@ class WebhookIngest {
   WebhookIngest(TriggerStore& triggers, JobQueue& queue, Metrics& metrics, const Clock& clock,
                 Random& rng, WebhookOptions options, Spool* spool = nullptr,
                 EventLoop* loop = nullptr);
+  ~WebhookIngest();
+  WebhookIngest(const WebhookIngest&) = delete;
+  WebhookIngest& operator=(const WebhookIngest&) = delete;
 
   // Processes one delivery; `done` runs exactly once (possibly on a later loop turn).
   void handle(std::shared_ptr<WebhookDelivery> delivery, std::function<void(WebhookAnswer)> done);
@@ -84,11 +91,18 @@ class WebhookIngest {
 
   void warmBatch(std::shared_ptr<std::vector<std::string>> ids, size_t from, size_t loaded,
                  std::function<void(size_t)> done);
-  void withTrigger(const std::shared_ptr<WebhookDelivery>& d, const std::string& raw, Done done);
+  // Reads the trigger from Redis, then process().
+  void lookUp(std::shared_ptr<WebhookDelivery> d, Done done);
+  // `read_at`: when the read of `raw` was sent (the cache's age counts from then).
+  void withTrigger(const std::shared_ptr<WebhookDelivery>& d, const std::string& raw,
+                   std::chrono::steady_clock::time_point read_at, Done done);
+  // `cached`: the entry was not read for this delivery (WebhookOptions::trigger_max_age). A
+  // delivery it would refuse or turn away for the trigger's sake (provider, secret, repository,
+  // rules) is looked up again instead: only building relies on a cached trigger.
   void process(const std::shared_ptr<WebhookDelivery>& d, const TriggerCache::Entry& entry,
-               Done done);
+               Done done, bool cached = false);
   void build(const std::shared_ptr<WebhookDelivery>& d, const TriggerCache::Entry& entry,
-             const PushEvent& push, Done done);
+             const PushEvent& push, Done done, bool cached);
   void enqueue(const std::shared_ptr<WebhookDelivery>& d, const Trigger& t, const PushEvent& push,
                std::vector<Job> jobs, Done done);
   // Redis could not take the jobs (down, refusing, or past the deadline): keep them in the

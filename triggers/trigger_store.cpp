@@ -189,7 +189,8 @@ void TriggerStore::update(const std::string& id, Change change,
         *changed = *t;
         return std::optional<std::string>(encode(*t));
       },
-      [id, changed, cb = std::move(cb)](Result<std::optional<std::string>> r) {
+      [this, id, changed, cb = std::move(cb)](Result<std::optional<std::string>> r) {
+        this->changed(id);
         if (!r.ok()) return cb(r.error());
         if (!r->has_value() || !changed->has_value()) return cb(notFound(id));
         cb(std::move(**changed));
@@ -247,7 +248,8 @@ void TriggerStore::allIds(std::function<void(Result<std::vector<std::string>>)> 
 
 void TriggerStore::remove(const Trigger& t, std::function<void(Status)> cb) {
   records_.remove(keys_.trigger(t.id), indexes(t),
-                  [cb = std::move(cb), id = t.id](Result<bool> existed) {
+                  [this, cb = std::move(cb), id = t.id](Result<bool> existed) {
+                    changed(id);
                     if (!existed.ok()) return cb(existed.error());
                     if (!*existed) return cb(notFound(id));
                     cb(okStatus());

@@ -48,11 +48,23 @@ class TriggerStore {
   const Keys& keys() const { return keys_; }
   SealedRecords& records() { return records_; }
 
+  // Called with a trigger's id once an update() or remove() of it through this store finished
+  // (whatever the outcome): the webhook path's cache drops what it held. One listener; empty
+  // clears it.
+  void setChangeListener(std::function<void(const std::string& id)> listener) {
+    changed_ = std::move(listener);
+  }
+
  private:
   std::vector<IndexEntry> indexes(const Trigger& t) const;
 
+  void changed(const std::string& id) const {
+    if (changed_) changed_(id);
+  }
+
   SealedRecords& records_;
   Keys keys_;
+  std::function<void(const std::string&)> changed_;
 };
 
 }  // namespace triggerd

@@ -186,6 +186,94 @@ TEST_F(WebhookIngestTest, ChangedTriggerIsReadAgainNotServedFromTheCache) {
   EXPECT_EQ(run(ok).status, 202);
 }
 
+// triggers.cache_max_age: a trigger read moments ago verifies the next deliveries by itself.
+class CachedTriggerTest : public WebhookIngestTest {
+ protected:
+  void SetUp() override {
+    WebhookIngestTest::SetUp();
+    trigger_.hook_verified = true;  // no first-delivery update in these tests
+    store();
+    WebhookOptions o;
+    o.trigger_max_age = std::chrono::milliseconds(1000);
+    ingest_.setOptions(o);
+  }
+  // The GitLab push with another head commit and delivery id: a new push each time.
+  std::shared_ptr<WebhookDelivery> nextPush(const std::string& token) {
+    auto d = gitlabPush(token);
+    d->delivery_id = "uuid-next-" + std::to_string(++pushes_);
+    std::string sha(40, static_cast<char>('a' + pushes_));
+    const std::string head = "da1560886d4f094c3e6c9ef40349f7d38b5d27d7";
+    for (size_t at = d->body.find(head); at != std::string::npos; at = d->body.find(head, at))
+      d->body.replace(at, head.size(), sha);
+    return d;
+  }
+  int pushes_ = 0;
+};
+
+TEST_F(CachedTriggerTest, AChangeMadeElsewhereAppliesOnceTheMaxAgeHasPassed) {
+  EXPECT_EQ(run(nextPush("s3cret")).status, 202);
+  trigger_.enabled = false;  // disabled through another replica
+  store();
+  clock_.advance(std::chrono::milliseconds(900));
+  EXPECT_EQ(run(nextPush("s3cret")).status, 202);  // still the trigger read 900 ms ago
+  clock_.advance(std::chrono::milliseconds(100));
+  auto a = run(nextPush("s3cret"));
+  EXPECT_EQ(a.status, 200) << a.body;
+  EXPECT_NE(a.body.find("disabled"), std::string::npos) << a.body;
+  EXPECT_EQ(streamLength(), 2);
+  // A disabled trigger is read for every delivery: enabling it again applies at once.
+  trigger_.enabled = true;
+  store();
+  EXPECT_EQ(run(nextPush("s3cret")).status, 202);
+}
+
+TEST_F(CachedTriggerTest, ASecretRotatedElsewhereIsCheckedAgainstRedisAtOnce) {
+  EXPECT_EQ(run(nextPush("s3cret")).status, 202);
+  trigger_.secret = "rotated";
+  store();
+  // The cached trigger refuses the new secret: the stored one decides, and accepts it.
+  EXPECT_EQ(run(nextPush("rotated")).status, 202);
+  EXPECT_EQ(run(nextPush("s3cret")).status, 401);
+  EXPECT_EQ(run(nextPush("wrong")).status, 401);
+}
+
+TEST_F(CachedTriggerTest, RulesThatNowMatchElsewhereAreNotMissedByTheCachedOnes) {
+  trigger_.rules[0].match = "develop";
+  store();
+  auto first = run(nextPush("s3cret"));
+  EXPECT_EQ(first.status, 200) << first.body;  // no rule matches master
+  trigger_.rules[0].match = "master";          // changed through another replica
+  store();
+  // The cached rules would turn the push away: the stored ones build it.
+  EXPECT_EQ(run(nextPush("s3cret")).status, 202);
+  EXPECT_EQ(streamLength(), 1);
+}
+
+TEST_F(CachedTriggerTest, AChangeThroughThisTriggerdAppliesAtOnce) {
+  EXPECT_EQ(run(nextPush("s3cret")).status, 202);
+  auto updated = redis_.await<Result<Trigger>>([&](auto done) {
+    store_.update(
+        trigger_.id,
+        [](Trigger& t) {
+          t.enabled = false;
+          return okStatus();
+        },
+        done);
+  });
+  ASSERT_TRUE(updated.ok()) << updated.error().message;
+  auto a = run(nextPush("s3cret"));
+  EXPECT_EQ(a.status, 200) << a.body;
+  EXPECT_NE(a.body.find("disabled"), std::string::npos) << a.body;
+}
+
+TEST_F(CachedTriggerTest, ADeletedTriggerAnswers404OnceTheMaxAgeHasPassed) {
+  EXPECT_EQ(run(nextPush("s3cret")).status, 202);
+  redis_.server().cmd({"DEL", Keys().trigger(trigger_.id)});
+  clock_.advance(std::chrono::milliseconds(1000));
+  EXPECT_EQ(run(nextPush("s3cret")).status, 404);
+  EXPECT_EQ(ingest_.cache().size(), 0u);  // forgotten: Redis down would not verify with it
+}
+
 // Security: nothing costly happens for a request that has not proven it knows the secret.
 TEST_F(WebhookIngestTest, UnsignedRequestsNeverCompileRules) {
   // Verified already: a first delivery would otherwise change the stored trigger once.
