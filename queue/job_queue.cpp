@@ -21,11 +21,15 @@ namespace triggerd {
 // trigger's job list, the user's job list, then the record of each of its jobs.
 // ARGV[1] dedupe TTL (s), ARGV[2] record TTL (s), ARGV[3] trigger list length, ARGV[4] user
 // list length, ARGV[5] now (unix s), ARGV[6] the record key prefix (job:); then per enqueue:
-// flags (d, p, s), the JSON array of its job ids, the ids space-separated, its job count m, and
-// per job: id, job JSON, n, and n field/value pairs of its record.
-// Returns one reply per enqueue, in order: {1, stored ids} for a dedupe key seen before, {2,
-// stored ids} for a push seen before under another delivery id (nothing written for either),
-// else {0, ids, {id, record fields, ...} of the jobs it superseded}.
+// flags (d, p, s), the JSON array of its job ids, the ids space-separated, its delivery id (kept
+// with the push key), its job count m, and per job: id, job JSON, n, and n field/value pairs of
+// its record.
+// The push key holds "<ids JSON>\n<delivery id>": the same push again under the same delivery id
+// is a redelivery, under another one a replay (one key tells both apart, so a webhook delivery
+// needs no delivery key). A value without the line (written before) counts as a redelivery.
+// Returns one reply per enqueue, in order: {1, stored ids} for a dedupe key seen before or a
+// redelivery, {2, stored ids} for a push seen before under another delivery id (nothing written
+// for either), else {0, ids, {id, record fields, ...} of the jobs it superseded}.
 //
 // The first write is the first XADD, so a refused write (OOM) leaves nothing behind. Supersede
 // reaches the older records by name (ARGV[6] .. id), which a Cluster allows only within the
@@ -47,7 +51,7 @@ end
 local replies = {}
 local a, k = 7, 2
 while a <= #ARGV do
-  local flags, m = ARGV[a], tonumber(ARGV[a + 3])
+  local flags, m = ARGV[a], tonumber(ARGV[a + 4])
   local d = string.find(flags, 'd', 1, true) ~= nil
   local p = string.find(flags, 'p', 1, true) ~= nil
   local s = string.find(flags, 's', 1, true) ~= nil
@@ -58,9 +62,18 @@ while a <= #ARGV do
   end
   if p and not reply then
     local pushed = redis.call('GET', KEYS[k + 1])
-    if pushed then reply = {2, pushed} end
+    if pushed then
+      local ids, from = string.match(pushed, '^([^\n]*)\n(.*)$')
+      if not ids then
+        reply = {1, pushed}
+      elseif from == ARGV[a + 3] then
+        reply = {1, ids}
+      else
+        reply = {2, ids}
+      end
+    end
   end
-  local j = a + 4
+  local j = a + 5
   if reply then
     for i = 1, m do j = j + 3 + 2 * tonumber(ARGV[j + 2]) end
   else
@@ -89,7 +102,7 @@ while a <= #ARGV do
       redis.call('SET', KEYS[k + 2], ARGV[a + 2], 'EX', ARGV[2])
     end
     if d then redis.call('SET', KEYS[k], ARGV[a + 1], 'EX', ARGV[1]) end
-    if p then redis.call('SET', KEYS[k + 1], ARGV[a + 1], 'EX', ARGV[1]) end
+    if p then redis.call('SET', KEYS[k + 1], ARGV[a + 1] .. '\n' .. ARGV[a + 3], 'EX', ARGV[1]) end
     reply = {0, ARGV[a + 1], superseded}
   end
   replies[#replies + 1] = reply
@@ -178,7 +191,7 @@ void JobQueue::enqueue(EnqueueRequest request, std::function<void(Result<Enqueue
             keys_.triggerJobs(request.trigger_id), keys_.userJobs(request.user)};
   std::string space_ids;
   for (const Job& j : request.jobs) space_ids += (space_ids.empty() ? "" : " ") + j.id;
-  p.args = {std::move(flags), idsJson(request.jobs), std::move(space_ids),
+  p.args = {std::move(flags), idsJson(request.jobs), std::move(space_ids), request.delivery_id,
             std::to_string(request.jobs.size())};
   for (const Job& j : request.jobs) {
     p.keys.push_back(keys_.job(j.id));
@@ -253,8 +266,11 @@ void JobQueue::enqueue(const std::string& trigger_id, const std::string& deliver
   request.trigger_id = trigger_id;
   request.user = jobs.empty() ? std::string() : jobs.front().user;
   request.jobs = jobs;
-  request.dedupe_key = keys_.delivery(trigger_id, delivery_id);
+  // The push key tells a redelivery from a replay by itself; the delivery key only serves
+  // enqueues without one (spool records written by older versions).
+  if (push_key.empty()) request.dedupe_key = keys_.delivery(trigger_id, delivery_id);
   request.push_key = push_key;
+  request.delivery_id = delivery_id;
   request.supersede = true;
   enqueue(std::move(request), std::move(cb));
 }

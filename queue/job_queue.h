@@ -36,9 +36,10 @@ struct EnqueueRequest {
   // A key that makes a repeat enqueue nothing and answer the first one's ids (keys.h delivery
   // or runIdempotency); empty: no de-duplication.
   std::string dedupe_key;
-  // keys.h pushSeen (trigger, ref, commit): the same push under another delivery id is a
-  // replay. Empty: not checked.
+  // keys.h pushSeen (trigger, ref, commit): the same push under the same delivery id is a
+  // duplicate, under another one a replay. Empty: not checked.
   std::string push_key;
+  std::string delivery_id;  // stored with the push key
   // The jobs supersede the still-queued jobs of the previous push to the same trigger and ref
   // (keys.h latestJobs), and become the latest themselves.
   bool supersede = false;
@@ -81,8 +82,8 @@ class JobQueue {
   // own outcome); callbacks run in the order of the enqueues. An empty `jobs` still records the
   // dedupe key, so a redelivery of an ignored push stays ignored.
   void enqueue(EnqueueRequest request, std::function<void(Result<EnqueueOutcome>)> cb);
-  // A webhook delivery's jobs: de-duplicated by delivery id (and push key when given), pushes
-  // supersede older queued jobs of their ref.
+  // A webhook delivery's jobs: de-duplicated on the push key, which remembers the delivery id
+  // (without a push key: on the delivery key); pushes supersede older queued jobs of their ref.
   void enqueue(const std::string& trigger_id, const std::string& delivery_id,
                const std::vector<Job>& jobs, std::function<void(Result<EnqueueOutcome>)> cb,
                const std::string& push_key = {});

@@ -50,14 +50,17 @@ class Keys {
   // The consumer name under which triggerd's reclaim sweep takes over stale jobs.
   static constexpr std::string_view kReclaimer = "triggerd-reclaimer";
 
-  // Deliveries: string, JSON array of the job ids a delivery produced; TTL 72 h.
-  // Scoped by trigger: GitHub reuses one delivery GUID for every hook subscribed to an event.
+  // Deliveries: string, JSON array of the job ids a delivery produced; TTL 72 h. Only for an
+  // enqueue without a push key (a spool record of an older version): a webhook delivery is
+  // remembered by its push key. Scoped by trigger: GitHub reuses one delivery GUID for every
+  // hook subscribed to an event.
   std::string delivery(std::string_view trigger_id, std::string_view delivery_id) const {
     return inGroup(Group::kQueue, "delivery:", trigger_id, ":", delivery_id);
   }
 
-  // Pushes: string, JSON array of the job ids a push (trigger, ref, commit) produced; TTL as the
-  // delivery key. A signed body replayed under a fresh delivery id finds it and builds nothing.
+  // Pushes: string, "<JSON array of the job ids>\n<delivery id>" of a push (trigger, ref,
+  // commit); TTL queue.delivery_ttl. The same delivery id again is a redelivery; a signed body
+  // replayed under a fresh delivery id is a replay; neither builds anything.
   std::string pushSeen(std::string_view trigger_id, std::string_view ref,
                        std::string_view sha) const {
     return inGroup(Group::kQueue, "push:", trigger_id, ":", sha, ":", ref);

@@ -118,7 +118,7 @@ RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
   size_t a = 7, k = 2;
   while (a <= args.size()) {
     const std::string& flags = at(args, a);
-    const size_t m = std::stoul(at(args, a + 3));
+    const size_t m = std::stoul(at(args, a + 4));
     const bool d = flags.find('d') != std::string::npos;
     const bool p = flags.find('p') != std::string::npos;
     const bool s = flags.find('s') != std::string::npos;
@@ -129,9 +129,17 @@ RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
     }
     if (p && !reply) {
       RedisValue pushed = call({"GET", at(keys, k + 1)});
-      if (!pushed.isNil()) reply = redisArray({redisInteger(2), redisBulk(pushed.str)});
+      if (!pushed.isNil()) {
+        const size_t line = pushed.str.find('\n');
+        if (line == std::string::npos) {
+          reply = redisArray({redisInteger(1), redisBulk(pushed.str)});
+        } else {
+          const bool same = pushed.str.substr(line + 1) == at(args, a + 3);
+          reply = redisArray({redisInteger(same ? 1 : 2), redisBulk(pushed.str.substr(0, line))});
+        }
+      }
     }
-    size_t j = a + 4;
+    size_t j = a + 5;
     if (reply) {
       for (size_t i = 1; i <= m; ++i) j += 3 + 2 * std::stoul(at(args, j + 2));
     } else {
@@ -165,7 +173,8 @@ RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
         call({"SET", at(keys, k + 2), at(args, a + 2), "EX", at(args, 2)});
       }
       if (d) call({"SET", at(keys, k), at(args, a + 1), "EX", at(args, 1)});
-      if (p) call({"SET", at(keys, k + 1), at(args, a + 1), "EX", at(args, 1)});
+      if (p)
+        call({"SET", at(keys, k + 1), at(args, a + 1) + "\n" + at(args, a + 3), "EX", at(args, 1)});
       reply = redisArray(
           {redisInteger(0), redisBulk(at(args, a + 1)), redisArray(std::move(superseded))});
     }

@@ -464,6 +464,38 @@ TEST_F(JobQueueTest, AFailedCallFailsEveryEnqueueItCarried) {
             0);
 }
 
+TEST_F(JobQueueTest, ThePushKeyAloneTellsARedeliveryFromAReplay) {
+  const std::string push = keys_.pushSeen("tr1", "refs/heads/main", makeJob(1).commit.sha);
+  auto enqueueAs = [&](const std::string& delivery, int job) {
+    std::optional<Result<EnqueueOutcome>> out;
+    queue_->enqueue(
+        "tr1", delivery, {makeJob(job, delivery)},
+        [&](Result<EnqueueOutcome> r) { out.emplace(r); }, push);
+    EXPECT_TRUE(runUntil(loop_, [&] { return out.has_value(); }));
+    return *out;
+  };
+  auto first = enqueueAs("d-1", 1);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  // One key per delivery: the push key, naming the delivery; no delivery key.
+  EXPECT_EQ(server_.cmd({"GET", push}).str, "[\"" + makeJob(1).id + "\"]\nd-1");
+  EXPECT_EQ(server_.cmd({"EXISTS", keys_.delivery("tr1", "d-1")}).integer, 0);
+  int64_t ttl = server_.cmd({"TTL", push}).integer;
+  EXPECT_GT(ttl, kDeliveryTtl - 10);
+
+  auto again = enqueueAs("d-1", 2);  // the provider delivers it again
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_FALSE(again->replay);
+  EXPECT_EQ(again->job_ids, std::vector<std::string>{makeJob(1).id});
+
+  auto replayed = enqueueAs("d-other", 3);  // the signed body sent again under a fresh id
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_TRUE(replayed->replay);
+  EXPECT_FALSE(replayed->duplicate);
+  EXPECT_EQ(replayed->job_ids, std::vector<std::string>{makeJob(1).id});
+  EXPECT_EQ(stream().size(), 1u);
+}
+
 TEST_F(JobQueueTest, DestroyedQueueRunsNoCallback) {
   bool called = false;
   queue_->enqueue("tr1", "d-1", {makeJob(1)}, [&](Result<EnqueueOutcome>) { called = true; });

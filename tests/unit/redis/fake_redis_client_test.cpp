@@ -246,8 +246,8 @@ std::vector<std::string> enqueueCall(const std::string& jobs_key, const std::str
             std::string("1795600000")})
         job_args.push_back(a);
     }
-    for (const std::string& a : {std::string(e.push.empty() ? "ds" : "dps"), ids + "]", spaced,
-                                 std::to_string(e.jobs.size())})
+    for (const std::string& a : {std::string(e.push.empty() ? "ds" : "ps"), ids + "]", spaced,
+                                 e.delivery, std::to_string(e.jobs.size())})
       args.push_back(a);
     args.insert(args.end(), job_args.begin(), job_args.end());
   }
@@ -390,6 +390,13 @@ std::vector<Step> everyCommandTriggerdSends() {
       {enqueueCall("delivery:6", "q:jobs", {6}, "2", "push:tr:sha5:main")},
       {{"TTL", "push:tr:sha5:main"}},
       {{"EXISTS", "delivery:6", "job:job-6"}},
+      // ... and the same push under the same delivery id a redelivery
+      {enqueueCall("delivery:5", "q:jobs", {12}, "2", "push:tr:sha5:main")},
+      {{"GET", "push:tr:sha5:main"}},
+      {{"EXISTS", "delivery:5", "job:job-12"}},
+      // a push key written before it named its delivery: a redelivery
+      {{"SET", "push:tr:old:main", "[\"job-0\"]"}},
+      {enqueueCall("delivery:10", "q:jobs", {13}, "2", "push:tr:old:main")},
       // several enqueues in one call: a new one, a repeat of it, one that supersedes the first,
       // an old delivery and an empty one
       {enqueueCall("q:jobs", "3",
