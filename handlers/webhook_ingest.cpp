@@ -130,6 +130,40 @@ void WebhookIngest::lookUp(std::shared_ptr<WebhookDelivery> d, Done done) {
   std::chrono::steady_clock::time_point asked = clock_.monotonic();
   triggers_.getRaw(d->trigger_id, [this, d, asked, done = std::move(done)](
                                       Result<std::optional<std::string>> raw) mutable {
+    withRaw(d, std::move(raw), asked, std::move(done));
+  });
+}
+
+void WebhookIngest::recheck(const std::shared_ptr<WebhookDelivery>& d,
+                            const TriggerCache::Entry& cached, Done done,
+                            std::function<void(Done)> stands) {
+  std::chrono::steady_clock::time_point asked = clock_.monotonic();
+  triggers_.getRaw(d->trigger_id,
+                   [this, d, asked, was = cached.trigger, done = std::move(done),
+                    stands = std::move(stands)](Result<std::optional<std::string>> raw) mutable {
+                     if (raw.ok() && raw->has_value()) {
+                       auto entry = cache_.trigger(
+                           d->trigger_id, **raw,
+                           [this](std::string_view text) { return triggers_.decode(text); }, asked);
+                       // The same stored text decodes to the same cached object: the answer stands.
+                       if (entry.ok() && entry->trigger == was) return stands(std::move(done));
+                     }
+                     withRaw(d, std::move(raw), asked, std::move(done));
+                   });
+}
+
+void WebhookIngest::refuse(const std::shared_ptr<WebhookDelivery>& d,
+                           const TriggerCache::Entry& entry, bool cached, Error e,
+                           const char* reason, Done done) {
+  if (!cached) return reject(*d, e, reason, done);
+  recheck(d, entry, std::move(done),
+          [this, d, e = std::move(e), reason](Done again) { reject(*d, e, reason, again); });
+}
+
+void WebhookIngest::withRaw(const std::shared_ptr<WebhookDelivery>& d,
+                            Result<std::optional<std::string>> raw,
+                            std::chrono::steady_clock::time_point asked, Done done) {
+  {
     if (!raw.ok()) {
       // Redis cannot be read: a trigger seen before still verifies the delivery, whose jobs
       // then go to the spool.
@@ -149,7 +183,7 @@ void WebhookIngest::lookUp(std::shared_ptr<WebhookDelivery> d, Done done) {
                     "unknown_trigger", done);
     }
     withTrigger(d, **raw, asked, std::move(done));
-  });
+  }
 }
 
 void WebhookIngest::warmCache(std::function<void(size_t)> done) {
@@ -336,20 +370,19 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d,
                             const TriggerCache::Entry& entry, Done done, bool cached) {
   const Trigger& t = *entry.trigger;
   const char* provider = providerName(d->provider);
-  if (cached && t.provider != d->provider) return lookUp(d, std::move(done));
   if (t.provider != d->provider) {
     std::string owner = providerName(t.provider);
-    return reject(
-        *d,
+    return refuse(
+        d, entry, cached,
         Error::notFound("trigger_id", "trigger belongs to " + owner + ", not " + provider +
                                           "; use /webhooks/" + owner + "/" + t.id),
-        "wrong_provider", done);
+        "wrong_provider", std::move(done));
   }
   std::string why;
   if (!verify(*d, t, &why)) {
-    // A secret changed on another replica: the trigger as stored now decides.
-    if (cached) return lookUp(d, std::move(done));
-    return reject(*d, Error{401, "signature", why}, "signature", done);
+    // With a cached trigger: a secret changed on another replica would be refused here, so the
+    // trigger as stored now decides.
+    return refuse(d, entry, cached, Error{401, "signature", why}, "signature", std::move(done));
   }
   if (!t.signing_required && !t.signing_key.empty() && !d->webhook_signature.empty())
     requireSignatures(t);  // verify() checked the signature: from now on every one must carry it
@@ -387,13 +420,12 @@ void WebhookIngest::process(const std::shared_ptr<WebhookDelivery>& d,
 
   const PushEvent& push = delivery.push;
   if (!sameRepository(t, push.repository)) {
-    if (cached) return lookUp(d, std::move(done));
-    return reject(*d,
+    return refuse(d, entry, cached,
                   Error{400, "repository",
                         "delivery is for repository " + push.repository.full_name +
                             " but the trigger builds " + t.repository_full_name +
                             "; put this webhook URL on the trigger's repository only"},
-                  "wrong_repository", done);
+                  "wrong_repository", std::move(done));
   }
   if (!t.enabled) return ignore(*d, "trigger is disabled", done);
   if (hasSkipMarker(push.head.message))
@@ -422,12 +454,12 @@ void WebhookIngest::build(const std::shared_ptr<WebhookDelivery>& d,
   }
   auto builds = planBuilds(**rules, push, d->received_at);
   if (builds.empty()) {
+    std::string why = std::string("no build rule matches ") + refTypeName(push.ref_type) + " '" +
+                      push.ref_name + "'";
+    if (!cached) return ignore(*d, why, done);
     // The rules may have changed on another replica: only the stored ones may turn a push away.
-    if (cached) return lookUp(d, std::move(done));
-    return ignore(*d,
-                  std::string("no build rule matches ") + refTypeName(push.ref_type) + " '" +
-                      push.ref_name + "'",
-                  done);
+    return recheck(d, entry, std::move(done),
+                   [this, d, why](Done again) { ignore(*d, why, again); });
   }
 
   std::vector<Job> jobs = buildJobs(

@@ -93,12 +93,23 @@ class WebhookIngest {
                  std::function<void(size_t)> done);
   // Reads the trigger from Redis, then process().
   void lookUp(std::shared_ptr<WebhookDelivery> d, Done done);
+  // What a read of the trigger (sent at `asked`) leads to: process(), 404, or 503.
+  void withRaw(const std::shared_ptr<WebhookDelivery>& d, Result<std::optional<std::string>> raw,
+               std::chrono::steady_clock::time_point asked, Done done);
+  // A cached trigger would refuse the delivery or turn it away: read the trigger again. If it is
+  // unchanged the answer stands (`stands` gives it, so it is logged and counted once); if it
+  // changed, the delivery is processed with the trigger as stored now.
+  void recheck(const std::shared_ptr<WebhookDelivery>& d, const TriggerCache::Entry& cached,
+               Done done, std::function<void(Done)> stands);
+  // reject(), through recheck() when the trigger was `cached`.
+  void refuse(const std::shared_ptr<WebhookDelivery>& d, const TriggerCache::Entry& entry,
+              bool cached, Error e, const char* reason, Done done);
   // `read_at`: when the read of `raw` was sent (the cache's age counts from then).
   void withTrigger(const std::shared_ptr<WebhookDelivery>& d, const std::string& raw,
                    std::chrono::steady_clock::time_point read_at, Done done);
   // `cached`: the entry was not read for this delivery (WebhookOptions::trigger_max_age). A
   // delivery it would refuse or turn away for the trigger's sake (provider, secret, repository,
-  // rules) is looked up again instead: only building relies on a cached trigger.
+  // rules) is checked against the stored trigger first: only building relies on a cached one.
   void process(const std::shared_ptr<WebhookDelivery>& d, const TriggerCache::Entry& entry,
                Done done, bool cached = false);
   void build(const std::shared_ptr<WebhookDelivery>& d, const TriggerCache::Entry& entry,

@@ -235,6 +235,10 @@ TEST_F(CachedTriggerTest, ASecretRotatedElsewhereIsCheckedAgainstRedisAtOnce) {
   EXPECT_EQ(run(nextPush("rotated")).status, 202);
   EXPECT_EQ(run(nextPush("s3cret")).status, 401);
   EXPECT_EQ(run(nextPush("wrong")).status, 401);
+  // Checked against Redis, each refusal is still logged and counted once.
+  EXPECT_EQ(metrics_.counter("triggerd_webhook_rejections_total",
+                             {{"provider", "gitlab"}, {"reason", "signature"}}),
+            2u);
 }
 
 TEST_F(CachedTriggerTest, RulesThatNowMatchElsewhereAreNotMissedByTheCachedOnes) {
