@@ -163,27 +163,24 @@ void WebhookIngest::refuse(const std::shared_ptr<WebhookDelivery>& d,
 void WebhookIngest::withRaw(const std::shared_ptr<WebhookDelivery>& d,
                             Result<std::optional<std::string>> raw,
                             std::chrono::steady_clock::time_point asked, Done done) {
-  {
-    if (!raw.ok()) {
-      // Redis cannot be read: a trigger seen before still verifies the delivery, whose jobs
-      // then go to the spool.
-      if (spool_ != nullptr) {
-        if (auto known = cache_.lastKnown(d->trigger_id))
-          return process(d, *known, std::move(done));
-      }
-      Error e = raw.error();
-      e.message = "trigger store unavailable (" + e.message +
-                  "); the delivery was not accepted, redeliver it later";
-      return reject(*d, e, "redis_unavailable", done);
+  if (!raw.ok()) {
+    // Redis cannot be read: a trigger seen before still verifies the delivery, whose jobs
+    // then go to the spool.
+    if (spool_ != nullptr) {
+      if (auto known = cache_.lastKnown(d->trigger_id)) return process(d, *known, std::move(done));
     }
-    if (!raw->has_value()) {
-      cache_.forget(d->trigger_id);
-      return reject(*d,
-                    Error::notFound("trigger_id", "no trigger with this id; check the webhook URL"),
-                    "unknown_trigger", done);
-    }
-    withTrigger(d, **raw, asked, std::move(done));
+    Error e = raw.error();
+    e.message = "trigger store unavailable (" + e.message +
+                "); the delivery was not accepted, redeliver it later";
+    return reject(*d, e, "redis_unavailable", done);
   }
+  if (!raw->has_value()) {
+    cache_.forget(d->trigger_id);
+    return reject(*d,
+                  Error::notFound("trigger_id", "no trigger with this id; check the webhook URL"),
+                  "unknown_trigger", done);
+  }
+  withTrigger(d, **raw, asked, std::move(done));
 }
 
 void WebhookIngest::warmCache(std::function<void(size_t)> done) {
