@@ -88,7 +88,8 @@ while a <= #ARGV do
     end
     local superseded = {}
     if m > 0 and s then
-      local latest = redis.call('GET', KEYS[k + 2])
+      -- This push's ids become the latest; the ones they replace are superseded if still queued.
+      local latest = redis.call('SET', KEYS[k + 2], ARGV[a + 2], 'EX', ARGV[2], 'GET')
       if latest then
         for old in string.gmatch(latest, '%S+') do
           local record = ARGV[6] .. old
@@ -99,7 +100,6 @@ while a <= #ARGV do
           end
         end
       end
-      redis.call('SET', KEYS[k + 2], ARGV[a + 2], 'EX', ARGV[2])
     end
     if d then redis.call('SET', KEYS[k], ARGV[a + 1], 'EX', ARGV[1]) end
     if p then redis.call('SET', KEYS[k + 1], ARGV[a + 1] .. '\n' .. ARGV[a + 3], 'EX', ARGV[1]) end

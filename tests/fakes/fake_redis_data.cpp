@@ -150,7 +150,7 @@ RedisValue FakeRedisData::get(const Args& a) {
 }
 
 RedisValue FakeRedisData::set(const Args& a) {
-  bool nx = false, xx = false;
+  bool nx = false, xx = false, get = false;
   std::optional<int64_t> ex;
   for (size_t i = 3; i < a.size(); ++i) {
     const std::string option = upper(a[i]);
@@ -158,6 +158,8 @@ RedisValue FakeRedisData::set(const Args& a) {
       nx = true;
     } else if (option == "XX") {
       xx = true;
+    } else if (option == "GET") {
+      get = true;
     } else if (option == "EX" || option == "PX") {
       if (++i >= a.size()) return redisError(kSyntax);
       ex = toInt(a[i]);
@@ -169,12 +171,18 @@ RedisValue FakeRedisData::set(const Args& a) {
     }
   }
   if (nx && xx) return redisError(kSyntax);
+  // GET: the value it replaces (nil if none); a key of another type is refused untouched.
+  RedisValue old = redisNil();
+  if (get) {
+    Value* current = findTyped(a[1], Type::kString);
+    if (current) old = redisBulk(current->str);
+  }
   const bool exists = find(a[1]) != nullptr;
-  if ((nx && exists) || (xx && !exists)) return redisNil();
+  if ((nx && exists) || (xx && !exists)) return get ? old : redisNil();
   Value& v = create(a[1], Type::kString);
   v.str = a[2];
   if (ex) v.expires_at_ms = now_ms_ + *ex;
-  return redisStatus("OK");
+  return get ? old : redisStatus("OK");
 }
 
 RedisValue FakeRedisData::getdel(const Args& a) {

@@ -158,7 +158,8 @@ RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
       }
       std::vector<RedisValue> superseded;
       if (m > 0 && s) {
-        RedisValue latest = call({"GET", at(keys, k + 2)});
+        RedisValue latest =
+            call({"SET", at(keys, k + 2), at(args, a + 2), "EX", at(args, 2), "GET"});
         if (!latest.isNil()) {
           std::istringstream words(latest.str);
           for (std::string old; words >> old;) {
@@ -170,7 +171,6 @@ RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
             }
           }
         }
-        call({"SET", at(keys, k + 2), at(args, a + 2), "EX", at(args, 2)});
       }
       if (d) call({"SET", at(keys, k), at(args, a + 1), "EX", at(args, 1)});
       if (p)

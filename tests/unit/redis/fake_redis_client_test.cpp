@@ -288,6 +288,11 @@ std::vector<Step> everyCommandTriggerdSends() {
       {{"SET", "k", "v", "EX", "0"}},
       {{"SET", "k", "v", "EX", "soon"}},
       {{"SET", "k", "v", "NX", "XX"}},
+      {{"SET", "g", "v1", "GET"}},
+      {{"SET", "g", "v2", "EX", "100", "GET"}},
+      {{"TTL", "g"}},
+      {{"SET", "g", "v3", "NX", "GET"}},
+      {{"GET", "g"}},
       {{"GET"}},
       // sets
       {{"SADD", "set", "a", "b", "a"}},
