@@ -2,8 +2,9 @@
 -- repeated delivery id as a duplicate, a push (trigger, ref, head commit) seen before under
 -- another delivery id as a replay, and a push whose signed repository.pushed_at is older than
 -- its delivery window as a replay too: each request therefore carries its own delivery id, its
--- own head commit id (in head_commit.id and in after), a pushed_at taken when wrk starts, and
--- the HMAC-SHA256 signature of that very body, computed here.
+-- own head commit id (in head_commit.id and in after), a pushed_at taken when wrk starts (and
+-- taken again every 5 minutes, so a long soak stays inside the delivery window), and the
+-- HMAC-SHA256 signature of that very body, computed here.
 --
 -- Arguments after "--": <template file> <webhook secret> [<run prefix>]. The template is the
 -- payload as written by push_template in bench/lib.sh: @PUSHED_AT@ stands for pushed_at and the
@@ -128,25 +129,32 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-function init(args)
-  local f = assert(io.open(args[1], "rb"))
-  local template = f:read("*a")
-  f:close()
-  local secret = assert(args[2], "the 2nd argument is the webhook secret")
-  prefix = args[3] or tostring(os.time())
-  template = template:gsub("@PUSHED_AT@", tostring(os.time()), 1)
+-- The body's parts and the HMAC states for a pushed_at of `now`.
+local function prepare(now)
+  local template = raw_template:gsub("@PUSHED_AT@", tostring(now), 1)
   local first = assert(template:find("@SHA@", 1, true), "the template has no @SHA@")
   local second = assert(template:find("@SHA@", first + 5, true), "the template needs two @SHA@")
   fixed = sub(template, 1, first - 1)
   middle = sub(template, first + 5, second - 1)
   suffix = sub(template, second + 5)
   inner0, outer0 = hmac_states(secret, fixed)
+  prepared_at = now
+end
+
+function init(args)
+  local f = assert(io.open(args[1], "rb"))
+  raw_template = f:read("*a")
+  f:close()
+  secret = assert(args[2], "the 2nd argument is the webhook secret")
+  prefix = args[3] or tostring(os.time())
+  prepare(os.time())
   -- 16 hex digits unique to this run; with the thread and the counter they make the commit id.
   run_hex = sub(hex(sha256(prefix)), 1, 16)
   statuses = {}
 end
 
 function request()
+  if os.time() - prepared_at >= 300 then prepare(os.time()) end
   counter = counter + 1
   local sha = run_hex .. tohex(tid, 8) .. tohex(counter, 8) .. "00000000"
   local tail = sha .. middle .. sha .. suffix

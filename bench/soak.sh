@@ -4,13 +4,16 @@
 # runner drains the job stream as real runners do (XREADGROUP, XACK, XDEL). Every SAMPLE seconds
 # it records triggerd's RSS and Redis used_memory in a CSV; at the end it says whether each is
 # flat: triggerd's RSS after RSS_SETTLE, Redis once the retention windows are full.
-#   DURATION=600s RATE=200 bash bench/soak.sh        DURATION=70m bash bench/soak.sh (Redis too)
+#   DURATION=600s RATE=200 bash bench/soak.sh
+#   DURATION=75m RATE=100 EXTRA_TOML='job_retention = "1h"' bash bench/soak.sh   (Redis too)
 # Knobs (defaults):
 #   DURATION=600s RATE=200 (requests/s, paced by bench/paced.lua) CONNECTIONS=8 SAMPLE=10 (s)
-#   DELIVERY_TTL=1h     queue.delivery_ttl: how long delivery ids are remembered (72h in
-#                       production; 1h is the shortest today's triggerd accepts)
+#   DELIVERY_TTL=1h     queue.delivery_ttl: how long push keys (and delivery ids) are remembered
+#                       (72h by default; 1h is the shortest triggerd accepts). spool.max_age is
+#                       set to 30m, below it, as triggerd requires.
 #   EXTRA_TOML=""       more config lines, appended after delivery_ttl inside [queue] (start them
-#                       with a [table] line for another table): retention keys of later versions
+#                       with a [table] line for another table), e.g. job_retention = "1h" (job
+#                       records and job lists; 7d by default)
 #   WINDOW=$DELIVERY_TTL  the longest retention window in that config: Redis is judged on the
 #                       samples after WINDOW + 30 s, and only when the soak lasts that long
 #   RSS_SETTLE=60s      triggerd's RSS is judged on the samples after this
@@ -34,11 +37,12 @@ runner=${RUNNER:-1}
 body="$bench_root/${BODY:-tests/fixtures/github/push.json}"
 out=${OUT:-$bench_root/build-bench/soak-$(date +%Y%m%d-%H%M%S).csv}
 
-# The soak's triggerd configuration beyond listeners, Redis and keys. In today's triggerd the only
-# retention setting is queue.delivery_ttl (at least 1h); job records (triggerd:job:<id>) expire
-# after a fixed 30 days and the per-user job list is capped at 1000 (docs/redis-layout.md), so
-# Redis keeps growing by one job record per delivery for 30 days whatever the soak sets.
-soak_toml="[queue]
+# The soak's triggerd configuration beyond listeners, Redis and keys. Redis keeps a push key per
+# delivery for queue.delivery_ttl and a job record per job for queue.job_retention (7 days unless
+# EXTRA_TOML shortens it; docs/redis-layout.md): it is flat once the longer of the two is full.
+soak_toml="[spool]
+max_age = \"30m\"
+[queue]
 delivery_ttl = \"$delivery_ttl\"
 ${EXTRA_TOML:-}"
 
