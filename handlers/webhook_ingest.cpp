@@ -141,14 +141,12 @@ void WebhookIngest::recheck(const std::shared_ptr<WebhookDelivery>& d,
   triggers_.getRaw(d->trigger_id,
                    [this, d, asked, was = cached.trigger, done = std::move(done),
                     stands = std::move(stands)](Result<std::optional<std::string>> raw) mutable {
-                     if (raw.ok() && raw->has_value()) {
-                       auto entry = cache_.trigger(
-                           d->trigger_id, **raw,
-                           [this](std::string_view text) { return triggers_.decode(text); }, asked);
-                       // The same stored text decodes to the same cached object: the answer stands.
-                       if (entry.ok() && entry->trigger == was) return stands(std::move(done));
-                     }
-                     withRaw(d, std::move(raw), asked, std::move(done));
+                     if (!raw.ok() || !raw->has_value())
+                       return withRaw(d, std::move(raw), asked, std::move(done));
+                     auto entry = cacheTrigger(d->trigger_id, **raw, asked);
+                     // The same stored text decodes to the same cached object: the answer stands.
+                     if (entry.ok() && entry->trigger == was) return stands(std::move(done));
+                     withEntry(d, std::move(entry), std::move(done));
                    });
 }
 
@@ -217,19 +215,26 @@ void WebhookIngest::warmBatch(std::shared_ptr<std::vector<std::string>> ids, siz
         }
         for (size_t i = 0; i < texts->size(); ++i) {
           if (!(*texts)[i]) continue;
-          auto entry = cache_.trigger((*ids)[from + i], *(*texts)[i],
-                                      [this](std::string_view t) { return triggers_.decode(t); });
-          if (entry.ok()) ++loaded;
+          if (cacheTrigger((*ids)[from + i], *(*texts)[i], std::nullopt).ok()) ++loaded;
         }
         warmBatch(ids, end, loaded, std::move(done));
       });
 }
 
+Result<TriggerCache::Entry> WebhookIngest::cacheTrigger(
+    const std::string& id, const std::string& raw,
+    std::optional<std::chrono::steady_clock::time_point> read_at) {
+  return cache_.trigger(
+      id, raw, [this](std::string_view text) { return triggers_.decode(text); }, read_at);
+}
+
 void WebhookIngest::withTrigger(const std::shared_ptr<WebhookDelivery>& d, const std::string& raw,
                                 std::chrono::steady_clock::time_point read_at, Done done) {
-  auto entry = cache_.trigger(
-      d->trigger_id, raw, [this](std::string_view text) { return triggers_.decode(text); },
-      read_at);
+  withEntry(d, cacheTrigger(d->trigger_id, raw, read_at), std::move(done));
+}
+
+void WebhookIngest::withEntry(const std::shared_ptr<WebhookDelivery>& d,
+                              Result<TriggerCache::Entry> entry, Done done) {
   if (!entry.ok()) {
     // The detail (key ids, why a seal did not open) is for the operator's log, not the caller.
     TLOG_ERROR("webhook", "trigger=%s reason=%s stored trigger cannot be read",

@@ -107,6 +107,13 @@ class WebhookIngest {
   // `read_at`: when the read of `raw` was sent (the cache's age counts from then).
   void withTrigger(const std::shared_ptr<WebhookDelivery>& d, const std::string& raw,
                    std::chrono::steady_clock::time_point read_at, Done done);
+  // process() with the stored trigger, or 500 when it cannot be decoded.
+  void withEntry(const std::shared_ptr<WebhookDelivery>& d, Result<TriggerCache::Entry> entry,
+                 Done done);
+  // The trigger stored as `raw`, from the cache or decoded now (TriggerCache::trigger).
+  Result<TriggerCache::Entry> cacheTrigger(
+      const std::string& id, const std::string& raw,
+      std::optional<std::chrono::steady_clock::time_point> read_at);
   // `cached`: the entry was not read for this delivery (WebhookOptions::trigger_max_age). A
   // delivery it would refuse or turn away for the trigger's sake (provider, secret, repository,
   // rules) is checked against the stored trigger first: only building relies on a cached one.
