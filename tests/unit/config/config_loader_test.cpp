@@ -128,6 +128,20 @@ TEST_F(ConfigTest, PerAddressConnectionCapDefaultsAndRange) {
   EXPECT_EQ(e, at(7, "limits.max_connections_per_address") + "must be from 0 to 1000000 (got -1)");
 }
 
+TEST_F(ConfigTest, TriggerCacheMaxAgeDefaultsZeroTurnsItOffAndIsBounded) {
+  auto r = parse(minimal());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->trigger_cache_max_age, std::chrono::milliseconds(1000));
+  r = parse(minimal("[triggers]\ncache_max_age = \"0s\"\n"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->trigger_cache_max_age.count(), 0);
+  r = parse(minimal("[triggers]\ncache_max_age = \"250ms\"\n"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->trigger_cache_max_age, std::chrono::milliseconds(250));
+  std::string e = errorOf(minimal("[triggers]\ncache_max_age = \"2m\"\n"));
+  EXPECT_EQ(e, at(7, "triggers.cache_max_age") + "must be from 0s to 1m (got 2m)");
+}
+
 TEST_F(ConfigTest, WrongTypeNamesTheTypeAndShowsAnExample) {
   std::string e = errorOf(minimal("[limits]\nmax_connections = \"many\"\n"));
   EXPECT_EQ(e, at(7, "limits.max_connections") +
