@@ -20,10 +20,11 @@ namespace triggerd {
 // latest jobs of its (trigger, ref) (flag s), each the stream key when its flag is absent, the
 // trigger's job list, the user's job list, then the record of each of its jobs.
 // ARGV[1] dedupe TTL (s), ARGV[2] record TTL (s), ARGV[3] trigger list length, ARGV[4] user
-// list length, ARGV[5] now (unix s), ARGV[6] the record key prefix (job:); then per enqueue:
-// flags (d, p, s), the JSON array of its job ids, the ids space-separated, its delivery id (kept
-// with the push key), its job count m, and per job: id, job JSON, n, and n field/value pairs of
-// its record.
+// list length, ARGV[5] now (unix s: created_at, and finished_at of what is superseded), ARGV[6]
+// the record key prefix (job:), ARGV[7] F, then the F record field names a job's values fill
+// (kNewRecordFieldNames); then per enqueue: flags (d, p, s), the JSON array of its job ids, the
+// ids space-separated, its delivery id (kept with the push key), its job count m, and per job:
+// id, job JSON and its F record values ("" leaves the field out).
 // The push key holds "<ids JSON>\n<delivery id>": the same push again under the same delivery id
 // is a redelivery, under another one a replay (one key tells both apart, so a webhook delivery
 // needs no delivery key). A value without the line (written before) counts as a redelivery.
@@ -48,8 +49,10 @@ local function list(key, id, length)
   end
   l[#l + 1] = id
 end
+local F, names = tonumber(ARGV[7]), {}
+for f = 1, F do names[f] = ARGV[7 + f] end
 local replies = {}
-local a, k = 7, 2
+local a, k = 8 + F, 2
 while a <= #ARGV do
   local flags, m = ARGV[a], tonumber(ARGV[a + 4])
   local d = string.find(flags, 'd', 1, true) ~= nil
@@ -75,28 +78,46 @@ while a <= #ARGV do
   end
   local j = a + 5
   if reply then
-    for i = 1, m do j = j + 3 + 2 * tonumber(ARGV[j + 2]) end
+    j = j + m * (2 + F)
   else
     for i = 1, m do
-      local id, n, record = ARGV[j], tonumber(ARGV[j + 2]), KEYS[k + 4 + i]
+      local id, record = ARGV[j], KEYS[k + 4 + i]
       local entry = redis.call('XADD', KEYS[1], '*', 'job', ARGV[j + 1], 'id', id)
-      redis.call('HSET', record, 'stream_id', entry, unpack(ARGV, j + 3, j + 2 + 2 * n))
+      local fields = {'stream_id', entry, 'state', 'queued', 'created_at', ARGV[5]}
+      for f = 1, F do
+        local v = ARGV[j + 1 + f]
+        if v ~= '' then
+          fields[#fields + 1] = names[f]
+          fields[#fields + 1] = v
+        end
+      end
+      redis.call('HSET', record, unpack(fields))
       redis.call('EXPIRE', record, ARGV[2])
       list(KEYS[k + 3], id, ARGV[3])
       list(KEYS[k + 4], id, ARGV[4])
-      j = j + 3 + 2 * n
+      j = j + 2 + F
     end
     local superseded = {}
     if m > 0 and s then
       -- This push's ids become the latest; the ones they replace are superseded if still queued.
+      -- One HGETALL reads the state and the record the reply returns (as it is after the HSET).
       local latest = redis.call('SET', KEYS[k + 2], ARGV[a + 2], 'EX', ARGV[2], 'GET')
       if latest then
         for old in string.gmatch(latest, '%S+') do
           local record = ARGV[6] .. old
-          if redis.call('HGET', record, 'state') == 'queued' then
-            redis.call('HSET', record, 'state', 'superseded', 'finished_at', ARGV[5])
-            superseded[#superseded + 1] = old
-            superseded[#superseded + 1] = redis.call('HGETALL', record)
+          local fields = redis.call('HGETALL', record)
+          for f = 1, #fields, 2 do
+            if fields[f] == 'state' then
+              if fields[f + 1] == 'queued' then
+                redis.call('HSET', record, 'state', 'superseded', 'finished_at', ARGV[5])
+                fields[f + 1] = 'superseded'
+                fields[#fields + 1] = 'finished_at'
+                fields[#fields + 1] = ARGV[5]
+                superseded[#superseded + 1] = old
+                superseded[#superseded + 1] = fields
+              end
+              break
+            end
           end
         end
       end
@@ -178,7 +199,6 @@ JobQueue::JobQueue(RedisClient& redis, Keys keys, int64_t delivery_ttl_seconds,
 
 void JobQueue::enqueue(EnqueueRequest request, std::function<void(Result<EnqueueOutcome>)> cb) {
   Pending p;
-  p.now = clock_->unixSeconds();
   std::string flags;
   if (!request.dedupe_key.empty()) flags += 'd';
   if (!request.push_key.empty()) flags += 'p';
@@ -193,16 +213,13 @@ void JobQueue::enqueue(EnqueueRequest request, std::function<void(Result<Enqueue
   for (const Job& j : request.jobs) space_ids += (space_ids.empty() ? "" : " ") + j.id;
   p.args = {std::move(flags), idsJson(request.jobs), std::move(space_ids), request.delivery_id,
             std::to_string(request.jobs.size())};
+  p.args.reserve(p.args.size() + request.jobs.size() * (2 + kNewRecordFieldNames.size()));
   for (const Job& j : request.jobs) {
     p.keys.push_back(keys_.job(j.id));
-    auto fields = newRecordFields(j, request.requested_by, p.now);
     p.args.push_back(j.id);
     p.args.push_back(encodeJob(j));
-    p.args.push_back(std::to_string(fields.size()));
-    for (auto& [name, value] : fields) {
-      p.args.push_back(std::move(name));
+    for (std::string& value : newRecordValues(j, request.requested_by))
       p.args.push_back(std::move(value));
-    }
   }
   p.request = std::move(request);
   p.cb = std::move(cb);
@@ -218,11 +235,18 @@ void JobQueue::flush() {
   pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(take));
 
   std::vector<std::string> keys{keys_.jobs()};
-  std::vector<std::string> args{
-      std::to_string(delivery_ttl_seconds_),      std::to_string(retention_.record_ttl_seconds),
-      std::to_string(retention_.trigger_history), std::to_string(retention_.user_history),
-      std::to_string(batch->front().now),         keys_.job("")};
+  // One time for the call: the records' created_at, and what the commit statuses report.
+  const int64_t now = clock_->unixSeconds();
+  std::vector<std::string> args{std::to_string(delivery_ttl_seconds_),
+                                std::to_string(retention_.record_ttl_seconds),
+                                std::to_string(retention_.trigger_history),
+                                std::to_string(retention_.user_history),
+                                std::to_string(now),
+                                keys_.job(""),
+                                std::to_string(kNewRecordFieldNames.size())};
+  args.insert(args.end(), kNewRecordFieldNames.begin(), kNewRecordFieldNames.end());
   for (Pending& p : *batch) {
+    p.now = now;
     std::move(p.keys.begin(), p.keys.end(), std::back_inserter(keys));
     std::move(p.args.begin(), p.args.end(), std::back_inserter(args));
     p.keys = {};

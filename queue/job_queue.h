@@ -113,7 +113,7 @@ class JobQueue {
   struct Pending {
     std::vector<std::string> keys, args;
     EnqueueRequest request;
-    int64_t now = 0;
+    int64_t now = 0;  // the call's time, set when it is sent
     std::function<void(Result<EnqueueOutcome>)> cb;
   };
   // At most this many enqueues share one script call (keeps one call's run time, and so every

@@ -138,28 +138,33 @@ std::string apiRepository(Provider provider, const RepositoryInfo& repository) {
   return repository.full_name;
 }
 
+std::array<std::string, kNewRecordFieldNames.size()> newRecordValues(
+    const Job& job, std::string_view requested_by) {
+  std::string tags;
+  for (const auto& t : job.tags) tags += (tags.empty() ? "" : ",") + t;
+  // Optional fields stay empty when they hold the default, to keep the record small.
+  return {job.trigger_id,
+          job.user,
+          providerName(job.provider),
+          apiRepository(job.provider, job.repository),
+          job.ref,
+          job.commit.sha,
+          job.image,
+          std::move(tags),
+          std::to_string(job.attempt),
+          job.event == "push" ? std::string() : job.event,
+          job.delivery_id,
+          std::string(requested_by)};
+}
+
 std::vector<std::pair<std::string, std::string>> newRecordFields(const Job& job,
                                                                  std::string_view requested_by,
                                                                  int64_t now_unix) {
-  std::string tags;
-  for (const auto& t : job.tags) tags += (tags.empty() ? "" : ",") + t;
-  std::vector<std::pair<std::string, std::string>> f{
-      {"state", "queued"},
-      {"trigger", job.trigger_id},
-      {"user", job.user},
-      {"provider", providerName(job.provider)},
-      {"repo", apiRepository(job.provider, job.repository)},
-      {"ref", job.ref},
-      {"sha", job.commit.sha},
-      {"image", job.image},
-      {"tags", tags},
-      {"attempt", std::to_string(job.attempt)},
-      {"created_at", std::to_string(now_unix)},
-  };
-  // Left out when empty or the default, to keep the record small.
-  if (job.event != "push") f.emplace_back("event", job.event);
-  if (!job.delivery_id.empty()) f.emplace_back("delivery", job.delivery_id);
-  if (!requested_by.empty()) f.emplace_back("by", std::string(requested_by));
+  std::vector<std::pair<std::string, std::string>> f{{"state", "queued"}};
+  auto values = newRecordValues(job, requested_by);
+  for (size_t i = 0; i < values.size(); ++i)
+    if (!values[i].empty()) f.emplace_back(kNewRecordFieldNames[i], std::move(values[i]));
+  f.emplace_back("created_at", std::to_string(now_unix));
   return f;
 }
 

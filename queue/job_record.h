@@ -3,6 +3,7 @@
 // enqueue writes, the API view. docs/redis-layout.md lists every field.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -62,8 +63,18 @@ std::optional<JobRecord> parseJobRecord(std::string_view id, const std::vector<s
 // its path when the id is unknown).
 std::string apiRepository(Provider provider, const RepositoryInfo& repository);
 
-// The fields the enqueue writes for a new job (state queued, attempt 1, no stream id: the
-// script adds it), as HSET name/value pairs. Empty optional fields are left out.
+// The fields of a new job's record the enqueue takes from the job, in this order. The enqueue
+// script gets the names once per call and each job's values by position, so a delivery's
+// arguments carry no field names; it adds state, created_at and stream_id itself.
+inline constexpr std::array<const char*, 12> kNewRecordFieldNames = {
+    "trigger", "user", "provider", "repo",  "ref",      "sha",
+    "image",   "tags", "attempt",  "event", "delivery", "by"};
+// The values of kNewRecordFieldNames for a job; "" for a field left out (empty, or the default
+// "push" event), which the script does not write.
+std::array<std::string, kNewRecordFieldNames.size()> newRecordValues(const Job& job,
+                                                                     std::string_view requested_by);
+// Every field of a new job's record (state queued, the values above, created_at; no stream id:
+// the script adds it), as HSET name/value pairs.
 std::vector<std::pair<std::string, std::string>> newRecordFields(const Job& job,
                                                                  std::string_view requested_by,
                                                                  int64_t now_unix);

@@ -114,8 +114,9 @@ RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
     if (it == lists.end()) it = lists.insert(lists.end(), {key, List{length, {}}});
     it->second.ids.push_back(id);
   };
+  const size_t fields = std::stoul(at(args, 7));
   std::vector<RedisValue> replies;
-  size_t a = 7, k = 2;
+  size_t a = 8 + fields, k = 2;
   while (a <= args.size()) {
     const std::string& flags = at(args, a);
     const size_t m = std::stoul(at(args, a + 4));
@@ -141,20 +142,24 @@ RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
     }
     size_t j = a + 5;
     if (reply) {
-      for (size_t i = 1; i <= m; ++i) j += 3 + 2 * std::stoul(at(args, j + 2));
+      j += m * (2 + fields);
     } else {
       for (size_t i = 1; i <= m; ++i) {
         const std::string& id = at(args, j);
-        const size_t n = std::stoul(at(args, j + 2));
         const std::string& record = at(keys, k + 4 + i);
         RedisValue entry = call({"XADD", at(keys, 1), "*", "job", at(args, j + 1), "id", id});
-        std::vector<std::string> hset{"HSET", record, "stream_id", entry.str};
-        for (size_t f = j + 3; f < j + 3 + 2 * n; ++f) hset.push_back(at(args, f));
+        std::vector<std::string> hset{"HSET",  record,   "stream_id",  entry.str,
+                                      "state", "queued", "created_at", at(args, 5)};
+        for (size_t f = 1; f <= fields; ++f) {
+          if (at(args, j + 1 + f).empty()) continue;
+          hset.push_back(at(args, 7 + f));
+          hset.push_back(at(args, j + 1 + f));
+        }
         call(hset);
         call({"EXPIRE", record, at(args, 2)});
         list(at(keys, k + 3), id, at(args, 3));
         list(at(keys, k + 4), id, at(args, 4));
-        j += 3 + 2 * n;
+        j += 2 + fields;
       }
       std::vector<RedisValue> superseded;
       if (m > 0 && s) {
@@ -164,10 +169,19 @@ RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
           std::istringstream words(latest.str);
           for (std::string old; words >> old;) {
             const std::string record = at(args, 6) + old;
-            if (call({"HGET", record, "state"}).str == "queued") {
-              call({"HSET", record, "state", "superseded", "finished_at", at(args, 5)});
-              superseded.push_back(redisBulk(old));
-              superseded.push_back(call({"HGETALL", record}));
+            RedisValue fields_now = call({"HGETALL", record});
+            auto& flat = fields_now.elements;
+            for (size_t f = 0; f + 1 < flat.size(); f += 2) {
+              if (flat[f].str != "state") continue;
+              if (flat[f + 1].str == "queued") {
+                call({"HSET", record, "state", "superseded", "finished_at", at(args, 5)});
+                flat[f + 1] = redisBulk("superseded");
+                flat.push_back(redisBulk("finished_at"));
+                flat.push_back(redisBulk(at(args, 5)));
+                superseded.push_back(redisBulk(old));
+                superseded.push_back(std::move(fields_now));
+              }
+              break;
             }
           }
         }

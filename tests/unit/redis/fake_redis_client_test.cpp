@@ -14,6 +14,7 @@
 
 #include "queue/enqueue_script.h"
 #include "queue/job_queue.h"
+#include "queue/job_record.h"
 #include "store/scripts.h"
 #include "tests/support/loop_runner.h"
 #include "tests/support/redis_client_checks.h"
@@ -225,7 +226,14 @@ struct EnqueueSpec {
 std::vector<std::string> enqueueCall(const std::string& jobs_key, const std::string& keep,
                                      const std::vector<EnqueueSpec>& enqueues) {
   std::vector<std::string> keys{jobs_key};
-  std::vector<std::string> args{"259200", "2592000", keep, keep, "1795600000", "job:"};
+  std::vector<std::string> args{"259200",
+                                "2592000",
+                                keep,
+                                keep,
+                                "1795600000",
+                                "job:",
+                                std::to_string(kNewRecordFieldNames.size())};
+  args.insert(args.end(), kNewRecordFieldNames.begin(), kNewRecordFieldNames.end());
   for (const EnqueueSpec& e : enqueues) {
     for (const std::string& k :
          {e.delivery, e.push.empty() ? jobs_key : e.push, std::string("latest:tr:refs/heads/main"),
@@ -238,13 +246,16 @@ std::vector<std::string> enqueueCall(const std::string& jobs_key, const std::str
       keys.push_back("job:" + id);
       ids += std::string(ids.size() > 1 ? "," : "") + "\"" + id + "\"";
       spaced += (spaced.empty() ? "" : " ") + id;
-      for (const std::string& a :
-           {id, "{\"id\":\"" + id + "\"}", std::string("6"), std::string("state"),
-            std::string("queued"), std::string("trigger"), std::string("tr"), std::string("ref"),
-            std::string("refs/heads/main"), std::string("sha"), "sha" + std::to_string(n),
-            std::string("delivery"), e.delivery, std::string("created_at"),
-            std::string("1795600000")})
-        job_args.push_back(a);
+      job_args.push_back(id);
+      job_args.push_back("{\"id\":\"" + id + "\"}");
+      // Some record values set, the others empty (left out of the record).
+      for (std::string_view name : kNewRecordFieldNames) {
+        job_args.push_back(name == "trigger"    ? "tr"
+                           : name == "ref"      ? "refs/heads/main"
+                           : name == "sha"      ? "sha" + std::to_string(n)
+                           : name == "delivery" ? e.delivery
+                                                : "");
+      }
     }
     for (const std::string& a : {std::string(e.push.empty() ? "ds" : "ps"), ids + "]", spaced,
                                  e.delivery, std::to_string(e.jobs.size())})
