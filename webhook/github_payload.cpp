@@ -176,7 +176,8 @@ Result<Delivery> parseGithubDelivery(std::string_view event, std::string_view co
   auto src = jsonSource(form, body);
   if (!src) return src.error();
   std::string buffer = form ? std::move(src->decoded) : std::string(src->text);
-  auto doc = payload::parseJson(buffer, src->field);
+  payload::JsonArena arena;
+  auto doc = payload::parseJson(buffer, src->field, arena);
   if (!doc) return doc.error();
   return event == "ping" ? parsePing(*doc) : parsePush(*doc);
 }

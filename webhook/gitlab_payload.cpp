@@ -59,7 +59,8 @@ Result<Delivery> parseGitlabDelivery(std::string_view event, std::string_view co
   bool tag_event = event == kTagPushHook;
 
   std::string buffer(body);
-  auto doc = payload::parseJson(buffer, "body");
+  payload::JsonArena arena;
+  auto doc = payload::parseJson(buffer, "body", arena);
   if (!doc) return doc.error();
   const Value& root = *doc;
 

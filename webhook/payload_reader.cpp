@@ -48,7 +48,8 @@ Status readPathList(const Value& commit, const std::string& parent, const char* 
 
 }  // namespace
 
-Result<rapidjson::Document> parseJson(std::string& text, const std::string& field) {
+Result<rapidjson::Document> parseJson(std::string& text, const std::string& field,
+                                      JsonArena& arena) {
   if (text.empty()) return Error::badRequest(field, field + " is empty; expected a JSON object");
   // JSON text never holds a raw NUL; refusing it up front also keeps the in-situ parse below,
   // which stops at a NUL, equivalent to parsing the whole buffer.
@@ -58,7 +59,7 @@ Result<rapidjson::Document> parseJson(std::string& text, const std::string& fiel
   // validating every string character by character: the parse is the hot path's largest cost.
   if (!isValidUtf8(text))
     return Error::badRequest(field, field + " is not valid UTF-8; payloads must be UTF-8 JSON");
-  rapidjson::Document doc;
+  rapidjson::Document doc(&arena.pool());
   // In situ: strings stay in `text` instead of being copied into the document's pool.
   doc.ParseInsitu<rapidjson::kParseIterativeFlag>(text.data());
   if (doc.HasParseError()) {

@@ -5,6 +5,7 @@
 
 #include <rapidjson/document.h>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,11 +17,29 @@ namespace triggerd::payload {
 
 using Value = rapidjson::Value;
 
+// Where one payload's document lives: a fixed block in the parsing function's frame that a
+// typical push fits in, so the hot path's parse allocates no pool (RapidJSON's default pool
+// mallocs 64 KiB per document); a larger payload continues in 16 KiB chunks from the heap. The
+// document must not outlive it.
+class JsonArena {
+ public:
+  JsonArena() : pool_(block_, sizeof block_, kChunk) {}
+  JsonArena(const JsonArena&) = delete;
+  JsonArena& operator=(const JsonArena&) = delete;
+  rapidjson::MemoryPoolAllocator<>& pool() { return pool_; }
+
+ private:
+  static constexpr size_t kChunk = 16 * 1024;
+  alignas(std::max_align_t) char block_[kChunk];
+  rapidjson::MemoryPoolAllocator<> pool_;
+};
+
 // Parses untrusted JSON with RapidJSON's iterative parser, so deep nesting cannot exhaust the
 // stack, and refuses invalid UTF-8. `field` names the input in the error ("body", "payload").
 // Parses `text` in situ: the document's strings point into it, so `text` must outlive the
-// document and is left modified.
-Result<rapidjson::Document> parseJson(std::string& text, const std::string& field);
+// document and is left modified. The document's values live in `arena`.
+Result<rapidjson::Document> parseJson(std::string& text, const std::string& field,
+                                      JsonArena& arena);
 
 // "repository" + "id" -> "repository.id"; an empty parent yields the name alone.
 std::string joinPath(std::string_view parent, std::string_view name);
