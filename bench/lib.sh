@@ -56,7 +56,7 @@ start_redis() {
   mkdir -p "$dir"
   redis_port=$(free_port)
   redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir" --appendonly yes \
-    --appendfsync everysec --save "" --daemonize no --logfile "$dir/redis.log" &
+    --appendfsync everysec --save "" --daemonize no --logfile "$dir/redis.log" ${REDIS_ARGS:-} &
   redis_pid=$!
   bench_pids+=("$redis_pid")
   wait_for 10 redis-cli -p "$redis_port" ping || die "redis-server $1 did not start ($dir/redis.log)"

@@ -15,6 +15,7 @@
 #   TRIGGERD_PROCESSES="1"  triggerd rows: N > 1 = N processes sharing the port (SO_REUSEPORT),
 #                           which needs the server.reuse_port key; checked before anything runs
 #   BODY=tests/fixtures/github/push.json   KEEP_WORK=1 keeps the scratch directory
+#   REDIS_ARGS="--auto-aof-rewrite-percentage 0": more redis-server arguments, every Redis
 #   TRIGGERD_BIN=path measures that binary instead of building one; BASELINE_BIN=path adds rows
 #   for an earlier build (before/after in one run)
 #   bash bench/run.sh                       RUNS=1 DURATION=5s bash bench/run.sh (quick look)
