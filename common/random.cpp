@@ -1,20 +1,60 @@
 #include "common/random.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <cstring>
 
 #include "common/encoding.h"
 #include "common/log.h"
 
 namespace triggerd {
 
-std::string SecureRandom::bytes(size_t n) {
-  std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
+namespace {
+
+void drawOrAbort(unsigned char* out, size_t n) {
+  if (RAND_bytes(out, static_cast<int>(n)) != 1) {
     TLOG_ERROR("random", "RAND_bytes failed; refusing to continue without a CSPRNG");
     std::abort();
   }
+}
+
+// Counts forks: a child must not serve the bytes its parent serves too.
+std::atomic<uint64_t> fork_generation{0};
+
+uint64_t forkGeneration() {
+  static std::once_flag registered;
+  std::call_once(registered,
+                 [] { pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1); }); });
+  return fork_generation.load(std::memory_order_relaxed);
+}
+
+}  // namespace
+
+SecureRandom::~SecureRandom() {
+  OPENSSL_cleanse(block_, sizeof block_);
+}
+
+std::string SecureRandom::bytes(size_t n) {
+  std::string out(n, '\0');
+  auto* dst = reinterpret_cast<unsigned char*>(out.data());
+  if (n > kBufferedMax) {
+    drawOrAbort(dst, n);
+    return out;
+  }
+  std::lock_guard lock(mutex_);
+  const uint64_t generation = forkGeneration();
+  if (used_ + n > kBlock || generation_ != generation) {
+    drawOrAbort(block_, kBlock);
+    used_ = 0;
+    generation_ = generation;
+  }
+  std::memcpy(dst, block_ + used_, n);
+  OPENSSL_cleanse(block_ + used_, n);
+  used_ += n;
   return out;
 }
 
