@@ -5,7 +5,7 @@
 # it records triggerd's RSS and Redis used_memory in a CSV; at the end it says whether each is
 # flat: triggerd's RSS after RSS_SETTLE, Redis once the retention windows are full.
 #   DURATION=600s RATE=200 bash bench/soak.sh
-#   DURATION=75m RATE=100 EXTRA_TOML='job_retention = "1h"' bash bench/soak.sh   (Redis too)
+#   DURATION=85m RATE=100 EXTRA_TOML='job_retention = "1h"' bash bench/soak.sh   (Redis too)
 # Knobs (defaults):
 #   DURATION=600s RATE=200 (requests/s, paced by bench/paced.lua) CONNECTIONS=8 SAMPLE=10 (s)
 #   DELIVERY_TTL=1h     queue.delivery_ttl: how long push keys (and delivery ids) are remembered
@@ -15,7 +15,10 @@
 #                       with a [table] line for another table), e.g. job_retention = "1h" (job
 #                       records and job lists; 7d by default)
 #   WINDOW=$DELIVERY_TTL  the longest retention window in that config: Redis is judged on the
-#                       samples after WINDOW + 30 s, and only when the soak lasts that long
+#                       samples after WINDOW + EXPIRE_SETTLE, and only when the soak lasts that long
+#   EXPIRE_SETTLE=10m   Redis frees expired keys gradually (active expiry stops sampling while
+#                       fewer than about 10% of the sampled keys have expired), so once the
+#                       windows are full its memory still grows by that slack for some minutes
 #   RSS_SETTLE=60s      triggerd's RSS is judged on the samples after this
 #   TOLERANCE=5         flat: the mean of the last third of the judged samples is within this
 #                       percentage (and at least 1 MiB) of the mean of the first third
@@ -48,7 +51,7 @@ ${EXTRA_TOML:-}"
 
 seconds() { awk -v d="$1" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; if (d ~ /h$/) n *= 3600; if (d ~ /d$/) n *= 86400; print int(n) }'; }
 total=$(seconds "$duration")
-redis_from=$(($(seconds "$window") + 30))
+redis_from=$(($(seconds "$window") + $(seconds "${EXPIRE_SETTLE:-10m}")))
 rss_from=$(seconds "${RSS_SETTLE:-60s}")
 ((total > 0 && rate > 0 && sample > 0)) || die "DURATION, RATE and SAMPLE must be positive"
 ((total - rss_from >= 6 * sample)) ||
