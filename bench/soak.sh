@@ -152,10 +152,12 @@ for col, name, start, scale in (("triggerd_rss_kib", "triggerd RSS", rss_from, 1
               f"{slope * 1048576 / rate:.0f} bytes per delivery")
         continue
     t, v, first, last, slope = trend(col + "_b", start)
-    flat = abs(last - first) <= max(first * tolerance / 100, 1.0)
-    verdict = verdict if flat else 1
+    # Falling is bounded too (Redis catching up on expired keys); only growth fails.
+    margin = max(first * tolerance / 100, 1.0)
+    state = "flat" if abs(last - first) <= margin else "falling" if last < first else "NOT flat: growing"
+    verdict = 1 if state.startswith("NOT") else verdict
     print(f"{name}: {first:.1f} -> {last:.1f} MiB from {t[0]}s to {t[-1]}s (trend {slope * 3600:+.1f}"
-          f" MiB/h, {slope * 1048576 / rate:.0f} bytes per delivery): {'flat' if flat else 'NOT flat'}")
-print("flat where judged" if verdict == 0 else "memory still grows (see the CSV)")
+          f" MiB/h, {slope * 1048576 / rate:.0f} bytes per delivery): {state}")
+print("no growth where judged" if verdict == 0 else "memory still grows (see the CSV)")
 sys.exit(verdict)
 PY
