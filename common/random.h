@@ -30,7 +30,7 @@ class SecureRandom final : public Random {
 
  private:
   static constexpr size_t kBlock = 4096;
-  std::mutex mutex_;  // the config reload thread may draw too
+  std::mutex mutex_;  // bytes() may be called from any thread
   unsigned char block_[kBlock];
   size_t used_ = kBlock;     // bytes of block_ served (wiped) so far
   uint64_t generation_ = 0;  // forks seen when block_ was drawn
