@@ -150,6 +150,28 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, PayloadRobustnessTest, ::testing::ValuesIn(kS
                            return name;
                          });
 
+// Release builds scan JSON strings 16 bytes at a time (RapidJSON's SSE2 path), stopping at a
+// quote, a backslash or a control character: every string length, each with an escape or a
+// multi-byte character at every position, and the string's end at every alignment, must read
+// back exactly as written.
+TEST(PayloadStringScanTest, EveryLengthAndEscapePositionReadsBack) {
+  const std::string base = fixture("github/push.json");
+  const std::string specials[] = {"\"", "\\", "\n", "\x01", "\xc3\xa9", "/"};
+  for (size_t length = 0; length <= 40; ++length) {
+    for (const std::string& special : specials) {
+      for (size_t at = 0; at <= length; ++at) {
+        std::string message(length, 'm');
+        for (size_t i = 0; i < length; ++i) message[i] = static_cast<char>('a' + i % 26);
+        message.insert(at, special);
+        std::string body = webhook_test::withString(base, "/head_commit/message", message.c_str());
+        auto r = parseGithubDelivery("push", kJson, body);
+        ASSERT_TRUE(r.ok()) << "length " << length << " at " << at << ": " << r.error().message;
+        ASSERT_EQ(r->push.head.message, message) << "length " << length << " at " << at;
+      }
+    }
+  }
+}
+
 TEST(PayloadFuzzTest, RandomBytesNeverCrash) {
   std::mt19937 rng(20251125);  // fixed seed: failures reproduce
   const std::string alphabet = "{}[]\":,0123456789abcdef-.eE tfnulr\\/u%&=+payload";
