@@ -191,9 +191,15 @@ Status checkRuleCount(size_t count) {
   return okStatus();
 }
 
+// A rule that passed checkRule: its pattern and tag templates, ready for every delivery.
+struct CheckedRule {
+  std::shared_ptr<re2::RE2> pattern;
+  std::vector<TagTemplate> templates;  // rule.tags, parsed, in order
+};
+
 // The semantic checks of one rule, shared by parseRules and CompiledRules::compile so that
-// stored rules are held to the same standard as new ones. Returns the compiled pattern.
-Result<std::shared_ptr<re2::RE2>> checkRule(const BuildRule& rule, const std::string& prefix) {
+// stored rules are held to the same standard as new ones.
+Result<CheckedRule> checkRule(const BuildRule& rule, const std::string& prefix) {
   auto re = compilePattern(rule.match, prefix + ".match");
   if (!re.ok()) return re.error();
   const int groups = (*re)->NumberOfCapturingGroups();
@@ -209,9 +215,12 @@ Result<std::shared_ptr<re2::RE2>> checkRule(const BuildRule& rule, const std::st
         tags_field, "tags has " + std::to_string(rule.tags.size()) + " templates, at most " +
                         std::to_string(kMaxTagsPerRule) + " are allowed; remove some");
   }
+  CheckedRule checked;
+  checked.templates.reserve(rule.tags.size());
   for (size_t j = 0; j < rule.tags.size(); ++j) {
     auto parsed = TagTemplate::parse(rule.tags[j], rule.kind, groups, indexed(tags_field, j));
     if (!parsed.ok()) return parsed.error();
+    checked.templates.push_back(std::move(parsed).value());
   }
 
   if (auto st = checkRelativePath(rule.dockerfile, prefix + ".dockerfile", true); !st.ok())
@@ -230,7 +239,8 @@ Result<std::shared_ptr<re2::RE2>> checkRule(const BuildRule& rule, const std::st
   for (size_t j = 0; j < rule.paths.size(); ++j) {
     if (auto st = validateGlob(rule.paths[j], indexed(paths_field, j)); !st.ok()) return st.error();
   }
-  return re;
+  checked.pattern = std::move(re).value();
+  return checked;
 }
 
 Error typeError(const std::string& field, std::string_view name, std::string_view expected,
@@ -430,9 +440,9 @@ Result<CompiledRules> CompiledRules::compile(std::vector<BuildRule> rules,
   CompiledRules out;
   out.patterns_.reserve(rules.size());
   for (size_t i = 0; i < rules.size(); ++i) {
-    auto re = checkRule(rules[i], indexed("rules", i));
-    if (!re.ok()) return re.error();
-    const auto size = static_cast<size_t>((*re)->ProgramSize());
+    auto checked = checkRule(rules[i], indexed("rules", i));
+    if (!checked.ok()) return checked.error();
+    const auto size = static_cast<size_t>(checked->pattern->ProgramSize());
     out.program_size_ += size;
     // Stop at the first pattern over the budget: compiling the rest would only cost more time
     // on the loop for an answer that is already known.
@@ -445,7 +455,8 @@ Result<CompiledRules> CompiledRules::compile(std::vector<BuildRule> rules,
               " this triggerd allows per trigger (triggers.max_rule_program_size); use fewer "
               "or simpler patterns, e.g. \".*\" instead of long repeated classes");
     }
-    out.patterns_.push_back(std::move(re).value());
+    out.patterns_.push_back(std::move(checked->pattern));
+    out.templates_.push_back(std::move(checked->templates));
   }
   out.rules_ = std::move(rules);
   return out;
@@ -491,11 +502,8 @@ std::vector<PlannedBuild> planBuilds(const CompiledRules& rules, const PushEvent
 
     PlannedBuild build;
     build.rule_index = i;
-    for (const auto& text : rule.tags) {
-      // compile() checked every template against this rule, so parsing cannot fail here.
-      auto tpl = TagTemplate::parse(text, rule.kind, re.NumberOfCapturingGroups(), "");
-      if (!tpl.ok()) continue;
-      std::string tag = sanitizeImageTag(tpl->render(values));
+    for (const TagTemplate& tpl : rules.templates(i)) {
+      std::string tag = sanitizeImageTag(tpl.render(values));
       if (tag.empty()) continue;
       if (std::find(build.tags.begin(), build.tags.end(), tag) == build.tags.end()) {
         build.tags.push_back(std::move(tag));

@@ -13,6 +13,7 @@
 
 #include "common/json.h"
 #include "common/result.h"
+#include "rules/tag_template.h"
 #include "webhook/push_event.h"
 
 namespace re2 {
@@ -58,12 +59,15 @@ class CompiledRules {
                                        size_t max_program_size = SIZE_MAX);
   const std::vector<BuildRule>& rules() const { return rules_; }
   const re2::RE2& pattern(size_t i) const { return *patterns_[i]; }
+  // Rule i's tag templates, parsed once here rather than for every delivery.
+  const std::vector<TagTemplate>& templates(size_t i) const { return templates_[i]; }
   // RE2 program instructions of every pattern together: what the rules cost in memory.
   size_t programSize() const { return program_size_; }
 
  private:
   std::vector<BuildRule> rules_;
   std::vector<std::shared_ptr<re2::RE2>> patterns_;
+  std::vector<std::vector<TagTemplate>> templates_;
   size_t program_size_ = 0;
 };
 
