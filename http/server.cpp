@@ -392,10 +392,23 @@ void HttpServer::route(const RequestPtr& ctx, std::string_view query) {
   m.route->handler(ctx);
 }
 
+Metrics::Counter& HttpServer::requestCounter(const std::string& route, int status) {
+  auto by_route = request_counters_.find(route);
+  if (by_route == request_counters_.end()) by_route = request_counters_.try_emplace(route).first;
+  auto it = by_route->second.find(status);
+  if (it == by_route->second.end()) {
+    it = by_route->second
+             .try_emplace(status, metrics_.series("triggerd_http_requests_total",
+                                                  {{"listener", options_.name},
+                                                   {"route", route},
+                                                   {"status", std::to_string(status)}}))
+             .first;
+  }
+  return it->second;
+}
+
 void HttpServer::onReplying(RequestContext& ctx, int status, std::string_view reason) {
-  metrics_.inc(
-      "triggerd_http_requests_total",
-      {{"listener", options_.name}, {"route", ctx.route()}, {"status", std::to_string(status)}});
+  requestCounter(ctx.route(), status).inc();
   if (status >= 400) {
     auto level = status >= 500 ? log::Level::kWarn : log::Level::kInfo;
     log::write(level, "http", "listener=%s id=%s method=%s path=%s route=%s status=%d peer=%s %s",
@@ -409,8 +422,7 @@ void HttpServer::onReplying(RequestContext& ctx, int status, std::string_view re
 }
 
 void HttpServer::onClientGone(RequestContext& ctx) {
-  metrics_.inc("triggerd_http_requests_total",
-               {{"listener", options_.name}, {"route", ctx.route()}, {"status", "499"}});
+  requestCounter(ctx.route(), 499).inc();
   TLOG_INFO("http",
             "listener=%s id=%s method=%s route=%s peer=%s client closed the connection "
             "before the answer",

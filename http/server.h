@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -148,9 +149,13 @@ class HttpServer {
   // Called by RequestContext.
   void onReplying(RequestContext& ctx, int status, std::string_view reason);
   void onClientGone(RequestContext& ctx);
+  // triggerd_http_requests_total of this listener for (route, status): made on first use and
+  // kept, so answering builds no labels (routes and statuses are few).
+  Metrics::Counter& requestCounter(const std::string& route, int status);
 
   EventLoop& loop_;
   Metrics& metrics_;
+  std::map<std::string, std::map<int, Metrics::Counter>, std::less<>> request_counters_;
   Options options_;
   Router* router_ = nullptr;
   EventPtr tasks_ev_;

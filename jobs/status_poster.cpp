@@ -25,13 +25,22 @@ CommitStatusPoster::CommitStatusPoster(EventLoop& loop, SourceStore& sources, Ht
       http_(http),
       clock_(clock),
       metrics_(metrics),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  constexpr const char* kOutcomeNames[] = {"posted", "failed", "retried", "skipped", "dropped"};
+  static_assert(std::size(kOutcomeNames) == static_cast<size_t>(Outcome::kCount));
+  for (Provider p : {Provider::kGithub, Provider::kGitlab}) {
+    for (size_t o = 0; o < std::size(kOutcomeNames); ++o) {
+      counters_[static_cast<size_t>(p)][o] =
+          metrics_.series("triggerd_commit_statuses_total",
+                          {{"provider", providerName(p)}, {"outcome", kOutcomeNames[o]}});
+    }
+  }
+}
 
 CommitStatusPoster::~CommitStatusPoster() = default;
 
-void CommitStatusPoster::count(const JobRecord& r, const char* outcome) {
-  metrics_.inc("triggerd_commit_statuses_total",
-               {{"provider", providerName(r.provider)}, {"outcome", outcome}});
+void CommitStatusPoster::count(const JobRecord& r, Outcome outcome) {
+  counters_[static_cast<size_t>(r.provider)][static_cast<size_t>(outcome)].inc();
 }
 
 std::string CommitStatusPoster::accountKey(const JobRecord& r) {
@@ -50,7 +59,8 @@ bool CommitStatusPoster::knownUnbound(const JobRecord& r) {
 void CommitStatusPoster::post(const JobEvent& event) {
   if (!options_.enabled) return;
   const std::string& id = event.record.id;
-  if (!slots_.count(id) && knownUnbound(event.record)) return count(event.record, "skipped");
+  if (!slots_.count(id) && knownUnbound(event.record))
+    return count(event.record, Outcome::kSkipped);
   auto it = slots_.find(id);
   if (it != slots_.end()) {
     Slot& slot = it->second;
@@ -71,7 +81,7 @@ void CommitStatusPoster::post(const JobEvent& event) {
   if (slots_.size() >= options_.max_pending) {
     TLOG_WARN("statuses", "job=%s state=%s pending=%zu commit status dropped: too many waiting",
               id.c_str(), jobStateName(event.record.state), slots_.size());
-    return count(event.record, "dropped");
+    return count(event.record, Outcome::kDropped);
   }
   Slot& slot = slots_[id];
   slot.event = event;
@@ -126,7 +136,7 @@ void CommitStatusPoster::sent(const std::string& job_id, const Status& outcome) 
   if (outcome.ok()) {
     TLOG_DEBUG("statuses", "job=%s state=%s sha=%s commit status set", job_id.c_str(), state,
                r.sha.c_str());
-    count(r, "posted");
+    count(r, Outcome::kPosted);
     return next(job_id, slot);
   }
   const Error& e = outcome.error();
@@ -136,11 +146,11 @@ void CommitStatusPoster::sent(const std::string& job_id, const Status& outcome) 
     if (!slot.next) {
       TLOG_WARN("statuses", "job=%s state=%s attempts=%d reason=%s commit status not set",
                 job_id.c_str(), state, slot.attempt, log::logValue(e.message, 300).c_str());
-      count(r, "failed");
+      count(r, Outcome::kFailed);
     }
     return next(job_id, slot);
   }
-  count(r, "retried");
+  count(r, Outcome::kRetried);
   auto delay =
       std::min(options_.max_retry, options_.first_retry * (1 << std::min(slot.attempt - 1, 16)));
   TLOG_INFO("statuses", "job=%s state=%s attempt=%d retry_ms=%lld reason=%s commit status retry",
@@ -173,7 +183,7 @@ void CommitStatusPoster::unbound(const std::string& job_id) {
   unbound_until_[accountKey(r)] = clock_.monotonic() + options_.unbound_recheck;
   TLOG_DEBUG("statuses", "job=%s state=%s user=%s no %s account bound: commit status skipped",
              job_id.c_str(), jobStateName(r.state), r.user.c_str(), providerName(r.provider));
-  count(r, "skipped");
+  count(r, Outcome::kSkipped);
   next(job_id, slot);
 }
 

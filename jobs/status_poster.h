@@ -7,6 +7,7 @@
 // informative. What is still waiting when triggerd stops is lost.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -71,13 +72,17 @@ class CommitStatusPoster {
   static std::string accountKey(const JobRecord& r);
   bool knownUnbound(const JobRecord& r);
   void next(const std::string& job_id, Slot& slot);
-  void count(const JobRecord& r, const char* outcome);
+  // What became of one status (the outcome label of triggerd_commit_statuses_total).
+  enum class Outcome { kPosted, kFailed, kRetried, kSkipped, kDropped, kCount };
+  void count(const JobRecord& r, Outcome outcome);
 
   EventLoop& loop_;
   SourceStore& sources_;
   HttpClient& http_;
   const Clock& clock_;
   Metrics& metrics_;
+  // [provider][outcome]: made once, so counting builds no labels.
+  std::array<std::array<Metrics::Counter, static_cast<size_t>(Outcome::kCount)>, 2> counters_;
   StatusPosterOptions options_;
   std::map<std::string, Slot> slots_;
   std::deque<std::string> ready_;
