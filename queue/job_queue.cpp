@@ -162,18 +162,24 @@ Result<std::vector<std::string>> parseIds(std::string_view text) {
   return ids;
 }
 
-// One enqueue's part of the script's reply.
-Result<EnqueueOutcome> enqueueOutcome(const RedisValue& v) {
+// One enqueue's part of the script's reply. A new enqueue's ids are the ones it sent (the
+// script echoes them); only a duplicate's or a replay's stored ids need reading.
+Result<EnqueueOutcome> enqueueOutcome(const RedisValue& v, const std::vector<Job>& sent) {
   if (v.type != RedisValue::Type::kArray || v.elements.size() < 2 ||
       v.elements[0].type != RedisValue::Type::kInteger || !v.elements[1].isString()) {
     return Error::internal("unexpected reply to the enqueue script");
   }
-  auto ids = parseIds(v.elements[1].str);
-  if (!ids) return ids.error();
   EnqueueOutcome out;
   out.duplicate = v.elements[0].integer == 1;
   out.replay = v.elements[0].integer == 2;
-  out.job_ids = std::move(*ids);
+  if (out.duplicate || out.replay) {
+    auto ids = parseIds(v.elements[1].str);
+    if (!ids) return ids.error();
+    out.job_ids = std::move(*ids);
+  } else {
+    out.job_ids.reserve(sent.size());
+    for (const Job& j : sent) out.job_ids.push_back(j.id);
+  }
   if (v.elements.size() > 2) {
     const auto& superseded = v.elements[2].elements;
     for (size_t i = 0; i + 1 < superseded.size(); i += 2) {
@@ -277,7 +283,7 @@ void JobQueue::answer(std::vector<Pending>& batch, Result<RedisValue> r) {
   for (size_t i = 0; i < batch.size(); ++i) {
     Pending& p = batch[i];
     Result<EnqueueOutcome> outcome =
-        failed ? Result<EnqueueOutcome>(*failed) : enqueueOutcome(r->elements[i]);
+        failed ? Result<EnqueueOutcome>(*failed) : enqueueOutcome(r->elements[i], p.request.jobs);
     p.cb(outcome);
     if (outcome.ok() && !outcome->duplicate && !outcome->replay) emit(p.request, *outcome, p.now);
   }
