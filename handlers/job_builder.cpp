@@ -20,11 +20,11 @@ std::vector<Job> buildJobs(const Trigger& trigger, const CompiledRules& rules,
     job.ref = push.ref;
     job.ref_type = push.ref_type;
     job.ref_name = push.ref_name;
-    job.commit = push.head;
-    // Changed paths only serve path filters; the job does not carry them.
-    job.commit.added.clear();
-    job.commit.modified.clear();
-    job.commit.removed.clear();
+    // Changed paths only serve path filters; the job does not carry them (nor copy them).
+    job.commit.sha = push.head.sha;
+    job.commit.message = push.head.message;
+    job.commit.author = push.head.author;
+    job.commit.timestamp = push.head.timestamp;
     job.image = trigger.image;
     job.tags = b.tags;
     job.dockerfile = rule.dockerfile;
