@@ -511,7 +511,7 @@ void WebhookIngest::enqueue(const std::shared_ptr<WebhookDelivery>& d, const Tri
   }
   auto race = std::make_shared<EnqueueRace>();
   auto shared_done = std::make_shared<Done>(std::move(done));
-  auto shared_plan = std::make_shared<SpooledEnqueue>(plan);
+  auto shared_plan = std::make_shared<SpooledEnqueue>(std::move(plan));
   if (spool_ != nullptr && loop_ != nullptr) {
     std::weak_ptr<EnqueueRace> weak_race = race;  // the enqueue callback holds it
     race->deadline = loop_->createTimer([this, d, weak_race, shared_done, shared_plan] {
@@ -526,7 +526,7 @@ void WebhookIngest::enqueue(const std::shared_ptr<WebhookDelivery>& d, const Tri
     race->deadline->arm(options_.spool_deadline);
   }
   queue_.enqueue(
-      plan.trigger_id, plan.delivery_id, plan.jobs,
+      shared_plan->trigger_id, shared_plan->delivery_id, shared_plan->jobs,
       [this, d, provider, race, shared_done, shared_plan](Result<EnqueueOutcome> r) mutable {
         race->deadline.reset();
         if (race->answered) return;  // the deadline spooled it already
@@ -558,7 +558,7 @@ void WebhookIngest::enqueue(const std::shared_ptr<WebhookDelivery>& d, const Tri
         }
         answerEnqueued(*d, r->job_ids, false, answer);
       },
-      plan.push_key);
+      shared_plan->push_key);
 }
 
 void WebhookIngest::spool(const std::shared_ptr<WebhookDelivery>& d, SpooledEnqueue e,
