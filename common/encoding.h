@@ -22,6 +22,9 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parseForm(std::s
 
 // Well-formed UTF-8: no overlong forms, surrogates or code points past U+10FFFF.
 bool isValidUtf8(std::string_view text);
+// `text` with each byte that starts no well-formed sequence replaced by U+FFFD: for text that
+// must be UTF-8 (JSON) but comes from where no encoding is enforced (Git, build output).
+std::string replaceInvalidUtf8(std::string_view text);
 // At most `max_bytes` of `text`, cut before a UTF-8 sequence rather than inside one; "..."
 // (U+2026) ends a clipped text and counts within the limit.
 std::string clipUtf8(std::string_view text, size_t max_bytes);

@@ -4,70 +4,20 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/encoding.h"
 #include "common/json.h"
 
 namespace triggerd {
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one (overlong forms,
-// surrogates and code points past U+10FFFF included).
-size_t utf8SequenceLength(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  size_t n = 0;
-  uint32_t cp = 0;
-  if ((c & 0xE0) == 0xC0) {
-    n = 2;
-    cp = c & 0x1Fu;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-    cp = c & 0x0Fu;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4;
-    cp = c & 0x07u;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3Fu);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
-
 // Commit messages and author names come from Git, which does not enforce an encoding. A job must
 // be valid JSON (valid UTF-8) for every runner, so invalid bytes become U+FFFD.
 void writeString(json::Writer& w, std::string_view v) {
-  bool valid = true;
-  for (size_t i = 0; i < v.size();) {
-    size_t n = utf8SequenceLength(v, i);
-    if (n == 0) {
-      valid = false;
-      break;
-    }
-    i += n;
-  }
-  if (valid) {
+  if (isValidUtf8(v)) {
     json::str(w, v);
-    return;
+  } else {
+    json::str(w, replaceInvalidUtf8(v));
   }
-  std::string fixed;
-  fixed.reserve(v.size() + 8);
-  for (size_t i = 0; i < v.size();) {
-    size_t n = utf8SequenceLength(v, i);
-    if (n == 0) {
-      fixed += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      fixed.append(v.substr(i, n));
-      i += n;
-    }
-  }
-  json::str(w, fixed);
 }
 
 void writeKv(json::Writer& w, std::string_view k, std::string_view v) {

@@ -47,23 +47,6 @@ bool looksLikeJobId(std::string_view id) {
   return true;
 }
 
-// Build output need not be UTF-8; the record and the commit status must be.
-std::string replaceInvalidUtf8(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size();) {
-    size_t n = 1;
-    while (n <= 4 && i + n <= text.size() && !isValidUtf8(text.substr(i, n))) ++n;
-    if (n <= 4 && i + n <= text.size()) {
-      out.append(text.substr(i, n));
-      i += n;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
-
 using Entries = std::vector<std::pair<std::string, std::vector<std::string>>>;
 
 // [[id, [field, value, ...]], ...] as stream replies hold them; deleted entries (nil fields) too.

@@ -42,6 +42,24 @@ TEST(Encoding, Utf8ValidationRefusesOverlongSurrogatesAndTooLarge) {
   EXPECT_FALSE(isValidUtf8("\xe2\x82"));                             // truncated
 }
 
+TEST(Encoding, InvalidUtf8BytesBecomeReplacementCharacters) {
+  const std::string kFffd = "\xef\xbf\xbd";
+  EXPECT_EQ(replaceInvalidUtf8("plain \xc3\xa9"), "plain \xc3\xa9");  // valid: unchanged
+  EXPECT_EQ(replaceInvalidUtf8("a\xff"
+                               "b"),
+            "a" + kFffd + "b");
+  // Each byte that starts no sequence is replaced on its own: a truncated sequence's lead and
+  // an overlong form's two bytes.
+  EXPECT_EQ(replaceInvalidUtf8("\xe2\x82x"), kFffd + kFffd + "x");
+  EXPECT_EQ(replaceInvalidUtf8("\xc0\xaf"), kFffd + kFffd);
+  EXPECT_EQ(replaceInvalidUtf8("\xed\xa0\x80"), kFffd + kFffd + kFffd);  // surrogate
+  EXPECT_EQ(replaceInvalidUtf8("\xf0\x9f\x98\x80\x80"), "\xf0\x9f\x98\x80" + kFffd);
+  // Whatever comes in, what comes out is UTF-8.
+  std::string all;
+  for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
+  EXPECT_TRUE(isValidUtf8(replaceInvalidUtf8(all + all)));
+}
+
 TEST(Encoding, CaseAndWhitespaceHelpers) {
   EXPECT_TRUE(equalsIgnoreCase("Content-Type", "content-type"));
   EXPECT_FALSE(equalsIgnoreCase("Content-Type", "content-typ"));
