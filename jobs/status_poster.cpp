@@ -28,7 +28,7 @@ CommitStatusPoster::CommitStatusPoster(EventLoop& loop, SourceStore& sources, Ht
       options_(std::move(options)) {
   constexpr const char* kOutcomeNames[] = {"posted", "failed", "retried", "skipped", "dropped"};
   static_assert(std::size(kOutcomeNames) == static_cast<size_t>(Outcome::kCount));
-  for (Provider p : {Provider::kGithub, Provider::kGitlab}) {
+  for (Provider p : kAllProviders) {
     for (size_t o = 0; o < std::size(kOutcomeNames); ++o) {
       counters_[static_cast<size_t>(p)][o] =
           metrics_.series("triggerd_commit_statuses_total",

@@ -21,6 +21,7 @@
 #include "credentials/source_store.h"
 #include "http/client.h"
 #include "loop/event_loop.h"
+#include "model/provider.h"
 #include "providers/provider_settings.h"
 #include "queue/job_events.h"
 
@@ -82,7 +83,9 @@ class CommitStatusPoster {
   const Clock& clock_;
   Metrics& metrics_;
   // [provider][outcome]: made once, so counting builds no labels.
-  std::array<std::array<Metrics::Counter, static_cast<size_t>(Outcome::kCount)>, 2> counters_;
+  std::array<std::array<Metrics::Counter, static_cast<size_t>(Outcome::kCount)>,
+             kAllProviders.size()>
+      counters_;
   StatusPosterOptions options_;
   std::map<std::string, Slot> slots_;
   std::deque<std::string> ready_;
