@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates clang-format
   libevent-dev libssl-dev rapidjson-dev libhiredis-dev libre2-dev libtomlplusplus-dev
   libcli11-dev libsystemd-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
+  libsimdjson-dev  # the webhook payload parser (cmake/TriggerdDependencies.cmake says why)
   libjemalloc-dev  # the daemon's allocator (cmake/TriggerdDependencies.cmake says why)
   redis-server redis-tools nginx-light wrk procps bc openssl curl python3 nodejs
   clang-14 libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer, ASan and UBSan runtimes

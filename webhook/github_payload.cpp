@@ -1,7 +1,6 @@
 // GitHub deliveries: ping and push (branches and tags), as JSON or as the form encoding.
 #include "common/clock.h"
 #include "common/encoding.h"
-#include "common/json.h"
 #include "webhook/payload_reader.h"
 #include "webhook/push_event.h"
 
@@ -51,14 +50,27 @@ Result<JsonSource> jsonSource(bool form, std::string_view body) {
   return src;
 }
 
-Result<Delivery> parsePing(const Value& root) {
+// A hook id as a number or a string; empty when absent or of another type.
+std::string hookId(Value obj, const char* name) {
+  std::optional<Value> v = payload::member(obj, name);
+  if (!v) return {};
+  std::string_view text;
+  if (!v->get(text)) return std::string(text);
+  int64_t number;
+  if (!v->get(number)) return std::to_string(number);
+  uint64_t unsigned_number;
+  if (!v->get(unsigned_number)) return std::to_string(unsigned_number);
+  return {};
+}
+
+Result<Delivery> parsePing(Value root) {
   Delivery d;
   d.kind = DeliveryKind::kPing;
   // hook_id is top level; older and app pings are also read from hook.id.
-  if (auto id = json::getIdString(root, "hook_id"); id && !id->empty()) {
-    d.hook_id = std::move(*id);
-  } else if (const Value* hook = json::member(root, "hook"); hook && hook->IsObject()) {
-    if (auto hid = json::getIdString(*hook, "id"); hid && !hid->empty()) d.hook_id = *hid;
+  d.hook_id = hookId(root, "hook_id");
+  if (std::optional<Value> hook = payload::member(root, "hook");
+      d.hook_id.empty() && hook && hook->is_object()) {
+    d.hook_id = hookId(*hook, "id");
   }
   if (d.hook_id.empty()) {
     return Error::badRequest("hook_id", "ping payload has neither hook_id nor hook.id");
@@ -66,10 +78,10 @@ Result<Delivery> parsePing(const Value& root) {
   return d;
 }
 
-Status readRepository(const Value& root, RepositoryInfo* out) {
+Status readRepository(Value root, RepositoryInfo* out) {
   auto repo = payload::requireObject(root, "", "repository");
   if (!repo) return repo.error();
-  const Value& r = **repo;
+  Value r = *repo;
   auto id = payload::requireId(r, "repository", "id");
   if (!id) return id.error();
   auto full_name = payload::requireString(r, "repository", "full_name");
@@ -90,20 +102,22 @@ Status readRepository(const Value& root, RepositoryInfo* out) {
 
 // repository.pushed_at: Unix seconds in push payloads (an ISO 8601 string in other events); 0
 // when absent or unreadable, which the ingest path treats as "unknown".
-int64_t pushedAt(const Value& root) {
-  const Value* repo = json::member(root, "repository");
-  const Value* v = repo ? json::member(*repo, "pushed_at") : nullptr;
-  if (v == nullptr) return 0;
-  if (v->IsInt64()) return v->GetInt64();
-  if (v->IsString()) {
+int64_t pushedAt(Value root) {
+  std::optional<Value> repo = payload::member(root, "repository");
+  std::optional<Value> v = repo ? payload::member(*repo, "pushed_at") : std::nullopt;
+  if (!v) return 0;
+  int64_t seconds;
+  if (!v->get(seconds)) return seconds;
+  std::string_view text;
+  if (!v->get(text)) {
     std::chrono::system_clock::time_point t;
-    if (parseIso8601(std::string_view(v->GetString(), v->GetStringLength()), &t))
+    if (parseIso8601(text, &t))
       return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
   }
   return 0;
 }
 
-Result<Delivery> parsePush(const Value& root) {
+Result<Delivery> parsePush(Value root) {
   auto ref = payload::requireString(root, "", "ref");
   if (!ref) return ref.error();
   if (!payload::validRefName(*ref)) {
@@ -142,7 +156,7 @@ Result<Delivery> parsePush(const Value& root) {
   // object, which the commit status API and a plain checkout of a commit do not accept.
   auto head = payload::requireObject(root, "", "head_commit");
   if (!head) return head.error();
-  if (auto st = payload::readCommit(**head, "head_commit", &push.head); !st) return st.error();
+  if (auto st = payload::readCommit(*head, "head_commit", &push.head); !st) return st.error();
 
   if (auto st = payload::readCommits(root, &push.commits); !st) return st.error();
   // GitHub stops listing commits at 2048. A branch push with an empty list (a new branch
@@ -175,11 +189,10 @@ Result<Delivery> parseGithubDelivery(std::string_view event, std::string_view co
 
   auto src = jsonSource(form, body);
   if (!src) return src.error();
-  std::string buffer = form ? std::move(src->decoded) : std::string(src->text);
-  payload::JsonArena arena;
-  auto doc = payload::parseJson(buffer, src->field, arena);
-  if (!doc) return doc.error();
-  return event == "ping" ? parsePing(*doc) : parsePush(*doc);
+  payload::JsonParse parse;
+  auto root = parse.parse(form ? std::string_view(src->decoded) : src->text, src->field);
+  if (!root) return root.error();
+  return event == "ping" ? parsePing(*root) : parsePush(*root);
 }
 
 }  // namespace triggerd

@@ -1,5 +1,4 @@
 // GitLab deliveries: Push Hook and Tag Push Hook.
-#include "common/json.h"
 #include "webhook/payload_reader.h"
 #include "webhook/push_event.h"
 
@@ -12,10 +11,10 @@ constexpr std::string_view kPushHook = "Push Hook";
 constexpr std::string_view kTagPushHook = "Tag Push Hook";
 constexpr int64_t kVisibilityPublic = 20;  // 0 private, 10 internal, 20 public
 
-Status readProject(const Value& root, RepositoryInfo* out) {
+Status readProject(Value root, RepositoryInfo* out) {
   auto project = payload::requireObject(root, "", "project");
   if (!project) return project.error();
-  const Value& p = **project;
+  Value p = *project;
   auto id = payload::requireId(p, "project", "id");
   if (!id) return id.error();
   auto path = payload::requireString(p, "project", "path_with_namespace");
@@ -27,12 +26,11 @@ Status readProject(const Value& root, RepositoryInfo* out) {
   // Internal projects need credentials to clone just like private ones, so only public
   // counts as public. An absent level is treated as private, the safe reading.
   int64_t visibility = 0;
-  if (const Value* v = json::member(p, "visibility_level"); v && !v->IsNull()) {
-    if (!v->IsInt64()) {
+  if (std::optional<Value> v = payload::member(p, "visibility_level"); v && !v->is_null()) {
+    if (v->get(visibility)) {
       return Error::badRequest("project.visibility_level",
                                "project.visibility_level must be an integer (0, 10 or 20)");
     }
-    visibility = v->GetInt64();
   }
   out->id = std::move(*id);
   out->full_name = std::move(*path);
@@ -58,11 +56,10 @@ Result<Delivery> parseGitlabDelivery(std::string_view event, std::string_view co
   }
   bool tag_event = event == kTagPushHook;
 
-  std::string buffer(body);
-  payload::JsonArena arena;
-  auto doc = payload::parseJson(buffer, "body", arena);
-  if (!doc) return doc.error();
-  const Value& root = *doc;
+  payload::JsonParse parse;
+  auto parsed = parse.parse(body, "body");
+  if (!parsed) return parsed.error();
+  Value root = *parsed;
 
   auto kind = payload::requireString(root, "", "object_kind");
   if (!kind) return kind.error();
@@ -95,8 +92,8 @@ Result<Delivery> parseGitlabDelivery(std::string_view event, std::string_view co
   auto after = payload::requireSha(root, "", "after");
   if (!after) return after.error();
   // A deletion has an all-zero `after` and no checkout_sha: nothing to build.
-  const Value* checkout = json::member(root, "checkout_sha");
-  if (payload::isZeroSha(*after) || (checkout && checkout->IsNull())) {
+  std::optional<Value> checkout = payload::member(root, "checkout_sha");
+  if (payload::isZeroSha(*after) || (checkout && checkout->is_null())) {
     return payload::ignoredDelivery(std::string(payload::refKindName(cls.kind)) + " deletion");
   }
 
@@ -117,12 +114,11 @@ Result<Delivery> parseGitlabDelivery(std::string_view event, std::string_view co
   if (auto st = payload::readCommits(root, &push.commits); !st) return st.error();
 
   int64_t total = static_cast<int64_t>(push.commits.size());
-  if (const Value* v = json::member(root, "total_commits_count"); v && !v->IsNull()) {
-    if (!v->IsInt64() || v->GetInt64() < 0) {
+  if (std::optional<Value> v = payload::member(root, "total_commits_count"); v && !v->is_null()) {
+    if (v->get(total) || total < 0) {
       return Error::badRequest("total_commits_count",
                                "total_commits_count must be a non-negative integer");
     }
-    total = v->GetInt64();
   }
   // GitLab lists only the newest 20 commits. As for GitHub, a branch push listing none
   // (a new branch without new commits) cannot tell path filters what changed.

@@ -1,9 +1,8 @@
 #include "webhook/payload_reader.h"
 
-#include <rapidjson/error/en.h>
+#include <cstring>
 
 #include "common/encoding.h"
-#include "common/json.h"
 #include "common/log.h"
 
 namespace triggerd::payload {
@@ -15,12 +14,23 @@ Error missing(const std::string& path, const char* what) {
   return Error::badRequest(path, path + " is missing; expected " + what);
 }
 
-Error wrongType(const std::string& path, const char* what, const Value& got) {
-  return Error::badRequest(path, path + " must be " + what + ", not " + jsonTypeName(got));
+Error wrongType(const std::string& path, const char* what, Value got) {
+  return Error::badRequest(path, path + " must be " + what + ", not " + typeName(got));
 }
 
-std::string_view stringOf(const Value& v) {
-  return std::string_view(v.GetString(), v.GetStringLength());
+bool absent(const std::optional<Value>& v) {
+  return !v || v->is_null();
+}
+
+// The thread's parser, lent to one JsonParse at a time.
+struct ThreadParser {
+  simdjson::dom::parser parser{JsonParse::kReusedCapacity};
+  bool lent = false;
+};
+
+ThreadParser& threadParser() {
+  thread_local ThreadParser shared;
+  return shared;
 }
 
 bool isHex(std::string_view s) {
@@ -31,46 +41,98 @@ bool isHex(std::string_view s) {
   return true;
 }
 
-Status readPathList(const Value& commit, const std::string& parent, const char* name,
+Status readPathList(Value commit, const std::string& parent, const char* name,
                     std::vector<std::string>* out) {
-  const Value* v = json::member(commit, name);
-  if (!v || v->IsNull()) return okStatus();
-  std::string path = joinPath(parent, name);
-  if (!v->IsArray()) return wrongType(path, "an array of file paths", *v);
-  out->reserve(v->Size());
-  for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
-    const Value& item = (*v)[i];
-    if (!item.IsString()) return wrongType(indexPath(path, i), "a file path string", item);
-    out->emplace_back(stringOf(item));
+  std::optional<Value> v = member(commit, name);
+  if (absent(v)) return okStatus();
+  auto path = [&] { return joinPath(parent, name); };
+  simdjson::dom::array list;
+  if (v->get(list)) return wrongType(path(), "an array of file paths", *v);
+  out->reserve(list.size());
+  size_t i = 0;
+  for (Value item : list) {
+    std::string_view text;
+    if (item.get(text)) return wrongType(indexPath(path(), i), "a file path string", item);
+    out->emplace_back(text);
+    ++i;
   }
   return okStatus();
 }
 
 }  // namespace
 
-Result<rapidjson::Document> parseJson(std::string& text, const std::string& field,
-                                      JsonArena& arena) {
+JsonParse::~JsonParse() {
+  if (borrowed_) threadParser().lent = false;
+}
+
+Result<Value> JsonParse::parse(std::string_view text, const std::string& field) {
   if (text.empty()) return Error::badRequest(field, field + " is empty; expected a JSON object");
-  // JSON text never holds a raw NUL; refusing it up front also keeps the in-situ parse below,
-  // which stops at a NUL, equivalent to parsing the whole buffer.
-  if (text.find('\0') != std::string::npos)
+  // simdjson would report a raw NUL as a bad string or atom; this names it.
+  if (std::memchr(text.data(), '\0', text.size()) != nullptr)
     return Error::badRequest(field, field + " contains a NUL byte; payloads must be UTF-8 JSON");
-  // One pass over the whole body checks the encoding (a fast ASCII path) instead of RapidJSON
-  // validating every string character by character: the parse is the hot path's largest cost.
-  if (!isValidUtf8(text))
-    return Error::badRequest(field, field + " is not valid UTF-8; payloads must be UTF-8 JSON");
-  rapidjson::Document doc(&arena.pool());
-  // In situ: strings stay in `text` instead of being copied into the document's pool.
-  doc.ParseInsitu<rapidjson::kParseIterativeFlag>(text.data());
-  if (doc.HasParseError()) {
-    return Error::badRequest(field, field + " is not valid JSON (offset " +
-                                        std::to_string(doc.GetErrorOffset()) + ": " +
-                                        rapidjson::GetParseError_En(doc.GetParseError()) + ")");
+  simdjson::dom::parser* parser;
+  ThreadParser& shared = threadParser();
+  if (text.size() <= kReusedCapacity && !shared.lent && !borrowed_ && !own_) {
+    shared.lent = borrowed_ = true;
+    parser = &shared.parser;
+  } else {
+    own_ = std::make_unique<simdjson::dom::parser>();
+    parser = own_.get();
   }
-  if (!doc.IsObject()) {
-    return Error::badRequest(field, field + " must be a JSON object, not " + jsonTypeName(doc));
+  Value root;
+  // The parser copies the text into its padded buffer (SIMD loads read past the end).
+  simdjson::error_code error = parser->parse(text.data(), text.size(), true).get(root);
+  switch (error) {
+    case simdjson::SUCCESS:
+      break;
+    case simdjson::UTF8_ERROR:
+      return Error::badRequest(field, field + " is not valid UTF-8; payloads must be UTF-8 JSON");
+    case simdjson::DEPTH_ERROR:
+      return Error::badRequest(field, field + " nests arrays and objects more than " +
+                                          std::to_string(kMaxDepth) +
+                                          " levels deep; a provider payload needs a few");
+    case simdjson::MEMALLOC:
+      return Error::unavailable("out of memory to parse the " + field);
+    default:
+      return Error::badRequest(
+          field, field + " is not valid JSON (" + simdjson::error_message(error) + ")");
   }
-  return doc;
+  if (!root.is_object()) {
+    return Error::badRequest(field, field + " must be a JSON object, not " + typeName(root));
+  }
+  return root;
+}
+
+std::optional<Value> member(Value obj, const char* name) {
+  Value v;
+  if (obj.at_key(name).get(v)) return std::nullopt;
+  return v;
+}
+
+const char* typeName(Value v) {
+  switch (v.type()) {
+    case simdjson::dom::element_type::NULL_VALUE:
+      return "null";
+    case simdjson::dom::element_type::BOOL:
+      return "a boolean";
+    case simdjson::dom::element_type::OBJECT:
+      return "an object";
+    case simdjson::dom::element_type::ARRAY:
+      return "an array";
+    case simdjson::dom::element_type::STRING:
+      return "a string";
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64:
+    case simdjson::dom::element_type::DOUBLE:
+      return "a number";
+  }
+  return "an unknown type";
+}
+
+std::string_view stringOf(Value v) {
+  std::string_view text;
+  if (v.get(text)) return {};
+  return text;
 }
 
 std::string joinPath(std::string_view parent, std::string_view name) {
@@ -85,82 +147,86 @@ std::string indexPath(std::string_view parent, size_t index) {
   return std::string(parent) + "[" + std::to_string(index) + "]";
 }
 
-Result<const Value*> requireObject(const Value& obj, std::string_view parent, const char* name) {
-  std::string path = joinPath(parent, name);
-  const Value* v = json::member(obj, name);
-  if (!v || v->IsNull()) return missing(path, "an object");
-  if (!v->IsObject()) return wrongType(path, "an object", *v);
-  return v;
+Result<Value> requireObject(Value obj, std::string_view parent, const char* name) {
+  // The path is only spelled out for an error: most are longer than a short string holds.
+  auto path = [&] { return joinPath(parent, name); };
+  std::optional<Value> v = member(obj, name);
+  if (absent(v)) return missing(path(), "an object");
+  if (!v->is_object()) return wrongType(path(), "an object", *v);
+  return *v;
 }
 
-Result<const Value*> requireArray(const Value& obj, std::string_view parent, const char* name) {
-  std::string path = joinPath(parent, name);
-  const Value* v = json::member(obj, name);
-  if (!v || v->IsNull()) return missing(path, "an array");
-  if (!v->IsArray()) return wrongType(path, "an array", *v);
-  return v;
+Result<Value> requireArray(Value obj, std::string_view parent, const char* name) {
+  auto path = [&] { return joinPath(parent, name); };
+  std::optional<Value> v = member(obj, name);
+  if (absent(v)) return missing(path(), "an array");
+  if (!v->is_array()) return wrongType(path(), "an array", *v);
+  return *v;
 }
 
-Result<std::string> requireString(const Value& obj, std::string_view parent, const char* name) {
-  std::string path = joinPath(parent, name);
-  const Value* v = json::member(obj, name);
-  if (!v || v->IsNull()) return missing(path, "a string");
-  if (!v->IsString()) return wrongType(path, "a string", *v);
-  if (v->GetStringLength() == 0) return Error::badRequest(path, path + " is empty");
-  return std::string(stringOf(*v));
+Result<std::string> requireString(Value obj, std::string_view parent, const char* name) {
+  auto path = [&] { return joinPath(parent, name); };
+  std::optional<Value> v = member(obj, name);
+  if (absent(v)) return missing(path(), "a string");
+  std::string_view text;
+  if (v->get(text)) return wrongType(path(), "a string", *v);
+  if (text.empty()) return Error::badRequest(path(), path() + " is empty");
+  return std::string(text);
 }
 
-Result<std::string> requireId(const Value& obj, std::string_view parent, const char* name) {
-  std::string path = joinPath(parent, name);
-  const Value* v = json::member(obj, name);
-  if (!v || v->IsNull()) return missing(path, "an id");
-  if (v->IsUint64()) return std::to_string(v->GetUint64());
-  if (v->IsString() && v->GetStringLength() > 0) return std::string(stringOf(*v));
-  return wrongType(path, "a non-negative integer id", *v);
+Result<std::string> requireId(Value obj, std::string_view parent, const char* name) {
+  auto path = [&] { return joinPath(parent, name); };
+  std::optional<Value> v = member(obj, name);
+  if (absent(v)) return missing(path(), "an id");
+  uint64_t number;
+  if (!v->get(number)) return std::to_string(number);
+  std::string_view text;
+  if (!v->get(text) && !text.empty()) return std::string(text);
+  return wrongType(path(), "a non-negative integer id", *v);
 }
 
-Result<std::string> requireSha(const Value& obj, std::string_view parent, const char* name) {
-  std::string path = joinPath(parent, name);
-  const Value* v = json::member(obj, name);
-  if (!v || v->IsNull()) return missing(path, "a commit SHA");
-  if (!v->IsString()) return wrongType(path, "a commit SHA string", *v);
-  std::string_view sha = stringOf(*v);
+Result<std::string> requireSha(Value obj, std::string_view parent, const char* name) {
+  auto path = [&] { return joinPath(parent, name); };
+  std::optional<Value> v = member(obj, name);
+  if (absent(v)) return missing(path(), "a commit SHA");
+  std::string_view sha;
+  if (v->get(sha)) return wrongType(path(), "a commit SHA string", *v);
   if ((sha.size() != 40 && sha.size() != 64) || !isHex(sha)) {
     return Error::badRequest(
-        path, path + " is " + quoted(sha) + "; expected a commit SHA of 40 or 64 hex digits");
+        path(), path() + " is " + quoted(sha) + "; expected a commit SHA of 40 or 64 hex digits");
   }
   return toLower(sha);
 }
 
-Result<bool> requireBool(const Value& obj, std::string_view parent, const char* name) {
-  std::string path = joinPath(parent, name);
-  const Value* v = json::member(obj, name);
-  if (!v || v->IsNull()) return missing(path, "a boolean");
-  if (!v->IsBool()) return wrongType(path, "a boolean", *v);
-  return v->GetBool();
+Result<bool> requireBool(Value obj, std::string_view parent, const char* name) {
+  auto path = [&] { return joinPath(parent, name); };
+  std::optional<Value> v = member(obj, name);
+  if (absent(v)) return missing(path(), "a boolean");
+  bool b;
+  if (v->get(b)) return wrongType(path(), "a boolean", *v);
+  return b;
 }
 
-Status optionalBool(const Value& obj, std::string_view parent, const char* name, bool* out) {
+Status optionalBool(Value obj, std::string_view parent, const char* name, bool* out) {
   *out = false;
-  const Value* v = json::member(obj, name);
-  if (!v || v->IsNull()) return okStatus();
-  if (!v->IsBool()) return wrongType(joinPath(parent, name), "a boolean", *v);
-  *out = v->GetBool();
+  std::optional<Value> v = member(obj, name);
+  if (absent(v)) return okStatus();
+  if (v->get(*out)) return wrongType(joinPath(parent, name), "a boolean", *v);
   return okStatus();
 }
 
-Status optionalString(const Value& obj, std::string_view parent, const char* name,
-                      std::string* out) {
+Status optionalString(Value obj, std::string_view parent, const char* name, std::string* out) {
   out->clear();
-  const Value* v = json::member(obj, name);
-  if (!v || v->IsNull()) return okStatus();
-  if (!v->IsString()) return wrongType(joinPath(parent, name), "a string", *v);
-  out->assign(stringOf(*v));
+  std::optional<Value> v = member(obj, name);
+  if (absent(v)) return okStatus();
+  std::string_view text;
+  if (v->get(text)) return wrongType(joinPath(parent, name), "a string", *v);
+  out->assign(text);
   return okStatus();
 }
 
-Status readCommit(const Value& commit, const std::string& path, CommitInfo* out) {
-  if (!commit.IsObject()) return wrongType(path, "a commit object", commit);
+Status readCommit(Value commit, const std::string& path, CommitInfo* out) {
+  if (!commit.is_object()) return wrongType(path, "a commit object", commit);
   auto sha = requireSha(commit, path, "id");
   if (!sha) return sha.error();
   out->sha = std::move(*sha);
@@ -168,9 +234,9 @@ Status readCommit(const Value& commit, const std::string& path, CommitInfo* out)
   if (auto st = optionalString(commit, path, "timestamp", &out->timestamp); !st) return st;
 
   out->author.clear();
-  if (const Value* author = json::member(commit, "author"); author && !author->IsNull()) {
+  if (std::optional<Value> author = member(commit, "author"); !absent(author)) {
     std::string author_path = joinPath(path, "author");
-    if (!author->IsObject()) return wrongType(author_path, "an object", *author);
+    if (!author->is_object()) return wrongType(author_path, "an object", *author);
     std::string name, email;
     if (auto st = optionalString(*author, author_path, "name", &name); !st) return st;
     if (auto st = optionalString(*author, author_path, "email", &email); !st) return st;
@@ -185,16 +251,18 @@ Status readCommit(const Value& commit, const std::string& path, CommitInfo* out)
   return okStatus();
 }
 
-Status readCommits(const Value& root, std::vector<CommitInfo>* out) {
+Status readCommits(Value root, std::vector<CommitInfo>* out) {
   auto commits = requireArray(root, "", "commits");
   if (!commits) return commits.error();
-  const Value& list = **commits;
+  simdjson::dom::array list = commits->get_array().value_unsafe();
   out->clear();
-  out->reserve(list.Size());
-  for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
+  out->reserve(list.size());
+  size_t i = 0;
+  for (Value item : list) {
     CommitInfo c;
-    if (auto st = readCommit(list[i], indexPath("commits", i), &c); !st) return st;
+    if (auto st = readCommit(item, indexPath("commits", i), &c); !st) return st;
     out->push_back(std::move(c));
+    ++i;
   }
   return okStatus();
 }

@@ -435,11 +435,19 @@ TEST(GithubPushTest, InvalidUtf8IsRejected) {
 TEST(GithubPushTest, DeepNestingDoesNotCrash) {
   std::string deep = std::string(200000, '[') + std::string(200000, ']');
   expectBadField(parsePush(deep), "body");
-  std::string nested_field = withString(fixture("github/push.json"), "/head_commit/message", "X");
-  nested_field.replace(nested_field.find("\"X\""), 3,
-                       std::string(200000, '[') + std::string(200000, ']'));
-  expectBadField(parsePush(nested_field), "head_commit.message");
   expectBadField(parsePush(std::string(100000, '{')), "body");
+  auto nestedMessage = [](size_t depth) {
+    std::string body = withString(fixture("github/push.json"), "/head_commit/message", "X");
+    body.replace(body.find("\"X\""), 3, std::string(depth, '[') + std::string(depth, ']'));
+    return parsePush(body);
+  };
+  // Within the depth limit the value is read and refused for its type...
+  expectBadField(nestedMessage(500), "head_commit.message");
+  // ...beyond it the whole body is refused, saying why.
+  auto r = nestedMessage(200000);
+  expectBadField(r, "body");
+  EXPECT_NE(r.error().message.find("more than 1024 levels deep"), std::string::npos)
+      << r.error().message;
 }
 
 TEST(GithubPushTest, HugeAndOddStringsSurvive) {
