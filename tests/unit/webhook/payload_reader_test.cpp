@@ -58,6 +58,10 @@ TEST(JsonParseTest, ErrorsNameTheInputAndTheFault) {
       {"{\"a\":\"\xc3\x28\"}", "is not valid UTF-8"},
       {"{\"a\":", "is not valid JSON"},
       {"{\"a\":1,}", "is not valid JSON"},
+      // Stricter than a lenient parser, on purpose: no provider sends either.
+      {R"({"a":123456789012345678901234567890})",
+       "is not valid JSON (Problem while parsing a number)"},
+      {R"({"a":"\ud800"})", "is not valid JSON (Problem while parsing a string)"},
       {"[1,2]", "must be a JSON object, not an array"},
       {"\"text\"", "must be a JSON object, not a string"},
       {std::string(2000, '[') + std::string(2000, ']'), "more than 1024 levels deep"},
