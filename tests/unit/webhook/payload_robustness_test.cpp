@@ -150,8 +150,8 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, PayloadRobustnessTest, ::testing::ValuesIn(kS
                            return name;
                          });
 
-// Release builds scan JSON strings 16 bytes at a time (RapidJSON's SSE2 path), stopping at a
-// quote, a backslash or a control character: every string length, each with an escape or a
+// The payload parser (simdjson) finds and copies strings in SIMD blocks of 32 or 64 bytes, stopping
+// at a quote, a backslash or a control character: every string length, each with an escape or a
 // multi-byte character at every position, and the string's end at every alignment, must read
 // back exactly as written.
 TEST(PayloadStringScanTest, EveryLengthAndEscapePositionReadsBack) {
