@@ -30,7 +30,8 @@ namespace triggerd {
 // needs no delivery key). A value without the line (written before) counts as a redelivery.
 // Returns one reply per enqueue, in order: {1, stored ids} for a dedupe key seen before or a
 // redelivery, {2, stored ids} for a push seen before under another delivery id (nothing written
-// for either), else {0, ids, {id, record fields, ...} of the jobs it superseded}.
+// for either), else {0, ids, {id, stream id, ...} of the jobs it superseded, {stream id of each
+// new job}}.
 //
 // The first write is the first XADD, so a refused write (OOM) leaves nothing behind. Supersede
 // reaches the older records by name (ARGV[6] .. id), which a Cluster allows only within the
@@ -80,9 +81,11 @@ while a <= #ARGV do
   if reply then
     j = j + m * (2 + F)
   else
+    local entries = {}
     for i = 1, m do
       local id, record = ARGV[j], KEYS[k + 4 + i]
       local entry = redis.call('XADD', KEYS[1], '*', 'job', ARGV[j + 1], 'id', id)
+      entries[i] = entry
       local fields = {'stream_id', entry, 'state', 'queued', 'created_at', ARGV[5]}
       for f = 1, F do
         local v = ARGV[j + 1 + f]
@@ -100,31 +103,24 @@ while a <= #ARGV do
     local superseded = {}
     if m > 0 and s then
       -- This push's ids become the latest; the ones they replace are superseded if still queued.
-      -- One HGETALL reads the state and the record the reply returns (as it is after the HSET).
+      -- Their stream ids tell the caller whether the records it wrote are still as it wrote them
+      -- (a job taken back or retried gets a new entry), so it need not read them back.
       local latest = redis.call('SET', KEYS[k + 2], ARGV[a + 2], 'EX', ARGV[2], 'GET')
       if latest then
         for old in string.gmatch(latest, '%S+') do
           local record = ARGV[6] .. old
-          local fields = redis.call('HGETALL', record)
-          for f = 1, #fields, 2 do
-            if fields[f] == 'state' then
-              if fields[f + 1] == 'queued' then
-                redis.call('HSET', record, 'state', 'superseded', 'finished_at', ARGV[5])
-                fields[f + 1] = 'superseded'
-                fields[#fields + 1] = 'finished_at'
-                fields[#fields + 1] = ARGV[5]
-                superseded[#superseded + 1] = old
-                superseded[#superseded + 1] = fields
-              end
-              break
-            end
+          local now = redis.call('HMGET', record, 'state', 'stream_id')
+          if now[1] == 'queued' then
+            redis.call('HSET', record, 'state', 'superseded', 'finished_at', ARGV[5])
+            superseded[#superseded + 1] = old
+            superseded[#superseded + 1] = now[2] or ''
           end
         end
       end
     end
     if d then redis.call('SET', KEYS[k], ARGV[a + 1], 'EX', ARGV[1]) end
     if p then redis.call('SET', KEYS[k + 1], ARGV[a + 1] .. '\n' .. ARGV[a + 3], 'EX', ARGV[1]) end
-    reply = {0, ARGV[a + 1], superseded}
+    reply = {0, ARGV[a + 1], superseded, entries}
   end
   replies[#replies + 1] = reply
   a, k = j, k + 5 + m
@@ -184,9 +180,11 @@ Result<EnqueueOutcome> enqueueOutcome(const RedisValue& v, const std::vector<Job
     const auto& superseded = v.elements[2].elements;
     for (size_t i = 0; i + 1 < superseded.size(); i += 2) {
       out.superseded.push_back(superseded[i].str);
-      if (auto record = parseJobRecord(superseded[i].str, flatStrings(superseded[i + 1])))
-        out.superseded_records.push_back(std::move(*record));
+      out.superseded_entries.push_back(superseded[i + 1].str);
     }
+  }
+  if (v.elements.size() > 3) {
+    for (const RedisValue& entry : v.elements[3].elements) out.entries.push_back(entry.str);
   }
   return out;
 }
@@ -307,11 +305,44 @@ void JobQueue::enqueue(const std::string& trigger_id, const std::string& deliver
 
 void JobQueue::emit(const EnqueueRequest& request, const EnqueueOutcome& outcome, int64_t now) {
   if (!sink_) return;
-  for (const Job& j : request.jobs)
-    sink_(JobEvent{recordOfJob(j, request.requested_by, now), "queued", ""});
+  for (size_t i = 0; i < request.jobs.size(); ++i) {
+    JobRecord record = recordOfJob(request.jobs[i], request.requested_by, now);
+    if (i < outcome.entries.size()) record.stream_id = outcome.entries[i];
+    sink_(JobEvent{record, "queued", ""});
+    recent_.remember(std::move(record));
+  }
+  if (outcome.superseded.empty()) return;
   std::string by = request.jobs.empty() ? std::string() : request.jobs.front().commit.sha;
-  for (const JobRecord& rec : outcome.superseded_records)
-    sink_(JobEvent{rec, "superseded by a newer push (" + by.substr(0, 7) + ")", ""});
+  std::string detail = "superseded by a newer push (" + by.substr(0, 7) + ")";
+  for (size_t i = 0; i < outcome.superseded.size(); ++i) {
+    const std::string& id = outcome.superseded[i];
+    std::optional<JobRecord> record = recent_.take(id, outcome.superseded_entries[i]);
+    if (!record) {
+      emitReadBack(id, detail);
+      continue;
+    }
+    // What the script wrote to it.
+    record->state = JobState::kSuperseded;
+    record->finished_at = now;
+    sink_(JobEvent{std::move(*record), detail, ""});
+  }
+}
+
+void JobQueue::emitReadBack(const std::string& id, std::string detail) {
+  redis_.command(
+      {"HGETALL", keys_.job(id)}, [this, id, detail = std::move(detail)](Result<RedisValue> r) {
+        std::optional<JobRecord> record;
+        if (r && !r->isError()) record = parseJobRecord(id, flatStrings(*r));
+        if (!record) {
+          // Gone (expired) or unreadable: its commit status stays as it was.
+          TLOG_WARN("queue", "job=%s reason=%s superseded job's record not read", id.c_str(),
+                    !r             ? r.error().message.c_str()
+                    : r->isError() ? r->str.c_str()
+                                   : "no record");
+          return;
+        }
+        if (sink_) sink_(JobEvent{std::move(*record), detail, ""});
+      });
 }
 
 void JobQueue::createGroup(const std::string& stream, std::string_view group,

@@ -13,6 +13,7 @@
 #include "queue/job.h"
 #include "queue/job_events.h"
 #include "queue/job_records.h"
+#include "queue/recent_records.h"
 #include "redis/keys.h"
 #include "redis/redis_client.h"
 #include "redis/tracked_redis.h"
@@ -25,7 +26,8 @@ struct EnqueueOutcome {
   std::vector<std::string> job_ids;     // this enqueue's jobs (the original ones if duplicate or
                                         // replay)
   std::vector<std::string> superseded;  // older queued jobs of the same trigger and ref
-  std::vector<JobRecord> superseded_records;  // their records, as this enqueue left them
+  std::vector<std::string> superseded_entries;  // their stream entries (parallel to superseded)
+  std::vector<std::string> entries;  // the stream entry of each new job (not for a duplicate)
 };
 
 // One enqueue: a delivery's jobs or a manual run's.
@@ -122,12 +124,17 @@ class JobQueue {
   // takes.
   static constexpr size_t kMaxBatch = 64;
   static constexpr int kMaxInFlight = 1;
+  // Records kept for supersede's events: a few thousand jobs' worth (about 1 MB), enough that
+  // the previous push's jobs of a branch are usually still here when the next push comes.
+  static constexpr size_t kRecentRecords = 2048;
 
   void flush();
   void answer(std::vector<Pending>& batch, Result<RedisValue> r);
   void createGroup(const std::string& stream, std::string_view group,
                    std::function<void(Status)> cb);
   void emit(const EnqueueRequest& request, const EnqueueOutcome& outcome, int64_t now);
+  // A superseded job's event from its record as Redis holds it (not kept in recent_).
+  void emitReadBack(const std::string& id, std::string detail);
 
   TrackedRedis redis_;
   Keys keys_;
@@ -137,6 +144,7 @@ class JobQueue {
   std::chrono::milliseconds wait_timeout_{0};
   JobRetention retention_;
   JobEventSink sink_;
+  RecentRecords recent_{kRecentRecords};
   const Clock* clock_;
   // Enqueues made while a script call is in flight wait here and go together in the next call:
   // one call in flight at a time, so each call carries what arrived during the previous one.

@@ -82,7 +82,7 @@ const FakeRedisData::Command FakeRedisData::kCommands[] = {
     {"XRANGE", &FakeRedisData::xrange, 4, 6},     {"XREVRANGE", &FakeRedisData::xrevrange, 4, 6},
     {"XTRIM", &FakeRedisData::xtrim, 4, 5},       {"XPENDING", &FakeRedisData::xpending, 3, 3},
     {"EVAL", &FakeRedisData::eval, 3, -1},        {"EVALSHA", &FakeRedisData::evalsha, 3, -1},
-    {"SCRIPT", &FakeRedisData::script, 2, -1},
+    {"SCRIPT", &FakeRedisData::script, 2, -1},    {"HMGET", &FakeRedisData::hmget, 3, -1},
 };
 
 FakeRedisData::FakeRedisData()
@@ -341,6 +341,12 @@ RedisValue FakeRedisData::hget(const Args& a) {
     for (const auto& [field, value] : v->fields)
       if (field == a[2]) return redisBulk(value);
   return redisNil();
+}
+
+RedisValue FakeRedisData::hmget(const Args& a) {
+  std::vector<RedisValue> values;
+  for (size_t i = 2; i < a.size(); ++i) values.push_back(hget({a[0], a[1], a[i]}));
+  return redisArray(std::move(values));
 }
 
 RedisValue FakeRedisData::hdel(const Args& a) {

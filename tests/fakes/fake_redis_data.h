@@ -83,6 +83,7 @@ class FakeRedisData {
   RedisValue scard(const Args& a);
   RedisValue hset(const Args& a);
   RedisValue hget(const Args& a);
+  RedisValue hmget(const Args& a);
   RedisValue hdel(const Args& a);
   RedisValue hgetall(const Args& a);
   RedisValue hvals(const Args& a);

@@ -144,10 +144,12 @@ RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
     if (reply) {
       j += m * (2 + fields);
     } else {
+      std::vector<RedisValue> entries;
       for (size_t i = 1; i <= m; ++i) {
         const std::string& id = at(args, j);
         const std::string& record = at(keys, k + 4 + i);
         RedisValue entry = call({"XADD", at(keys, 1), "*", "job", at(args, j + 1), "id", id});
+        entries.push_back(redisBulk(entry.str));
         std::vector<std::string> hset{"HSET",  record,   "stream_id",  entry.str,
                                       "state", "queued", "created_at", at(args, 5)};
         for (size_t f = 1; f <= fields; ++f) {
@@ -169,19 +171,11 @@ RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
           std::istringstream words(latest.str);
           for (std::string old; words >> old;) {
             const std::string record = at(args, 6) + old;
-            RedisValue fields_now = call({"HGETALL", record});
-            auto& flat = fields_now.elements;
-            for (size_t f = 0; f + 1 < flat.size(); f += 2) {
-              if (flat[f].str != "state") continue;
-              if (flat[f + 1].str == "queued") {
-                call({"HSET", record, "state", "superseded", "finished_at", at(args, 5)});
-                flat[f + 1] = redisBulk("superseded");
-                flat.push_back(redisBulk("finished_at"));
-                flat.push_back(redisBulk(at(args, 5)));
-                superseded.push_back(redisBulk(old));
-                superseded.push_back(std::move(fields_now));
-              }
-              break;
+            RedisValue now = call({"HMGET", record, "state", "stream_id"});
+            if (now.elements.size() == 2 && now.elements[0].str == "queued") {
+              call({"HSET", record, "state", "superseded", "finished_at", at(args, 5)});
+              superseded.push_back(redisBulk(old));
+              superseded.push_back(redisBulk(now.elements[1].str));
             }
           }
         }
@@ -189,8 +183,8 @@ RedisValue enqueue(const ScriptCall& call, const std::vector<std::string>& keys,
       if (d) call({"SET", at(keys, k), at(args, a + 1), "EX", at(args, 1)});
       if (p)
         call({"SET", at(keys, k + 1), at(args, a + 1) + "\n" + at(args, a + 3), "EX", at(args, 1)});
-      reply = redisArray(
-          {redisInteger(0), redisBulk(at(args, a + 1)), redisArray(std::move(superseded))});
+      reply = redisArray({redisInteger(0), redisBulk(at(args, a + 1)),
+                          redisArray(std::move(superseded)), redisArray(std::move(entries))});
     }
     replies.push_back(std::move(*reply));
     a = j;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <rapidjson/stringbuffer.h>
 #include <map>
 #include <memory>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/json.h"
 #include "redis/hiredis_client.h"
 #include "tests/support/loop_runner.h"
 #include "tests/support/redis_server.h"
@@ -332,6 +334,87 @@ TEST_F(JobQueueTest, ANewerPushSupersedesTheQueuedJobsOfTheSameRefOnly) {
 
   // The latest jobs of the ref are now the new push's.
   EXPECT_EQ(server_.cmd({"GET", keys_.latestJobs("tr1", "refs/heads/main")}).str, makeJob(4).id);
+}
+
+// Everything a record says, for comparing the one an event carries with the stored one.
+std::string describe(const JobRecord& r) {
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  writeJobPublic(w, r);
+  return std::string(buf.GetString(), buf.GetSize()) + " stream_id=" + r.stream_id +
+         " attempt_base=" + std::to_string(r.attempt_base);
+}
+
+TEST_F(JobQueueTest, ASupersededJobsEventCarriesItsRecordAsStored) {
+  Job first = makeJob(1, "d-1");
+  first.tags = {"main", "v1.2.3", "latest"};
+  ASSERT_TRUE(enqueue("tr1", "d-1", {first})->ok());
+  clock_.advance(5s);
+  events_.clear();
+  auto out = enqueue("tr1", "d-2", {makeJob(2, "d-2")});
+  ASSERT_TRUE(out && out->ok());
+  ASSERT_EQ((*out)->superseded, std::vector<std::string>{first.id});
+  ASSERT_EQ(events_.size(), 2u);  // made from the record this queue wrote: no read-back
+  const JobRecord& event = events_[1].record;
+  auto stored =
+      parseJobRecord(first.id, flatStrings(server_.cmd({"HGETALL", keys_.job(first.id)})));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->state, JobState::kSuperseded);
+  EXPECT_EQ(describe(event), describe(*stored));
+  EXPECT_EQ(event.finished_at, clock_.unixSeconds());
+  EXPECT_EQ(event.created_at, clock_.unixSeconds() - 5);
+  // The new job's "queued" event names its stream entry too.
+  EXPECT_EQ(events_[0].record.stream_id, stream().back().id);
+}
+
+TEST_F(JobQueueTest, ASupersededJobNotEnqueuedHereOrMovedSinceIsReadBack) {
+  // Enqueued by another triggerd process: this one has no record of it.
+  JobQueue other(*client_, keys_, kDeliveryTtl, server_.address());
+  other.setClock(clock_);
+  std::optional<Result<EnqueueOutcome>> first;
+  other.enqueue("tr1", "d-1", {makeJob(1, "d-1")},
+                [&](Result<EnqueueOutcome> r) { first.emplace(r); });
+  ASSERT_TRUE(runUntil(loop_, [&] { return first.has_value(); }));
+  ASSERT_TRUE(first->ok());
+  auto out = enqueue("tr1", "d-2", {makeJob(2, "d-2")});
+  ASSERT_TRUE(out && out->ok());
+  ASSERT_TRUE(runUntil(loop_, [&] { return events_.size() == 2; }));
+  EXPECT_EQ(events_[1].record.id, makeJob(1).id);
+  EXPECT_EQ(events_[1].record.state, JobState::kSuperseded);
+  EXPECT_EQ(events_[1].record.repo, "octo/app");
+  EXPECT_EQ(events_[1].record.sha, makeJob(1).commit.sha);
+  EXPECT_NE(events_[1].detail.find("superseded by a newer push"), std::string::npos);
+
+  // Enqueued here, then taken back from a runner (a new stream entry, a later attempt): the
+  // record this queue kept is out of date, so the event carries the stored one.
+  server_.cmd({"HSET", keys_.job(makeJob(2).id), "stream_id", "9-9", "attempt", "2", "error",
+               "runner runner-1 stopped answering"});
+  events_.clear();
+  ASSERT_TRUE(enqueue("tr1", "d-3", {makeJob(3, "d-3")})->ok());
+  ASSERT_TRUE(runUntil(loop_, [&] { return events_.size() == 2; }));
+  EXPECT_EQ(events_[1].record.id, makeJob(2).id);
+  EXPECT_EQ(events_[1].record.state, JobState::kSuperseded);
+  EXPECT_EQ(events_[1].record.stream_id, "9-9");
+  EXPECT_EQ(events_[1].record.attempt, 2);
+  EXPECT_EQ(events_[1].record.error, "runner runner-1 stopped answering");
+
+  // A superseded job whose record is gone by the time it is read: no event, nothing else lost.
+  server_.cmd({"DEL", keys_.job(makeJob(3).id)});
+  server_.cmd({"HSET", keys_.job(makeJob(3).id), "state", "queued", "stream_id", "1-1"});
+  events_.clear();
+  bool deleted = false;
+  // Delete it after the script marked it superseded, before the read-back arrives.
+  queue_->setEventSink([&](const JobEvent& e) {
+    events_.push_back(e);
+    if (!deleted) {
+      deleted = true;
+      server_.cmd({"DEL", keys_.job(makeJob(3).id)});
+    }
+  });
+  ASSERT_TRUE(enqueue("tr1", "d-4", {makeJob(4, "d-4")})->ok());
+  runFor(loop_, 200ms);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].record.id, makeJob(4).id);
 }
 
 TEST_F(JobQueueTest, ManualRunsNeitherSupersedeNorAreSupersededAndDedupeOnTheirKey) {
