@@ -329,20 +329,23 @@ void JobQueue::emit(const EnqueueRequest& request, const EnqueueOutcome& outcome
 }
 
 void JobQueue::emitReadBack(const std::string& id, std::string detail) {
-  redis_.command(
-      {"HGETALL", keys_.job(id)}, [this, id, detail = std::move(detail)](Result<RedisValue> r) {
-        std::optional<JobRecord> record;
-        if (r && !r->isError()) record = parseJobRecord(id, flatStrings(*r));
-        if (!record) {
-          // Gone (expired) or unreadable: its commit status stays as it was.
-          TLOG_WARN("queue", "job=%s reason=%s superseded job's record not read", id.c_str(),
-                    !r             ? r.error().message.c_str()
-                    : r->isError() ? r->str.c_str()
-                                   : "no record");
-          return;
-        }
-        if (sink_) sink_(JobEvent{std::move(*record), detail, ""});
-      });
+  redis_.command({"HGETALL", keys_.job(id)},
+                 [this, id, detail = std::move(detail)](Result<RedisValue> r) {
+                   // Unread, or gone (expired): its commit status stays as it was.
+                   std::string failed;
+                   if (!r) {
+                     failed = r.error().message;
+                   } else if (r->isError()) {
+                     failed = r->str;
+                   } else if (auto record = parseJobRecord(id, flatStrings(*r))) {
+                     if (sink_) sink_(JobEvent{std::move(*record), detail, ""});
+                     return;
+                   } else {
+                     failed = "no record";
+                   }
+                   TLOG_WARN("queue", "job=%s reason=%s superseded job's record not read",
+                             id.c_str(), failed.c_str());
+                 });
 }
 
 void JobQueue::createGroup(const std::string& stream, std::string_view group,

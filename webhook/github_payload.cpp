@@ -52,15 +52,8 @@ Result<JsonSource> jsonSource(bool form, std::string_view body) {
 
 // A hook id as a number or a string; empty when absent or of another type.
 std::string hookId(Value obj, const char* name) {
-  std::optional<Value> v = payload::member(obj, name);
-  if (!v) return {};
-  std::string_view text;
-  if (!v->get(text)) return std::string(text);
-  int64_t number;
-  if (!v->get(number)) return std::to_string(number);
-  uint64_t unsigned_number;
-  if (!v->get(unsigned_number)) return std::to_string(unsigned_number);
-  return {};
+  auto id = payload::requireId(obj, "", name);
+  return id ? std::move(*id) : std::string();
 }
 
 Result<Delivery> parsePing(Value root) {

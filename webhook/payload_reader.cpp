@@ -67,9 +67,6 @@ JsonParse::~JsonParse() {
 
 Result<Value> JsonParse::parse(std::string_view text, const std::string& field) {
   if (text.empty()) return Error::badRequest(field, field + " is empty; expected a JSON object");
-  // simdjson would report a raw NUL as a bad string or atom; this names it.
-  if (std::memchr(text.data(), '\0', text.size()) != nullptr)
-    return Error::badRequest(field, field + " contains a NUL byte; payloads must be UTF-8 JSON");
   simdjson::dom::parser* parser;
   ThreadParser& shared = threadParser();
   if (text.size() <= kReusedCapacity && !shared.lent && !borrowed_ && !own_) {
@@ -82,6 +79,9 @@ Result<Value> JsonParse::parse(std::string_view text, const std::string& field) 
   Value root;
   // The parser copies the text into its padded buffer (SIMD loads read past the end).
   simdjson::error_code error = parser->parse(text.data(), text.size(), true).get(root);
+  // JSON holds no raw NUL, so simdjson refuses one as a bad string or atom: this names it.
+  if (error != simdjson::SUCCESS && std::memchr(text.data(), '\0', text.size()) != nullptr)
+    return Error::badRequest(field, field + " contains a NUL byte; payloads must be UTF-8 JSON");
   switch (error) {
     case simdjson::SUCCESS:
       break;
@@ -127,12 +127,6 @@ const char* typeName(Value v) {
       return "a number";
   }
   return "an unknown type";
-}
-
-std::string_view stringOf(Value v) {
-  std::string_view text;
-  if (v.get(text)) return {};
-  return text;
 }
 
 std::string joinPath(std::string_view parent, std::string_view name) {

@@ -49,7 +49,6 @@ class JsonParse {
 std::optional<Value> member(Value obj, const char* name);
 // "null", "a boolean", "a number", "a string", "an array", "an object": for error messages.
 const char* typeName(Value v);
-std::string_view stringOf(Value v);  // v must be a string
 
 // "repository" + "id" -> "repository.id"; an empty parent yields the name alone.
 std::string joinPath(std::string_view parent, std::string_view name);

@@ -10,7 +10,9 @@ namespace {
 
 std::string stringMember(Value obj, const char* name) {
   auto v = member(obj, name);
-  return v ? std::string(stringOf(*v)) : std::string("<absent>");
+  std::string_view text;
+  if (!v || v->get(text)) return "<absent or not a string>";
+  return std::string(text);
 }
 
 TEST(JsonParseTest, ValuesOfOneParseSurviveAnotherParseAlongside) {
