@@ -141,63 +141,74 @@ std::string indexPath(std::string_view parent, size_t index) {
   return std::string(parent) + "[" + std::to_string(index) + "]";
 }
 
-Result<Value> requireObject(Value obj, std::string_view parent, const char* name) {
-  // The path is only spelled out for an error: most are longer than a short string holds.
-  auto path = [&] { return joinPath(parent, name); };
+namespace {
+
+// The member `name`, or the 400 saying it is missing (absent or null). The path is only spelled
+// out for an error: most are longer than a short string holds.
+Result<Value> present(Value obj, std::string_view parent, const char* name, const char* what) {
   std::optional<Value> v = member(obj, name);
-  if (absent(v)) return missing(path(), "an object");
-  if (!v->is_object()) return wrongType(path(), "an object", *v);
+  if (absent(v)) return missing(joinPath(parent, name), what);
   return *v;
+}
+
+// A required member that is an object or an array (`what` names which).
+Result<Value> requireKind(Value obj, std::string_view parent, const char* name, const char* what,
+                          bool (*is_kind)(Value)) {
+  auto v = present(obj, parent, name, what);
+  if (v && !is_kind(*v)) return wrongType(joinPath(parent, name), what, *v);
+  return v;
+}
+
+}  // namespace
+
+Result<Value> requireObject(Value obj, std::string_view parent, const char* name) {
+  return requireKind(obj, parent, name, "an object", [](Value v) { return v.is_object(); });
 }
 
 Result<Value> requireArray(Value obj, std::string_view parent, const char* name) {
-  auto path = [&] { return joinPath(parent, name); };
-  std::optional<Value> v = member(obj, name);
-  if (absent(v)) return missing(path(), "an array");
-  if (!v->is_array()) return wrongType(path(), "an array", *v);
-  return *v;
+  return requireKind(obj, parent, name, "an array", [](Value v) { return v.is_array(); });
 }
 
 Result<std::string> requireString(Value obj, std::string_view parent, const char* name) {
-  auto path = [&] { return joinPath(parent, name); };
-  std::optional<Value> v = member(obj, name);
-  if (absent(v)) return missing(path(), "a string");
+  auto v = present(obj, parent, name, "a string");
+  if (!v) return v.error();
   std::string_view text;
-  if (v->get(text)) return wrongType(path(), "a string", *v);
-  if (text.empty()) return Error::badRequest(path(), path() + " is empty");
+  if (v->get(text)) return wrongType(joinPath(parent, name), "a string", *v);
+  if (text.empty()) {
+    std::string path = joinPath(parent, name);
+    return Error::badRequest(path, path + " is empty");
+  }
   return std::string(text);
 }
 
 Result<std::string> requireId(Value obj, std::string_view parent, const char* name) {
-  auto path = [&] { return joinPath(parent, name); };
-  std::optional<Value> v = member(obj, name);
-  if (absent(v)) return missing(path(), "an id");
+  auto v = present(obj, parent, name, "an id");
+  if (!v) return v.error();
   uint64_t number;
   if (!v->get(number)) return std::to_string(number);
   std::string_view text;
   if (!v->get(text) && !text.empty()) return std::string(text);
-  return wrongType(path(), "a non-negative integer id", *v);
+  return wrongType(joinPath(parent, name), "a non-negative integer id", *v);
 }
 
 Result<std::string> requireSha(Value obj, std::string_view parent, const char* name) {
-  auto path = [&] { return joinPath(parent, name); };
-  std::optional<Value> v = member(obj, name);
-  if (absent(v)) return missing(path(), "a commit SHA");
+  auto v = present(obj, parent, name, "a commit SHA");
+  if (!v) return v.error();
   std::string_view sha;
-  if (v->get(sha)) return wrongType(path(), "a commit SHA string", *v);
+  if (v->get(sha)) return wrongType(joinPath(parent, name), "a commit SHA string", *v);
   if ((sha.size() != 40 && sha.size() != 64) || !isHex(sha)) {
+    std::string path = joinPath(parent, name);
     return Error::badRequest(
-        path(), path() + " is " + quoted(sha) + "; expected a commit SHA of 40 or 64 hex digits");
+        path, path + " is " + quoted(sha) + "; expected a commit SHA of 40 or 64 hex digits");
   }
   return toLower(sha);
 }
 
 Result<bool> requireBool(Value obj, std::string_view parent, const char* name) {
-  auto path = [&] { return joinPath(parent, name); };
-  std::optional<Value> v = member(obj, name);
-  if (absent(v)) return missing(path(), "a boolean");
+  auto v = present(obj, parent, name, "a boolean");
+  if (!v) return v.error();
   bool b;
-  if (v->get(b)) return wrongType(path(), "a boolean", *v);
+  if (v->get(b)) return wrongType(joinPath(parent, name), "a boolean", *v);
   return b;
 }
 
