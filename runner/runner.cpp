@@ -89,7 +89,7 @@ Runner::Runner(RunnerConfig config, Options options)
   credentials_ = std::make_unique<CredentialsClient>(*http_, std::move(cc));
 
   queue_ =
-      std::make_unique<RunnerQueue>(*redis_, *blocking_, keys_, config_.name,
+      std::make_unique<RunnerQueue>(loop_, *redis_, *blocking_, keys_, config_.name,
                                     JobRetention().record_ttl_seconds, config_.log_max_entries);
   group_ = std::make_unique<JobQueue>(*redis_, keys_);
   reaper_ = std::make_unique<ChildReaper>(loop_);

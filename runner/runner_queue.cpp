@@ -21,6 +21,9 @@ struct RunnerScript {
 
 namespace {
 
+// How soon an unblock that found the XREADGROUP not blocked yet is asked again.
+constexpr std::chrono::milliseconds kUnblockRetry{20};
+
 std::string sha1Hex(std::string_view text) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -108,14 +111,15 @@ std::string lastBytes(std::string_view text, size_t max) {
   return std::string(text.substr(start));
 }
 
-RunnerQueue::RunnerQueue(RedisClient& redis, RedisClient& blocking, Keys keys, std::string consumer,
-                         int64_t log_ttl_seconds, int64_t log_max_entries)
+RunnerQueue::RunnerQueue(EventLoop& loop, RedisClient& redis, RedisClient& blocking, Keys keys,
+                         std::string consumer, int64_t log_ttl_seconds, int64_t log_max_entries)
     : redis_(redis),
       blocking_(blocking),
       keys_(std::move(keys)),
       consumer_(std::move(consumer)),
       log_ttl_seconds_(log_ttl_seconds),
-      log_max_entries_(log_max_entries) {}
+      log_max_entries_(log_max_entries),
+      unblock_retry_(loop.createTimer([this] { sendUnblock(); })) {}
 
 RunnerQueue::~RunnerQueue() {
   for (RedisRequestId id : in_flight_) redis_.cancel(id);
@@ -159,17 +163,23 @@ void RunnerQueue::runScript(const RunnerScript& s, std::vector<std::string> keys
 }
 
 void RunnerQueue::claim(std::function<void(Result<std::optional<ClaimedEntry>>)> cb) {
+  claim_in_flight_ = true;
+  unblock_wanted_ = false;
   // CLIENT ID travels just before the XREADGROUP on the same connection: its answer names the
   // connection unblock() must address. Refused (ACL) it only leaves unblock() without effect.
   send(blocking_, {"CLIENT", "ID"}, [this](Result<RedisValue> r) {
     blocking_client_id_ =
         r.ok() && r->type == RedisValue::Type::kInteger ? r->integer : int64_t{-1};
+    if (unblock_wanted_) sendUnblock();  // unblock() came before the id did
   });
   send(blocking_,
        {"XREADGROUP", "GROUP", std::string(Keys::kRunnersGroup), consumer_, "COUNT", "1", "BLOCK",
         std::to_string(kBlockMillis), "STREAMS", keys_.jobs(), ">"},
        [this, cb = std::move(cb)](Result<RedisValue> r) {
          blocking_client_id_ = -1;
+         claim_in_flight_ = false;
+         unblock_wanted_ = false;
+         unblock_retry_->disarm();
          if (r.ok() && r->isError() && r->str.rfind("NOGROUP", 0) == 0) {
            return cb(Error::conflict("", "the consumer group " + std::string(Keys::kRunnersGroup) +
                                              " does not exist on " + keys_.jobs()));
@@ -181,11 +191,23 @@ void RunnerQueue::claim(std::function<void(Result<std::optional<ClaimedEntry>>)>
 }
 
 void RunnerQueue::unblock() {
-  if (blocking_client_id_ < 0) return;
+  if (!claim_in_flight_) return;
+  unblock_wanted_ = true;
+  sendUnblock();
+}
+
+void RunnerQueue::sendUnblock() {
+  if (!claim_in_flight_ || !unblock_wanted_ || blocking_client_id_ < 0) return;
   send(redis_, {"CLIENT", "UNBLOCK", std::to_string(blocking_client_id_)},
-       [](Result<RedisValue> r) {
-         if (!r.ok() || r->isError())
+       [this](Result<RedisValue> r) {
+         if (!r.ok() || r->isError()) {
            TLOG_DEBUG("runner", "CLIENT UNBLOCK failed; the claim runs out its block time");
+           return;
+         }
+         // 0: the XREADGROUP was not blocked: still on its way on the other connection, or
+         // answered and its reply not read yet. A little later either it blocks or it answers.
+         if (r->type == RedisValue::Type::kInteger && r->integer == 0 && claim_in_flight_)
+           unblock_retry_->arm(kUnblockRetry);
        });
 }
 

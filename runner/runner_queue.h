@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "loop/event_loop.h"
 #include "redis/keys.h"
 #include "redis/redis_client.h"
 
@@ -53,8 +54,8 @@ class RunnerQueue {
   // `redis` serves every short command; `blocking` only the XREADGROUP (it blocks its
   // connection, so its command timeout must exceed kBlockMillis). `consumer` is the runner's
   // name; `log_ttl_seconds` the log stream's lifetime, `log_max_entries` its MAXLEN ~.
-  RunnerQueue(RedisClient& redis, RedisClient& blocking, Keys keys, std::string consumer,
-              int64_t log_ttl_seconds, int64_t log_max_entries);
+  RunnerQueue(EventLoop& loop, RedisClient& redis, RedisClient& blocking, Keys keys,
+              std::string consumer, int64_t log_ttl_seconds, int64_t log_max_entries);
   // Cancels what is in flight: no callback given to this object runs afterwards.
   ~RunnerQueue();
   RunnerQueue(const RunnerQueue&) = delete;
@@ -64,8 +65,10 @@ class RunnerQueue {
   // block time passed without work (or unblock() cut it short). Error kind kConflict when the
   // consumer group does not exist (create it and claim again).
   void claim(std::function<void(Result<std::optional<ClaimedEntry>>)> cb);
-  // Ends a claim() in progress early (CLIENT UNBLOCK on the other connection), for a drain.
-  // Without the blocking connection's id (CLIENT refused) the claim runs out its block time.
+  // Ends a claim() in progress early (CLIENT UNBLOCK on the other connection), for a drain:
+  // asked again until the claim answers, since the unblock may reach Redis before the
+  // XREADGROUP blocks. Without the blocking connection's id (CLIENT refused) the claim runs out
+  // its block time.
   void unblock();
 
   // The start script on the job record: superseded or canceled jobs are not started; otherwise
@@ -90,6 +93,7 @@ class RunnerQueue {
   void send(RedisClient& client, std::vector<std::string> argv, RedisCallback cb);
   void runScript(const RunnerScript& script, std::vector<std::string> keys_and_args,
                  size_t num_keys, RedisCallback cb);
+  void sendUnblock();
 
   RedisClient& redis_;
   RedisClient& blocking_;
@@ -98,6 +102,9 @@ class RunnerQueue {
   int64_t log_ttl_seconds_;
   int64_t log_max_entries_;
   int64_t blocking_client_id_ = -1;  // CLIENT ID of the connection the last claim went out on
+  bool claim_in_flight_ = false;
+  bool unblock_wanted_ = false;  // unblock() was called during the claim in flight
+  std::unique_ptr<Timer> unblock_retry_;
   std::unordered_set<RedisRequestId> in_flight_;           // on redis_
   std::unordered_set<RedisRequestId> in_flight_blocking_;  // on blocking_
 };

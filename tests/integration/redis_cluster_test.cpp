@@ -155,7 +155,7 @@ TEST_F(RedisClusterTest, JobsLiveTheirWholeLifeInTheQueueSlot) {
   redis.start();
   blocking.start();
   ASSERT_TRUE(runUntil(loop, [&] { return redis.connected() && blocking.connected(); }));
-  RunnerQueue queue(redis, blocking, kKeys, "runner-1", 3600, 100);
+  RunnerQueue queue(loop, redis, blocking, kKeys, "runner-1", 3600, 100);
   for (int i = 0; i < 3; ++i) {
     auto claimed = await<Result<std::optional<ClaimedEntry>>>(
         loop, [&](auto cb) { queue.claim(cb); }, 10s);

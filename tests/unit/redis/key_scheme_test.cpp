@@ -193,7 +193,7 @@ TEST(KeyScheme, TheRunnerScriptsStayInOneSlot) {
   EventLoop loop;
   RecordingClient redis(loop), blocking(loop);
   {
-    RunnerQueue q(redis, blocking, kCluster, "runner-1", 3600, 1000);
+    RunnerQueue q(loop, redis, blocking, kCluster, "runner-1", 3600, 1000);
     StatusReport report;
     report.job_id = "J1";
     report.state = "success";

@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 
 class JobLogTest : public ::testing::Test {
  protected:
-  JobLogTest() : queue_(rl_.client(), rl_.client(), Keys(), "r1", 600, 1000) {}
+  JobLogTest() : queue_(rl_.loop(), rl_.client(), rl_.client(), Keys(), "r1", 600, 1000) {}
 
   std::vector<std::string> chunks() {
     std::vector<std::string> out;

@@ -24,7 +24,8 @@ class RunnerQueueTest : public ::testing::Test {
     blocking_ = std::make_unique<HiredisClient>(rl_.loop(), o);
     blocking_->start();
     EXPECT_TRUE(runUntil(rl_.loop(), [&] { return blocking_->connected(); }));
-    queue_ = std::make_unique<RunnerQueue>(rl_.client(), *blocking_, Keys(), "r1", 600, 100);
+    queue_ =
+        std::make_unique<RunnerQueue>(rl_.loop(), rl_.client(), *blocking_, Keys(), "r1", 600, 100);
     JobQueue jq(rl_.client(), Keys());
     EXPECT_TRUE(rl_.await<Status>([&](auto cb) { jq.ensureConsumerGroup(cb); }).ok());
   }
@@ -76,6 +77,36 @@ TEST_F(RunnerQueueTest, UnblockEndsAWaitingClaimEarly) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
   ASSERT_TRUE(got->ok());
   EXPECT_FALSE((*got)->has_value());
+}
+
+// The drain's race: the stop signal lands before the CLIENT ID answer named the blocking
+// connection, or the CLIENT UNBLOCK overtakes the XREADGROUP on its way to Redis. Either way the
+// claim still ends at once, not after its block time.
+TEST_F(RunnerQueueTest, UnblockRightAfterTheClaimWasSentStillEndsItEarly) {
+  for (int round = 0; round < 5; ++round) {
+    std::optional<Result<std::optional<ClaimedEntry>>> got;
+    auto t0 = std::chrono::steady_clock::now();
+    queue_->claim([&](auto r) { got.emplace(std::move(r)); });
+    queue_->unblock();  // nothing is answered yet: the loop has not run
+    ASSERT_TRUE(runUntil(
+        rl_.loop(), [&] { return got.has_value(); }, 6000ms));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "round " << round;
+    ASSERT_TRUE(got->ok());
+    EXPECT_FALSE((*got)->has_value());
+  }
+}
+
+TEST_F(RunnerQueueTest, AnUnblockBeforeTheClaimDoesNotCutItShort) {
+  queue_->unblock();  // no claim in flight: nothing to end
+  std::optional<Result<std::optional<ClaimedEntry>>> got;
+  queue_->claim([&](auto r) { got.emplace(std::move(r)); });
+  runFor(rl_.loop(), 300ms);
+  EXPECT_FALSE(got.has_value()) << "the claim ended without work and without an unblock";
+  std::string entry = addJob("J1");
+  ASSERT_TRUE(runUntil(
+      rl_.loop(), [&] { return got.has_value(); }, 2000ms));
+  ASSERT_TRUE(got->ok() && got->value().has_value());
+  EXPECT_EQ((*got)->value().entry_id, entry);
 }
 
 TEST_F(RunnerQueueTest, AMissingGroupIsAConflict) {
